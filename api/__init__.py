@@ -1,0 +1,1 @@
+"""HTTP in and out: validation, auth level, status codes. No business logic."""

@@ -1,0 +1,251 @@
+"""HTTP plumbing shared by every route: parsing, problem responses, 202 responses.
+
+Every HTTP function is wrapped by `endpoint`, which turns `HttpProblem` and validation errors
+into `application/problem+json` answers and any unexpected error into a 500 problem without a
+stack trace, and records the route's contract for `/api/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, ParamSpec, TypeVar
+from urllib.parse import quote, urlsplit
+
+import azure.functions as func
+from pydantic import BaseModel, ValidationError
+
+from shared.models.http import AcceptedResponse, FieldProblem, Problem
+from shared.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+PROBLEM_JSON = "application/problem+json"
+
+M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+
+
+class HttpProblem(Exception):
+    """Raise anywhere in a handler to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: Iterable[FieldProblem] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {title}: {detail or ''}")
+        self.problem = Problem(
+            status=status,
+            title=title,
+            detail=detail,
+            errors=list(errors) if errors is not None else None,
+        )
+        self.headers = dict(headers or {})
+
+    def to_response(self) -> func.HttpResponse:
+        return problem_response(self.problem, self.headers)
+
+
+def problem_response(
+    problem: Problem, headers: Mapping[str, str] | None = None
+) -> func.HttpResponse:
+    return func.HttpResponse(
+        body=problem.model_dump_json(exclude_none=True),
+        status_code=problem.status,
+        mimetype=PROBLEM_JSON,
+        headers=dict(headers or {}),
+    )
+
+
+def json_response(
+    payload: BaseModel | Mapping[str, Any] | list[Any],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> func.HttpResponse:
+    if isinstance(payload, BaseModel):
+        body = payload.model_dump_json(by_alias=True)
+    else:
+        body = json.dumps(payload)
+    return func.HttpResponse(
+        body=body, status_code=status, mimetype=JSON, headers=dict(headers or {})
+    )
+
+
+def validation_problem(exc: ValidationError, source: str = "body") -> HttpProblem:
+    """A 400 listing every offending field by its wire (camelCase) path."""
+    errors = [
+        FieldProblem(
+            field=".".join(str(part) for part in err["loc"]) or source,
+            message=err["msg"],
+            type=err["type"],
+        )
+        for err in exc.errors(include_url=False)
+    ]
+    return HttpProblem(
+        400, "Invalid request", f"{len(errors)} invalid field(s) in the {source}", errors
+    )
+
+
+def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+    """Validate a JSON request body against `model`, refusing oversized or non-JSON bodies."""
+    limit = get_settings().max_request_bytes
+    declared = req.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
+    body = req.get_body() or b""
+    if len(body) > limit:
+        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
+    content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if body.strip() and content_type and not _is_json_type(content_type):
+        raise HttpProblem(415, "Unsupported media type", f"send {JSON}, not '{content_type}'")
+    if not body.strip():
+        raise HttpProblem(
+            400,
+            "Invalid request",
+            "a JSON body is required",
+            [FieldProblem(field="body", message="a JSON body is required", type="missing")],
+        )
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
+        raise HttpProblem(
+            400,
+            "Malformed JSON",
+            f"the body is not valid JSON: {message}",
+            [FieldProblem(field="body", message=message, type="json_invalid")],
+        ) from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise validation_problem(exc) from None
+
+
+def parse_params(values: Mapping[str, Any], model: type[M], source: str = "query") -> M:
+    """Validate route or query parameters against `model`."""
+    try:
+        return model.model_validate(dict(values))
+    except ValidationError as exc:
+        raise validation_problem(exc, source) from None
+
+
+def app_base_url(req: func.HttpRequest) -> str:
+    """Origin of the incoming request plus the route prefix: where our own routes live."""
+    parts = urlsplit(req.url)
+    return f"{parts.scheme}://{parts.netloc}/api"
+
+
+def instance_url(req: func.HttpRequest, instance_id: str) -> str:
+    return f"{app_base_url(req)}/instances/{quote(instance_id, safe='')}"
+
+
+def accepted(req: func.HttpRequest, instance_id: str, retry_after: int = 2) -> func.HttpResponse:
+    """202 Accepted for a started orchestration, pointing at this app's status endpoint."""
+    status_url = instance_url(req, instance_id)
+    body = AcceptedResponse(
+        id=instance_id,
+        status_url=status_url,
+        terminate_url=f"{status_url}/terminate",
+        suspend_url=f"{status_url}/suspend",
+        resume_url=f"{status_url}/resume",
+        purge_url=status_url,
+    )
+    headers = {"Location": status_url, "Retry-After": str(retry_after)}
+    return json_response(body, status=202, headers=headers)
+
+
+def _is_json_type(content_type: str) -> bool:
+    return content_type == JSON or content_type.endswith("+json")
+
+
+# --- Route contracts for /api/openapi.json ------------------------------------------------
+
+Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+ResponseSpec = type[BaseModel] | None
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one HTTP function promises: documented in OpenAPI, checked against the index."""
+
+    function_name: str
+    method: Method
+    route: str
+    summary: str
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    responses: Mapping[int, ResponseSpec] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    anonymous: bool = False
+    tags: tuple[str, ...] = ()
+
+
+#: Every documented operation, filled as the api modules are imported.
+OPERATIONS: dict[str, Operation] = {}
+
+
+Handler = Callable[P, Awaitable[func.HttpResponse]]
+
+
+def endpoint(
+    method: Method,
+    route: str,
+    *,
+    summary: str,
+    request: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    responses: Mapping[int, ResponseSpec] | None = None,
+    errors: Iterable[int] = (),
+    anonymous: bool = False,
+    tags: Iterable[str] = (),
+) -> Callable[[Handler[P]], Handler[P]]:
+    """Document a handler's contract and give it problem+json error handling.
+
+    Place it directly above the handler, below `@bp.route` and `@bp.durable_client_input`.
+    `method` and `route` repeat the route decorator's values on purpose: a test compares them
+    with what the Functions index actually serves, so the OpenAPI document cannot drift.
+    Handlers must be `async def` (the durable client wrapper awaits them).
+    """
+
+    def decorate(handler: Handler[P]) -> Handler[P]:
+        name = handler.__name__
+        OPERATIONS[name] = Operation(
+            function_name=name,
+            method=method,
+            route=route,
+            summary=summary,
+            request=request,
+            query=query,
+            responses=dict(responses or {}),
+            errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
+            anonymous=anonymous,
+            tags=tuple(tags),
+        )
+
+        @functools.wraps(handler)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> func.HttpResponse:
+            try:
+                return await handler(*args, **kwargs)
+            except HttpProblem as exc:
+                return exc.to_response()
+            except Exception:
+                logger.exception("unhandled error in %s", name)
+                return problem_response(
+                    Problem(
+                        status=500,
+                        title="Internal error",
+                        detail="the request failed unexpectedly; it has been logged",
+                    )
+                )
+
+        return guarded
+
+    return decorate

@@ -1,0 +1,72 @@
+"""Small deterministic helpers every orchestrator uses."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import MutableMapping
+from typing import Any, TypeVar
+
+import azure.durable_functions as df
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class InvalidOrchestrationInput(ValueError):
+    """The orchestration was started with input its contract rejects: fail, don't guess."""
+
+
+def step_key(context: df.DurableOrchestrationContext, step: str) -> str:
+    """Idempotency key for one side-effecting step: the same on every replay and retry."""
+    return f"{context.instance_id}:{step}"
+
+
+def read_input(context: df.DurableOrchestrationContext, model: type[M]) -> M:
+    """Validate the orchestration input again: starters are not the only way in."""
+    raw = context.get_input()
+    try:
+        return model.model_validate(decode_json_text(raw))
+    except ValidationError as exc:
+        fields = ", ".join(
+            ".".join(str(part) for part in err["loc"]) or "input" for err in exc.errors()
+        )
+        raise InvalidOrchestrationInput(f"invalid orchestration input ({fields})") from None
+
+
+def decode_json_text(value: Any) -> Any:
+    """Undo the extra JSON encoding the Python client applies to event and input payloads.
+
+    `DurableOrchestrationClient.raise_event` double-encodes (SDK issue #295), so a waiting
+    orchestrator receives JSON *text* rather than a dict; other senders deliver the value.
+    """
+    for _ in range(2):
+        if not isinstance(value, str):
+            break
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            break
+    return value
+
+
+class _ReplaySafeAdapter(logging.LoggerAdapter[logging.Logger]):
+    """Drops records while the orchestrator replays, so each line is logged once."""
+
+    def __init__(self, logger: logging.Logger, context: df.DurableOrchestrationContext) -> None:
+        super().__init__(logger, {"instance_id": context.instance_id})
+        self._context = context
+
+    def isEnabledFor(self, level: int) -> bool:
+        return not self._context.is_replaying and self.logger.isEnabledFor(level)
+
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        return f"[{self._context.instance_id}] {msg}", kwargs
+
+
+def replay_safe_logger(
+    context: df.DurableOrchestrationContext, name: str
+) -> logging.LoggerAdapter[logging.Logger]:
+    return _ReplaySafeAdapter(logging.getLogger(name), context)

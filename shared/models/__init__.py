@@ -1,0 +1,1 @@
+"""Pydantic contracts for HTTP bodies, orchestration inputs/outputs and activity payloads."""

@@ -1,0 +1,50 @@
+"""The base every contract derives from, and small reusable field types.
+
+Contracts are camelCase on the wire (the public HTTP contract, e.g. `maxParallel`) and
+snake_case in Python. Unknown fields are refused so typos surface as 400s instead of being
+silently ignored. Payloads cross activity boundaries as `to_json()` output (plain JSON) and
+are validated again on the receiving side with `model_validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic.alias_generators import to_camel
+
+
+class Contract(BaseModel):
+    """A validated, immutable payload with a camelCase JSON form."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        extra="forbid",
+        frozen=True,
+        str_strip_whitespace=True,
+    )
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON-compatible dict, safe to put in orchestration history."""
+        return self.model_dump(mode="json", by_alias=True)
+
+    @classmethod
+    def from_json(cls, value: Any) -> Self:
+        """Validate a payload received from HTTP, history or an activity."""
+        return cls.model_validate(value)
+
+
+#: Identifiers we mint or accept in paths: safe in URLs and as Table Storage keys
+#: (which forbid '/', '\\', '#', '?' and control characters).
+Identifier = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$", strip_whitespace=True)
+]
+
+#: Orchestration instance ids accepted on management routes.
+InstanceId = Identifier
+
+#: A short human-readable text (names, subjects, comments).
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

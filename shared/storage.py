@@ -1,0 +1,117 @@
+"""The one way the app reaches Azure Table Storage.
+
+Two connection styles, matching what the infrastructure configures for the `AppStorage`
+connection:
+- a connection string in `AppStorage` (Azurite locally: `UseDevelopmentStorage=true`);
+- identity-based: `AppStorage__tableServiceUri` (or `AppStorage__accountName`), plus
+  `AppStorage__credential=managedidentity` and `AppStorage__clientId` for a user-assigned
+  identity; `DefaultAzureCredential` otherwise (developer sign-in).
+
+Tables are created on first use, once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
+from azure.data.tables import TableClient, TableServiceClient
+
+from shared.settings import APP_STORAGE_CONNECTION
+
+Entity = dict[str, Any]
+
+_lock = threading.Lock()
+_services: dict[str, TableServiceClient] = {}
+_tables: dict[tuple[str, str], TableClient] = {}
+
+
+class StorageConfigError(RuntimeError):
+    """The connection settings are missing or contradictory: a deployment problem."""
+
+
+def table_service(connection: str = APP_STORAGE_CONNECTION) -> TableServiceClient:
+    """A cached client for the account behind `connection`."""
+    with _lock:
+        service = _services.get(connection)
+        if service is None:
+            service = _create_service(connection, os.environ)
+            _services[connection] = service
+        return service
+
+
+def table(name: str, connection: str = APP_STORAGE_CONNECTION) -> TableClient:
+    """A client for table `name`, creating the table the first time this process uses it."""
+    key = (connection, name)
+    with _lock:
+        client = _tables.get(key)
+    if client is not None:
+        return client
+    service = table_service(connection)
+    client = service.create_table_if_not_exists(name)
+    with _lock:
+        return _tables.setdefault(key, client)
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests point the app at a fresh Azurite between sessions)."""
+    with _lock:
+        _services.clear()
+        _tables.clear()
+
+
+def get_entity(client: TableClient, partition_key: str, row_key: str) -> Entity | None:
+    """The entity, or None when it does not exist."""
+    try:
+        return dict(client.get_entity(partition_key=partition_key, row_key=row_key))
+    except ResourceNotFoundError:
+        return None
+
+
+def insert_once(client: TableClient, entity: Mapping[str, Any]) -> tuple[Entity, bool]:
+    """Insert `entity` unless its key exists; return the stored entity and whether we created it.
+
+    This is the idempotency primitive: an activity that runs twice with the same key sees the
+    first run's row and returns its result instead of repeating the effect.
+    """
+    try:
+        client.create_entity(entity=dict(entity))
+        return dict(entity), True
+    except ResourceExistsError:
+        existing = get_entity(client, entity["PartitionKey"], entity["RowKey"])
+        if existing is None:  # deleted between our insert and read: try once more
+            client.create_entity(entity=dict(entity))
+            return dict(entity), True
+        return existing, False
+
+
+def _create_service(connection: str, environ: Mapping[str, str]) -> TableServiceClient:
+    connection_string = environ.get(connection)
+    if connection_string:
+        return TableServiceClient.from_connection_string(connection_string)
+    endpoint = environ.get(f"{connection}__tableServiceUri")
+    account = environ.get(f"{connection}__accountName")
+    if not endpoint and account:
+        endpoint = f"https://{account}.table.core.windows.net"
+    if not endpoint:
+        raise StorageConfigError(
+            f"set '{connection}' to a connection string, or '{connection}__tableServiceUri' / "
+            f"'{connection}__accountName' for an identity-based connection"
+        )
+    return TableServiceClient(endpoint=endpoint, credential=_credential(connection, environ))
+
+
+def _credential(connection: str, environ: Mapping[str, str]) -> TokenCredential:
+    # Imported lazily: azure-identity is only needed for identity-based connections.
+    from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+    client_id = environ.get(f"{connection}__clientId")
+    if environ.get(f"{connection}__credential", "").lower() == "managedidentity":
+        if client_id:
+            return ManagedIdentityCredential(client_id=client_id)
+        return ManagedIdentityCredential()
+    return DefaultAzureCredential(managed_identity_client_id=client_id)
