@@ -1,0 +1,5 @@
+"""Activities: payments (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

@@ -1,0 +1,5 @@
+"""HTTP routes: counters (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

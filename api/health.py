@@ -1,0 +1,5 @@
+"""HTTP routes: health (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

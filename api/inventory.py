@@ -1,0 +1,5 @@
+"""HTTP routes: inventory (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

@@ -1,0 +1,5 @@
+"""Counter durable entity (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

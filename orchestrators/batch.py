@@ -1,0 +1,5 @@
+"""Fan-out/fan-in: batch processing (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

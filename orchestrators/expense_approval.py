@@ -1,0 +1,5 @@
+"""Human interaction: expense approval with escalation (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

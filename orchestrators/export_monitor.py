@@ -1,0 +1,5 @@
+"""Monitor: export job watcher (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

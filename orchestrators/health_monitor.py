@@ -1,0 +1,5 @@
+"""Eternal orchestration: endpoint health monitor (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

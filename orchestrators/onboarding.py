@@ -1,0 +1,5 @@
+"""Function chaining: customer onboarding (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()

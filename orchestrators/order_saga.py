@@ -1,0 +1,5 @@
+"""Saga: order fulfilment with compensation (to be built)."""
+
+import azure.durable_functions as df
+
+bp = df.Blueprint()
