@@ -1,0 +1,141 @@
+"""The shared HTTP plumbing: problem documents, body limits, 202 responses, error wrapping."""
+
+from __future__ import annotations
+
+import json
+
+import azure.functions as func
+import pytest
+from pydantic import Field
+
+from api.http import HttpProblem, accepted, endpoint, parse_body, parse_params
+from shared.models.base import Contract, Identifier
+
+
+class _Order(Contract):
+    sku: Identifier
+    quantity: int = Field(ge=1, le=10)
+    tags: list[str] = Field(default_factory=list, max_length=3)
+
+
+def _request(body: bytes | str, content_type: str | None = "application/json") -> func.HttpRequest:
+    headers = {"content-type": content_type} if content_type else {}
+    raw = body.encode() if isinstance(body, str) else body
+    return func.HttpRequest("POST", "http://localhost:7071/api/orders", headers=headers, body=raw)
+
+
+def _problem(exc: HttpProblem) -> dict:
+    response = exc.to_response()
+    assert response.mimetype == "application/problem+json"
+    return json.loads(response.get_body())
+
+
+def test_valid_body_is_parsed_with_camel_case_aliases() -> None:
+    order = parse_body(_request('{"sku": "sku-1", "quantity": 2}'), _Order)
+
+    assert order.sku == "sku-1"
+    assert order.quantity == 2
+
+
+def test_every_offending_field_is_listed() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request('{"sku": "bad sku!", "quantity": 0, "extra": 1}'), _Order)
+
+    problem = _problem(caught.value)
+    assert problem["status"] == 400
+    assert {e["field"] for e in problem["errors"]} == {"sku", "quantity", "extra"}
+
+
+def test_too_long_list_is_a_400_naming_the_list() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request('{"sku": "a", "quantity": 1, "tags": ["1","2","3","4"]}'), _Order)
+
+    assert [e["field"] for e in _problem(caught.value)["errors"]] == ["tags"]
+
+
+def test_malformed_json_is_a_400() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request('{"sku": '), _Order)
+
+    problem = _problem(caught.value)
+    assert problem["status"] == 400
+    assert problem["errors"][0]["field"] == "body"
+
+
+def test_invalid_utf8_is_a_400() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request(b'{"sku": "\xff"}'), _Order)
+
+    assert _problem(caught.value)["status"] == 400
+
+
+def test_empty_body_is_a_400() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request(""), _Order)
+
+    assert _problem(caught.value)["errors"][0]["type"] == "missing"
+
+
+def test_non_json_content_type_is_a_415() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request("sku=a", "application/x-www-form-urlencoded"), _Order)
+
+    assert _problem(caught.value)["status"] == 415
+
+
+def test_oversized_body_is_a_413(app_settings: pytest.MonkeyPatch) -> None:
+    app_settings.setenv("MAX_REQUEST_BYTES", "1024")
+    body = json.dumps({"sku": "a", "quantity": 1, "tags": ["x" * 2000]})
+
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request(body), _Order)
+
+    assert _problem(caught.value)["status"] == 413
+
+
+def test_params_are_validated_with_their_source_named() -> None:
+    with pytest.raises(HttpProblem) as caught:
+        parse_params({"sku": "no/slashes", "quantity": "1"}, _Order, "route")
+
+    problem = _problem(caught.value)
+    assert "route" in problem["detail"]
+    assert problem["errors"][0]["field"] == "sku"
+
+
+def test_accepted_points_at_the_apps_own_status_endpoint() -> None:
+    request = func.HttpRequest("POST", "https://shop.example.com/api/orders?x=1", body=b"")
+
+    response = accepted(request, "order-1")
+
+    body = json.loads(response.get_body())
+    assert response.status_code == 202
+    assert response.headers["Location"] == "https://shop.example.com/api/instances/order-1"
+    assert body["statusUrl"] == response.headers["Location"]
+    assert body["terminateUrl"].endswith("/instances/order-1/terminate")
+    assert "code=" not in response.get_body().decode()
+    assert "runtime/webhooks" not in response.get_body().decode()
+
+
+async def test_unexpected_errors_become_a_500_problem_without_a_stack_trace() -> None:
+    @endpoint("GET", "boom", summary="always fails")
+    async def boom(req: func.HttpRequest) -> func.HttpResponse:
+        raise RuntimeError("secret internal detail")
+
+    response = await boom(func.HttpRequest("GET", "http://localhost/api/boom", body=b""))
+
+    body = response.get_body().decode()
+    assert response.status_code == 500
+    assert response.mimetype == "application/problem+json"
+    assert "secret internal detail" not in body
+    assert "Traceback" not in body
+
+
+async def test_http_problems_raised_in_handlers_become_responses() -> None:
+    @endpoint("GET", "gone", summary="always 404")
+    async def gone(req: func.HttpRequest) -> func.HttpResponse:
+        raise HttpProblem(404, "Not found", "no such thing")
+
+    response = await gone(func.HttpRequest("GET", "http://localhost/api/gone", body=b""))
+
+    assert response.status_code == 404
+    assert json.loads(response.get_body())["detail"] == "no such thing"

@@ -1,0 +1,50 @@
+"""The notification outbox is idempotent per key."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from activities.notifications import send_notification
+from shared import storage
+from shared.errors import PermanentError
+from shared.models.notifications import NOTIFICATIONS_TABLE
+from tests.support.functions import user_function
+
+pytestmark = pytest.mark.usefixtures("app_storage")
+
+
+def _request(correlation: str, key: str, subject: str = "Welcome") -> dict:
+    return {
+        "idempotencyKey": key,
+        "correlationId": correlation,
+        "kind": "welcome",
+        "recipient": "ada@example.com",
+        "subject": subject,
+        "data": {"customerId": "c-1"},
+    }
+
+
+def test_the_same_key_writes_one_row_and_returns_the_first_receipt() -> None:
+    activity = user_function(send_notification)
+    correlation = f"inst-{uuid.uuid4().hex}"
+
+    first = activity(_request(correlation, f"{correlation}:welcome"))
+    second = activity(_request(correlation, f"{correlation}:welcome", subject="changed"))
+
+    assert first == second
+    rows = list(
+        storage.table(NOTIFICATIONS_TABLE).query_entities(
+            "PartitionKey eq @pk", parameters={"pk": correlation}
+        )
+    )
+    assert len(rows) == 1
+    assert rows[0]["Subject"] == "Welcome"
+
+
+def test_invalid_request_is_a_permanent_error() -> None:
+    activity = user_function(send_notification)
+
+    with pytest.raises(PermanentError, match="recipient"):
+        activity({**_request("c", "c:k"), "recipient": ""})

@@ -1,0 +1,51 @@
+"""Settings come from app settings with safe defaults; bad values name the setting."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.settings import SETTING_NAMES, SettingsError, load_settings
+
+
+def test_defaults_apply_when_nothing_is_set() -> None:
+    settings = load_settings({})
+
+    assert settings.batch_max_parallel == 16
+    assert settings.batch_chunk_size == 500
+    assert settings.approval_default_stage_hours == 72
+    assert settings.health_monitor_allowlist == {}
+
+
+def test_values_are_read_by_app_setting_name() -> None:
+    settings = load_settings(
+        {
+            "BATCH_MAX_PARALLEL": "4",
+            "HEALTH_MONITOR_ALLOWLIST": '{"self": "http://localhost:7071/api/health"}',
+            "MAX_REQUEST_BYTES": "",
+        }
+    )
+
+    assert settings.batch_max_parallel == 4
+    assert str(settings.health_monitor_allowlist["self"]) == "http://localhost:7071/api/health"
+    assert settings.max_request_bytes == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("BATCH_MAX_PARALLEL", "0"),
+        ("BATCH_CHUNK_SIZE", "lots"),
+        ("HEALTH_MONITOR_ALLOWLIST", "not json"),
+        ("HEALTH_MONITOR_ALLOWLIST", '{"Bad Name": "http://x"}'),
+        ("HEALTH_MONITOR_ALLOWLIST", '{"ok": "ftp://x"}'),
+        ("APPROVAL_DEFAULT_STAGE_HOURS", "200"),
+    ],
+)
+def test_bad_values_fail_naming_the_setting(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings({name: value})
+
+
+def test_setting_names_are_the_documented_ones() -> None:
+    assert "HEALTH_MONITOR_ALLOWLIST" in SETTING_NAMES
+    assert all(name.isupper() for name in SETTING_NAMES)
