@@ -1,0 +1,67 @@
+"""Fixtures for the emulator's own tests: start a fixture app, talk to it over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from emulator.testing import EmulatorServer
+
+APPS = Path(__file__).parent / "apps"
+
+
+class Durable:
+    """The Durable webhooks of one emulator, as a test client would call them."""
+
+    def __init__(self, server: EmulatorServer, key: str | None = None) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.webhook_url, timeout=30)
+        self.params = {"code": key} if key else {}
+
+    def start(self, name: str, payload: Any = None, instance_id: str | None = None) -> str:
+        path = f"/orchestrators/{name}" + (f"/{instance_id}" if instance_id else "")
+        response = self.http.post(path, json=payload, params=self.params)
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    def status(self, instance_id: str, **flags: str) -> httpx.Response:
+        return self.http.get(f"/instances/{instance_id}", params={**flags, **self.params})
+
+    def body(self, instance_id: str, **flags: str) -> dict[str, Any]:
+        response = self.status(instance_id, **flags)
+        assert response.status_code in (200, 202), response.status_code
+        result: dict[str, Any] = response.json()
+        return result
+
+    def raise_event(self, instance_id: str, name: str, payload: Any) -> httpx.Response:
+        return self.http.post(
+            f"/instances/{instance_id}/raiseEvent/{name}", json=payload, params=self.params
+        )
+
+    def post(self, path: str, **params: str) -> httpx.Response:
+        return self.http.post(path, params={**params, **self.params})
+
+    def history(self, instance_id: str) -> list[dict[str, Any]]:
+        """The engine's raw history (with EventIds) of the current execution."""
+        instance = self.server.host.engine.get(instance_id)
+        assert instance is not None
+        return list(instance.history)
+
+
+@pytest.fixture
+def start_app() -> Iterator[Callable[..., EmulatorServer]]:
+    """``start_app("chain", **EmulatorServer options)``; every server is stopped afterwards."""
+    servers: list[EmulatorServer] = []
+
+    def start(app: str, **options: Any) -> EmulatorServer:
+        server = EmulatorServer(APPS / app, **options)
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in reversed(servers):
+        server.stop()
