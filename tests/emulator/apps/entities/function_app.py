@@ -20,6 +20,7 @@ def account(context: df.DurableEntityContext) -> None:
         balance -= amount
     elif operation == "close":
         context.destruct_on_exit()
+        return
     context.set_state(balance)
     context.set_result(balance)
 

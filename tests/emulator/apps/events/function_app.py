@@ -23,6 +23,7 @@ def approval(context: df.DurableOrchestrationContext):
 @app.orchestration_trigger(context_name="context")
 def late_waiter(context: df.DurableOrchestrationContext):
     yield context.call_activity("slow_step", None)
+    yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
     first = yield context.wait_for_external_event("early")
     return first
 

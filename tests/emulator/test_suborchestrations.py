@@ -1,0 +1,37 @@
+"""Sub-orchestrations: results, fan-out, default ids and failure propagation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator.conftest import Durable
+
+pytestmark = pytest.mark.emulator
+
+
+def test_sub_orchestrations_complete_and_fail_like_the_host(start_app) -> None:
+    server = start_app("suborchestrations")
+    durable = Durable(server)
+
+    instance_id = durable.start("parent")
+    server.wait_idle()
+    status = durable.body(instance_id)
+
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"]["ok"] == 4
+    assert status["output"]["many"] == [0, 2, 4]
+    assert status["output"]["failure"].startswith(
+        "Orchestrator function 'child' failed: child exploded"
+    )
+    execution_id = server.host.engine.get(instance_id).execution_id
+    created = [e for e in durable.history(instance_id) if e["EventType"] == 7]
+    assert [e["InstanceId"] for e in created] == [
+        f"{execution_id}:0",
+        f"{execution_id}:1",
+        f"{execution_id}:2",
+        f"{execution_id}:3",
+        "explicit-child",
+    ]
+    child = durable.body("explicit-child")
+    assert child["runtimeStatus"] == "Failed"
+    assert child["input"] == '{"fail": true, "n": 0}'
