@@ -1,0 +1,313 @@
+"""Expense approval: decisions, ignored decisions, escalation on timeout, expiry, deadlines."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pytest_mock import MockerFixture
+
+from orchestrators import expense_approval
+from orchestrators.common import InvalidOrchestrationInput
+from shared.errors import ErrorCode
+from tests.support.failures import permanent
+from tests.support.functions import orchestrator_function
+from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
+
+MANAGER = "manager@example.com"
+DIRECTOR = "director@example.com"
+REQUESTER = "ada@example.com"
+DAY3 = 72 * 3600
+TIMEOUT = object()
+
+
+def _input(**overrides: Any) -> dict[str, Any]:
+    return {
+        "requester": REQUESTER,
+        "amount": "420.50",
+        "currency": "EUR",
+        "description": "Conference ticket",
+        "approvers": [MANAGER, DIRECTOR],
+        "stageTimeoutSeconds": DAY3,
+        **overrides,
+    }
+
+
+def _decision(approver: str, decision: str = "approve", **extra: Any) -> str:
+    """What the Python client delivers: the payload JSON-encoded once more (SDK issue #295)."""
+    return json.dumps({"approver": approver, "decision": decision, **extra})
+
+
+class Script:
+    """Answers activities with a receipt and each decision wait with the next scripted step."""
+
+    def __init__(self, *steps: Any, failing_activity: Exception | None = None) -> None:
+        self.steps = list(steps)
+        self.failing_activity = failing_activity
+        self.waits: list[FakeTask] = []
+
+    def __call__(self, task: FakeTask) -> Any:
+        if task.kind == "activity":
+            if self.failing_activity is not None and task.input["kind"] == "approval_requested":
+                raise self.failing_activity
+            return {"notificationId": task.input["idempotencyKey"]}
+        if task.kind == "timer":
+            return None
+        if task.kind == "any":
+            self.waits.append(task)
+            step = self.steps.pop(0)
+            if step is TIMEOUT:
+                return task.child("timer")
+            return task.child("event").resolved(step)
+        raise AssertionError(f"unexpected {task!r}")
+
+
+def _run(
+    mocker: MockerFixture, script: Script, **overrides: Any
+) -> tuple[Any, OrchestrationDriver]:
+    driver = OrchestrationDriver(
+        mocker,
+        orchestrator_function(expense_approval.expense_approval),
+        input=_input(**overrides),
+        instance_id="approval-1",
+    )
+    output = driver.run(script)
+    assert script.steps == [], "every scripted step was used"
+    return output, driver
+
+
+def _notifications(driver: OrchestrationDriver) -> list[dict[str, Any]]:
+    return [a.input for a in driver.activities if a.name == "send_notification"]
+
+
+def _distinct(tasks: list[FakeTask]) -> list[FakeTask]:
+    seen: list[FakeTask] = []
+    for task in tasks:
+        if all(task is not s for s in seen):
+            seen.append(task)
+    return seen
+
+
+def test_approved_at_the_first_stage_cancels_the_timer(mocker: MockerFixture) -> None:
+    script = Script(_decision(MANAGER, comment="Enjoy"))
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "approved"
+    assert output["decidedBy"] == MANAGER
+    assert output["decidedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
+    assert output["comment"] == "Enjoy"
+    assert output["amount"] == "420.50"
+    assert [s["result"] for s in output["stages"]] == ["approved"]
+    assert output["requesterNotified"] is True
+    [timer] = driver.timers
+    assert timer.fire_at == after(hours=72)
+    assert timer.is_cancelled, "the losing timer must be cancelled"
+    assert [w.child("event").name for w in script.waits] == ["decision-stage-1"]
+    notes = _notifications(driver)
+    assert [(n["kind"], n["recipient"]) for n in notes] == [
+        ("approval_requested", MANAGER),
+        ("approval_decided", REQUESTER),
+    ]
+    assert [n["idempotencyKey"] for n in notes] == [
+        "approval-1:notify-stage-1",
+        "approval-1:notify-outcome",
+    ]
+
+
+def test_status_names_the_stage_approver_event_and_deadline_then_the_outcome(
+    mocker: MockerFixture,
+) -> None:
+    _, driver = _run(mocker, Script(_decision(MANAGER)))
+
+    first, last = driver.custom_statuses[0], driver.custom_status
+    assert first["state"] == "awaiting_decision"
+    assert (first["stage"], first["stageCount"]) == (1, 2)
+    assert first["approver"] == MANAGER
+    assert first["eventName"] == "decision-stage-1"
+    assert first["deadline"] == after(hours=72).isoformat().replace("+00:00", "Z")
+    assert last["state"] == "approved"
+    assert last["eventName"] is None
+    assert all(isinstance(status, dict) for status in driver.custom_statuses)
+
+
+def test_rejected_with_a_comment(mocker: MockerFixture) -> None:
+    script = Script(_decision(MANAGER, "reject", comment="Over budget"))
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "rejected"
+    assert output["comment"] == "Over budget"
+    assert driver.timers[0].is_cancelled
+    outcome_note = _notifications(driver)[-1]
+    assert outcome_note["kind"] == "approval_decided"
+    assert "Over budget" in outcome_note["body"]
+    assert driver.custom_status["state"] == "rejected"
+
+
+def test_wrong_approver_is_ignored_and_the_stage_keeps_its_deadline(
+    mocker: MockerFixture,
+) -> None:
+    script = Script(
+        _decision("mallory@example.com"),
+        _decision(DIRECTOR),  # the next approver, but not this stage's
+        _decision("MANAGER@Example.com"),  # the stage's approver, in another case
+    )
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "approved"
+    assert output["decidedBy"].casefold() == MANAGER
+    assert output["stages"][0]["ignoredDecisions"] == 2
+    timers = _distinct(driver.timers)
+    assert len(timers) == 1, "one timer per stage: waiting again reuses the same deadline"
+    assert timers[0].fire_at == after(hours=72)
+    assert timers[0].is_cancelled
+    assert all(w.child("timer") is timers[0] for w in script.waits)
+    assert [w.child("event").name for w in script.waits] == ["decision-stage-1"] * 3
+    events = [w.child("event") for w in script.waits]
+    assert len(_distinct(events)) == 3, "each wait is a new event task"
+    assert [s["ignoredDecisions"] for s in driver.custom_statuses[1:3]] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "not json at all",
+        None,
+        42,
+        json.dumps({"approver": MANAGER, "decision": "maybe"}),
+        json.dumps({"approver": "not-an-email", "decision": "approve"}),
+        json.dumps({"approver": MANAGER, "decision": "approve", "extra": 1}),
+        {"decision": "approve"},
+    ],
+)
+def test_malformed_decision_is_ignored(mocker: MockerFixture, payload: Any) -> None:
+    script = Script(payload, {"approver": MANAGER, "decision": "approve"})
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "approved"
+    assert output["stages"][0]["ignoredDecisions"] == 1
+    assert len(_distinct(driver.timers)) == 1
+
+
+def test_stage_timeout_escalates_to_the_next_approver(mocker: MockerFixture) -> None:
+    script = Script(TIMEOUT, _decision(MANAGER), _decision(DIRECTOR, comment="ok"))
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "approved"
+    assert output["decidedBy"] == DIRECTOR
+    assert [s["result"] for s in output["stages"]] == ["timed_out", "approved"]
+    assert output["stages"][1]["ignoredDecisions"] == 1, "the late manager is not stage 2's"
+    escalation = _notifications(driver)[1]
+    assert escalation["kind"] == "approval_escalated"
+    assert escalation["recipient"] == DIRECTOR
+    assert escalation["idempotencyKey"] == "approval-1:notify-stage-2"
+    assert escalation["data"]["eventName"] == "decision-stage-2"
+    assert escalation["data"]["stage"] == 2
+    assert MANAGER in escalation["body"]
+    stage2 = next(s for s in driver.custom_statuses if s["stage"] == 2)
+    assert stage2["approver"] == DIRECTOR
+    assert stage2["eventName"] == "decision-stage-2"
+    assert stage2["deadline"] == after(hours=144).isoformat().replace("+00:00", "Z")
+    first_timer, second_timer = _distinct(driver.timers)
+    assert not first_timer.is_cancelled, "a timer that fired is not cancelled"
+    assert second_timer.fire_at == after(hours=144)
+    assert second_timer.is_cancelled
+    assert [w.child("event").name for w in script.waits] == [
+        "decision-stage-1",
+        "decision-stage-2",
+        "decision-stage-2",
+    ]
+
+
+def test_last_timeout_expires_and_tells_the_requester(mocker: MockerFixture) -> None:
+    script = Script(TIMEOUT, TIMEOUT)
+
+    output, driver = _run(mocker, script)
+
+    assert output["outcome"] == "expired"
+    assert output["decidedBy"] is None
+    assert output["decidedAt"] is None
+    assert [s["result"] for s in output["stages"]] == ["timed_out", "timed_out"]
+    assert output["completedAt"] == after(hours=144).isoformat().replace("+00:00", "Z")
+    notes = _notifications(driver)
+    assert [(n["kind"], n["recipient"]) for n in notes] == [
+        ("approval_requested", MANAGER),
+        ("approval_escalated", DIRECTOR),
+        ("approval_expired", REQUESTER),
+    ]
+    assert driver.custom_status["state"] == "expired"
+    assert driver.custom_status["eventName"] is None
+
+
+@pytest.mark.parametrize(
+    ("seconds", "expected"),
+    [(DAY3, timedelta(hours=72)), (90, timedelta(seconds=90)), (144 * 3600, timedelta(days=6))],
+)
+def test_each_stage_deadline_is_its_start_plus_the_stage_timeout(
+    mocker: MockerFixture, seconds: int, expected: timedelta
+) -> None:
+    output, driver = _run(mocker, Script(TIMEOUT, TIMEOUT), stageTimeoutSeconds=seconds)
+
+    assert [t.fire_at for t in _distinct(driver.timers)] == [
+        DEFAULT_START + expected,
+        DEFAULT_START + 2 * expected,
+    ]
+    assert [s["deadline"] for s in output["stages"]] == [
+        (DEFAULT_START + n * expected).isoformat().replace("+00:00", "Z") for n in (1, 2)
+    ]
+
+
+def test_a_failed_approver_notification_does_not_stop_the_approval(
+    mocker: MockerFixture,
+) -> None:
+    failure = permanent("send_notification", ErrorCode.VALIDATION, "bad recipient")
+    script = Script(_decision(MANAGER), failing_activity=failure)
+
+    output, _ = _run(mocker, script)
+
+    assert output["outcome"] == "approved"
+    assert output["stages"][0]["approverNotified"] is False
+    assert output["requesterNotified"] is True
+
+
+def test_a_flood_of_ignored_decisions_stops_listening_until_the_deadline(
+    mocker: MockerFixture,
+) -> None:
+    cap = expense_approval.MAX_IGNORED_DECISIONS_PER_STAGE
+    script = Script(*([_decision("mallory@example.com")] * cap), TIMEOUT)
+
+    output, driver = _run(mocker, script, approvers=[MANAGER, DIRECTOR])
+
+    assert output["stages"][0]["result"] == "timed_out"
+    assert output["stages"][0]["ignoredDecisions"] == cap
+    bare_timer_waits = [t for t in driver.yielded if t.kind == "timer"]
+    assert len(bare_timer_waits) == 1, "after the cap, stage 1 waits on its timer alone"
+    assert bare_timer_waits[0].fire_at == after(hours=72)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"approvers": []},
+        {"approvers": [MANAGER] * 2},
+        {"approvers": [REQUESTER]},
+        {"stageTimeoutSeconds": 0},
+        {"stageTimeoutSeconds": 144 * 3600 + 1},
+        {"amount": "-1"},
+    ],
+)
+def test_invalid_input_fails_clearly(mocker: MockerFixture, overrides: dict[str, Any]) -> None:
+    driver = OrchestrationDriver(
+        mocker, orchestrator_function(expense_approval.expense_approval), input=_input(**overrides)
+    )
+
+    with pytest.raises(InvalidOrchestrationInput, match="invalid orchestration input"):
+        driver.run(Script())
+
+    assert driver.activities == []
