@@ -26,6 +26,7 @@ import api.instances
 import api.inventory
 import api.jobs
 import api.monitors
+import api.notifications
 import api.openapi
 import api.orders
 import entities.counter
@@ -66,6 +67,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     api.health_monitors.bp,
     api.counters.bp,
     api.instances.bp,
+    api.notifications.bp,
     api.health.bp,
     api.openapi.bp,
 )

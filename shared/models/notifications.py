@@ -49,3 +49,37 @@ class NotificationReceipt(Contract):
     kind: NotificationKind
     recipient: str
     created_at: datetime
+
+
+#: A correlation's notifications are read from one partition; past this many rows the
+#: listing stops scanning and says it is truncated.
+MAX_SCANNED_NOTIFICATIONS = 1000
+
+
+class NotificationQuery(Contract):
+    """Filters for `GET /notifications`: what one instance (correlation) sent."""
+
+    correlation_id: Identifier = Field(description="The instance id that sent the notifications.")
+    kind: NotificationKind | None = Field(None, description="Only notifications of this kind.")
+    top: int = Field(100, ge=1, le=MAX_SCANNED_NOTIFICATIONS, description="The newest N.")
+
+
+class SentNotification(Contract):
+    """One row of the outbox, as users and end-to-end tests see it."""
+
+    notification_id: str = Field(description="The idempotency key it was written with.")
+    correlation_id: str
+    kind: NotificationKind
+    recipient: str
+    subject: str
+    body: str
+    data: dict[str, JsonValue]
+    created_at: datetime
+
+
+class NotificationList(Contract):
+    """Answer of `GET /notifications`, oldest first."""
+
+    notifications: list[SentNotification]
+    count: int
+    truncated: bool = Field(description="True when older notifications were left out.")

@@ -1,0 +1,105 @@
+"""The notification outbox: rows in the `Notifications` table, one per idempotency key.
+
+Notifications are recorded rather than sent, so users and HTTP-only tests can see what an
+instance sent (`GET /api/notifications?correlationId=...`). Rows are partitioned by
+correlation id (usually the sending instance's id) so one partition query lists them all.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from shared import storage
+from shared.errors import ErrorCode, PermanentError
+from shared.models.notifications import (
+    MAX_SCANNED_NOTIFICATIONS,
+    NOTIFICATIONS_TABLE,
+    NotificationKind,
+    NotificationList,
+    NotificationReceipt,
+    NotificationRequest,
+    SentNotification,
+)
+
+#: Table Storage caps a string property at 64 KiB of UTF-16 (32 K characters). A bigger
+#: `data` would be refused by the service on every retry, so refuse it up front, permanently.
+MAX_DATA_CHARS = 32_000
+
+_LISTED_PROPERTIES = ["PartitionKey", "RowKey", "Kind", "Recipient", "Subject", "Body", "Data"]
+
+
+def write_notification(request: NotificationRequest) -> NotificationReceipt:
+    """Insert the outbox row unless this key was written before; return what is stored."""
+    data = json.dumps(request.data, separators=(",", ":"))
+    if len(data) > MAX_DATA_CHARS:
+        raise PermanentError(
+            ErrorCode.VALIDATION,
+            f"notification data is {len(data)} characters as JSON; at most {MAX_DATA_CHARS}",
+        )
+    row, _ = storage.insert_once(
+        storage.table(NOTIFICATIONS_TABLE),
+        {
+            "PartitionKey": request.correlation_id,
+            "RowKey": request.idempotency_key,
+            "Kind": request.kind.value,
+            "Recipient": request.recipient,
+            "Subject": request.subject,
+            "Body": request.body,
+            "Data": data,
+            "CreatedAt": datetime.now(UTC).isoformat(),
+        },
+    )
+    return NotificationReceipt(
+        notification_id=row["RowKey"],
+        correlation_id=row["PartitionKey"],
+        kind=row["Kind"],
+        recipient=row["Recipient"],
+        created_at=datetime.fromisoformat(row["CreatedAt"]),
+    )
+
+
+def list_notifications(
+    correlation_id: str, top: int, kind: NotificationKind | None = None
+) -> NotificationList:
+    """The newest `top` notifications of one correlation, oldest first.
+
+    Row keys are idempotency keys, not times, so the partition is read (up to
+    `MAX_SCANNED_NOTIFICATIONS` rows) and ordered by creation time here.
+    """
+    query = "PartitionKey eq @pk"
+    parameters: dict[str, Any] = {"pk": correlation_id}
+    if kind is not None:
+        query += " and Kind eq @kind"
+        parameters["kind"] = kind.value
+    rows = storage.table(NOTIFICATIONS_TABLE).query_entities(
+        query, parameters=parameters, select=[*_LISTED_PROPERTIES, "CreatedAt"]
+    )
+    found: list[SentNotification] = []
+    scan_stopped = False
+    for row in rows:
+        if len(found) == MAX_SCANNED_NOTIFICATIONS:
+            scan_stopped = True
+            break
+        found.append(_from_row(row))
+    found.sort(key=lambda item: (item.created_at, item.notification_id))
+    newest = found[-top:]
+    return NotificationList(
+        notifications=newest,
+        count=len(newest),
+        truncated=scan_stopped or len(found) > len(newest),
+    )
+
+
+def _from_row(row: dict[str, Any]) -> SentNotification:
+    return SentNotification(
+        notification_id=row["RowKey"],
+        correlation_id=row["PartitionKey"],
+        kind=row["Kind"],
+        recipient=row["Recipient"],
+        subject=row["Subject"],
+        body=row.get("Body") or "",
+        data=json.loads(row.get("Data") or "{}"),
+        created_at=datetime.fromisoformat(row["CreatedAt"]),
+    )
