@@ -129,10 +129,18 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
         raise validation_problem(exc) from None
 
 
+#: Query parameter the host consumes for function-key auth (`?code=<key>`); the worker still
+#: sees it in `req.params`, but it is never part of a route's own contract.
+FUNCTION_KEY_PARAM = "code"
+
+
 def parse_params(values: Mapping[str, Any], model: type[M], source: str = "query") -> M:
-    """Validate route or query parameters against `model`."""
+    """Validate route or query parameters against `model` (ignoring the function key)."""
+    params = dict(values)
+    if source == "query":
+        params.pop(FUNCTION_KEY_PARAM, None)
     try:
-        return model.model_validate(dict(values))
+        return model.model_validate(params)
     except ValidationError as exc:
         raise validation_problem(exc, source) from None
 
@@ -186,6 +194,8 @@ class Operation:
     errors: tuple[int, ...] = ()
     anonymous: bool = False
     tags: tuple[str, ...] = ()
+    #: The request body may be omitted (e.g. an optional `{reason}` on management routes).
+    body_optional: bool = False
 
 
 #: Every documented operation, filled as the api modules are imported.
@@ -206,6 +216,7 @@ def endpoint(
     errors: Iterable[int] = (),
     anonymous: bool = False,
     tags: Iterable[str] = (),
+    body_optional: bool = False,
 ) -> Callable[[Handler[P]], Handler[P]]:
     """Document a handler's contract and give it problem+json error handling.
 
@@ -228,6 +239,7 @@ def endpoint(
             errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
             anonymous=anonymous,
             tags=tuple(tags),
+            body_optional=body_optional,
         )
 
         @functools.wraps(handler)
