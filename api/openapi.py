@@ -1,5 +1,209 @@
-"""HTTP routes: openapi (to be built)."""
+"""`GET /api/openapi.json`: the OpenAPI 3.1 document, generated from the routes themselves.
+
+Every handler's `@endpoint` records its method, route, models and error statuses in
+`api.http.OPERATIONS`; a test checks those against what the Functions index serves, so this
+document cannot drift from the app. Schemas come from the pydantic contracts in one pass, so
+two models that share a class name still get distinct component names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
 
 import azure.durable_functions as df
+import azure.functions as func
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
+
+from api.http import OPERATIONS, PROBLEM_JSON, Operation, app_base_url, endpoint, json_response
+from shared.models.http import Problem
+from shared.models.operations import OpenApiDocument
 
 bp = df.Blueprint()
+
+JSON = "application/json"
+REF_TEMPLATE = "#/components/schemas/{model}"
+API_TITLE = "Durable shop"
+API_VERSION = "1.0.0"
+FUNCTION_KEY_HEADER = "functionKeyHeader"
+FUNCTION_KEY_QUERY = "functionKeyQuery"
+
+#: Where each (model, mode) pair's schema lives: `{"$ref": "#/components/schemas/..."}`.
+SchemaRefs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
+
+#: `{name}`, `{name?}`, `{name:int}`, `{*rest}`: the route template forms the host accepts.
+_ROUTE_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]*)?\??\}")
+
+
+def build_document(
+    operations: Iterable[Operation], server_url: str | None = None
+) -> dict[str, Any]:
+    """The OpenAPI document for `operations` (plain JSON data)."""
+    ops = sorted(operations, key=lambda op: (op.route, op.method))
+    refs, components = _schemas(ops)
+    paths: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        path = "/" + _ROUTE_PARAM.sub(r"{\1}", op.route)
+        paths.setdefault(path, {})[op.method.lower()] = _operation(op, refs, components)
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": API_TITLE,
+            "version": API_VERSION,
+            "description": (
+                "Every Durable Functions pattern for a small shop. Routes need a function key "
+                "(`x-functions-key` header or `code` query parameter) except `/health`. "
+                "Errors are RFC 9457 problem documents listing each offending field."
+            ),
+        },
+        "paths": paths,
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                FUNCTION_KEY_HEADER: {"type": "apiKey", "in": "header", "name": "x-functions-key"},
+                FUNCTION_KEY_QUERY: {"type": "apiKey", "in": "query", "name": "code"},
+            },
+        },
+        "security": [{FUNCTION_KEY_HEADER: []}, {FUNCTION_KEY_QUERY: []}],
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document
+
+
+def _schemas(
+    ops: list[Operation],
+) -> tuple[SchemaRefs, dict[str, Any]]:
+    """One schema pass over every model: requests and queries as validated, responses as sent."""
+    wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
+    for op in ops:
+        for model in (op.request, op.query):
+            if model is not None:
+                wanted[(model, "validation")] = None
+        for response in op.responses.values():
+            if response is not None:
+                wanted[(response, "serialization")] = None
+    refs, top = models_json_schema(list(wanted), by_alias=True, ref_template=REF_TEMPLATE)
+    return dict(refs), dict(top.get("$defs", {}))
+
+
+def _operation(
+    op: Operation,
+    refs: SchemaRefs,
+    components: Mapping[str, Any],
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "operationId": op.function_name,
+        "summary": op.summary,
+        "tags": list(op.tags),
+        "parameters": _path_parameters(op.route) + _query_parameters(op, refs, components),
+        "responses": _responses(op, refs),
+    }
+    if op.request is not None:
+        spec["requestBody"] = {
+            "required": not op.body_optional,
+            "content": {JSON: {"schema": refs[(op.request, "validation")]}},
+        }
+    if op.anonymous:
+        spec["security"] = []
+    return spec
+
+
+def _path_parameters(route: str) -> list[dict[str, Any]]:
+    return [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in _ROUTE_PARAM.findall(route)
+    ]
+
+
+def _query_parameters(
+    op: Operation,
+    refs: SchemaRefs,
+    components: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    if op.query is None:
+        return []
+    schema = _resolve(refs[(op.query, "validation")], components)
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, prop in schema.get("properties", {}).items():
+        prop = _without_null(prop)
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": prop,
+        }
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        if _is_array(prop, components):
+            # `status=Running,Completed`: one comma-separated value.
+            parameter.update(style="form", explode=False)
+        parameters.append(parameter)
+    return parameters
+
+
+def _responses(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
+    responses: dict[str, Any] = {}
+    for status, model in sorted(op.responses.items()):
+        response: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+        if model is not None:
+            response["content"] = {JSON: {"schema": refs[(model, "serialization")]}}
+        if status == 202:
+            response["headers"] = {
+                "Location": {
+                    "description": "This app's status endpoint for the instance.",
+                    "schema": {"type": "string", "format": "uri"},
+                },
+                "Retry-After": {
+                    "description": "Seconds to wait before polling again.",
+                    "schema": {"type": "integer"},
+                },
+            }
+        responses[str(status)] = response
+    problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
+    for status in sorted({*op.errors, 500}):
+        responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
+    if not op.anonymous:
+        responses["401"] = {"description": "Missing or invalid function key (no body)."}
+    return dict(sorted(responses.items()))
+
+
+def _without_null(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An absent query parameter is not `null`: drop the `| None` half of optional fields."""
+    result = dict(schema)
+    options = [o for o in result.get("anyOf", []) if o.get("type") != "null"]
+    if "anyOf" in result and len(options) == 1:
+        del result["anyOf"]
+        result = {**options[0], **result}
+    if "default" in result and result["default"] is None:
+        del result["default"]
+    return result
+
+
+def _resolve(schema: Mapping[str, Any], components: Mapping[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+        return dict(components[ref.rsplit("/", 1)[1]])
+    return dict(schema)
+
+
+def _is_array(schema: Mapping[str, Any], components: Mapping[str, Any]) -> bool:
+    """True for `list[...]` and `list[...] | None` properties."""
+    options = schema.get("anyOf", [schema])
+    return any(_resolve(option, components).get("type") == "array" for option in options)
+
+
+@bp.route(route="openapi.json", methods=["GET"])
+@endpoint(
+    "GET",
+    "openapi.json",
+    summary="This OpenAPI 3.1 document: every route, request model and error shape",
+    responses={200: OpenApiDocument},
+    tags=("operations",),
+)
+async def get_openapi_document(req: func.HttpRequest) -> func.HttpResponse:
+    return json_response(build_document(OPERATIONS.values(), server_url=app_base_url(req)))
