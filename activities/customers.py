@@ -1,5 +1,38 @@
-"""Activities: customers (to be built)."""
+"""Customer onboarding's side effects: create the customer, open their account.
+
+Both are insert-if-absent (see `shared.customer_store`), so a re-run, or a second onboarding
+for the same e-mail, never creates a second customer or a second account.
+"""
+
+from __future__ import annotations
+
+from typing import Any
 
 import azure.durable_functions as df
 
+from shared import customer_store
+from shared.errors import ErrorCode, PermanentError, validate_payload
+from shared.models.customers import CreateCustomerRequest, OpenAccountRequest
+
 bp = df.Blueprint()
+
+
+@bp.activity_trigger(input_name="request")
+def create_customer(request: dict[str, Any]) -> dict[str, Any]:
+    command = validate_payload(CreateCustomerRequest, request)
+    customer = customer_store.create_customer(
+        command.idempotency_key, command.proposed_customer_id, command.email, command.name
+    )
+    return customer.to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def open_customer_account(request: dict[str, Any]) -> dict[str, Any]:
+    command = validate_payload(OpenAccountRequest, request)
+    try:
+        account = customer_store.open_account(
+            command.idempotency_key, command.customer_id, command.proposed_account_id
+        )
+    except customer_store.CustomerNotFound as exc:
+        raise PermanentError(ErrorCode.NOT_FOUND, str(exc)) from None
+    return account.to_json()

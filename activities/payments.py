@@ -1,5 +1,104 @@
-"""Activities: payments (to be built)."""
+"""Payment side effects against a simulated provider: charge, and refund (the compensation).
+
+The provider is simulated with documented test tokens so every outcome can be forced from
+HTTP, and each behaviour is driven by stored state (attempt counters in the `Payments`
+table), never by randomness:
+
+| token                          | charge                               | refund               |
+|--------------------------------|--------------------------------------|----------------------|
+| `tok_declined`                 | permanent `payment_declined`         | nothing to refund    |
+| `tok_unavailable_<n>`          | transient `unavailable` n times, ok  | ok                   |
+| `tok_refund_unavailable`       | ok                                   | always transient     |
+| `tok_refund_unavailable_<n>`   | ok                                   | transient n times    |
+| any other `tok_...`            | ok                                   | ok                   |
+
+A charge records one row per idempotency key; a re-run returns that row. A refund moves the
+row charged -> refunded once, and a refund of a key never charged leaves a `voided` row that
+makes a late duplicate charge fail instead of taking money.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
 
 import azure.durable_functions as df
 
+from shared import payment_store
+from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
+from shared.etag import ConcurrencyExhausted
+from shared.models.orders import (
+    ChargePaymentRequest,
+    PaymentReceipt,
+    PaymentStatus,
+    RefundPaymentRequest,
+)
+
 bp = df.Blueprint()
+
+DECLINED_TOKEN = "tok_declined"
+_CHARGE_UNAVAILABLE = re.compile(r"^tok_unavailable_(\d{1,2})$")
+_REFUND_UNAVAILABLE = re.compile(r"^tok_refund_unavailable(?:_(\d{1,2}))?$")
+
+
+@bp.activity_trigger(input_name="request")
+def charge_payment(request: dict[str, Any]) -> dict[str, Any]:
+    command = validate_payload(ChargePaymentRequest, request)
+    try:
+        return charge(command).to_json()
+    except ConcurrencyExhausted as exc:
+        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
+
+
+@bp.activity_trigger(input_name="request")
+def refund_payment(request: dict[str, Any]) -> dict[str, Any]:
+    command = validate_payload(RefundPaymentRequest, request)
+    try:
+        return refund(command).to_json()
+    except ConcurrencyExhausted as exc:
+        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
+
+
+def charge(command: ChargePaymentRequest) -> PaymentReceipt:
+    key = command.idempotency_key
+    existing = payment_store.get_payment(key)
+    if existing is not None:
+        return _settled(existing)
+    unavailable = _CHARGE_UNAVAILABLE.match(command.payment_method)
+    if unavailable and payment_store.count_attempt(key, "charge") <= int(unavailable.group(1)):
+        raise TransientError(ErrorCode.UNAVAILABLE, "payment provider unavailable, try again")
+    status = (
+        PaymentStatus.DECLINED
+        if command.payment_method == DECLINED_TOKEN
+        else PaymentStatus.CHARGED
+    )
+    receipt = payment_store.record_payment(
+        key, command.order_id, command.amount, command.payment_method, status
+    )
+    return _settled(receipt)
+
+
+def _settled(receipt: PaymentReceipt) -> PaymentReceipt:
+    """The stored outcome of a charge, raised as the failure it was when it failed."""
+    if receipt.status is PaymentStatus.DECLINED:
+        raise PermanentError(ErrorCode.PAYMENT_DECLINED, "the payment method was declined")
+    if receipt.status is PaymentStatus.VOIDED:
+        raise PermanentError(
+            ErrorCode.CONFLICT, "this payment was voided by a refund before it was charged"
+        )
+    return receipt
+
+
+def refund(command: RefundPaymentRequest) -> PaymentReceipt:
+    key = command.idempotency_key
+    existing = payment_store.get_payment(key)
+    if existing is not None and existing.status is PaymentStatus.CHARGED:
+        failing = _REFUND_UNAVAILABLE.match(payment_store.stored_token(key) or "")
+        if failing:
+            limit = failing.group(1)
+            count = payment_store.count_attempt(key, "refund")
+            if limit is None or count <= int(limit):
+                raise TransientError(
+                    ErrorCode.UNAVAILABLE, "payment provider cannot refund right now"
+                )
+    return payment_store.refund(key, command.order_id)

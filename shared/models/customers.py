@@ -1,0 +1,117 @@
+"""Contracts of customer onboarding: the request, each chained step's input and output."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, EmailStr, Field
+
+from shared.models.base import Contract, Identifier, ShortText
+from shared.models.notifications import NotificationReceipt
+
+
+def _lower(value: str) -> str:
+    return value.lower()
+
+
+#: An e-mail address, normalized: syntax checked (no DNS lookups), then lower-cased as a
+#: whole, so `Ada@Example.com` and `ada@example.com` are one customer. Strictly the local
+#: part is case-sensitive; no real mailbox provider treats it so, and two customers
+#: differing only by case are far more likely a typo than two people.
+NormalizedEmail = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower)]
+
+ONBOARDING_PREFIX = "onboarding-"
+
+
+def email_key(email: str) -> str:
+    """A stable, key-safe digest of a normalized e-mail (e-mails may hold '/', '#', '?')."""
+    return hashlib.sha256(email.encode()).hexdigest()[:40]
+
+
+def onboarding_instance_id(email: str) -> str:
+    """One onboarding instance per e-mail: a re-post finds the instance already started."""
+    return f"{ONBOARDING_PREFIX}{email_key(email)}"
+
+
+class OnboardingRequest(Contract):
+    """Body of `POST /api/customers` and input of the `customer_onboarding` orchestration."""
+
+    email: NormalizedEmail
+    name: ShortText
+
+
+class CustomerRoute(Contract):
+    customer_id: Identifier
+
+
+class CustomerQuery(Contract):
+    email: NormalizedEmail
+
+
+class CreateCustomerRequest(Contract):
+    """Input of `create_customer`: the id is proposed; an existing customer keeps theirs."""
+
+    idempotency_key: Identifier
+    proposed_customer_id: Identifier
+    email: NormalizedEmail
+    name: ShortText
+
+
+class Customer(Contract):
+    """Output of `create_customer`; the same on every re-run with one key."""
+
+    customer_id: Identifier
+    email: NormalizedEmail
+    name: ShortText
+    created_at: datetime
+    already_existed: bool = Field(
+        description="True when the e-mail belonged to a customer created by another request."
+    )
+
+
+class OpenAccountRequest(Contract):
+    """Input of `open_customer_account`: fed by `create_customer`'s output."""
+
+    idempotency_key: Identifier
+    customer_id: Identifier
+    proposed_account_id: Identifier
+
+
+class Account(Contract):
+    """A customer's account; each customer has exactly one."""
+
+    account_id: Identifier
+    customer_id: Identifier
+    status: Literal["open"]
+    opened_at: datetime
+
+
+class OnboardingStep(Contract):
+    """The onboarding's custom status: which step of the chain runs now."""
+
+    step: Literal["creating_customer", "opening_account", "sending_welcome", "completed", "failed"]
+    customer_id: Identifier | None = None
+    account_id: Identifier | None = None
+    failed_step: str | None = None
+    error_code: str | None = None
+    error: str | None = None
+
+
+class OnboardingResult(Contract):
+    """Output of the onboarding: the customer, their account, the welcome message."""
+
+    customer: Customer
+    account: Account
+    welcome: NotificationReceipt
+
+
+class CustomerView(Contract):
+    """Answer of `GET /api/customers/...`."""
+
+    customer_id: Identifier
+    email: NormalizedEmail
+    name: ShortText
+    created_at: datetime
+    account: Account | None

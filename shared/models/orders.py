@@ -1,0 +1,271 @@
+"""Contracts of order fulfilment: the order request, the saga's input and output, and the
+payment and shipment activities it calls.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.errors import ErrorKind
+from shared.models.base import Contract, Identifier, ShortText
+from shared.models.customers import NormalizedEmail
+from shared.models.inventory import InventoryRelease, InventoryReservation, Money, OrderItems
+from shared.models.notifications import NotificationReceipt
+
+#: A payment method token from the (simulated) payment provider; never card numbers.
+PaymentToken = Annotated[
+    str, StringConstraints(pattern=r"^tok_[a-z0-9_]{1,40}$", strip_whitespace=True)
+]
+
+OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+
+INSTANCE_PREFIX = "order-"
+
+
+def order_instance_id(order_id: str) -> str:
+    """One saga instance per order id: a re-post of the same order finds the first one."""
+    return f"{INSTANCE_PREFIX}{order_id}"
+
+
+# --- the request -------------------------------------------------------------------------
+
+
+class ShippingAddress(Contract):
+    name: ShortText
+    line1: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    line2: Annotated[str, StringConstraints(max_length=200)] | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    postal_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$")]
+    country: Annotated[
+        str,
+        StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True),
+        Field(description="ISO 3166-1 alpha-2 code, e.g. `DE`."),
+    ]
+
+
+class RetryPolicy(Contract):
+    """Exponential backoff for one kind of step, bounded so no request can stall for days."""
+
+    max_attempts: int = Field(ge=1, le=10)
+    first_delay_seconds: float = Field(ge=1, le=300)
+    multiplier: float = Field(2.0, ge=1, le=10)
+    max_delay_seconds: float = Field(ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _check_order(self) -> RetryPolicy:
+        if self.max_delay_seconds < self.first_delay_seconds:
+            raise ValueError("maxDelaySeconds must be at least firstDelaySeconds")
+        return self
+
+    @property
+    def first_delay(self) -> timedelta:
+        return timedelta(seconds=self.first_delay_seconds)
+
+    @property
+    def max_delay(self) -> timedelta:
+        return timedelta(seconds=self.max_delay_seconds)
+
+
+#: Forward steps: a few quick retries, then the saga gives up and compensates.
+DEFAULT_STEP_RETRY = RetryPolicy(
+    max_attempts=4, first_delay_seconds=2, multiplier=2, max_delay_seconds=30
+)
+#: Compensations: more patience, since giving up means a human has to intervene.
+DEFAULT_COMPENSATION_RETRY = RetryPolicy(
+    max_attempts=6, first_delay_seconds=2, multiplier=2, max_delay_seconds=60
+)
+
+
+class OrderRequest(Contract):
+    """Body of `POST /api/orders`."""
+
+    order_id: OrderId | None = Field(
+        None,
+        description="Chosen by the caller to make the POST safely repeatable; minted if absent.",
+    )
+    customer_email: NormalizedEmail
+    items: OrderItems
+    payment_method: PaymentToken = Field(
+        description=(
+            "Simulated provider tokens: `tok_declined` is declined; `tok_unavailable_<n>` is "
+            "unavailable for the first n charge attempts; `tok_refund_unavailable` can be "
+            "charged but never refunded; `tok_refund_unavailable_<n>` fails n refund attempts. "
+            "Any other `tok_...` is charged."
+        )
+    )
+    shipping_address: ShippingAddress
+    step_retry: RetryPolicy | None = Field(
+        None, description="Backoff for forward steps (default 4 attempts, 2 s doubling)."
+    )
+    compensation_retry: RetryPolicy | None = Field(
+        None, description="Backoff for compensations (default 6 attempts, 2 s doubling)."
+    )
+
+
+class OrderSagaInput(Contract):
+    """Input of the `order_fulfillment_saga` orchestration, resolved by the starter."""
+
+    order_id: OrderId
+    customer_email: NormalizedEmail
+    items: OrderItems
+    payment_method: PaymentToken
+    shipping_address: ShippingAddress
+    operations_email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+    step_retry: RetryPolicy = DEFAULT_STEP_RETRY
+    compensation_retry: RetryPolicy = DEFAULT_COMPENSATION_RETRY
+
+    def same_order_as(self, other: OrderSagaInput) -> bool:
+        """Whether two inputs describe one order (settings and retry knobs aside)."""
+        fields = {"order_id", "customer_email", "items", "payment_method", "shipping_address"}
+        return self.model_dump(include=fields) == other.model_dump(include=fields)
+
+
+# --- payments ----------------------------------------------------------------------------
+
+
+class PaymentStatus(StrEnum):
+    CHARGED = "charged"
+    DECLINED = "declined"
+    REFUNDED = "refunded"
+    VOIDED = "voided"  # refunded before any charge existed: a later charge is refused
+
+
+class ChargePaymentRequest(Contract):
+    idempotency_key: Identifier
+    order_id: OrderId
+    amount: Money
+    payment_method: PaymentToken
+    customer_email: NormalizedEmail
+
+
+class PaymentReceipt(Contract):
+    """Output of `charge_payment` and `refund_payment`; stable for one key."""
+
+    payment_id: Identifier
+    idempotency_key: Identifier
+    order_id: OrderId
+    amount: Money
+    currency: str
+    status: PaymentStatus
+    charged_at: datetime | None = None
+    refunded_at: datetime | None = None
+
+
+class RefundPaymentRequest(Contract):
+    idempotency_key: Identifier = Field(description="The key the charge was made with.")
+    order_id: OrderId
+
+
+# --- shipments ---------------------------------------------------------------------------
+
+
+class ShipmentStatus(StrEnum):
+    CREATED = "created"
+    CANCELLED = "cancelled"
+
+
+class CreateShipmentRequest(Contract):
+    idempotency_key: Identifier
+    order_id: OrderId
+    address: ShippingAddress
+    items: OrderItems
+
+
+class Shipment(Contract):
+    """Output of `create_shipment` and `cancel_shipment`; stable for one key."""
+
+    shipment_id: Identifier
+    idempotency_key: Identifier
+    order_id: OrderId
+    carrier: str
+    tracking_number: str | None
+    status: ShipmentStatus
+    created_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+
+class CancelShipmentRequest(Contract):
+    idempotency_key: Identifier = Field(description="The key the shipment was created with.")
+    order_id: OrderId
+
+
+# --- the saga's progress and result ------------------------------------------------------
+
+
+class SagaStep(StrEnum):
+    RESERVE_INVENTORY = "reserve_inventory"
+    CHARGE_PAYMENT = "charge_payment"
+    CREATE_SHIPMENT = "create_shipment"
+    SEND_CONFIRMATION = "send_confirmation"
+
+
+class CompensationName(StrEnum):
+    RELEASE_INVENTORY = "release_inventory"
+    REFUND_PAYMENT = "refund_payment"
+    CANCEL_SHIPMENT = "cancel_shipment"
+
+
+class OrderStatus(StrEnum):
+    COMPLETED = "completed"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+class StepFailure(Contract):
+    """Why a step (or a compensation) failed for good."""
+
+    step: str
+    kind: ErrorKind
+    code: str
+    message: str
+    attempts: int
+
+
+class CompensationOutcome(Contract):
+    """One compensation the saga ran: which step it undid and whether that worked."""
+
+    step: SagaStep
+    compensation: CompensationName
+    succeeded: bool
+    failure: StepFailure | None = None
+
+
+class OrderProgress(Contract):
+    """The saga's custom status: the phase it is in and, once failing, what went wrong."""
+
+    order_id: OrderId
+    step: str = Field(
+        description=(
+            "reserving_inventory | charging_payment | creating_shipment | sending_confirmation "
+            "| compensating | completed | compensated | compensation_failed"
+        )
+    )
+    status: Literal["running", "completed", "compensated", "compensation_failed"] = "running"
+    failed_step: SagaStep | None = None
+    compensating: CompensationName | None = None
+    failed_compensations: list[CompensationName] = Field(default_factory=list)
+
+
+class OrderSagaResult(Contract):
+    """Output of the saga: what happened to the order, step by step."""
+
+    order_id: OrderId
+    status: OrderStatus
+    total: Money | None = None
+    completed_steps: list[SagaStep]
+    failure: StepFailure | None = None
+    compensations: list[CompensationOutcome] = Field(default_factory=list)
+    failed_compensations: list[CompensationOutcome] = Field(default_factory=list)
+    reservation: InventoryReservation | None = None
+    payment: PaymentReceipt | None = None
+    shipment: Shipment | None = None
+    release: InventoryRelease | None = None
+    confirmation: NotificationReceipt | None = None
+    confirmation_failure: StepFailure | None = None
+    operations_alerted: bool | None = Field(
+        None, description="Set when operations had to be told (compensation or confirmation)."
+    )

@@ -1,0 +1,101 @@
+"""The `Shipments` table: one row per shipment idempotency key.
+
+PartitionKey = the shipment step's idempotency key, RowKey = "shipment". Status moves
+created -> cancelled only (ETag-guarded). Cancelling a key that has no shipment writes a
+`cancelled` row, so a late duplicate of the creation is refused rather than shipping an
+order that was already rolled back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.data.tables import TableClient
+
+from shared import storage
+from shared.etag import create_or_retry, read, replace_if_unchanged, with_retries
+from shared.models.orders import Shipment, ShipmentStatus
+
+SHIPMENTS_TABLE = "Shipments"
+SHIPMENT_ROW = "shipment"
+CARRIER = "Parcelo"
+
+
+def _table() -> TableClient:
+    return storage.table(SHIPMENTS_TABLE)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def get_shipment(key: str) -> Shipment | None:
+    found = read(_table(), key, SHIPMENT_ROW)
+    return _shipment(found[0]) if found else None
+
+
+def create_shipment(key: str, order_id: str, country: str) -> Shipment:
+    """Book a shipment unless `key` has a row already; return what is stored."""
+    shipment_id = uuid.uuid4().hex
+    row, _ = storage.insert_once(
+        _table(),
+        {
+            "PartitionKey": key,
+            "RowKey": SHIPMENT_ROW,
+            "ShipmentId": f"shp-{shipment_id}",
+            "OrderId": order_id,
+            "Carrier": CARRIER,
+            "TrackingNumber": f"PCL{shipment_id[:12].upper()}",
+            "Country": country,
+            "Status": ShipmentStatus.CREATED.value,
+            "CreatedAt": _now(),
+            "CancelledAt": "",
+        },
+    )
+    return _shipment(row)
+
+
+def cancel_shipment(key: str, order_id: str) -> Shipment:
+    """Cancel the shipment under `key`: created -> cancelled once; none -> cancelled tombstone."""
+    client = _table()
+
+    def attempt() -> Shipment:
+        found = read(client, key, SHIPMENT_ROW)
+        if found is None:
+            tombstone = {
+                "PartitionKey": key,
+                "RowKey": SHIPMENT_ROW,
+                "ShipmentId": f"shp-{uuid.uuid4().hex}",
+                "OrderId": order_id,
+                "Carrier": CARRIER,
+                "TrackingNumber": "",
+                "Country": "",
+                "Status": ShipmentStatus.CANCELLED.value,
+                "CreatedAt": "",
+                "CancelledAt": _now(),
+            }
+            create_or_retry(client, tombstone)
+            return _shipment(tombstone)
+        row, etag = found
+        if row["Status"] == ShipmentStatus.CANCELLED.value:
+            return _shipment(row)
+        cancelled = {**row, "Status": ShipmentStatus.CANCELLED.value, "CancelledAt": _now()}
+        replace_if_unchanged(client, cancelled, etag)
+        return _shipment(cancelled)
+
+    return with_retries(attempt, f"cancel shipment {key}")
+
+
+def _shipment(row: dict[str, Any]) -> Shipment:
+    return Shipment(
+        shipment_id=row["ShipmentId"],
+        idempotency_key=row["PartitionKey"],
+        order_id=row["OrderId"],
+        carrier=row["Carrier"],
+        tracking_number=row["TrackingNumber"] or None,
+        status=ShipmentStatus(row["Status"]),
+        created_at=datetime.fromisoformat(row["CreatedAt"]) if row["CreatedAt"] else None,
+        cancelled_at=datetime.fromisoformat(row["CancelledAt"]) if row["CancelledAt"] else None,
+    )
