@@ -1,0 +1,469 @@
+"""The order saga: forward steps, backoff, and compensation of exactly what was done."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pytest_mock import MockerFixture
+
+from orchestrators import order_saga
+from orchestrators.common import InvalidOrchestrationInput
+from shared.errors import ErrorCode
+from tests.support.failures import crashed, permanent, transient
+from tests.support.functions import orchestrator_function
+from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+
+INSTANCE = "order-o-1"
+OPS = "ops@example.com"
+STEP_ATTEMPTS = 3
+COMPENSATION_ATTEMPTS = 4
+
+FORWARD = ["reserve_inventory", "charge_payment", "create_shipment"]
+COMPENSATION_OF = {
+    "reserve_inventory": "release_inventory",
+    "charge_payment": "refund_payment",
+    "create_shipment": "cancel_shipment",
+}
+COMPENSATIONS = set(COMPENSATION_OF.values())
+
+
+def order_input(**overrides: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "orderId": "o-1",
+        "customerEmail": "Ada@Example.com",
+        "items": [{"sku": "sku-b", "quantity": 2}, {"sku": "sku-a", "quantity": 1}],
+        "paymentMethod": "tok_visa",
+        "shippingAddress": {
+            "name": "Ada Lovelace",
+            "line1": "1 Analytical St",
+            "city": "London",
+            "postalCode": "N1 1AA",
+            "country": "gb",
+        },
+        "operationsEmail": OPS,
+        "stepRetry": {
+            "maxAttempts": STEP_ATTEMPTS,
+            "firstDelaySeconds": 2,
+            "multiplier": 2,
+            "maxDelaySeconds": 30,
+        },
+        "compensationRetry": {
+            "maxAttempts": COMPENSATION_ATTEMPTS,
+            "firstDelaySeconds": 5,
+            "multiplier": 3,
+            "maxDelaySeconds": 60,
+        },
+    }
+    value.update(overrides)
+    return value
+
+
+def ok(task: FakeTask) -> Any:
+    """What each activity returns when it succeeds."""
+    key = task.input.get("idempotencyKey")
+    match task.name:
+        case "reserve_inventory":
+            return {
+                "reservationKey": key,
+                "lines": [
+                    {"sku": "sku-a", "quantity": 1, "unitPrice": "10.00", "lineTotal": "10.00"},
+                    {"sku": "sku-b", "quantity": 2, "unitPrice": "0.10", "lineTotal": "0.20"},
+                ],
+                "total": "10.20",
+            }
+        case "charge_payment" | "refund_payment":
+            return {
+                "paymentId": "pay-1",
+                "idempotencyKey": key,
+                "orderId": "o-1",
+                "amount": "10.20",
+                "currency": "EUR",
+                "status": "charged" if task.name == "charge_payment" else "refunded",
+            }
+        case "create_shipment" | "cancel_shipment":
+            return {
+                "shipmentId": "shp-1",
+                "idempotencyKey": key,
+                "orderId": "o-1",
+                "carrier": "Parcelo",
+                "trackingNumber": "PCL1",
+                "status": "created" if task.name == "create_shipment" else "cancelled",
+            }
+        case "release_inventory":
+            return {
+                "reservationKey": key,
+                "lines": [
+                    {"sku": "sku-a", "quantity": 1, "state": "released"},
+                    {"sku": "sku-b", "quantity": 2, "state": "released"},
+                ],
+            }
+        case "send_notification":
+            return {
+                "notificationId": key,
+                "correlationId": INSTANCE,
+                "kind": task.input["kind"],
+                "recipient": task.input["recipient"],
+                "createdAt": "2026-01-05T09:00:00+00:00",
+            }
+    raise AssertionError(f"unexpected activity {task.name}")
+
+
+Failure = Callable[[FakeTask], Exception | None]
+
+
+def responder(**failures: Failure) -> Callable[[FakeTask], Any]:
+    """Activities succeed unless `failures[name](task)` returns an exception to raise."""
+
+    def respond(task: FakeTask) -> Any:
+        if task.kind == "timer":
+            return None
+        fail = failures.get(task.name or "")
+        if task.name == "send_notification":
+            fail = failures.get(f"notify_{task.input['kind']}")
+        error = fail(task) if fail else None
+        if error is not None:
+            raise error
+        return ok(task)
+
+    return respond
+
+
+def always(error: Callable[[], Exception]) -> Failure:
+    return lambda task: error()
+
+
+def first(n: int, error: Callable[[], Exception]) -> Failure:
+    calls = {"count": 0}
+
+    def fail(task: FakeTask) -> Exception | None:
+        calls["count"] += 1
+        return error() if calls["count"] <= n else None
+
+    return fail
+
+
+def run(mocker: MockerFixture, respond: Callable[[FakeTask], Any], **input_overrides: Any):
+    driver = OrchestrationDriver(
+        mocker,
+        orchestrator_function(order_saga.order_fulfillment_saga),
+        input=order_input(**input_overrides),
+        instance_id=INSTANCE,
+    )
+    return driver, driver.run(respond)
+
+
+def names(driver: OrchestrationDriver) -> list[str]:
+    """Activity names in order, consecutive retries collapsed."""
+    result: list[str] = []
+    for task in driver.activities:
+        label = str(task.name if task.name != "send_notification" else task.input["kind"])
+        if not result or result[-1] != label:
+            result.append(label)
+    return result
+
+
+def compensations_run(driver: OrchestrationDriver) -> list[str]:
+    return [name for name in names(driver) if name in COMPENSATIONS]
+
+
+# --- the forward path -------------------------------------------------------------------
+
+
+def test_happy_path_runs_the_steps_in_order_and_feeds_each_from_the_last(
+    mocker: MockerFixture,
+) -> None:
+    driver, output = run(mocker, responder())
+
+    assert names(driver) == [*FORWARD, "order_confirmation"]
+    reserve, charge, ship, confirm = driver.activities
+    assert reserve.input["idempotencyKey"] == f"{INSTANCE}:reserve-inventory"
+    assert charge.input["idempotencyKey"] == f"{INSTANCE}:charge-payment"
+    assert charge.input["amount"] == "10.20"  # the reserved total, not a recomputation
+    assert ship.input["address"]["country"] == "GB"
+    assert confirm.input["recipient"] == "ada@example.com"
+    assert confirm.input["data"]["trackingNumber"] == "PCL1"
+    assert output["status"] == "completed"
+    assert output["completedSteps"] == [*FORWARD, "send_confirmation"]
+    assert output["total"] == "10.20"
+    assert output["compensations"] == []
+    assert driver.timers == []
+
+
+def test_custom_status_names_the_current_step(mocker: MockerFixture) -> None:
+    driver, _ = run(mocker, responder())
+
+    assert [s["step"] for s in driver.custom_statuses] == [
+        "reserving_inventory",
+        "charging_payment",
+        "creating_shipment",
+        "sending_confirmation",
+        "completed",
+    ]
+    assert driver.custom_status["status"] == "completed"
+
+
+def test_transient_failures_are_retried_with_exponential_backoff(mocker: MockerFixture) -> None:
+    respond = responder(charge_payment=first(2, lambda: transient("charge_payment")))
+
+    driver, output = run(mocker, respond)
+
+    assert output["status"] == "completed"
+    assert [t.name for t in driver.activities].count("charge_payment") == 3
+    assert [t.fire_at for t in driver.timers] == [
+        DEFAULT_START + timedelta(seconds=2),
+        DEFAULT_START + timedelta(seconds=2 + 4),
+    ]
+    assert compensations_run(driver) == []
+
+
+def test_crashes_without_an_error_kind_are_retried_like_transient_ones(
+    mocker: MockerFixture,
+) -> None:
+    respond = responder(create_shipment=first(1, lambda: crashed("create_shipment")))
+
+    driver, output = run(mocker, respond)
+
+    assert output["status"] == "completed"
+    assert [t.name for t in driver.activities].count("create_shipment") == 2
+
+
+# --- permanent failures: exactly the completed prefix, in reverse -----------------------
+
+
+@pytest.mark.parametrize(
+    ("failing", "code", "undone"),
+    [
+        ("reserve_inventory", ErrorCode.OUT_OF_STOCK, []),
+        ("charge_payment", ErrorCode.PAYMENT_DECLINED, ["release_inventory"]),
+        ("create_shipment", ErrorCode.UNDELIVERABLE, ["refund_payment", "release_inventory"]),
+    ],
+)
+def test_a_permanent_failure_compensates_exactly_the_completed_steps_in_reverse(
+    mocker: MockerFixture, failing: str, code: ErrorCode, undone: list[str]
+) -> None:
+    respond = responder(**{failing: always(lambda: permanent(failing, code, "no"))})
+
+    driver, output = run(mocker, respond)
+
+    completed = FORWARD[: FORWARD.index(failing)]
+    assert names(driver) == [*completed, failing, *undone]
+    assert [t.name for t in driver.activities].count(failing) == 1  # permanent: no retry
+    assert output["status"] == "compensated"
+    assert output["completedSteps"] == completed
+    assert output["failure"] == {
+        "step": failing,
+        "kind": "permanent",
+        "code": code.value,
+        "message": "no",
+        "attempts": 1,
+    }
+    assert [c["compensation"] for c in output["compensations"]] == undone
+    assert all(c["succeeded"] for c in output["compensations"])
+    assert output["failedCompensations"] == []
+    assert output["confirmation"] is None
+    assert driver.custom_status["step"] == "compensated"
+    assert driver.custom_status["failedStep"] == failing
+
+
+def test_compensations_undo_the_effects_of_their_own_steps(mocker: MockerFixture) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
+    )
+
+    driver, output = run(mocker, respond)
+
+    by_name = {t.name: t.input for t in driver.activities}
+    assert by_name["refund_payment"] == {
+        "idempotencyKey": f"{INSTANCE}:charge-payment",
+        "orderId": "o-1",
+    }
+    assert by_name["release_inventory"]["idempotencyKey"] == f"{INSTANCE}:reserve-inventory"
+    assert sorted(by_name["release_inventory"]["skus"]) == ["sku-a", "sku-b"]
+    assert output["payment"]["status"] == "refunded"  # the state after undoing
+    assert output["release"]["lines"][0]["state"] == "released"
+
+
+def test_custom_status_names_the_compensation_running(mocker: MockerFixture) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
+    )
+
+    driver, _ = run(mocker, respond)
+
+    compensating = [s for s in driver.custom_statuses if s["step"] == "compensating"]
+    assert [s["compensating"] for s in compensating] == ["refund_payment", "release_inventory"]
+    assert {s["failedStep"] for s in compensating} == {"create_shipment"}
+
+
+# --- transient failures that never clear ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failing", "undone"),
+    [
+        ("reserve_inventory", ["release_inventory"]),
+        ("charge_payment", ["refund_payment", "release_inventory"]),
+        ("create_shipment", ["cancel_shipment", "refund_payment", "release_inventory"]),
+    ],
+)
+def test_exhausted_transient_failures_give_up_and_also_undo_the_uncertain_step(
+    mocker: MockerFixture, failing: str, undone: list[str]
+) -> None:
+    respond = responder(**{failing: always(lambda: transient(failing))})
+
+    driver, output = run(mocker, respond)
+
+    completed = FORWARD[: FORWARD.index(failing)]
+    assert [t.name for t in driver.activities].count(failing) == STEP_ATTEMPTS
+    assert names(driver) == [*completed, failing, *undone]
+    assert output["status"] == "compensated"
+    assert output["completedSteps"] == completed
+    assert output["failure"]["kind"] == "transient"
+    assert output["failure"]["attempts"] == STEP_ATTEMPTS
+
+
+# --- compensations that keep failing ----------------------------------------------------
+
+
+@pytest.mark.parametrize("broken", ["cancel_shipment", "refund_payment", "release_inventory"])
+def test_a_failing_compensation_ends_compensation_failed_but_the_others_still_run(
+    mocker: MockerFixture, broken: str
+) -> None:
+    respond = responder(
+        create_shipment=always(lambda: transient("create_shipment")),
+        **{broken: always(lambda: transient(broken, ErrorCode.UNAVAILABLE, "provider down"))},
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert compensations_run(driver) == ["cancel_shipment", "refund_payment", "release_inventory"]
+    assert [t.name for t in driver.activities].count(broken) == COMPENSATION_ATTEMPTS
+    assert output["status"] == "compensation_failed"
+    assert [c["compensation"] for c in output["failedCompensations"]] == [broken]
+    assert output["failedCompensations"][0]["failure"]["code"] == "unavailable"
+    assert output["failedCompensations"][0]["failure"]["attempts"] == COMPENSATION_ATTEMPTS
+    assert sum(not c["succeeded"] for c in output["compensations"]) == 1
+    assert output["operationsAlerted"] is True
+    assert driver.custom_status["step"] == "compensation_failed"
+    assert driver.custom_status["status"] == "compensation_failed"
+    assert driver.custom_status["failedCompensations"] == [broken]
+
+
+def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixture) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        refund_payment=always(lambda: transient("refund_payment")),
+        release_inventory=always(lambda: permanent("release_inventory", ErrorCode.VALIDATION)),
+    )
+
+    driver, output = run(mocker, respond)
+
+    alerts = [
+        t
+        for t in driver.activities
+        if t.name == "send_notification" and t.input["kind"] == "operations_alert"
+    ]
+    assert len(alerts) == 1
+    alert = alerts[0].input
+    assert alert["recipient"] == OPS
+    assert alert["idempotencyKey"] == f"{INSTANCE}:operations-alert"
+    assert alert["correlationId"] == INSTANCE
+    assert alert["data"]["failedCompensations"] == ["refund_payment", "release_inventory"]
+    assert alert["data"]["failedStep"] == "create_shipment"
+    assert [t.name for t in driver.activities].count("release_inventory") == 1  # permanent
+    assert output["status"] == "compensation_failed"
+    assert driver.custom_status["failedCompensations"] == ["refund_payment", "release_inventory"]
+
+
+def test_compensation_retries_use_their_own_backoff(mocker: MockerFixture) -> None:
+    respond = responder(
+        charge_payment=always(lambda: permanent("charge_payment", ErrorCode.PAYMENT_DECLINED)),
+        release_inventory=first(2, lambda: transient("release_inventory")),
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert output["status"] == "compensated"
+    assert [t.fire_at for t in driver.timers] == [
+        DEFAULT_START + timedelta(seconds=5),
+        DEFAULT_START + timedelta(seconds=5 + 15),
+    ]
+
+
+def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFixture) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        refund_payment=always(lambda: transient("refund_payment")),
+        notify_operations_alert=always(lambda: transient("send_notification")),
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert output["status"] == "compensation_failed"
+    assert output["operationsAlerted"] is False
+    assert driver.custom_status["failedCompensations"] == ["refund_payment"]
+
+
+# --- past the pivot -------------------------------------------------------------------
+
+
+def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
+    mocker: MockerFixture,
+) -> None:
+    respond = responder(notify_order_confirmation=always(lambda: transient("send_notification")))
+
+    driver, output = run(mocker, respond)
+
+    assert compensations_run(driver) == []
+    assert output["status"] == "completed"
+    assert output["completedSteps"] == FORWARD
+    assert output["confirmation"] is None
+    assert output["confirmationFailure"]["attempts"] == STEP_ATTEMPTS
+    assert output["operationsAlerted"] is True
+    alert = driver.activities[-1].input
+    assert alert["kind"] == "operations_alert"
+    assert alert["idempotencyKey"] == f"{INSTANCE}:confirmation-alert"
+
+
+# --- input ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"items": []},
+        {"items": [{"sku": "a", "quantity": 1}, {"sku": "a", "quantity": 2}]},
+        {"paymentMethod": "4111111111111111"},
+        {"customerEmail": "not-an-email"},
+        {"stepRetry": {"maxAttempts": 99, "firstDelaySeconds": 1, "maxDelaySeconds": 2}},
+    ],
+)
+def test_invalid_input_fails_before_any_side_effect(
+    mocker: MockerFixture, overrides: dict[str, Any]
+) -> None:
+    driver = OrchestrationDriver(
+        mocker,
+        orchestrator_function(order_saga.order_fulfillment_saga),
+        input=order_input(**overrides),
+        instance_id=INSTANCE,
+    )
+
+    with pytest.raises(InvalidOrchestrationInput):
+        driver.run(responder())
+    assert driver.activities == []
+
+
+def test_retry_policies_default_when_the_starter_omits_them(mocker: MockerFixture) -> None:
+    value = order_input()
+    del value["stepRetry"], value["compensationRetry"]
+    driver = OrchestrationDriver(
+        mocker, orchestrator_function(order_saga.order_fulfillment_saga), input=value
+    )
+
+    output = driver.run(responder(charge_payment=first(1, lambda: transient("charge_payment"))))
+
+    assert output["status"] == "completed"
+    assert driver.timers[0].fire_at == DEFAULT_START + timedelta(seconds=2)
