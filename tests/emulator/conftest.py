@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,10 @@ class Durable:
 
     def raise_event(self, instance_id: str, name: str, payload: Any) -> httpx.Response:
         return self.http.post(
-            f"/instances/{instance_id}/raiseEvent/{name}", json=payload, params=self.params
+            f"/instances/{instance_id}/raiseEvent/{name}",
+            content=json.dumps(payload),
+            headers={"Content-Type": "application/json"},
+            params=self.params,
         )
 
     def post(self, path: str, **params: str) -> httpx.Response:
