@@ -1,5 +1,102 @@
-"""HTTP routes: customers (to be built)."""
+"""HTTP routes: customer onboarding (function chaining) and customer look-ups."""
+
+from __future__ import annotations
 
 import azure.durable_functions as df
+import azure.functions as func
+from pydantic import ValidationError
+
+from api.http import HttpProblem, endpoint, json_response, parse_body, parse_params
+from api.idempotent_start import start_once
+from shared import customer_store
+from shared.models.customers import (
+    CustomerQuery,
+    CustomerRoute,
+    CustomerView,
+    OnboardingRequest,
+    onboarding_instance_id,
+)
+from shared.models.http import AcceptedResponse
 
 bp = df.Blueprint()
+
+TAGS = ("customers",)
+
+
+@bp.route(route="customers", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "POST",
+    "customers",
+    summary="Onboard a customer: create them, open their account, send a welcome",
+    request=OnboardingRequest,
+    responses={202: AcceptedResponse},
+    errors=(409,),
+    tags=TAGS,
+)
+async def start_customer_onboarding(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """One onboarding per e-mail: a re-post points at the first one (see idempotent_start)."""
+    request = parse_body(req, OnboardingRequest)
+    return await start_once(
+        req,
+        client,
+        "customer_onboarding",
+        onboarding_instance_id(request.email),
+        request.to_json(),
+        same_request=lambda stored: _same_onboarding(stored, request),
+        conflict_detail="this e-mail is already being onboarded with a different name",
+    )
+
+
+def _same_onboarding(stored: object, request: OnboardingRequest) -> bool:
+    try:
+        return OnboardingRequest.from_json(stored) == request
+    except ValidationError:
+        return True  # an input we cannot read is treated as a retry: nothing new starts
+
+
+@bp.route(route="customers/{customerId}", methods=["GET"])
+@endpoint(
+    "GET",
+    "customers/{customerId}",
+    summary="A customer and their account",
+    responses={200: CustomerView},
+    errors=(400, 404),
+    tags=TAGS,
+)
+async def get_customer(req: func.HttpRequest) -> func.HttpResponse:
+    route = parse_params(req.route_params, CustomerRoute, "route")
+    return json_response(_view(route.customer_id))
+
+
+@bp.route(route="customers", methods=["GET"])
+@endpoint(
+    "GET",
+    "customers",
+    summary="Find the customer who owns an e-mail address",
+    query=CustomerQuery,
+    responses={200: CustomerView},
+    errors=(400, 404),
+    tags=TAGS,
+)
+async def find_customer_by_email(req: func.HttpRequest) -> func.HttpResponse:
+    query = parse_params(req.params, CustomerQuery, "query")
+    customer_id = customer_store.find_customer_id(query.email)
+    if customer_id is None:
+        raise HttpProblem(404, "Not found", "no customer has this e-mail address")
+    return json_response(_view(customer_id))
+
+
+def _view(customer_id: str) -> CustomerView:
+    customer = customer_store.get_customer(customer_id)
+    if customer is None:
+        raise HttpProblem(404, "Not found", f"customer '{customer_id}' does not exist")
+    return CustomerView(
+        customer_id=customer.customer_id,
+        email=customer.email,
+        name=customer.name,
+        created_at=customer.created_at,
+        account=customer_store.get_account(customer_id),
+    )

@@ -1,5 +1,67 @@
-"""HTTP routes: orders (to be built)."""
+"""HTTP route: place an order, fulfilled by the order saga."""
+
+from __future__ import annotations
+
+import uuid
 
 import azure.durable_functions as df
+import azure.functions as func
+from pydantic import ValidationError
+
+from api.http import endpoint, parse_body
+from api.idempotent_start import start_once
+from shared.models.http import AcceptedResponse
+from shared.models.orders import (
+    DEFAULT_COMPENSATION_RETRY,
+    DEFAULT_STEP_RETRY,
+    OrderRequest,
+    OrderSagaInput,
+    order_instance_id,
+)
+from shared.settings import get_settings
 
 bp = df.Blueprint()
+
+
+@bp.route(route="orders", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "POST",
+    "orders",
+    summary="Place an order: reserve stock, charge, ship, confirm; compensate on failure",
+    request=OrderRequest,
+    responses={202: AcceptedResponse},
+    errors=(409,),
+    tags=("orders",),
+)
+async def start_order_fulfillment(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    """Send an `orderId` to make the POST safely repeatable; without one, each POST is new."""
+    request = parse_body(req, OrderRequest)
+    saga_input = OrderSagaInput(
+        order_id=request.order_id or uuid.uuid4().hex,
+        customer_email=request.customer_email,
+        items=request.items,
+        payment_method=request.payment_method,
+        shipping_address=request.shipping_address,
+        operations_email=get_settings().operations_email,
+        step_retry=request.step_retry or DEFAULT_STEP_RETRY,
+        compensation_retry=request.compensation_retry or DEFAULT_COMPENSATION_RETRY,
+    )
+    return await start_once(
+        req,
+        client,
+        "order_fulfillment_saga",
+        order_instance_id(saga_input.order_id),
+        saga_input.to_json(),
+        same_request=lambda stored: _same_order(stored, saga_input),
+        conflict_detail="this orderId was already used for a different order",
+    )
+
+
+def _same_order(stored: object, saga_input: OrderSagaInput) -> bool:
+    try:
+        return OrderSagaInput.from_json(stored).same_order_as(saga_input)
+    except ValidationError:
+        return True  # an input we cannot read is treated as a retry: nothing new starts

@@ -1,0 +1,72 @@
+"""Start an orchestration once per business key, so a repeated POST is safe.
+
+The instance id is derived from the key (the normalized e-mail, the order id). A re-post
+whose instance is pending, running, suspended or completed gets a 202 pointing at that same
+instance, so a client retrying after a lost response never starts a second one. A re-post
+with *different* details for the same key is a 409 naming the existing instance: it is a
+conflicting request, not a retry. An instance that failed, was terminated or was purged is
+started again under the same id; every step is idempotent, so the new run picks up the
+effects the old one left instead of repeating them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+from azure.durable_functions.models.OrchestrationRuntimeStatus import (
+    OrchestrationRuntimeStatus,
+)
+
+from api.http import HttpProblem, accepted, instance_url
+
+#: Instances a re-post joins instead of restarting.
+JOINABLE = frozenset(
+    {
+        OrchestrationRuntimeStatus.Pending,
+        OrchestrationRuntimeStatus.Running,
+        OrchestrationRuntimeStatus.Suspended,
+        OrchestrationRuntimeStatus.ContinuedAsNew,
+        OrchestrationRuntimeStatus.Completed,
+    }
+)
+
+
+async def start_once(
+    req: func.HttpRequest,
+    client: df.DurableOrchestrationClient,
+    orchestrator: str,
+    instance_id: str,
+    payload: dict[str, Any],
+    same_request: Callable[[Any], bool],
+    conflict_detail: str,
+) -> func.HttpResponse:
+    """202 for a new or repeated request; 409 when the key was used with other details.
+
+    `same_request` receives the existing instance's input (decoded JSON, or None when the
+    host did not return it: then the re-post is treated as a retry, the safe reading).
+    """
+    status = await client.get_status(instance_id, show_input=True)
+    if status and status.runtime_status in JOINABLE:
+        stored = _decoded(status.input_)
+        if stored is not None and not same_request(stored):
+            url = instance_url(req, instance_id)
+            raise HttpProblem(409, "Conflict", conflict_detail, headers={"Location": url})
+        return accepted(req, instance_id)
+    await client.start_new(orchestrator, instance_id, payload)
+    return accepted(req, instance_id)
+
+
+def _decoded(value: Any) -> Any:
+    """The host may hand the input back as JSON text (once or twice encoded)."""
+    for _ in range(2):
+        if not isinstance(value, str):
+            break
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    return value

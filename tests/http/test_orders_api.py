@@ -1,0 +1,187 @@
+"""`POST /api/orders`: validation, one saga per order id, settings passed in the input."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.durable_functions as df
+import azure.functions as func
+import pytest
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from pytest_mock import MockerFixture
+
+from api import orders
+from tests.support.functions import client_function
+
+BASE = "https://shop.example.com/api"
+
+start = client_function(orders.start_order_fulfillment)
+
+
+def order(**overrides: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        "orderId": "o-42",
+        "customerEmail": "ada@example.com",
+        "items": [{"sku": "sku-a", "quantity": 2}],
+        "paymentMethod": "tok_visa",
+        "shippingAddress": {
+            "name": "Ada",
+            "line1": "Hauptstr. 1",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": "de",
+        },
+    }
+    value.update(overrides)
+    return value
+
+
+def existing(runtime: str, input_: Any) -> Any:
+    return DurableOrchestrationStatus.from_json(
+        {
+            "name": "order_fulfillment_saga",
+            "instanceId": "order-o-42",
+            "createdTime": "2026-01-05T09:00:00Z",
+            "runtimeStatus": runtime,
+            "input": input_,
+        }
+    )
+
+
+@pytest.fixture
+def client(mocker: MockerFixture) -> Any:
+    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
+    mock.get_status.return_value = DurableOrchestrationStatus.from_json("")
+    mock.start_new.side_effect = lambda name, instance_id, payload: instance_id
+    return mock
+
+
+def post(payload: Any) -> func.HttpRequest:
+    raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return func.HttpRequest(
+        "POST", f"{BASE}/orders", headers={"content-type": "application/json"}, body=raw
+    )
+
+
+def body(response: func.HttpResponse) -> Any:
+    return json.loads(response.get_body())
+
+
+def started_input(client: Any) -> dict[str, Any]:
+    client.start_new.assert_awaited_once()
+    name, instance_id, payload = client.start_new.await_args.args
+    assert name == "order_fulfillment_saga"
+    return {"instanceId": instance_id, **payload}
+
+
+async def test_an_order_starts_the_saga_with_settings_resolved_by_the_starter(
+    client: Any, app_settings: pytest.MonkeyPatch
+) -> None:
+    app_settings.setenv("OPERATIONS_EMAIL", "oncall@shop.example")
+
+    response = await start(post(order()), client)
+
+    assert response.status_code == 202
+    assert response.headers["Location"] == f"{BASE}/instances/order-o-42"
+    saga = started_input(client)
+    assert saga["instanceId"] == "order-o-42"
+    assert saga["operationsEmail"] == "oncall@shop.example"
+    assert saga["shippingAddress"]["country"] == "DE"
+    assert saga["stepRetry"]["maxAttempts"] == 4
+    assert saga["compensationRetry"]["maxAttempts"] == 6
+
+
+async def test_without_an_order_id_each_post_is_a_new_order(client: Any) -> None:
+    value = order()
+    del value["orderId"]
+
+    first = await start(post(value), client)
+    second = await start(post(value), client)
+
+    assert first.status_code == second.status_code == 202
+    assert body(first)["id"] != body(second)["id"]
+    assert body(first)["id"].startswith("order-")
+
+
+async def test_retry_policies_can_be_shortened_per_request(client: Any) -> None:
+    policy = {"maxAttempts": 2, "firstDelaySeconds": 1, "maxDelaySeconds": 1}
+
+    await start(post(order(stepRetry=policy, compensationRetry=policy)), client)
+
+    saga = started_input(client)
+    assert saga["stepRetry"]["maxAttempts"] == 2
+    assert saga["compensationRetry"]["firstDelaySeconds"] == 1
+
+
+async def test_a_repost_of_the_same_order_points_at_the_running_saga(client: Any) -> None:
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing("Running", json.dumps(stored))
+
+    response = await start(post(order()), client)
+
+    assert response.status_code == 202
+    assert body(response)["id"] == "order-o-42"
+    client.start_new.assert_not_awaited()
+
+
+async def test_reusing_an_order_id_for_another_order_is_a_conflict(client: Any) -> None:
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing("Completed", stored)
+
+    response = await start(post(order(items=[{"sku": "sku-a", "quantity": 3}])), client)
+
+    assert response.status_code == 409
+    assert response.headers["Location"] == f"{BASE}/instances/order-o-42"
+    client.start_new.assert_not_awaited()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "fields"),
+    [
+        ({"items": []}, {"items"}),
+        ({"items": [{"sku": "a", "quantity": 1}] * 2}, {"items"}),
+        ({"items": [{"sku": "a", "quantity": 1}] * 51}, {"items"}),
+        ({"items": [{"sku": "a/b", "quantity": 0}]}, {"items.0.sku", "items.0.quantity"}),
+        ({"paymentMethod": "4111 1111 1111 1111"}, {"paymentMethod"}),
+        ({"customerEmail": "ada"}, {"customerEmail"}),
+        ({"orderId": "has space"}, {"orderId"}),
+        (
+            {"shippingAddress": {"name": "", "line1": "x", "city": "y", "postalCode": "1"}},
+            {"shippingAddress.name", "shippingAddress.country"},
+        ),
+        (
+            {"stepRetry": {"maxAttempts": 50, "firstDelaySeconds": 0, "maxDelaySeconds": 1}},
+            {"stepRetry.maxAttempts", "stepRetry.firstDelaySeconds"},
+        ),
+        ({"total": "0.01"}, {"total"}),
+    ],
+)
+async def test_bad_orders_are_400s_naming_every_field(
+    client: Any, overrides: dict[str, Any], fields: set[str]
+) -> None:
+    response = await start(post(order(**overrides)), client)
+
+    assert response.status_code == 400
+    assert {e["field"] for e in body(response)["errors"]} == fields
+    client.start_new.assert_not_awaited()
+
+
+async def test_malformed_json_is_a_400(client: Any) -> None:
+    response = await start(post(b'{"items": ['), client)
+
+    assert response.status_code == 400
+    assert body(response)["errors"][0]["field"] == "body"
+
+
+async def test_oversized_orders_are_413s(client: Any, app_settings: pytest.MonkeyPatch) -> None:
+    app_settings.setenv("MAX_REQUEST_BYTES", "1024")
+
+    response = await start(post(order(padding="x" * 2000)), client)
+
+    assert response.status_code == 413
+    client.start_new.assert_not_awaited()
