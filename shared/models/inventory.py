@@ -25,6 +25,8 @@ Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 CURRENCY = "EUR"
 
 MAX_STOCK = 1_000_000
+#: Bounds every order total (price x 1,000 units x 50 lines) well inside `Money`'s digits.
+MAX_UNIT_PRICE = Decimal("1000000")
 MAX_LINE_QUANTITY = 1_000
 MAX_ORDER_LINES = 50
 
@@ -33,7 +35,9 @@ class InventoryUpdate(Contract):
     """Body of `PUT /api/inventory/{sku}`: the stock available to sell and its price."""
 
     quantity: int = Field(ge=0, le=MAX_STOCK, description="Units available to reserve.")
-    unit_price: Money = Field(description='Exact price per unit, e.g. `"12.50"` or `12.5`.')
+    unit_price: Money = Field(
+        le=MAX_UNIT_PRICE, description='Exact price per unit, e.g. `"12.50"` or `12.5`.'
+    )
 
 
 class SkuRoute(Contract):

@@ -73,6 +73,8 @@ async def test_an_unknown_sku_is_a_404() -> None:
         ({"quantity": 1, "unitPrice": "1.001"}, {"unitPrice"}),
         ({"quantity": 1, "unitPrice": "-1"}, {"unitPrice"}),
         ({"quantity": 1, "unitPrice": "NaN"}, {"unitPrice"}),
+        ({"quantity": 1, "unitPrice": "1000000.01"}, {"unitPrice"}),
+        ({"quantity": 1_000_001, "unitPrice": "1"}, {"quantity"}),
         ({"quantity": 1.5}, {"quantity", "unitPrice"}),
         ({"quantity": 1, "unitPrice": 1, "color": "red"}, {"color"}),
     ],

@@ -410,10 +410,17 @@ def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFi
 # --- past the pivot -------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("failure", "attempts"),
+    [
+        (lambda: transient("send_notification"), STEP_ATTEMPTS),
+        (lambda: permanent("send_notification", ErrorCode.VALIDATION), 1),
+    ],
+)
 def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
-    mocker: MockerFixture,
+    mocker: MockerFixture, failure: Callable[[], Exception], attempts: int
 ) -> None:
-    respond = responder(notify_order_confirmation=always(lambda: transient("send_notification")))
+    respond = responder(notify_order_confirmation=always(failure))
 
     driver, output = run(mocker, respond)
 
@@ -421,7 +428,7 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
     assert output["status"] == "completed"
     assert output["completedSteps"] == FORWARD
     assert output["confirmation"] is None
-    assert output["confirmationFailure"]["attempts"] == STEP_ATTEMPTS
+    assert output["confirmationFailure"]["attempts"] == attempts
     assert output["operationsAlerted"] is True
     alert = driver.activities[-1].input
     assert alert["kind"] == "operations_alert"
