@@ -1,5 +1,203 @@
-"""HTTP routes: health_monitors (to be built)."""
+"""HTTP routes of the eternal health monitor: start, read and stop one monitor per endpoint name.
+
+Only names from the HEALTH_MONITOR_ALLOWLIST setting can be monitored; a request never carries
+a URL (no SSRF). Each name has one singleton instance, `health-monitor-<name>`: starting it
+while it runs is a 409, and a finished one (stopped, failed, terminated) is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 import azure.durable_functions as df
+import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
+from pydantic import ValidationError
+
+from api.http import (
+    HttpProblem,
+    accepted,
+    endpoint,
+    instance_url,
+    json_response,
+    parse_body,
+    parse_params,
+)
+from shared.models.base import Contract
+from shared.models.health_monitors import (
+    HEALTH_MONITOR_ORCHESTRATOR,
+    STOP_EVENT,
+    HealthMonitorRequest,
+    HealthMonitorResult,
+    HealthMonitorState,
+    HealthMonitorStatus,
+    HealthMonitorView,
+    MonitorRoute,
+    StopRequest,
+    monitor_instance_id,
+)
+from shared.models.http import AcceptedResponse, FieldProblem
+from shared.settings import get_settings
 
 bp = df.Blueprint()
+M = TypeVar("M", bound=Contract)
+
+TAGS = ("health-monitors",)
+#: States in which the singleton is alive: a second start would run two monitors for a name.
+ACTIVE = frozenset(
+    {
+        OrchestrationRuntimeStatus.Running,
+        OrchestrationRuntimeStatus.Pending,
+        OrchestrationRuntimeStatus.ContinuedAsNew,
+        OrchestrationRuntimeStatus.Suspended,
+    }
+)
+
+
+@bp.route(route="health-monitors", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "POST",
+    "health-monitors",
+    summary="Start the periodic health check of an allow-listed endpoint (one per name)",
+    request=HealthMonitorRequest,
+    responses={202: AcceptedResponse},
+    errors=(409,),
+    tags=TAGS,
+)
+async def start_health_monitor(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    request = parse_body(req, HealthMonitorRequest)
+    settings = get_settings()
+    allowed = sorted(settings.health_monitor_allowlist)
+    if request.name not in settings.health_monitor_allowlist:
+        message = f"not an allow-listed endpoint; allowed: {', '.join(allowed) or '(none)'}"
+        raise HttpProblem(
+            400,
+            "Invalid request",
+            "the endpoint name is not in HEALTH_MONITOR_ALLOWLIST",
+            [FieldProblem(field="name", message=message, type="not_allowed")],
+        )
+    instance_id = monitor_instance_id(request.name)
+    await _require_not_running(req, client, instance_id)
+    state = HealthMonitorState(
+        name=request.name,
+        interval_seconds=request.interval_seconds or settings.health_check_interval_seconds,
+        alert_threshold=request.alert_threshold or settings.health_alert_threshold,
+        notify_recipient=settings.operations_email,
+    )
+    try:
+        await client.start_new(HEALTH_MONITOR_ORCHESTRATOR, instance_id, state.to_json())
+    except Exception:
+        # Two starts raced past the check: the host refuses the second; say so clearly.
+        await _require_not_running(req, client, instance_id)
+        raise
+    return accepted(req, instance_id)
+
+
+@bp.route(route="health-monitors/{name}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "GET",
+    "health-monitors/{name}",
+    summary="A monitor's phase, counters and last check (or its result once stopped)",
+    responses={200: HealthMonitorView},
+    errors=(400, 404),
+    tags=TAGS,
+)
+async def get_health_monitor(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    name = parse_params(req.route_params, MonitorRoute, "route").name
+    instance_id = monitor_instance_id(name)
+    status = await _monitor_status(client, instance_id)
+    if status is None:
+        raise HttpProblem(404, "Not found", f"no health monitor for '{name}'")
+    view = HealthMonitorView(
+        name=name,
+        id=instance_id,
+        runtime_status=_runtime_status(status),
+        status=_parse(HealthMonitorStatus, status.custom_status),
+        result=_parse(HealthMonitorResult, status.output),
+    )
+    return json_response(view)
+
+
+@bp.route(route="health-monitors/{name}", methods=["DELETE"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "DELETE",
+    "health-monitors/{name}",
+    summary="Stop a running monitor gracefully (raises its `stop` event)",
+    responses={202: AcceptedResponse},
+    errors=(400, 404),
+    tags=TAGS,
+)
+async def stop_health_monitor(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    name = parse_params(req.route_params, MonitorRoute, "route").name
+    instance_id = monitor_instance_id(name)
+    await _require_running(client, instance_id, name)
+    stop = StopRequest(requested_at=datetime.now(UTC))
+    try:
+        await client.raise_event(instance_id, STOP_EVENT, stop.to_json())
+    except Exception:
+        await _require_running(client, instance_id, name)
+        raise
+    return accepted(req, instance_id)
+
+
+async def _monitor_status(
+    client: df.DurableOrchestrationClient, instance_id: str
+) -> DurableOrchestrationStatus | None:
+    status = await client.get_status(instance_id)
+    if not status or status.name != HEALTH_MONITOR_ORCHESTRATOR:
+        return None
+    return status
+
+
+async def _require_not_running(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, instance_id: str
+) -> None:
+    status = await _monitor_status(client, instance_id)
+    if status is not None and status.runtime_status in ACTIVE:
+        url = instance_url(req, instance_id)
+        raise HttpProblem(
+            409,
+            "Monitor already running",
+            f"'{instance_id}' is {_runtime_status(status)}; stop it first",
+            headers={"Location": url},
+        )
+
+
+async def _require_running(
+    client: df.DurableOrchestrationClient, instance_id: str, name: str
+) -> None:
+    status = await _monitor_status(client, instance_id)
+    if status is None or status.runtime_status not in ACTIVE:
+        raise HttpProblem(404, "Not found", f"no running health monitor for '{name}'")
+
+
+def _runtime_status(status: DurableOrchestrationStatus) -> str:
+    runtime = status.runtime_status
+    return runtime.value if runtime is not None else "Unknown"
+
+
+def _parse(model: type[M], value: Any) -> M | None:
+    """Validate a status field; None when absent or not in the expected shape."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return None
+    if value is None:
+        return None
+    try:
+        return model.model_validate(value)
+    except ValidationError:
+        return None

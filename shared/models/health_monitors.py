@@ -1,0 +1,154 @@
+"""Contracts of the eternal health monitor: HTTP bodies, generation state, check results.
+
+The monitored URL never appears here: requests and state carry only the endpoint *name*, a key
+of the HEALTH_MONITOR_ALLOWLIST setting, and the check activity resolves the URL itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field
+
+from shared.models.base import Contract
+from shared.models.notifications import Recipient
+from shared.settings import EndpointName
+
+#: Orchestrator function name; the routes refuse instances of any other orchestrator.
+HEALTH_MONITOR_ORCHESTRATOR = "health_monitor"
+#: The event that ends a monitor gracefully.
+STOP_EVENT = "stop"
+
+MIN_INTERVAL_SECONDS = 1
+MAX_INTERVAL_SECONDS = 86_400
+MAX_ALERT_THRESHOLD = 100
+
+
+def monitor_instance_id(name: str) -> str:
+    """One singleton instance per endpoint name."""
+    return f"health-monitor-{name}"
+
+
+class CheckErrorKind(StrEnum):
+    """Why a check counted as unhealthy (never the raw error text, which may contain the URL)."""
+
+    HTTP_STATUS = "http_status"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection"
+    TLS = "tls"
+    REDIRECT_OFF_HOST = "redirect_off_host"
+    PROBE_FAILED = "probe_failed"
+
+
+class MonitorPhase(StrEnum):
+    CHECKING = "checking"
+    WAITING = "waiting"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class HealthMonitorRequest(Contract):
+    """Body of `POST /api/health-monitors`."""
+
+    name: EndpointName = Field(description="A key of the HEALTH_MONITOR_ALLOWLIST setting.")
+    interval_seconds: int | None = Field(
+        default=None,
+        ge=MIN_INTERVAL_SECONDS,
+        le=MAX_INTERVAL_SECONDS,
+        description="Pause between checks (default: HEALTH_CHECK_INTERVAL_SECONDS).",
+    )
+    alert_threshold: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ALERT_THRESHOLD,
+        description="Consecutive failures that open an alert (default: HEALTH_ALERT_THRESHOLD).",
+    )
+
+
+class MonitorRoute(Contract):
+    """Route parameters of `/api/health-monitors/{name}`."""
+
+    name: EndpointName
+
+
+class HealthCheckRequest(Contract):
+    """Input of the `check_endpoint_health` activity: a name, never a URL."""
+
+    name: EndpointName
+
+
+class HealthCheckResult(Contract):
+    """Output of `check_endpoint_health`: small, and free of URLs and error texts."""
+
+    name: EndpointName
+    healthy: bool
+    status_code: int | None = None
+    latency_ms: int = Field(ge=0)
+    error_kind: CheckErrorKind | None = None
+    checked_at: datetime
+
+
+class HealthMonitorState(Contract):
+    """Everything one generation hands to the next through `continue_as_new`."""
+
+    name: EndpointName
+    generation: int = Field(default=1, ge=1)
+    interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)
+    alert_threshold: int = Field(ge=1, le=MAX_ALERT_THRESHOLD)
+    notify_recipient: Recipient
+    consecutive_failures: int = Field(default=0, ge=0)
+    alert_open: bool = False
+    alert_opened_at: datetime | None = None
+    checks_total: int = Field(default=0, ge=0)
+    last_check: HealthCheckResult | None = None
+    last_healthy_at: datetime | None = None
+    started_at: datetime | None = None
+
+
+class HealthMonitorStatus(Contract):
+    """Custom status: the monitor's phase and counters, readable through HTTP."""
+
+    phase: MonitorPhase
+    name: str
+    generation: int
+    interval_seconds: int
+    alert_threshold: int
+    consecutive_failures: int
+    alert_open: bool
+    alert_opened_at: datetime | None = None
+    checks_total: int
+    last_check: HealthCheckResult | None = None
+    last_healthy_at: datetime | None = None
+    started_at: datetime | None = None
+    next_check_at: datetime | None = None
+
+
+class HealthMonitorResult(Contract):
+    """Orchestration output once a monitor stops."""
+
+    name: str
+    outcome: MonitorPhase
+    generation: int
+    checks_total: int
+    consecutive_failures: int
+    alert_open: bool
+    last_check: HealthCheckResult | None = None
+    stopped_at: datetime
+
+
+class StopRequest(Contract):
+    """Payload of the `stop` event (informational; any payload stops the monitor)."""
+
+    requested_at: datetime
+    reason: str = "requested through the API"
+
+
+class HealthMonitorView(Contract):
+    """Body of `GET /api/health-monitors/{name}`."""
+
+    name: str
+    id: str
+    runtime_status: str
+    status: HealthMonitorStatus | None = None
+    result: HealthMonitorResult | None = None

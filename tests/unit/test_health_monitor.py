@@ -1,0 +1,274 @@
+"""Eternal health monitor: state across generations, alert once, resolve, stop, bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pytest_mock import MockerFixture
+
+from orchestrators import health_monitor
+from orchestrators.common import InvalidOrchestrationInput
+from shared.errors import ErrorCode
+from tests.support.failures import crashed, permanent
+from tests.support.functions import orchestrator_function
+from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+
+INSTANCE = "health-monitor-shop"
+OPS = "ops@example.com"
+
+
+def _state(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "shop",
+        "generation": 1,
+        "intervalSeconds": 60,
+        "alertThreshold": 3,
+        "notifyRecipient": OPS,
+        **overrides,
+    }
+
+
+def _check(healthy: bool) -> dict[str, Any]:
+    return {
+        "name": "shop",
+        "healthy": healthy,
+        "statusCode": 200 if healthy else 503,
+        "latencyMs": 12,
+        "errorKind": None if healthy else "http_status",
+        "checkedAt": DEFAULT_START.isoformat(),
+    }
+
+
+class Generation:
+    """Answers one generation: the check's outcome, notifications, and how the wait ends."""
+
+    def __init__(
+        self,
+        healthy: bool = True,
+        stop: bool = False,
+        probe_error: Exception | None = None,
+        notification_error: Exception | None = None,
+    ) -> None:
+        self.healthy = healthy
+        self.stop = stop
+        self.probe_error = probe_error
+        self.notification_error = notification_error
+
+    def __call__(self, task: FakeTask) -> Any:
+        if task.kind == "activity" and task.name == "check_endpoint_health":
+            if self.probe_error is not None:
+                raise self.probe_error
+            return _check(self.healthy)
+        if task.kind == "activity" and task.name == "send_notification":
+            if self.notification_error is not None:
+                raise self.notification_error
+            return {"notificationId": task.input["idempotencyKey"]}
+        if task.kind == "timer":
+            return None
+        if task.kind == "any":
+            return task.child("event", "stop").resolved(None) if self.stop else task.child("timer")
+        raise AssertionError(f"unexpected {task!r}")
+
+
+def _generation(
+    mocker: MockerFixture, state: dict[str, Any], respond: Generation
+) -> tuple[Any, OrchestrationDriver]:
+    driver = OrchestrationDriver(
+        mocker,
+        orchestrator_function(health_monitor.health_monitor),
+        input=state,
+        instance_id=INSTANCE,
+    )
+    return driver.run(respond), driver
+
+
+def _run(
+    mocker: MockerFixture, checks: Iterable[bool], **state: Any
+) -> tuple[dict[str, Any], list[OrchestrationDriver]]:
+    """Run one generation per check, feeding each continue_as_new input to the next."""
+    current = _state(**state)
+    drivers = []
+    for healthy in checks:
+        _, driver = _generation(mocker, current, Generation(healthy))
+        assert driver.continued_as_new
+        current = driver.continued_with
+        drivers.append(driver)
+    return current, drivers
+
+
+def _notifications(drivers: list[OrchestrationDriver]) -> list[dict[str, Any]]:
+    return [
+        a.input for driver in drivers for a in driver.activities if a.name == "send_notification"
+    ]
+
+
+def test_continue_as_new_carries_the_next_generation_and_the_counters(
+    mocker: MockerFixture,
+) -> None:
+    _, driver = _generation(mocker, _state(), Generation(healthy=False))
+
+    carried = driver.continued_with
+    assert carried["generation"] == 2
+    assert carried["consecutiveFailures"] == 1
+    assert carried["checksTotal"] == 1
+    assert carried["alertOpen"] is False
+    assert carried["lastCheck"]["statusCode"] == 503
+    assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
+    assert (carried["intervalSeconds"], carried["alertThreshold"]) == (60, 3)
+    assert carried["notifyRecipient"] == OPS
+    [timer] = driver.timers
+    assert timer.fire_at == DEFAULT_START + timedelta(seconds=60)
+    assert not timer.is_cancelled
+    [check] = [a for a in driver.activities if a.name == "check_endpoint_health"]
+    assert check.input == {"name": "shop"}, "only the name crosses into history, never a URL"
+
+
+def test_state_survives_many_generations(mocker: MockerFixture) -> None:
+    carried, _ = _run(mocker, [True, False, False, True, False])
+
+    assert carried["generation"] == 6
+    assert carried["checksTotal"] == 5
+    assert carried["consecutiveFailures"] == 1
+    assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
+
+
+def test_status_shows_the_phase_counters_and_next_check(mocker: MockerFixture) -> None:
+    _, driver = _generation(mocker, _state(generation=4), Generation(healthy=True))
+
+    checking, waiting = driver.custom_statuses
+    assert checking["phase"] == "checking"
+    assert waiting["phase"] == "waiting"
+    assert waiting["generation"] == 4
+    assert waiting["checksTotal"] == 1
+    assert waiting["nextCheckAt"] == (DEFAULT_START + timedelta(seconds=60)).isoformat().replace(
+        "+00:00", "Z"
+    )
+
+
+def test_no_alert_below_the_threshold(mocker: MockerFixture) -> None:
+    carried, drivers = _run(mocker, [False, False])
+
+    assert _notifications(drivers) == []
+    assert carried["consecutiveFailures"] == 2
+    assert carried["alertOpen"] is False
+
+
+def test_alert_exactly_once_when_failures_reach_the_threshold(mocker: MockerFixture) -> None:
+    carried, drivers = _run(mocker, [False] * 6)
+
+    [alert] = _notifications(drivers)
+    assert alert["kind"] == "health_alert"
+    assert alert["recipient"] == OPS
+    assert alert["idempotencyKey"] == f"{INSTANCE}:health_alert-g3"
+    assert alert["data"]["consecutiveFailures"] == 3
+    assert alert["data"]["statusCode"] == 503
+    assert carried["alertOpen"] is True
+    assert carried["consecutiveFailures"] == 6
+    assert carried["alertOpenedAt"] is not None
+
+
+def test_resolved_once_on_the_first_healthy_check_after_an_alert(mocker: MockerFixture) -> None:
+    carried, drivers = _run(mocker, [False, False, False, False, True, True])
+
+    notes = _notifications(drivers)
+    assert [(n["kind"], n["idempotencyKey"]) for n in notes] == [
+        ("health_alert", f"{INSTANCE}:health_alert-g3"),
+        ("health_resolved", f"{INSTANCE}:health_resolved-g5"),
+    ]
+    assert carried["alertOpen"] is False
+    assert carried["consecutiveFailures"] == 0
+    assert carried["alertOpenedAt"] is None
+
+
+def test_a_recovery_without_an_open_alert_sends_nothing(mocker: MockerFixture) -> None:
+    carried, drivers = _run(mocker, [False, False, True, False, False])
+
+    assert _notifications(drivers) == []
+    assert carried["consecutiveFailures"] == 2
+
+
+def test_a_new_outage_after_recovery_alerts_again(mocker: MockerFixture) -> None:
+    _, drivers = _run(mocker, [False, True, False], alertThreshold=1)
+
+    assert [n["idempotencyKey"] for n in _notifications(drivers)] == [
+        f"{INSTANCE}:health_alert-g1",
+        f"{INSTANCE}:health_resolved-g2",
+        f"{INSTANCE}:health_alert-g3",
+    ]
+
+
+def test_an_alert_that_could_not_be_sent_is_retried_next_generation(
+    mocker: MockerFixture,
+) -> None:
+    failing = Generation(
+        healthy=False,
+        notification_error=permanent("send_notification", ErrorCode.VALIDATION, "no"),
+    )
+    state = _state(alertThreshold=1)
+
+    _, first = _generation(mocker, state, failing)
+    assert first.continued_with["alertOpen"] is False
+
+    _, second = _generation(mocker, first.continued_with, Generation(healthy=False))
+    [alert] = _notifications([second])
+    assert alert["idempotencyKey"] == f"{INSTANCE}:health_alert-g2"
+    assert second.continued_with["alertOpen"] is True
+
+
+def test_stop_cancels_the_timer_and_finishes(mocker: MockerFixture) -> None:
+    output, driver = _generation(
+        mocker, _state(generation=9, checksTotal=8), Generation(healthy=True, stop=True)
+    )
+
+    assert not driver.continued_as_new
+    [timer] = driver.timers
+    assert timer.is_cancelled
+    assert output["outcome"] == "stopped"
+    assert output["generation"] == 9
+    assert output["checksTotal"] == 9
+    assert driver.custom_status["phase"] == "stopped"
+
+
+def test_a_crashed_probe_counts_as_a_failed_check(mocker: MockerFixture) -> None:
+    _, driver = _generation(
+        mocker, _state(), Generation(probe_error=crashed("check_endpoint_health"))
+    )
+
+    carried = driver.continued_with
+    assert carried["consecutiveFailures"] == 1
+    assert carried["lastCheck"]["errorKind"] == "probe_failed"
+    probes = [a for a in driver.activities if a.name == "check_endpoint_health"]
+    assert len(probes) == health_monitor.PROBE_BACKOFF.max_attempts
+
+
+def test_an_endpoint_removed_from_the_allow_list_fails_the_monitor(mocker: MockerFixture) -> None:
+    error = permanent("check_endpoint_health", ErrorCode.NOT_ALLOWED, "not allow-listed")
+
+    with pytest.raises(health_monitor.HealthMonitorConfigError, match="shop"):
+        _generation(mocker, _state(), Generation(probe_error=error))
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"generation": 1},
+        _state(name="https://evil.example.com"),
+        _state(intervalSeconds=0),
+        _state(alertThreshold=0),
+        _state(generation=0),
+        _state(consecutiveFailures=-1),
+        _state(url="http://169.254.169.254"),
+    ],
+)
+def test_invalid_input_fails_clearly(mocker: MockerFixture, state: dict[str, Any]) -> None:
+    driver = OrchestrationDriver(
+        mocker, orchestrator_function(health_monitor.health_monitor), input=state
+    )
+
+    with pytest.raises(InvalidOrchestrationInput, match="invalid orchestration input"):
+        driver.run(Generation())
+
+    assert driver.activities == []
