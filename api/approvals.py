@@ -138,8 +138,12 @@ async def submit_approval_decision(
             f"stage {current.stage} of this approval is waiting for another approver",
         )
     event_name = current.event_name or ""
+    # The stage's own address (the caller matched it case-insensitively) keeps the record tidy.
     event = DecisionEvent(
-        approver=caller, decision=body.decision, comment=body.comment, identity_source=source
+        approver=current.approver,
+        decision=body.decision,
+        comment=body.comment,
+        identity_source=source,
     )
     try:
         await client.raise_event(instance_id, event_name, event.to_json())

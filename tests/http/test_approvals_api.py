@@ -220,7 +220,7 @@ async def test_the_current_approver_decides_and_the_stage_event_is_raised(client
     instance_id, event_name, payload = client.raise_event.call_args.args
     assert (instance_id, event_name) == (INSTANCE, "decision-stage-1")
     assert payload == {
-        "approver": "Manager@example.com",
+        "approver": MANAGER,
         "decision": "approve",
         "comment": "ok",
         "identitySource": "request_body",
