@@ -118,19 +118,21 @@ def _record(
     check: HealthCheckResult,
 ) -> Generator[TaskBase, Any, HealthMonitorState]:
     """Fold one check into the state, alerting or resolving on a transition."""
+    now = context.current_utc_datetime
     state = state.model_copy(
         update={
             "checks_total": state.checks_total + 1,
             "last_check": check,
             "consecutive_failures": 0 if check.healthy else state.consecutive_failures + 1,
-            "last_healthy_at": check.checked_at if check.healthy else state.last_healthy_at,
+            # Orchestration time, like every other timestamp of the state (the check's own
+            # `checkedAt` is the worker's clock, which differs under a virtual-time emulator).
+            "last_healthy_at": now if check.healthy else state.last_healthy_at,
         }
     )
     if not check.healthy and not state.alert_open:
         if state.consecutive_failures >= state.alert_threshold:
             sent = yield from _notify(context, state, NotificationKind.HEALTH_ALERT)
             if sent:
-                now = context.current_utc_datetime
                 state = state.model_copy(update={"alert_open": True, "alert_opened_at": now})
     elif check.healthy and state.alert_open:
         sent = yield from _notify(context, state, NotificationKind.HEALTH_RESOLVED)

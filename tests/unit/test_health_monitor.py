@@ -272,3 +272,20 @@ def test_invalid_input_fails_clearly(mocker: MockerFixture, state: dict[str, Any
         driver.run(Generation())
 
     assert driver.activities == []
+
+
+def test_state_timestamps_use_orchestration_time_not_the_workers_clock(
+    mocker: MockerFixture,
+) -> None:
+    class OtherClock(Generation):
+        def __call__(self, task: FakeTask) -> Any:
+            result = super().__call__(task)
+            if task.kind == "activity" and task.name == "check_endpoint_health":
+                result = {**result, "checkedAt": "2020-01-01T00:00:00Z"}
+            return result
+
+    _, driver = _generation(mocker, _state(), OtherClock(healthy=True))
+
+    carried = driver.continued_with
+    assert carried["lastHealthyAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
+    assert carried["lastCheck"]["checkedAt"] == "2020-01-01T00:00:00Z"
