@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.engine import Engine, ListFilter, UnknownFunctionError
+from emulator.ids import new_guid
 from emulator.keys import HostKeys
 from emulator.model import EntityRequest, Instance, RuntimeStatus
 from emulator.status import status_payload
@@ -344,6 +345,4 @@ def _time(text: str | None) -> datetime | None:
 
 
 def _new_request_id() -> str:
-    import uuid
-
-    return str(uuid.uuid4())
+    return new_guid()

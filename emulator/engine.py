@@ -35,6 +35,7 @@ from emulator.history import (
     orchestrator_completed,
     orchestrator_started,
 )
+from emulator.ids import new_hex_id
 from emulator.invokers import ActivityError, run_activity, run_builtin_http, run_entity
 from emulator.invokers import run_orchestrator as invoke_orchestrator
 from emulator.model import (
@@ -260,7 +261,7 @@ class Engine:
             raise UnknownFunctionError(
                 not_found_message(name, "orchestrator", list(self.index.orchestrators))
             )
-        instance_id = instance_id or uuid.uuid4().hex
+        instance_id = instance_id or new_hex_id()
         existing = self.instances.get(instance_id)
         if existing is not None:
             self._discard(existing)
@@ -268,7 +269,7 @@ class Engine:
         instance = Instance(
             instance_id=instance_id,
             name=name,
-            execution_id=uuid.uuid4().hex,
+            execution_id=new_hex_id(),
             status=RuntimeStatus.PENDING,
             input=input_json,
             created=now,
@@ -817,7 +818,7 @@ class Engine:
         dropped = [i.seq for i in instance.inbox if i not in kept]
         if dropped:
             self.store.write(persistence.remove_inbox(instance.instance_id, dropped))
-        instance.execution_id = uuid.uuid4().hex
+        instance.execution_id = new_hex_id()
         instance.input = input_json
         instance.history = []
         instance.played_json = []
@@ -905,7 +906,7 @@ class Engine:
 
     def restart(self, instance: Instance, new_instance_id: bool) -> Instance:
         """Start the same orchestrator with the same input (``restart`` API)."""
-        target = uuid.uuid4().hex if new_instance_id else instance.instance_id
+        target = new_hex_id() if new_instance_id else instance.instance_id
         return self.start_orchestration(
             instance.name, target, instance.input, version=instance.version
         )

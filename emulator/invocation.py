@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import threading
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from typing import Any
 
 import azure.functions as func
 from azure.functions import _abc
+
+from emulator.ids import new_guid
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ current_invocation: contextvars.ContextVar[Invocation | None] = contextvars.Cont
 
 def new_invocation_id() -> str:
     """A fresh GUID, as the host gives every execution."""
-    return str(uuid.uuid4())
+    return new_guid()
 
 
 @contextmanager

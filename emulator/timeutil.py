@@ -14,9 +14,14 @@ def utc_now() -> datetime:
 
 
 def to_wire(value: datetime) -> str:
-    """ISO-8601 with ``Z`` and 7 fractional digits, as Newtonsoft writes DTFx timestamps."""
+    """ISO-8601 with ``Z``, as Newtonsoft writes DTFx timestamps (``.FFFFFFF``: trailing zeros
+    of the fraction are trimmed, and a zero fraction is left out; shorter is also faster for the
+    SDK, which parses every timestamp with ``dateutil``)."""
     value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
 
 
 def to_status(value: datetime) -> str:
