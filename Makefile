@@ -44,3 +44,11 @@ fmt: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local .mypy_cache .ruff_cache .pytest_cache
+
+## Run the app locally: Azurite plus the project's Functions emulator on http://localhost:7071.
+run: $(VENV)/.installed node_modules/.installed
+	bash emulator/scripts/run_local.sh emulator
+
+## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
+func: $(VENV)/.installed node_modules/.installed
+	bash emulator/scripts/run_local.sh func

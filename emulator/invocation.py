@@ -134,7 +134,8 @@ class FunctionLogFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
-        name = getattr(record, "function_name", "")
+        # The host's own lines (Executing/Executed) already name the function.
+        name = "" if record.name.startswith("emulator") else getattr(record, "function_name", "")
         text = record.getMessage()
         if record.exc_info:
             text = f"{text}\n{self.formatException(record.exc_info)}"

@@ -132,6 +132,12 @@ class EmulatorHost:
         try:
             self._env.apply(read_local_settings(app_dir), options.settings)
             self.config = load_host_config(app_dir)
+            if "%" in self.config.hub_name:
+                log.warning(
+                    "task hub name %s refers to an app setting that is not set "
+                    "(add it to local.settings.json)",
+                    self.config.hub_name,
+                )
             self._app = load_app(app_dir)
             self._store = StateStore(options.state_path())
             stored_keys = self._store.read_sync(_read_stored_keys)
