@@ -1,5 +1,108 @@
-"""HTTP routes: counters (to be built)."""
+"""HTTP routes for the `counter` entity: signal an operation, read the value.
+
+`POST /counters/{key}/{operation}` queues a signal (202): the entity applies signals one at a
+time in arrival order, so the value read right after may not include it yet. The amount is
+validated here too, so a bad request is a 400 instead of an operation error nobody sees.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
 
 import azure.durable_functions as df
+import azure.functions as func
+
+from api.http import (
+    HttpProblem,
+    app_base_url,
+    endpoint,
+    json_response,
+    parse_body,
+    parse_params,
+)
+from shared.models.counters import (
+    COUNTER_ENTITY,
+    CounterAmount,
+    CounterRoute,
+    CounterSignalAccepted,
+    CounterSignalRoute,
+    CounterValue,
+    SignalOperation,
+)
+from shared.models.http import FieldProblem
 
 bp = df.Blueprint()
+
+TAGS = ("counters",)
+
+
+def _value_url(req: func.HttpRequest, key: str) -> str:
+    return f"{app_base_url(req)}/counters/{quote(key, safe='')}"
+
+
+@bp.route(route="counters/{key}/{operation}", methods=["POST"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "POST",
+    "counters/{key}/{operation}",
+    summary="Signal add/subtract (body {amount}) or reset (no body) to a counter",
+    request=CounterAmount,
+    body_optional=True,
+    responses={202: CounterSignalAccepted},
+    tags=TAGS,
+)
+async def signal_counter(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    route = parse_params(req.route_params, CounterSignalRoute, "route")
+    amount: int | None = None
+    if route.operation is SignalOperation.RESET:
+        _refuse_body(req)
+    else:
+        amount = parse_body(req, CounterAmount).amount
+    await client.signal_entity(
+        df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, amount
+    )
+    body = CounterSignalAccepted(
+        key=route.key,
+        operation=route.operation,
+        amount=amount,
+        value_url=_value_url(req, route.key),
+    )
+    return json_response(body, status=202, headers={"Location": body.value_url})
+
+
+@bp.route(route="counters/{key}", methods=["GET"])
+@bp.durable_client_input(client_name="client")
+@endpoint(
+    "GET",
+    "counters/{key}",
+    summary="Read a counter's value (404 if it was never signalled)",
+    responses={200: CounterValue},
+    errors=(400, 404),
+    tags=TAGS,
+)
+async def get_counter(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    route = parse_params(req.route_params, CounterRoute, "route")
+    state = await client.read_entity_state(df.EntityId(COUNTER_ENTITY, route.key))
+    if not state.entity_exists:
+        raise HttpProblem(404, "Not found", f"counter '{route.key}' does not exist")
+    value = state.entity_state
+    if type(value) is not int:
+        raise HttpProblem(500, "Internal error", f"counter '{route.key}' holds no integer")
+    return json_response(CounterValue(key=route.key, value=value))
+
+
+def _refuse_body(req: func.HttpRequest) -> None:
+    """`reset` takes no amount; an empty body or `{}` is accepted, anything else is a 400."""
+    raw = (req.get_body() or b"").strip()
+    if raw in (b"", b"{}"):
+        return
+    raise HttpProblem(
+        400,
+        "Invalid request",
+        "reset takes no body",
+        [FieldProblem(field="body", message="reset takes no body", type="extra_forbidden")],
+    )
