@@ -1,5 +1,132 @@
-"""Activities: batch_items (to be built)."""
+"""Activities of the batch import: list a chunk, price one item, record failures, claim the count.
+
+Every effect is keyed by (batch id, item id) in the results table, so an activity that runs
+twice, or a chunk that is retried as a whole, prices and records each item once.
+Business-rule rejections are results (`failed` rows), not exceptions: the item was handled.
+Exceptions are for what retrying may fix (storage faults, as `TransientError`) and for input
+that can never work (`PermanentError`).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
 
 import azure.durable_functions as df
 
+from shared import batch_store
+from shared.batch_store import ItemResult
+from shared.errors import ErrorCode, PermanentError, validate_payload
+from shared.models.batches import (
+    BatchItemRecord,
+    BatchItemRequest,
+    BatchItemResult,
+    ChunkItemIds,
+    ChunkRef,
+    CounterClaim,
+    CounterClaimResult,
+    ItemStatus,
+    PriceUpdate,
+    RecordFailuresRequest,
+    RecordFailuresResult,
+    short_error,
+)
+from shared.storage_faults import storage_faults_as_transient
+
 bp = df.Blueprint()
+
+#: Currencies the shop sells in. An item in any other currency fails (and only that item).
+SUPPORTED_CURRENCIES: Final = frozenset({"CHF", "EUR", "GBP", "SEK", "USD"})
+CENT: Final = Decimal("0.01")
+
+
+def price_item(item: PriceUpdate) -> ItemResult:
+    """The final price after discount, or why this item cannot be priced (deterministic)."""
+    if item.currency not in SUPPORTED_CURRENCIES:
+        return ItemResult(
+            ItemStatus.FAILED,
+            item,
+            code=ErrorCode.VALIDATION,
+            error=f"currency '{item.currency}' is not supported "
+            f"(supported: {', '.join(sorted(SUPPORTED_CURRENCIES))})",
+        )
+    final = (item.base_price * (100 - item.discount_percent) / 100).quantize(
+        CENT, rounding=ROUND_HALF_UP
+    )
+    if final < CENT:
+        return ItemResult(
+            ItemStatus.FAILED,
+            item,
+            code=ErrorCode.VALIDATION,
+            error=f"a {item.discount_percent}% discount leaves no positive price",
+        )
+    return ItemResult(ItemStatus.PROCESSED, item, final_price=final)
+
+
+def _as_result(record: BatchItemRecord) -> BatchItemResult:
+    return BatchItemResult(
+        item_id=record.id,
+        status=record.status,
+        code=record.code,
+        error=short_error(record.error) if record.error else None,
+    )
+
+
+@bp.activity_trigger(input_name="request")
+def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
+    ref = validate_payload(ChunkRef, request)
+    with storage_faults_as_transient("list_batch_chunk_items"):
+        item_ids = batch_store.list_chunk_item_ids(ref.batch_id, ref.chunk_index)
+    if len(item_ids) != ref.expected_count:
+        raise PermanentError(
+            ErrorCode.NOT_FOUND,
+            f"chunk {ref.chunk_index} of batch '{ref.batch_id}' has {len(item_ids)} staged "
+            f"items, expected {ref.expected_count}",
+        )
+    return ChunkItemIds(item_ids=item_ids).to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
+    """Price one staged item and record its result row, once per (batch, item)."""
+    job = validate_payload(BatchItemRequest, request)
+    with storage_faults_as_transient("process_batch_item"):
+        record = batch_store.get_result(job.batch_id, job.item_id)
+        if record is None:
+            item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
+            if item is None:
+                raise PermanentError(
+                    ErrorCode.NOT_FOUND,
+                    f"item '{job.item_id}' is not staged in chunk {job.chunk_index} "
+                    f"of batch '{job.batch_id}'",
+                )
+            record, _ = batch_store.record_result(job.batch_id, job.item_id, price_item(item))
+    return _as_result(record).to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def record_batch_item_failures(request: dict[str, Any]) -> dict[str, Any]:
+    """Write rows for items whose retries ran out; an existing row (even `processed`) wins.
+
+    The orchestrator reports what this returns, so output and results table agree even when
+    an item's last attempt did write its row but the answer never reached the orchestrator.
+    """
+    job = validate_payload(RecordFailuresRequest, request)
+    stored: list[BatchItemResult] = []
+    with storage_faults_as_transient("record_batch_item_failures"):
+        for failure in job.failures:
+            record, _ = batch_store.record_result(
+                job.batch_id,
+                failure.id,
+                ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
+            )
+            stored.append(_as_result(record))
+    return RecordFailuresResult(results=stored).to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def claim_batch_counter_signal(request: dict[str, Any]) -> dict[str, Any]:
+    claim = validate_payload(CounterClaim, request)
+    with storage_faults_as_transient("claim_batch_counter_signal"):
+        claimed = batch_store.claim_counter_signal(claim.batch_id, claim.claim_token)
+    return CounterClaimResult(claimed=claimed).to_json()

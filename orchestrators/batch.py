@@ -1,5 +1,291 @@
-"""Fan-out/fan-in: batch processing (to be built)."""
+"""Fan-out/fan-in: price up to 10,000 staged items in chunk sub-orchestrations.
+
+`process_batch` (the parent) runs the plan's chunks as sub-orchestrations, `lanes` at a
+time, each with a window of `chunkParallel` item activities: never more than `maxParallel`
+activities are in flight across the whole batch. Its history holds a handful of events per
+chunk, and each chunk's history stays bounded by the chunk size, because Python replays a
+whole history on every wake-up.
+
+`process_batch_chunk` lists its item ids, then prices them through a sliding window
+(`orchestrators.window`). A transient failure is retried with backoff inside the item's
+slot; an item whose retries run out, or that breaks a business rule, is reported as failed
+without failing the chunk. A chunk that fails anyway is retried by the parent under a new
+instance id (items are idempotent, so finished ones are not redone) and, if it keeps
+failing, reported by index so the batch still completes.
+
+Once all chunks are done the parent adds the processed count to counter `items-processed`,
+once per batch: the signal is recorded in history (sent once per execution), and a claim
+row keeps a restarted execution of the same batch from counting it again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any, Final
 
 import azure.durable_functions as df
+from azure.durable_functions.models.Task import TaskBase
+
+from orchestrators.common import read_input, replay_safe_logger
+from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
+from orchestrators.window import run_windowed
+from shared.models.batches import (
+    MAX_REPORTED_FAILURES,
+    BatchInput,
+    BatchItemRequest,
+    BatchItemResult,
+    BatchOutcome,
+    BatchProgress,
+    BatchStage,
+    BatchSummary,
+    ChunkFailure,
+    ChunkInput,
+    ChunkItemIds,
+    ChunkProgress,
+    ChunkRef,
+    ChunkSummary,
+    CounterClaim,
+    CounterClaimResult,
+    ItemFailure,
+    ItemStatus,
+    RecordFailuresRequest,
+    RecordFailuresResult,
+    chunk_partition,
+    short_error,
+)
+from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterOperation
 
 bp = df.Blueprint()
+
+CHUNK_ORCHESTRATOR: Final = "process_batch_chunk"
+
+#: One item's transient failures: four attempts over about a minute, then it counts as failed.
+ITEM_BACKOFF: Final = Backoff(
+    max_attempts=4,
+    first_delay=timedelta(seconds=5),
+    multiplier=3,
+    max_delay=timedelta(seconds=45),
+)
+#: Bookkeeping steps of a chunk (listing ids, recording failures): a bit more patience.
+CHUNK_STEP_BACKOFF: Final = Backoff(
+    max_attempts=5, first_delay=timedelta(seconds=5), max_delay=timedelta(minutes=1)
+)
+#: A whole chunk that failed: retried twice, minutes apart, under new instance ids.
+CHUNK_BACKOFF: Final = Backoff(
+    max_attempts=3, first_delay=timedelta(minutes=1), max_delay=timedelta(minutes=5)
+)
+#: The counter claim before the signal.
+CLAIM_BACKOFF: Final = Backoff(max_attempts=4, first_delay=timedelta(seconds=5))
+
+
+def chunk_instance_id(batch_id: str, chunk_index: int, attempt: int) -> str:
+    """Deterministic child ids: `<batch>:chunk-<n>`, then `...:attempt-<k>` for retries."""
+    base = chunk_partition(batch_id, chunk_index)
+    return base if attempt == 1 else f"{base}:attempt-{attempt}"
+
+
+# --- the parent ------------------------------------------------------------------------------
+
+
+@bp.orchestration_trigger(context_name="context")
+def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    batch = read_input(context, BatchInput)
+    plan = batch.plan
+    progress = BatchProgress(
+        stage=BatchStage.PROCESSING,
+        total=plan.total_items,
+        processed=0,
+        failed=0,
+        chunks=plan.chunk_count,
+        chunks_done=0,
+        max_parallel=plan.max_parallel,
+    )
+    context.set_custom_status(progress.to_json())
+
+    def chunk_done(_: int, outcome: ChunkSummary | ChunkFailure) -> None:
+        nonlocal progress
+        processed, failed = _counts(outcome)
+        progress = progress.model_copy(
+            update={
+                "processed": progress.processed + processed,
+                "failed": progress.failed + failed,
+                "chunks_done": progress.chunks_done + 1,
+            }
+        )
+        context.set_custom_status(progress.to_json())
+
+    jobs = (_run_chunk(context, batch, index) for index in range(plan.chunk_count))
+    outcomes = yield from run_windowed(context, jobs, plan.lanes, on_done=chunk_done)
+    summary = _summarize(batch, outcomes)
+
+    signalled = yield from _count_processed_items(context, batch.batch_id, summary.processed)
+    context.set_custom_status(progress.model_copy(update={"stage": BatchStage.FINISHED}).to_json())
+    return summary.model_copy(update={"counter_signalled": signalled}).to_json()
+
+
+def _run_chunk(
+    context: df.DurableOrchestrationContext, batch: BatchInput, chunk_index: int
+) -> Generator[TaskBase, Any, ChunkSummary | ChunkFailure]:
+    item_count = batch.plan.chunk_item_count(chunk_index)
+    chunk = ChunkInput(
+        batch_id=batch.batch_id,
+        chunk_index=chunk_index,
+        item_count=item_count,
+        max_parallel=batch.plan.chunk_parallel,
+    ).to_json()
+    attempts = itertools.count(1)
+
+    def start_attempt() -> TaskBase:
+        instance_id = chunk_instance_id(batch.batch_id, chunk_index, next(attempts))
+        return context.call_sub_orchestrator(CHUNK_ORCHESTRATOR, chunk, instance_id)
+
+    try:
+        output = yield from retry_with_backoff(
+            context, start_attempt, f"chunk-{chunk_index}", CHUNK_BACKOFF
+        )
+    except StepFailed as failed:
+        replay_safe_logger(context, __name__).error("chunk %d failed: %s", chunk_index, failed)
+        return ChunkFailure(
+            chunk_index=chunk_index,
+            item_count=item_count,
+            code=failed.failure.code,
+            error=short_error(failed.failure.message),
+        )
+    return ChunkSummary.from_json(output)
+
+
+def _counts(outcome: ChunkSummary | ChunkFailure) -> tuple[int, int]:
+    if isinstance(outcome, ChunkFailure):
+        return 0, outcome.item_count
+    return outcome.processed, outcome.failed_count
+
+
+def _summarize(batch: BatchInput, outcomes: list[ChunkSummary | ChunkFailure]) -> BatchSummary:
+    summaries = [o for o in outcomes if isinstance(o, ChunkSummary)]
+    failed_chunks = [o for o in outcomes if isinstance(o, ChunkFailure)]
+    processed = sum(_counts(o)[0] for o in outcomes)
+    failed_count = sum(_counts(o)[1] for o in outcomes)
+    item_failures = sum(summary.failed_count for summary in summaries)
+    reported = [failure for summary in summaries for failure in summary.failed]
+    listed = reported[:MAX_REPORTED_FAILURES]
+    return BatchSummary(
+        batch_id=batch.batch_id,
+        status=BatchOutcome.COMPLETED_WITH_FAILURES if failed_count else BatchOutcome.COMPLETED,
+        total=batch.plan.total_items,
+        processed=processed,
+        failed_count=failed_count,
+        failed=listed,
+        failures_truncated=len(listed) < item_failures,
+        failed_chunks=failed_chunks,
+        chunks=batch.plan.chunk_count,
+        chunk_size=batch.plan.chunk_size,
+        max_parallel=batch.plan.max_parallel,
+        counter_signalled=False,
+    )
+
+
+def _count_processed_items(
+    context: df.DurableOrchestrationContext, batch_id: str, processed: int
+) -> Generator[TaskBase, Any, bool]:
+    """Signal `add processed` to the counter, unless another execution already counted it."""
+    if processed == 0:
+        return False
+    claim = CounterClaim(batch_id=batch_id, claim_token=str(context.new_uuid()))
+    try:
+        raw = yield from call_activity_with_backoff(
+            context, "claim_batch_counter_signal", claim.to_json(), CLAIM_BACKOFF
+        )
+    except StepFailed as failed:
+        replay_safe_logger(context, __name__).error("counter not updated: %s", failed)
+        return False
+    if not CounterClaimResult.from_json(raw).claimed:
+        return False
+    context.signal_entity(
+        df.EntityId(COUNTER_ENTITY, ITEMS_PROCESSED_KEY), CounterOperation.ADD.value, processed
+    )
+    return True
+
+
+# --- a chunk ---------------------------------------------------------------------------------
+
+
+@bp.orchestration_trigger(context_name="context")
+def process_batch_chunk(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    chunk = read_input(context, ChunkInput)
+    listing = yield from call_activity_with_backoff(
+        context,
+        "list_batch_chunk_items",
+        ChunkRef(
+            batch_id=chunk.batch_id,
+            chunk_index=chunk.chunk_index,
+            expected_count=chunk.item_count,
+        ).to_json(),
+        CHUNK_STEP_BACKOFF,
+    )
+    item_ids = ChunkItemIds.from_json(listing).item_ids
+    progress = ChunkProgress(chunk_index=chunk.chunk_index, total=len(item_ids))
+    context.set_custom_status(progress.to_json())
+
+    def item_done(_: int, outcome: tuple[BatchItemResult, bool]) -> None:
+        nonlocal progress
+        field = "processed" if outcome[0].status is ItemStatus.PROCESSED else "failed"
+        progress = progress.model_copy(update={field: getattr(progress, field) + 1})
+        context.set_custom_status(progress.to_json())
+
+    jobs = (_price_item(context, chunk, item_id) for item_id in item_ids)
+    outcomes = yield from run_windowed(context, jobs, chunk.max_parallel, on_done=item_done)
+    results = [result for result, _ in outcomes]
+
+    unrecorded = [_as_failure(result) for result, recorded in outcomes if not recorded]
+    if unrecorded:
+        # Retries ran out before these items had a row: write one, and report what the
+        # table now holds (a row written by a lost last attempt wins).
+        stored = yield from call_activity_with_backoff(
+            context,
+            "record_batch_item_failures",
+            RecordFailuresRequest(batch_id=chunk.batch_id, failures=unrecorded).to_json(),
+            CHUNK_STEP_BACKOFF,
+        )
+        truth = {r.item_id: r for r in RecordFailuresResult.from_json(stored).results}
+        results = [truth.get(result.item_id, result) for result in results]
+
+    failures = [_as_failure(r) for r in results if r.status is ItemStatus.FAILED]
+    return ChunkSummary(
+        chunk_index=chunk.chunk_index,
+        total=len(results),
+        processed=len(results) - len(failures),
+        failed_count=len(failures),
+        failed=failures[:MAX_REPORTED_FAILURES],
+    ).to_json()
+
+
+def _price_item(
+    context: df.DurableOrchestrationContext, chunk: ChunkInput, item_id: str
+) -> Generator[TaskBase, Any, tuple[BatchItemResult, bool]]:
+    """One item's slot: the activity with backoff. Returns (result, whether a row records it)."""
+    request = BatchItemRequest(
+        batch_id=chunk.batch_id, chunk_index=chunk.chunk_index, item_id=item_id
+    ).to_json()
+    try:
+        raw = yield from call_activity_with_backoff(
+            context, "process_batch_item", request, ITEM_BACKOFF
+        )
+    except StepFailed as failed:
+        failure = BatchItemResult(
+            item_id=item_id,
+            status=ItemStatus.FAILED,
+            code=failed.failure.code,
+            error=short_error(f"{failed.failure.message} (after {failed.attempts} attempt(s))"),
+        )
+        return failure, False
+    return BatchItemResult.from_json(raw), True
+
+
+def _as_failure(result: BatchItemResult) -> ItemFailure:
+    return ItemFailure(
+        id=result.item_id,
+        code=result.code or "unexpected",
+        error=result.error or "failed",
+    )

@@ -1,0 +1,300 @@
+"""Batch tables: what was submitted, the staged items, and one result row per item.
+
+- `Batches` (PartitionKey = batch id): row `batch` holds the plan and the request
+  fingerprint (a batch id is single use); row `counter-claim` records which orchestration
+  execution may add the batch's count to the `items-processed` counter.
+- `BatchItems` (PartitionKey = `<batch id>:chunk-<n>`, RowKey = item id): the items, staged
+  by the starter so no orchestration history carries 10,000 records. A chunk reads its ids
+  with one partition query; each item activity reads its own row.
+- `BatchResults` (PartitionKey = batch id, RowKey = item id): the idempotency record of
+  `process_batch_item`. The first result written for an item is the one that counts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Final, cast
+
+from azure.data.tables import TableClient, UpdateMode
+
+from shared import storage
+from shared.models.batches import (
+    BATCH_ITEMS_TABLE,
+    BATCH_RESULTS_TABLE,
+    BATCHES_TABLE,
+    BatchItemRecord,
+    BatchPlan,
+    ItemStatus,
+    PriceUpdate,
+    chunk_partition,
+    short_error,
+)
+
+HEADER_ROW: Final = "batch"
+COUNTER_CLAIM_ROW: Final = "counter-claim"
+#: Table Storage allows at most 100 operations in one entity-group transaction.
+TRANSACTION_LIMIT: Final = 100
+#: Staging transactions sent at once (each is one round trip of up to 100 rows).
+STAGING_CONCURRENCY: Final = 8
+
+
+class BatchIdTaken(Exception):
+    """The batch id was used before for a different request."""
+
+    def __init__(self, batch_id: str) -> None:
+        super().__init__(f"batch '{batch_id}' already exists with different content")
+        self.batch_id = batch_id
+
+
+class InvalidContinuationToken(ValueError):
+    """A continuation token that this app did not hand out."""
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    batch_id: str
+    plan: BatchPlan
+    fingerprint: str
+    created_at: str
+
+
+def request_fingerprint(items: Sequence[PriceUpdate], max_parallel: int | None) -> str:
+    """A digest of what was asked, so a retried POST can be told from a different one."""
+    canonical = json.dumps(
+        {"items": [item.to_json() for item in items], "maxParallel": max_parallel},
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# --- staging (the starter) -------------------------------------------------------------------
+
+
+def stage_batch(header: BatchHeader, items: Sequence[PriceUpdate]) -> None:
+    """Record the batch and stage its items; safe to repeat for the same request.
+
+    Raises `BatchIdTaken` if the id already belongs to a different request. Items are
+    upserted, so a retry after a half-finished staging completes it.
+    """
+    stored, created = storage.insert_once(
+        storage.table(BATCHES_TABLE),
+        {
+            "PartitionKey": header.batch_id,
+            "RowKey": HEADER_ROW,
+            "Plan": json.dumps(header.plan.to_json()),
+            "Fingerprint": header.fingerprint,
+            "CreatedAt": header.created_at,
+        },
+    )
+    if not created and stored.get("Fingerprint") != header.fingerprint:
+        raise BatchIdTaken(header.batch_id)
+    _stage_items(header.batch_id, header.plan, items)
+
+
+def _stage_items(batch_id: str, plan: BatchPlan, items: Sequence[PriceUpdate]) -> None:
+    client = storage.table(BATCH_ITEMS_TABLE)
+    transactions: list[list[tuple[str, dict[str, Any], dict[str, Any]]]] = []
+    for chunk_index in range(plan.chunk_count):
+        first = chunk_index * plan.chunk_size
+        chunk = items[first : first + plan.chunk_size]
+        partition = chunk_partition(batch_id, chunk_index)
+        for start in range(0, len(chunk), TRANSACTION_LIMIT):
+            transactions.append(
+                [
+                    (
+                        "upsert",
+                        {
+                            "PartitionKey": partition,
+                            "RowKey": item.id,
+                            "Position": first + start + offset,
+                            "Payload": json.dumps(item.to_json(), separators=(",", ":")),
+                        },
+                        {"mode": UpdateMode.REPLACE},
+                    )
+                    for offset, item in enumerate(chunk[start : start + TRANSACTION_LIMIT])
+                ]
+            )
+    if len(transactions) == 1:
+        client.submit_transaction(transactions[0])
+        return
+    with ThreadPoolExecutor(max_workers=STAGING_CONCURRENCY) as pool:
+        # list() surfaces the first failure; the caller may simply retry the whole staging.
+        list(pool.map(client.submit_transaction, transactions))
+
+
+def get_batch(batch_id: str) -> BatchHeader | None:
+    row = storage.get_entity(storage.table(BATCHES_TABLE), batch_id, HEADER_ROW)
+    if row is None:
+        return None
+    return BatchHeader(
+        batch_id=batch_id,
+        plan=BatchPlan.from_json(json.loads(row["Plan"])),
+        fingerprint=row["Fingerprint"],
+        created_at=row["CreatedAt"],
+    )
+
+
+# --- reading staged items (activities) -------------------------------------------------------
+
+
+def list_chunk_item_ids(batch_id: str, chunk_index: int) -> list[str]:
+    """The chunk's item ids in submission order."""
+    rows = storage.table(BATCH_ITEMS_TABLE).query_entities(
+        "PartitionKey eq @pk",
+        parameters={"pk": chunk_partition(batch_id, chunk_index)},
+        select=["RowKey", "Position"],
+    )
+    ordered = sorted(rows, key=lambda row: int(row["Position"]))
+    return [str(row["RowKey"]) for row in ordered]
+
+
+def load_item(batch_id: str, chunk_index: int, item_id: str) -> PriceUpdate | None:
+    row = storage.get_entity(
+        storage.table(BATCH_ITEMS_TABLE), chunk_partition(batch_id, chunk_index), item_id
+    )
+    if row is None:
+        return None
+    return PriceUpdate.from_json(json.loads(row["Payload"]))
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What one item came to; becomes its results row."""
+
+    status: ItemStatus
+    item: PriceUpdate | None = None
+    final_price: Decimal | None = None
+    code: str | None = None
+    error: str | None = None
+
+
+def _results() -> TableClient:
+    return storage.table(BATCH_RESULTS_TABLE)
+
+
+def get_result(batch_id: str, item_id: str) -> BatchItemRecord | None:
+    row = storage.get_entity(_results(), batch_id, item_id)
+    return None if row is None else _record_from_row(row)
+
+
+def record_result(batch_id: str, item_id: str, result: ItemResult) -> tuple[BatchItemRecord, bool]:
+    """Write the item's result unless one exists; return the stored one and whether it is ours."""
+    entity: dict[str, Any] = {
+        "PartitionKey": batch_id,
+        "RowKey": item_id,
+        "Status": result.status.value,
+        "RecordedAt": datetime.now(UTC).isoformat(),
+    }
+    if result.item is not None:
+        entity |= {
+            "Sku": result.item.sku,
+            "Currency": result.item.currency,
+            "BasePrice": str(result.item.base_price),
+            "DiscountPercent": str(result.item.discount_percent),
+        }
+    if result.final_price is not None:
+        entity["FinalPrice"] = str(result.final_price)
+    if result.code is not None:
+        entity["ErrorCode"] = str(result.code)
+    if result.error is not None:
+        entity["Error"] = short_error(result.error)
+    row, created = storage.insert_once(_results(), entity)
+    return _record_from_row(row), created
+
+
+def list_results(
+    batch_id: str, status: ItemStatus | None, top: int, continuation_token: str | None
+) -> tuple[list[BatchItemRecord], str | None]:
+    """One page of results (in item-id order) and the token for the next page, if any."""
+    query = "PartitionKey eq @pk"
+    parameters: dict[str, Any] = {"pk": batch_id}
+    if status is not None:
+        query += " and Status eq @status"
+        parameters["status"] = status.value
+    # The service's continuation keys are opaque; a token forged to point elsewhere still
+    # only reads rows matching this batch's partition filter.
+    continuation = decode_continuation(continuation_token)
+    paged = _results().query_entities(query, parameters=parameters, results_per_page=top)
+    # The SDK types the token as str; at runtime it is the {PartitionKey, RowKey} dict.
+    pages: Any = paged.by_page(continuation_token=cast(Any, continuation))
+    page: list[Any] = list(next(pages, []))
+    records = [_record_from_row(dict(row)) for row in page]
+    return records, encode_continuation(pages.continuation_token)
+
+
+def _record_from_row(row: dict[str, Any]) -> BatchItemRecord:
+    def decimal(name: str) -> Decimal | None:
+        value = row.get(name)
+        return None if value in (None, "") else Decimal(str(value))
+
+    return BatchItemRecord(
+        id=row["RowKey"],
+        status=ItemStatus(row["Status"]),
+        sku=row.get("Sku"),
+        currency=row.get("Currency"),
+        base_price=decimal("BasePrice"),
+        discount_percent=decimal("DiscountPercent"),
+        final_price=decimal("FinalPrice"),
+        code=row.get("ErrorCode"),
+        error=row.get("Error"),
+        recorded_at=row["RecordedAt"],
+    )
+
+
+def encode_continuation(token: Any) -> str | None:
+    if not token:
+        return None
+    raw = json.dumps(token, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_continuation(token: str | None) -> dict[str, str] | None:
+    """The storage continuation behind one of our tokens; refuses anything else."""
+    if token is None:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        value = json.loads(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidContinuationToken("continuationToken is not one this API issued") from exc
+    if not (
+        isinstance(value, dict)
+        and value
+        and set(value) <= {"PartitionKey", "RowKey"}
+        and all(isinstance(part, str) for part in value.values())
+    ):
+        raise InvalidContinuationToken("continuationToken is not one this API issued")
+    return value
+
+
+# --- the counter claim -------------------------------------------------------------------------
+
+
+def claim_counter_signal(batch_id: str, claim_token: str) -> bool:
+    """True for the one orchestration execution allowed to count this batch's items.
+
+    The first token stored wins; the same execution asking again (an activity re-run) gets
+    True again, while a later execution of the same batch id (a restart) gets False.
+    """
+    row, _ = storage.insert_once(
+        storage.table(BATCHES_TABLE),
+        {
+            "PartitionKey": batch_id,
+            "RowKey": COUNTER_CLAIM_ROW,
+            "Token": claim_token,
+            "ClaimedAt": datetime.now(UTC).isoformat(),
+        },
+    )
+    return bool(row.get("Token") == claim_token)

@@ -1,0 +1,494 @@
+"""The batch orchestrations against a mocked context: window bound, retries, partial failure,
+chunking, progress and the once-per-batch counter signal."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pytest_mock import MockerFixture
+
+from orchestrators import batch
+from orchestrators.common import InvalidOrchestrationInput
+from shared.errors import ErrorCode
+from shared.models.batches import MAX_REPORTED_FAILURES, plan_batch
+from tests.support.failures import crashed, permanent, transient
+from tests.support.functions import orchestrator_function
+from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+
+chunk_orchestrator = orchestrator_function(batch.process_batch_chunk)
+parent_orchestrator = orchestrator_function(batch.process_batch)
+
+Behaviour = Any  # "ok" | "reject" | an exception to raise
+
+
+def unique(tasks: list[FakeTask]) -> list[FakeTask]:
+    return list({id(task): task for task in tasks}.values())
+
+
+class ChunkWorld:
+    """Answers a chunk's tasks. Items follow a script of behaviours, one per attempt.
+
+    For every `task_any` it checks the window: all unresolved tasks are waited on again,
+    and never more than `limit` of them (activities plus the retry timers holding a slot).
+    """
+
+    def __init__(
+        self,
+        item_ids: list[str],
+        limit: int,
+        script: dict[str, list[Behaviour]] | None = None,
+        seed: int = 11,
+        recorded: dict[str, dict[str, Any]] | None = None,
+    ) -> None:
+        self.item_ids = item_ids
+        self.limit = limit
+        self.script = {k: list(v) for k, v in (script or {}).items()}
+        self.rng = random.Random(seed)
+        self.recorded = recorded or {}
+        self.unresolved: set[int] = set()
+        self.max_activities_in_flight = 0
+        self.attempts: dict[str, int] = {}
+        self.record_requests: list[dict[str, Any]] = []
+        self.list_failure: Exception | None = None
+
+    def __call__(self, task: FakeTask) -> Any:
+        if task.kind == "any":
+            return self._any(task)
+        if task.kind == "activity" and task.name == "list_batch_chunk_items":
+            if self.list_failure is not None:
+                raise self.list_failure
+            return {"itemIds": self.item_ids}
+        if task.kind == "activity" and task.name == "record_batch_item_failures":
+            self.record_requests.append(task.input)
+            return {
+                "results": [
+                    self.recorded.get(
+                        f["id"],
+                        {
+                            "itemId": f["id"],
+                            "status": "failed",
+                            "code": f["code"],
+                            "error": f["error"],
+                        },
+                    )
+                    for f in task.input["failures"]
+                ]
+            }
+        raise AssertionError(f"unexpected {task}")
+
+    def _any(self, task: FakeTask) -> FakeTask:
+        children = {id(child) for child in task.children}
+        assert self.unresolved <= children, "a waiting task was dropped from the window"
+        assert len(children) <= self.limit
+        activities = sum(1 for child in task.children if child.kind == "activity")
+        self.max_activities_in_flight = max(self.max_activities_in_flight, activities)
+        self.unresolved = children
+        winner = self.rng.choice(task.children)
+        self.unresolved.discard(id(winner))
+        if winner.kind == "timer":
+            return winner.resolved(None)
+        assert winner.name == "process_batch_item", winner
+        item_id = winner.input["itemId"]
+        self.attempts[item_id] = self.attempts.get(item_id, 0) + 1
+        steps = self.script.get(item_id) or ["ok"]
+        behaviour = steps.pop(0) if len(steps) > 1 else steps[0]
+        if behaviour == "ok":
+            return winner.resolved({"itemId": item_id, "status": "processed"})
+        if behaviour == "reject":
+            return winner.resolved(
+                {"itemId": item_id, "status": "failed", "code": "validation", "error": "bad"}
+            )
+        return winner.resolved(behaviour)
+
+
+def chunk_input(item_count: int, max_parallel: int, chunk_index: int = 0) -> dict[str, Any]:
+    return {
+        "batchId": "b1",
+        "chunkIndex": chunk_index,
+        "itemCount": item_count,
+        "maxParallel": max_parallel,
+    }
+
+
+def ids(count: int) -> list[str]:
+    return [f"item-{n}" for n in range(count)]
+
+
+def run_chunk(mocker: MockerFixture, world: ChunkWorld, max_parallel: int) -> tuple[Any, Any]:
+    driver = OrchestrationDriver(
+        mocker,
+        chunk_orchestrator,
+        input=chunk_input(len(world.item_ids), max_parallel),
+        instance_id="b1:chunk-0",
+    )
+    return driver.run(world), driver
+
+
+# --- a chunk ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("items", "window"), [(40, 4), (7, 16), (30, 1)])
+def test_a_chunk_never_has_more_than_its_window_in_flight(
+    mocker: MockerFixture, items: int, window: int
+) -> None:
+    world = ChunkWorld(ids(items), limit=window)
+
+    output, driver = run_chunk(mocker, world, window)
+
+    assert world.max_activities_in_flight == min(window, items)
+    assert output == {
+        "chunkIndex": 0,
+        "total": items,
+        "processed": items,
+        "failedCount": 0,
+        "failed": [],
+    }
+    item_calls = [a for a in unique(driver.activities) if a.name == "process_batch_item"]
+    assert sorted(a.input["itemId"] for a in item_calls) == sorted(ids(items))
+    assert item_calls[0].input == {"batchId": "b1", "chunkIndex": 0, "itemId": "item-0"}
+
+
+def test_the_chunk_lists_its_items_first(mocker: MockerFixture) -> None:
+    _, driver = run_chunk(mocker, ChunkWorld(ids(3), limit=2), 2)
+
+    first = driver.yielded[0]
+    assert (first.name, first.input) == (
+        "list_batch_chunk_items",
+        {"batchId": "b1", "chunkIndex": 0, "expectedCount": 3},
+    )
+
+
+def test_rejected_items_are_reported_without_failing_the_chunk(mocker: MockerFixture) -> None:
+    world = ChunkWorld(ids(6), limit=3, script={"item-1": ["reject"], "item-4": ["reject"]})
+
+    output, _ = run_chunk(mocker, world, 3)
+
+    assert output["processed"] == 4
+    assert output["failedCount"] == 2
+    assert output["failed"] == [
+        {"id": "item-1", "code": "validation", "error": "bad"},
+        {"id": "item-4", "code": "validation", "error": "bad"},
+    ]
+    assert world.record_requests == []  # the activity wrote those rows itself
+
+
+def test_transient_failures_are_retried_with_backoff_in_the_same_slot(
+    mocker: MockerFixture,
+) -> None:
+    flaky = [transient("process_batch_item"), crashed("process_batch_item"), "ok"]
+    world = ChunkWorld(ids(1), limit=1, script={"item-0": flaky})
+
+    output, driver = run_chunk(mocker, world, 1)
+
+    assert output["processed"] == 1
+    assert world.attempts["item-0"] == 3
+    first, second = (t.fire_at for t in unique(driver.timers))
+    assert first == DEFAULT_START + timedelta(seconds=5)
+    assert second == first + timedelta(seconds=15)
+
+
+def test_retry_timers_hold_their_item_slot(mocker: MockerFixture) -> None:
+    """While an item waits to retry, its slot is taken: the window counts timers too."""
+    script = {f"item-{n}": [transient("process_batch_item"), "ok"] for n in range(0, 20, 3)}
+    world = ChunkWorld(ids(20), limit=4, script=script, seed=5)
+
+    output, _ = run_chunk(mocker, world, 4)
+
+    assert output["processed"] == 20
+    assert world.max_activities_in_flight <= 4
+
+
+def test_items_whose_retries_run_out_are_recorded_and_reported(mocker: MockerFixture) -> None:
+    down = transient("process_batch_item", ErrorCode.UNAVAILABLE, "table storage unavailable")
+    world = ChunkWorld(ids(5), limit=2, script={"item-2": [down]})
+
+    output, _ = run_chunk(mocker, world, 2)
+
+    assert world.attempts["item-2"] == batch.ITEM_BACKOFF.max_attempts
+    assert world.record_requests == [
+        {
+            "batchId": "b1",
+            "failures": [
+                {
+                    "id": "item-2",
+                    "code": "unavailable",
+                    "error": "table storage unavailable (after 4 attempt(s))",
+                }
+            ],
+        }
+    ]
+    assert output["failed"] == world.record_requests[0]["failures"]
+    assert (output["processed"], output["failedCount"]) == (4, 1)
+
+
+def test_a_permanent_item_error_is_not_retried(mocker: MockerFixture) -> None:
+    missing = permanent("process_batch_item", ErrorCode.NOT_FOUND, "item 'item-0' is not staged")
+    world = ChunkWorld(ids(2), limit=2, script={"item-0": [missing]})
+
+    output, _ = run_chunk(mocker, world, 2)
+
+    assert world.attempts["item-0"] == 1
+    assert output["failed"] == [
+        {
+            "id": "item-0",
+            "code": "not_found",
+            "error": "item 'item-0' is not staged (after 1 attempt(s))",
+        }
+    ]
+
+
+def test_the_results_table_wins_over_a_lost_last_attempt(mocker: MockerFixture) -> None:
+    """The last attempt wrote its row but its answer was lost: the item counts as processed."""
+    down = transient("process_batch_item")
+    world = ChunkWorld(
+        ids(3),
+        limit=3,
+        script={"item-1": [down]},
+        recorded={"item-1": {"itemId": "item-1", "status": "processed"}},
+    )
+
+    output, _ = run_chunk(mocker, world, 3)
+
+    assert (output["processed"], output["failedCount"], output["failed"]) == (3, 0, [])
+
+
+def test_reported_failures_are_capped(mocker: MockerFixture) -> None:
+    count = MAX_REPORTED_FAILURES + 20
+    world = ChunkWorld(ids(count), limit=8, script={i: ["reject"] for i in ids(count)})
+
+    output, _ = run_chunk(mocker, world, 8)
+
+    assert output["failedCount"] == count
+    assert len(output["failed"]) == MAX_REPORTED_FAILURES
+
+
+def test_chunk_progress_is_published_per_item(mocker: MockerFixture) -> None:
+    world = ChunkWorld(ids(4), limit=2, script={"item-3": ["reject"]})
+
+    _, driver = run_chunk(mocker, world, 2)
+
+    assert driver.custom_statuses[0] == {"chunkIndex": 0, "total": 4, "processed": 0, "failed": 0}
+    assert driver.custom_status == {"chunkIndex": 0, "total": 4, "processed": 3, "failed": 1}
+    assert len(driver.custom_statuses) == 5
+
+
+def test_a_chunk_that_cannot_list_its_items_fails(mocker: MockerFixture) -> None:
+    world = ChunkWorld(ids(3), limit=2)
+    world.list_failure = permanent("list_batch_chunk_items", ErrorCode.NOT_FOUND, "not staged")
+
+    with pytest.raises(Exception, match="not staged"):
+        run_chunk(mocker, world, 2)
+
+
+def test_a_chunk_refuses_invalid_input(mocker: MockerFixture) -> None:
+    driver = OrchestrationDriver(mocker, chunk_orchestrator, input={**chunk_input(3, 0)})
+
+    with pytest.raises(InvalidOrchestrationInput, match="maxParallel"):
+        driver.run(lambda task: None)
+
+
+# --- the parent -------------------------------------------------------------------------------
+
+
+class ParentWorld:
+    """Answers the parent's tasks: chunk sub-orchestrations by a callback, the claim, timers."""
+
+    def __init__(
+        self,
+        chunk: Callable[[dict[str, Any], str], Any],
+        lanes: int,
+        claimed: bool | Exception = True,
+        seed: int = 2,
+    ) -> None:
+        self.chunk = chunk
+        self.lanes = lanes
+        self.claimed = claimed
+        self.rng = random.Random(seed)
+        self.max_chunks_in_flight = 0
+        self.claims: list[dict[str, Any]] = []
+
+    def __call__(self, task: FakeTask) -> Any:
+        if task.kind == "activity" and task.name == "claim_batch_counter_signal":
+            self.claims.append(task.input)
+            if isinstance(self.claimed, Exception):
+                raise self.claimed
+            return {"claimed": self.claimed}
+        assert task.kind == "any", task
+        assert len(task.children) <= self.lanes
+        subs = sum(1 for child in task.children if child.kind == "sub_orchestrator")
+        self.max_chunks_in_flight = max(self.max_chunks_in_flight, subs)
+        winner = self.rng.choice(task.children)
+        if winner.kind == "timer":
+            return winner.resolved(None)
+        assert winner.name == "process_batch_chunk"
+        assert winner.instance_id is not None
+        try:
+            return winner.resolved(self.chunk(winner.input, winner.instance_id))
+        except Exception as exc:
+            return winner.resolved(exc)
+
+
+def all_processed(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
+    return {
+        "chunkIndex": chunk["chunkIndex"],
+        "total": chunk["itemCount"],
+        "processed": chunk["itemCount"],
+        "failedCount": 0,
+        "failed": [],
+    }
+
+
+def parent_input(total: int, chunk_size: int, max_parallel: int) -> dict[str, Any]:
+    plan = plan_batch(total, chunk_size, max_parallel, None)
+    return {"batchId": "b1", "plan": plan.to_json()}
+
+
+def run_parent(
+    mocker: MockerFixture, world: ParentWorld, input_: dict[str, Any]
+) -> tuple[Any, OrchestrationDriver]:
+    driver = OrchestrationDriver(mocker, parent_orchestrator, input=input_, instance_id="b1")
+    return driver.run(world), driver
+
+
+def test_items_are_split_into_chunk_sub_orchestrations(mocker: MockerFixture) -> None:
+    input_ = parent_input(total=45, chunk_size=10, max_parallel=8)
+    assert (input_["plan"]["lanes"], input_["plan"]["chunkParallel"]) == (2, 4)
+    world = ParentWorld(all_processed, lanes=2)
+
+    output, driver = run_parent(mocker, world, input_)
+
+    subs = sorted(
+        unique([t for t in driver._atomic_yielded() if t.kind == "sub_orchestrator"]),
+        key=lambda t: t.input["chunkIndex"],
+    )
+    assert [s.instance_id for s in subs] == [f"b1:chunk-{n}" for n in range(5)]
+    assert [s.input["itemCount"] for s in subs] == [10, 10, 10, 10, 5]
+    assert {s.input["maxParallel"] for s in subs} == {4}
+    assert world.max_chunks_in_flight == 2  # 2 chunks x 4 items = maxParallel 8
+    assert output["processed"] == 45
+    assert output["status"] == "completed"
+    assert (output["chunks"], output["chunkSize"], output["maxParallel"]) == (5, 10, 8)
+
+
+def test_progress_is_published_as_chunks_complete(mocker: MockerFixture) -> None:
+    _, driver = run_parent(mocker, ParentWorld(all_processed, lanes=1), parent_input(25, 10, 4))
+
+    assert [(s["stage"], s["chunksDone"], s["processed"]) for s in driver.custom_statuses] == [
+        ("processing", 0, 0),
+        ("processing", 1, 10),
+        ("processing", 2, 20),
+        ("processing", 3, 25),
+        ("finished", 3, 25),
+    ]
+    assert driver.custom_status["total"] == 25
+
+
+def test_the_processed_count_is_signalled_once_to_the_counter(mocker: MockerFixture) -> None:
+    world = ParentWorld(all_processed, lanes=1)
+
+    output, driver = run_parent(mocker, world, parent_input(25, 10, 4))
+
+    assert output["counterSignalled"] is True
+    (call,) = driver.context.signal_entity.call_args_list
+    entity, operation, amount = call.args
+    assert (entity.name, entity.key, operation, amount) == ("counter", "items-processed", "add", 25)
+    assert world.claims == [{"batchId": "b1", "claimToken": world.claims[0]["claimToken"]}]
+
+
+def test_a_batch_counted_by_an_earlier_execution_is_not_counted_again(
+    mocker: MockerFixture,
+) -> None:
+    output, driver = run_parent(
+        mocker, ParentWorld(all_processed, lanes=1, claimed=False), parent_input(5, 10, 4)
+    )
+
+    assert output["counterSignalled"] is False
+    driver.context.signal_entity.assert_not_called()
+
+
+def test_a_failing_claim_does_not_fail_the_batch(mocker: MockerFixture) -> None:
+    refused = permanent("claim_batch_counter_signal", ErrorCode.VALIDATION, "bad")
+    world = ParentWorld(all_processed, lanes=1, claimed=refused)
+
+    output, driver = run_parent(mocker, world, parent_input(5, 10, 4))
+
+    assert (output["status"], output["counterSignalled"]) == ("completed", False)
+    driver.context.signal_entity.assert_not_called()
+
+
+def test_nothing_is_signalled_when_nothing_was_processed(mocker: MockerFixture) -> None:
+    def all_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
+        failures = [{"id": f"i{n}", "code": "validation", "error": "bad"} for n in range(3)]
+        return {**all_processed(chunk, _), "processed": 0, "failedCount": 3, "failed": failures}
+
+    world = ParentWorld(all_failed, lanes=1)
+    output, driver = run_parent(mocker, world, parent_input(3, 10, 4))
+
+    assert (output["processed"], output["failedCount"]) == (0, 3)
+    assert output["status"] == "completed_with_failures"
+    assert world.claims == []
+    driver.context.signal_entity.assert_not_called()
+
+
+def test_a_failed_chunk_is_retried_under_a_new_instance_id(mocker: MockerFixture) -> None:
+    def flaky(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
+        if instance_id == "b1:chunk-1":
+            raise crashed("process_batch_chunk", "Orchestrator function failed: worker died")
+        return all_processed(chunk, instance_id)
+
+    output, driver = run_parent(mocker, ParentWorld(flaky, lanes=1), parent_input(20, 10, 4))
+
+    started = [t.instance_id for t in unique(list(driver._atomic_yielded())) if t.instance_id]
+    assert started == ["b1:chunk-0", "b1:chunk-1", "b1:chunk-1:attempt-2"]
+    assert [t.fire_at for t in unique(driver.timers)] == [DEFAULT_START + timedelta(minutes=1)]
+    assert output["processed"] == 20
+    assert output["failedChunks"] == []
+
+
+def test_a_chunk_failing_every_attempt_is_reported_and_the_batch_completes(
+    mocker: MockerFixture,
+) -> None:
+    def broken(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
+        if chunk["chunkIndex"] == 0:
+            raise crashed("process_batch_chunk", "storage down")
+        return all_processed(chunk, instance_id)
+
+    output, _ = run_parent(mocker, ParentWorld(broken, lanes=1), parent_input(15, 10, 4))
+
+    assert output["failedChunks"] == [
+        {
+            "chunkIndex": 0,
+            "itemCount": 10,
+            "code": "unexpected",
+            "error": output["failedChunks"][0]["error"],
+        }
+    ]
+    assert "storage down" in output["failedChunks"][0]["error"]
+    assert (output["processed"], output["failedCount"]) == (5, 10)
+    assert output["status"] == "completed_with_failures"
+
+
+def test_failures_from_all_chunks_are_listed_up_to_the_cap(mocker: MockerFixture) -> None:
+    def half_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
+        n = chunk["chunkIndex"]
+        failures = [{"id": f"c{n}-{i}", "code": "validation", "error": "bad"} for i in range(60)]
+        return {**all_processed(chunk, _), "processed": 40, "failedCount": 60, "failed": failures}
+
+    output, _ = run_parent(mocker, ParentWorld(half_failed, lanes=2), parent_input(300, 100, 8))
+
+    assert (output["processed"], output["failedCount"]) == (120, 180)
+    assert len(output["failed"]) == MAX_REPORTED_FAILURES
+    assert output["failuresTruncated"] is True
+
+
+def test_the_parent_refuses_an_inconsistent_plan(mocker: MockerFixture) -> None:
+    input_ = parent_input(45, 10, 8)
+    input_["plan"]["lanes"] = 4  # 4 lanes x 4 > maxParallel 8
+
+    driver = OrchestrationDriver(mocker, parent_orchestrator, input=input_)
+    with pytest.raises(InvalidOrchestrationInput):
+        driver.run(lambda task: None)
