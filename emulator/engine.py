@@ -785,7 +785,10 @@ class Engine:
         self._commit_history(instance, appended, batch)
         if dropped:
             self.store.write(persistence.remove_inbox(instance.instance_id, dropped))
+        # Finished instances stay cold: the history is on disk for status queries.
         instance.played_json = []
+        instance.history = []
+        instance.history_loaded = False
         self._notify_parent(instance, status, now)
 
     def _notify_parent(self, instance: Instance, status: RuntimeStatus, now: datetime) -> None:

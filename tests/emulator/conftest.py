@@ -51,9 +51,10 @@ class Durable:
 
     def history(self, instance_id: str) -> list[dict[str, Any]]:
         """The engine's raw history (with EventIds) of the current execution."""
-        instance = self.server.host.engine.get(instance_id)
+        engine = self.server.host.engine
+        instance = engine.get(instance_id)
         assert instance is not None
-        return list(instance.history)
+        return self.server.call(engine.history_of(instance))
 
 
 @pytest.fixture

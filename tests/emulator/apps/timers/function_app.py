@@ -25,3 +25,17 @@ def ticker(context: df.DurableOrchestrationContext):
         yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
         ticks.append(context.current_utc_datetime.isoformat())
     return ticks
+
+
+@app.orchestration_trigger(context_name="context")
+def nap(context: df.DurableOrchestrationContext):
+    spec: dict[str, Any] = context.get_input() or {}
+    yield context.create_timer(context.current_utc_datetime + timedelta(seconds=spec["seconds"]))
+    return "rested"
+
+
+@app.orchestration_trigger(context_name="context")
+def fetch(context: df.DurableOrchestrationContext):
+    spec: dict[str, Any] = context.get_input() or {}
+    response = yield context.call_http("GET", spec["url"])
+    return {"status": response["statusCode"], "content": response["content"]}
