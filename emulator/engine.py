@@ -420,6 +420,8 @@ class Engine:
         return False
 
     async def _run_episode(self, loop: asyncio.AbstractEventLoop, instance: Instance) -> None:
+        if instance.status is RuntimeStatus.SUSPENDED or instance.status.is_terminal:
+            return  # suspended or terminated after it was queued
         batch = self._select_batch(instance)
         if not batch:
             return

@@ -33,3 +33,36 @@ def child(context: df.DurableOrchestrationContext):
 @app.activity_trigger(input_name="n")
 def double(n: int) -> int:
     return n * 2
+
+
+ATTEMPTS: dict[str, int] = {}
+
+
+@app.orchestration_trigger(context_name="context")
+def retrying_parent(context: df.DurableOrchestrationContext):
+    options = df.RetryOptions(first_retry_interval_in_milliseconds=1000, max_number_of_attempts=3)
+    result = yield context.call_sub_orchestrator_with_retry("flaky_child", options, "k")
+    return result
+
+
+@app.orchestration_trigger(context_name="context")
+def flaky_child(context: df.DurableOrchestrationContext):
+    outcome = yield context.call_activity("count_attempt", context.get_input())
+    if outcome < 2:
+        raise ValueError(f"child attempt {outcome} failed")
+    return f"child succeeded on attempt {outcome}"
+
+
+@app.activity_trigger(input_name="key")
+def count_attempt(key: str) -> int:
+    ATTEMPTS[key] = ATTEMPTS.get(key, 0) + 1
+    return ATTEMPTS[key]
+
+
+@app.orchestration_trigger(context_name="context")
+def status_setter(context: df.DurableOrchestrationContext):
+    context.set_custom_status({"step": 1})
+    yield context.call_activity("double", 1)
+    context.set_custom_status({})  # falsy: the SDK leaves it out of its answer
+    yield context.call_activity("double", 2)
+    return "done"
