@@ -55,3 +55,19 @@ def test_sdk_client_signal_and_read(start_app) -> None:
     server.wait_idle()
 
     assert api.get("/counters/c1").json() == {"exists": True, "state": 7}
+
+
+def test_client_signal_with_a_falsy_input_sends_no_input(start_app) -> None:
+    """Pinned (protocol page 3.2/3.4): ``signal_entity(id, op, 0)`` sends no body, so the
+    operation input is null and the SDK's ``get_input()`` raises; the operation fails and the
+    state is left as it was."""
+    server = start_app("client_ops")
+    api = httpx.Client(base_url=server.api_url, timeout=30)
+
+    api.post("/counters/c2", params={"amount": "5"})
+    server.wait_idle()
+    api.post("/counters/c2", params={"amount": "0"})
+    api.post("/counters/c2", params={"amount": "1"})
+    server.wait_idle()
+
+    assert api.get("/counters/c2").json() == {"exists": True, "state": 6}
