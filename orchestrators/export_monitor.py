@@ -34,6 +34,7 @@ from shared.models.monitors import (
     MonitorOutcome,
     MonitorProgress,
     MonitorResult,
+    MonitorState,
     MonitorStatus,
 )
 from shared.models.notifications import (
@@ -99,18 +100,7 @@ def monitor_export_job(context: df.DurableOrchestrationContext) -> Generator[Any
             return (yield from _finish(context, request, progress, MonitorOutcome.TIMED_OUT, alert))
 
         next_check = min(now + timedelta(seconds=progress.interval_seconds), progress.deadline)
-        context.set_custom_status(
-            MonitorStatus(
-                job_id=request.job_id,
-                last_job_status=progress.last_job_status,
-                checks=progress.checks,
-                failed_checks=progress.failed_checks,
-                current_interval_seconds=progress.interval_seconds,
-                next_check_at=next_check,
-                deadline=progress.deadline,
-                generation=progress.generation,
-            ).to_json()
-        )
+        context.set_custom_status(_status(request, progress, next_check=next_check))
         yield context.create_timer(next_check)
         progress = progress.model_copy(
             update={
@@ -232,6 +222,27 @@ def _finish(
     )
 
 
+def _status(
+    request: MonitorInput,
+    progress: MonitorProgress,
+    *,
+    next_check: datetime | None = None,
+    outcome: MonitorOutcome | None = None,
+) -> dict[str, Any]:
+    return MonitorStatus(
+        job_id=request.job_id,
+        state=MonitorState.WATCHING if outcome is None else MonitorState.FINISHED,
+        outcome=outcome,
+        last_job_status=progress.last_job_status,
+        checks=progress.checks,
+        failed_checks=progress.failed_checks,
+        current_interval_seconds=progress.interval_seconds,
+        next_check_at=next_check,
+        deadline=progress.deadline,
+        generation=progress.generation,
+    ).to_json()
+
+
 def _result(
     context: df.DurableOrchestrationContext,
     request: MonitorInput,
@@ -239,6 +250,7 @@ def _result(
     outcome: MonitorOutcome,
     **details: Any,
 ) -> dict[str, Any]:
+    context.set_custom_status(_status(request, progress, outcome=outcome))
     return MonitorResult(
         job_id=request.job_id,
         outcome=outcome,

@@ -109,16 +109,22 @@ class MonitorOutcome(StrEnum):
     CHECK_FAILED = "check_failed"
 
 
+class MonitorState(StrEnum):
+    WATCHING = "watching"
+    FINISHED = "finished"
+
+
 class MonitorStatus(Contract):
-    """Custom status while watching."""
+    """Custom status: the schedule while watching, the outcome once finished."""
 
     job_id: str
-    state: str = "watching"
+    state: MonitorState
+    outcome: MonitorOutcome | None = None
     last_job_status: JobStatus | None
     checks: int
     failed_checks: int
     current_interval_seconds: int
-    next_check_at: datetime
+    next_check_at: datetime | None
     deadline: datetime
     generation: int
 

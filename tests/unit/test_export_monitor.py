@@ -113,6 +113,19 @@ def test_a_completed_job_sends_the_export_completed_alert(mocker: MockerFixture)
     assert output["finishedAt"] == after(seconds=15).isoformat().replace("+00:00", "Z")
 
 
+def test_the_final_status_shows_the_outcome(mocker: MockerFixture) -> None:
+    _, driver = run(mocker, Job(running_until(2, job("completed"))))
+
+    final = driver.custom_status
+    assert (final["state"], final["outcome"], final["lastJobStatus"]) == (
+        "finished",
+        "completed",
+        "completed",
+    )
+    assert final["nextCheckAt"] is None
+    assert final["checks"] == 2
+
+
 def test_a_job_completed_at_the_first_check_needs_no_timer(mocker: MockerFixture) -> None:
     output, driver = run(mocker, Job(always("completed")))
 
@@ -138,7 +151,8 @@ def test_the_interval_doubles_up_to_the_cap(mocker: MockerFixture) -> None:
     output, driver = run(mocker, world)
 
     assert fire_times(driver) == [5, 15, 35, 75, 135, 195, 255, 315]
-    assert [s["currentIntervalSeconds"] for s in driver.custom_statuses] == [
+    watching = [s for s in driver.custom_statuses if s["state"] == "watching"]
+    assert [s["currentIntervalSeconds"] for s in watching] == [
         5,
         10,
         20,
@@ -337,4 +351,8 @@ def test_the_monitor_runs_under_the_real_sdk() -> None:
     assert output["outcome"] == "completed"
     waits = [round((b - a).total_seconds()) for a, b in pairwise([DEFAULT_START, *host.timers])]
     assert waits == [5, 10, 20]
-    assert host.custom_statuses[-1]["currentIntervalSeconds"] == 20
+    assert host.custom_statuses[-2]["currentIntervalSeconds"] == 20
+    assert (host.custom_statuses[-1]["state"], host.custom_statuses[-1]["outcome"]) == (
+        "finished",
+        "completed",
+    )
