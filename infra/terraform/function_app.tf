@@ -1,0 +1,142 @@
+# The Linux Elastic Premium plan, the function app and its optional staging slot.
+#
+# The site and the slot carry the same settings; tests/infra/test_infra_terraform_structure.py
+# keeps them identical, and tests/infra/test_infra_parity.py compares both with Bicep.
+
+resource "azurerm_service_plan" "this" {
+  #checkov:skip=CKV_AZURE_225: Zone redundancy is the zone_redundant variable (on in environments/prod.tfvars): it needs a region with zones and at least 2 always-ready instances, so it is not forced on every environment.
+  #checkov:skip=CKV_AZURE_212: Failover capacity is always_ready_instance_count (raised to 2 when zone redundant, 2 in environments/prod.tfvars); one always-ready EP1 instance is the cost-conscious default for other environments.
+  name                         = "plan-${local.base_name}"
+  resource_group_name          = data.azurerm_resource_group.this.name
+  location                     = local.location
+  tags                         = local.tags
+  os_type                      = "Linux"
+  sku_name                     = var.plan_sku
+  worker_count                 = local.effective_always_ready_instance_count
+  maximum_elastic_worker_count = var.maximum_elastic_worker_count
+  zone_balancing_enabled       = var.zone_redundant
+}
+
+resource "azurerm_linux_function_app" "this" {
+  #checkov:skip=CKV_AZURE_221: The HTTP API is the product and must be reachable; enable_network_isolation keeps storage and Key Vault private, and a private app behind Front Door or API Management is a deployment choice beyond this template.
+  name                = local.function_app_name
+  resource_group_name = data.azurerm_resource_group.this.name
+  location            = local.location
+  tags                = merge(local.tags, { "azd-service-name" = "api" })
+  service_plan_id     = azurerm_service_plan.this.id
+
+  # Host storage and the Durable task hub, identity-based: azurerm writes
+  # AzureWebJobsStorage__accountName; __credential and __clientId are in app_settings.
+  storage_account_name          = azurerm_storage_account.task_hub.name
+  storage_uses_managed_identity = true
+
+  functions_extension_version                    = "~4"
+  https_only                                     = true
+  client_certificate_enabled                     = false
+  public_network_access_enabled                  = true
+  ftp_publish_basic_authentication_enabled       = false
+  webdeploy_publish_basic_authentication_enabled = false
+  builtin_logging_enabled                        = false
+  key_vault_reference_identity_id                = azurerm_user_assigned_identity.app.id
+  virtual_network_subnet_id                      = var.enable_network_isolation ? azurerm_subnet.integration[0].id : null
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.app.id]
+  }
+
+  site_config {
+    application_insights_connection_string = azurerm_application_insights.this.connection_string
+    ftps_state                             = "Disabled"
+    minimum_tls_version                    = "1.2"
+    scm_minimum_tls_version                = "1.2"
+    http2_enabled                          = true
+    use_32_bit_worker                      = false
+    remote_debugging_enabled               = false
+    health_check_path                      = local.health_check_path
+    health_check_eviction_time_in_min      = local.health_check_eviction_minutes
+    elastic_instance_minimum               = local.effective_always_ready_instance_count
+    pre_warmed_instance_count              = var.pre_warmed_instance_count
+    app_scale_limit                        = var.function_app_scale_limit
+    runtime_scale_monitoring_enabled       = var.enable_network_isolation
+    vnet_route_all_enabled                 = var.enable_network_isolation
+
+    application_stack {
+      python_version = local.python_version
+    }
+
+    cors {
+      allowed_origins     = var.cors_allowed_origins
+      support_credentials = false
+    }
+  }
+
+  app_settings = merge(local.app_settings_shared, local.app_settings_by_instance.production)
+
+  sticky_settings {
+    app_setting_names = local.sticky_app_setting_names
+  }
+
+  # The identity's roles, the share and the secret must exist before the first cold start
+  # resolves the Key Vault reference and opens the task hub.
+  depends_on = [
+    azurerm_role_assignment.app,
+    azurerm_storage_share.content,
+    azapi_resource.content_share_secret,
+  ]
+}
+
+resource "azurerm_linux_function_app_slot" "staging" {
+  #checkov:skip=CKV_AZURE_221: The HTTP API is the product and must be reachable; enable_network_isolation keeps storage and Key Vault private, and a private app behind Front Door or API Management is a deployment choice beyond this template.
+  count = var.enable_staging_slot ? 1 : 0
+
+  name            = "staging"
+  function_app_id = azurerm_linux_function_app.this.id
+  tags            = local.tags
+
+  storage_account_name          = azurerm_storage_account.task_hub.name
+  storage_uses_managed_identity = true
+
+  functions_extension_version                    = "~4"
+  https_only                                     = true
+  client_certificate_enabled                     = false
+  public_network_access_enabled                  = true
+  ftp_publish_basic_authentication_enabled       = false
+  webdeploy_publish_basic_authentication_enabled = false
+  builtin_logging_enabled                        = false
+  key_vault_reference_identity_id                = azurerm_user_assigned_identity.app.id
+  virtual_network_subnet_id                      = var.enable_network_isolation ? azurerm_subnet.integration[0].id : null
+
+  identity {
+    type         = "UserAssigned"
+    identity_ids = [azurerm_user_assigned_identity.app.id]
+  }
+
+  site_config {
+    application_insights_connection_string = azurerm_application_insights.this.connection_string
+    ftps_state                             = "Disabled"
+    minimum_tls_version                    = "1.2"
+    scm_minimum_tls_version                = "1.2"
+    http2_enabled                          = true
+    use_32_bit_worker                      = false
+    remote_debugging_enabled               = false
+    health_check_path                      = local.health_check_path
+    health_check_eviction_time_in_min      = local.health_check_eviction_minutes
+    elastic_instance_minimum               = local.effective_always_ready_instance_count
+    pre_warmed_instance_count              = var.pre_warmed_instance_count
+    app_scale_limit                        = var.function_app_scale_limit
+    runtime_scale_monitoring_enabled       = var.enable_network_isolation
+    vnet_route_all_enabled                 = var.enable_network_isolation
+
+    application_stack {
+      python_version = local.python_version
+    }
+
+    cors {
+      allowed_origins     = var.cors_allowed_origins
+      support_credentials = false
+    }
+  }
+
+  app_settings = merge(local.app_settings_shared, local.app_settings_by_instance.staging)
+}

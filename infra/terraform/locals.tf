@@ -1,0 +1,131 @@
+# Derived values, mirroring the variables of infra/bicep/main.bicep and its modules.
+
+data "azurerm_client_config" "current" {}
+
+data "azurerm_resource_group" "this" {
+  name = var.resource_group_name
+}
+
+locals {
+  location = coalesce(var.location, data.azurerm_resource_group.this.location)
+
+  # Bicep uses uniqueString(); Terraform has no equivalent, so the names differ between the two
+  # paths while following the same pattern. Both are stable for a given subscription, resource
+  # group and environment.
+  resource_token = substr(sha1("${data.azurerm_client_config.current.subscription_id}/${data.azurerm_resource_group.this.id}/${var.environment_name}"), 0, 13)
+  base_name      = lower("${var.name_prefix}-${var.environment_name}")
+  tags = merge(var.tags, {
+    "azd-env-name" = var.environment_name
+    application    = "durable-shop"
+  })
+
+  function_app_name            = "func-${local.base_name}-${local.resource_token}"
+  task_hub_storage_account     = substr(lower("sth${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
+  content_storage_account      = substr(lower("stc${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
+  key_vault_name               = substr("kv-${local.base_name}-${local.resource_token}", 0, 24)
+  content_share_secret_name    = "content-share-connection-string"
+  storage_replication_type     = var.zone_redundant ? "ZRS" : "LRS"
+  python_version               = "3.11"
+  health_check_path            = "/api/health"
+  python_threadpool_size       = 16
+  health_check_eviction_minutes = 10
+
+  # Zone-redundant Elastic Premium needs at least 2 always-ready instances.
+  effective_always_ready_instance_count = var.zone_redundant ? max(var.always_ready_instance_count, 2) : var.always_ready_instance_count
+
+  # One Python worker process per vCPU of the plan size (see app_settings_shared below).
+  worker_process_count_by_sku = {
+    EP1 = 1
+    EP2 = 2
+    EP3 = 4
+  }
+
+  # Task hub, host id, content share and host name per site instance: slots share the storage
+  # account, so each needs its own task hub (else they steal each other's work items) and its
+  # own host id.
+  production_task_hub_name = lower(replace("${var.name_prefix}${var.environment_name}", "-", ""))
+  site_instances = {
+    production = {
+      task_hub_name      = local.production_task_hub_name
+      host_id            = local.base_name
+      content_share_name = local.function_app_name
+      host_name          = "${local.function_app_name}.azurewebsites.net"
+    }
+    staging = {
+      task_hub_name      = "${local.production_task_hub_name}staging"
+      host_id            = "${local.base_name}-staging"
+      content_share_name = "${local.function_app_name}-staging"
+      host_name          = "${local.function_app_name}-staging.azurewebsites.net"
+    }
+  }
+
+  # App settings every site instance gets. Five more are set by azurerm from resource arguments
+  # (tests/infra/test_infra_parity.py knows this mapping):
+  # AzureWebJobsStorage__accountName (storage_account_name + storage_uses_managed_identity),
+  # FUNCTIONS_EXTENSION_VERSION (functions_extension_version), FUNCTIONS_WORKER_RUNTIME
+  # (application_stack), APPLICATIONINSIGHTS_CONNECTION_STRING
+  # (site_config.application_insights_connection_string) and WEBSITE_HEALTHCHECK_MAXPINGFAILURES
+  # (site_config.health_check_eviction_time_in_min).
+  #
+  # Worker sizing, consistent with host.json (at most 4 orchestrator, 8 activity and 4 entity
+  # functions at once per host): one Python process per vCPU (1 on EP1), because orchestrator
+  # replays are CPU-bound under the GIL and a second process on one vCPU only adds memory; 16
+  # threads so that every invocation host.json admits (4 + 8 + 4) gets a thread at once instead
+  # of queueing inside the worker, where the scale controller cannot see it.
+  app_settings_shared = {
+    FUNCTIONS_WORKER_PROCESS_COUNT = tostring(local.worker_process_count_by_sku[var.plan_sku])
+    PYTHON_THREADPOOL_THREAD_COUNT = tostring(local.python_threadpool_size)
+
+    # Host storage and the Durable task hub: identity-based, no connection string, no key.
+    AzureWebJobsStorage__credential = "managedidentity"
+    AzureWebJobsStorage__clientId   = azurerm_user_assigned_identity.app.client_id
+
+    # The app's own tables (connection `AppStorage`), same account, same identity.
+    AppStorage__tableServiceUri = trimsuffix(azurerm_storage_account.task_hub.primary_table_endpoint, "/")
+    AppStorage__credential      = "managedidentity"
+    AppStorage__clientId        = azurerm_user_assigned_identity.app.client_id
+
+    # Content share: the only key-based connection, held in Key Vault (see infra/README.md).
+    WEBSITE_CONTENTAZUREFILECONNECTIONSTRING = "@Microsoft.KeyVault(VaultName=${azurerm_key_vault.this.name};SecretName=${local.content_share_secret_name})"
+    WEBSITE_SKIP_CONTENTSHARE_VALIDATION     = "1"
+    WEBSITE_CONTENTOVERVNET                  = var.enable_network_isolation ? "1" : "0"
+
+    # Telemetry: Entra-authenticated ingestion (App Insights has local auth disabled).
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
+
+    # Remote build (Oryx) installs requirements.txt on zip deploy and `func ... publish`.
+    SCM_DO_BUILD_DURING_DEPLOYMENT = "true"
+    ENABLE_ORYX_BUILD              = "true"
+
+    # The app's settings (shared/settings.py).
+    BATCH_MAX_PARALLEL            = tostring(var.batch_max_parallel)
+    BATCH_CHUNK_SIZE              = tostring(var.batch_chunk_size)
+    BATCH_MAX_ITEMS               = tostring(var.batch_max_items)
+    APPROVAL_DEFAULT_STAGE_HOURS  = tostring(var.approval_default_stage_hours)
+    HEALTH_CHECK_INTERVAL_SECONDS = tostring(var.health_check_interval_seconds)
+    HEALTH_ALERT_THRESHOLD        = tostring(var.health_alert_threshold)
+    HEALTH_CHECK_TIMEOUT_SECONDS  = tostring(var.health_check_timeout_seconds)
+    MAX_REQUEST_BYTES             = tostring(var.max_request_bytes)
+    OPERATIONS_EMAIL              = var.operations_email
+  }
+
+  # App settings that differ per site instance.
+  app_settings_by_instance = {
+    production = {
+      TASKHUB_NAME                  = local.site_instances.production.task_hub_name
+      AzureFunctionsWebHost__hostid = local.site_instances.production.host_id
+      WEBSITE_CONTENTSHARE          = local.site_instances.production.content_share_name
+      HEALTH_MONITOR_ALLOWLIST      = jsonencode(merge({ self = "https://${local.site_instances.production.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
+    }
+    staging = {
+      TASKHUB_NAME                  = local.site_instances.staging.task_hub_name
+      AzureFunctionsWebHost__hostid = local.site_instances.staging.host_id
+      WEBSITE_CONTENTSHARE          = local.site_instances.staging.content_share_name
+      HEALTH_MONITOR_ALLOWLIST      = jsonencode(merge({ self = "https://${local.site_instances.staging.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
+    }
+  }
+
+  # Settings that stay with their slot on a swap: each slot keeps its own task hub, host id and
+  # health target. WEBSITE_CONTENTSHARE is deliberately not sticky: the code moves with the swap.
+  sticky_app_setting_names = ["TASKHUB_NAME", "AzureFunctionsWebHost__hostid", "HEALTH_MONITOR_ALLOWLIST"]
+}
