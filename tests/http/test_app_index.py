@@ -1,0 +1,388 @@
+"""What the Functions host would index from `function_app.py`, checked against the code.
+
+The app is imported fresh from its file (a new app object: `get_functions()` may be called only
+once per app) and indexed once per session. The checks catch what otherwise shows up only on
+a real host: a function that moved or lost a binding, a second anonymous route, OpenAPI docs
+that no longer match the served routes, a handler using a durable client it never bound, and
+an orchestrator, activity or entity name that nothing registers.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import azure.functions as func
+import pytest
+
+import function_app
+from api.http import OPERATIONS, Operation
+
+ROOT = Path(function_app.__file__).parent
+CODE_FOLDERS = ("api", "orchestrators", "activities", "entities")
+
+#: The documented operations as the app modules declared them (taken at import, before any
+#: test defines a throwaway endpoint of its own).
+APP_OPERATIONS: dict[str, Operation] = dict(OPERATIONS)
+
+HTTP = "httpTrigger"
+ORCHESTRATION = "orchestrationTrigger"
+ACTIVITY = "activityTrigger"
+ENTITY = "entityTrigger"
+CLIENT = "durableClient"
+
+#: Every function the app serves and its trigger. The lead completes this table once every
+#: pattern has landed and then sets EXPECTED_IS_COMPLETE, which turns on the exact-set check.
+EXPECTED_TRIGGERS: dict[str, str] = {
+    # Orchestrations, one per pattern (batch also has its chunk sub-orchestration)
+    "customer_onboarding": ORCHESTRATION,
+    "order_fulfillment_saga": ORCHESTRATION,
+    "process_batch": ORCHESTRATION,
+    "process_batch_chunk": ORCHESTRATION,
+    "monitor_export_job": ORCHESTRATION,
+    "expense_approval": ORCHESTRATION,
+    "health_monitor": ORCHESTRATION,
+    # Entities
+    "counter": ENTITY,
+    # Activities
+    "create_customer": ACTIVITY,
+    "open_customer_account": ACTIVITY,
+    "reserve_inventory": ACTIVITY,
+    "release_inventory": ACTIVITY,
+    "charge_payment": ACTIVITY,
+    "refund_payment": ACTIVITY,
+    "create_shipment": ACTIVITY,
+    "cancel_shipment": ACTIVITY,
+    "send_notification": ACTIVITY,
+    "list_batch_chunk_items": ACTIVITY,
+    "process_batch_item": ACTIVITY,
+    "record_batch_item_failures": ACTIVITY,
+    "claim_batch_counter_signal": ACTIVITY,
+    "get_export_job_status": ACTIVITY,
+    "check_endpoint_health": ACTIVITY,
+    # HTTP: domain routes
+    "start_customer_onboarding": HTTP,
+    "get_customer": HTTP,
+    "find_customer_by_email": HTTP,
+    "start_order_fulfillment": HTTP,
+    "set_inventory_item": HTTP,
+    "get_inventory_item": HTTP,
+    "start_batch": HTTP,
+    "get_batch": HTTP,
+    "list_batch_results": HTTP,
+    "create_export_job": HTTP,
+    "get_export_job": HTTP,
+    "update_export_job": HTTP,
+    "start_export_monitor": HTTP,
+    "start_expense_approval": HTTP,
+    "submit_approval_decision": HTTP,
+    "get_expense_approval": HTTP,
+    "start_health_monitor": HTTP,
+    "get_health_monitor": HTTP,
+    "stop_health_monitor": HTTP,
+    "signal_counter": HTTP,
+    "get_counter": HTTP,
+    # HTTP: management and operations
+    "get_instance_status": HTTP,
+    "list_instances": HTTP,
+    "terminate_instance": HTTP,
+    "suspend_instance": HTTP,
+    "resume_instance": HTTP,
+    "purge_instance": HTTP,
+    "list_sent_notifications": HTTP,
+    "health": HTTP,
+    "get_openapi_document": HTTP,
+}
+EXPECTED_IS_COMPLETE = False
+
+#: Bindings each function must have besides its trigger (HTTP functions also get `http` out).
+EXTRA_BINDINGS_OF_MANAGEMENT_ROUTES = {
+    "get_instance_status": {CLIENT},
+    "list_instances": {CLIENT},
+    "terminate_instance": {CLIENT},
+    "suspend_instance": {CLIENT},
+    "resume_instance": {CLIENT},
+    "purge_instance": {CLIENT},
+    "list_sent_notifications": set(),
+    "health": set(),
+    "get_openapi_document": set(),
+}
+
+#: Client methods (and app helpers taking the client) that need a durableClient binding.
+CLIENT_CALLS = {
+    "start_new",
+    "start_once",
+    "raise_event",
+    "get_status",
+    "get_status_all",
+    "get_status_by",
+    "terminate",
+    "suspend",
+    "resume",
+    "restart",
+    "rewind",
+    "purge_instance_history",
+    "purge_instance_history_by",
+    "signal_entity",
+    "read_entity_state",
+    "wait_for_completion_or_create_check_status_response",
+}
+
+#: Calls that name another function, and where the name is: (trigger, position, keyword).
+NAME_REFERENCES: dict[str, tuple[str, int, str]] = {
+    "start_new": (ORCHESTRATION, 0, "orchestration_function_name"),
+    "start_once": (ORCHESTRATION, 2, "orchestrator"),
+    "call_sub_orchestrator": (ORCHESTRATION, 0, "name"),
+    "call_sub_orchestrator_with_retry": (ORCHESTRATION, 0, "name"),
+    "call_activity": (ACTIVITY, 0, "name"),
+    "call_activity_with_retry": (ACTIVITY, 0, "name"),
+    "call_activity_with_backoff": (ACTIVITY, 1, "activity"),
+    "EntityId": (ENTITY, 0, "name"),
+}
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """One function as the host sees it."""
+
+    name: str
+    bindings: tuple[dict[str, Any], ...]
+    user_function: Any
+
+    @property
+    def trigger(self) -> dict[str, Any]:
+        (trigger,) = [b for b in self.bindings if b["type"].endswith("Trigger")]
+        return trigger
+
+    @property
+    def binding_types(self) -> set[str]:
+        return {b["type"] for b in self.bindings}
+
+
+@pytest.fixture(scope="session")
+def index() -> dict[str, Indexed]:
+    """Import `function_app.py` as the worker does, into a fresh app object, and index it."""
+    spec = importlib.util.spec_from_file_location(
+        "_function_app_under_index", ROOT / "function_app.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    app: func.FunctionApp = module.app
+    indexed: dict[str, Indexed] = {}
+    for f in app.get_functions():
+        name = str(f.get_function_name())
+        bindings = tuple(json.loads(raw) for raw in f.get_raw_bindings())
+        indexed[name] = Indexed(name, bindings, f.get_user_function())
+    return indexed
+
+
+def http_functions(index: dict[str, Indexed]) -> dict[str, Indexed]:
+    return {name: f for name, f in index.items() if f.trigger["type"] == HTTP}
+
+
+def names_with_trigger(index: dict[str, Indexed], trigger: str) -> set[str]:
+    return {name for name, f in index.items() if f.trigger["type"] == trigger}
+
+
+# --- The table --------------------------------------------------------------------------------
+
+
+def test_every_expected_function_is_indexed_with_its_trigger(index: dict[str, Indexed]) -> None:
+    actual = {name: f.trigger["type"] for name, f in index.items()}
+
+    missing = sorted(set(EXPECTED_TRIGGERS) - set(actual))
+    wrong = {n: actual[n] for n, t in EXPECTED_TRIGGERS.items() if n in actual and actual[n] != t}
+    assert not missing, f"expected but not indexed: {missing}"
+    assert not wrong, f"indexed with another trigger: {wrong}"
+
+
+@pytest.mark.skipif(
+    not EXPECTED_IS_COMPLETE, reason="EXPECTED_TRIGGERS is completed once every pattern landed"
+)
+def test_the_app_indexes_exactly_the_expected_functions(index: dict[str, Indexed]) -> None:
+    assert {name: f.trigger["type"] for name, f in index.items()} == EXPECTED_TRIGGERS
+
+
+def test_every_function_has_one_trigger_and_known_binding_types(index: dict[str, Indexed]) -> None:
+    known = {HTTP, ORCHESTRATION, ACTIVITY, ENTITY, CLIENT, "http", "timerTrigger"}
+    for name, f in index.items():
+        assert len([b for b in f.bindings if b["type"].endswith("Trigger")]) == 1, name
+        assert f.binding_types <= known, (name, f.binding_types - known)
+        if f.trigger["type"] == HTTP:
+            assert {"type": "http", "direction": "OUT", "name": "$return"} in f.bindings, name
+        else:
+            assert "http" not in f.binding_types, name
+
+
+@pytest.mark.parametrize(("name", "extra"), sorted(EXTRA_BINDINGS_OF_MANAGEMENT_ROUTES.items()))
+def test_management_routes_have_exactly_their_bindings(
+    index: dict[str, Indexed], name: str, extra: set[str]
+) -> None:
+    assert index[name].binding_types == {HTTP, "http"} | extra
+
+
+def test_python_parameters_match_the_bindings(index: dict[str, Indexed]) -> None:
+    """A parameter with no binding (e.g. `client` without durable_client_input) fails indexing."""
+    for name, f in index.items():
+        bound = {b["name"] for b in f.bindings if b["name"] != "$return"}
+        parameters = set(inspect.signature(_python_function(f.user_function)).parameters)
+        assert parameters == bound, name
+
+
+# --- HTTP routes and their documentation ------------------------------------------------------
+
+
+def test_only_health_is_anonymous(index: dict[str, Indexed]) -> None:
+    levels = {name: f.trigger["authLevel"] for name, f in http_functions(index).items()}
+
+    assert {name for name, level in levels.items() if level == "ANONYMOUS"} == {"health"}
+    assert set(levels.values()) == {"FUNCTION", "ANONYMOUS"}
+
+
+def test_every_http_function_is_documented_with_its_method_and_route(
+    index: dict[str, Indexed],
+) -> None:
+    for name, f in http_functions(index).items():
+        assert name in APP_OPERATIONS, f"{name} has no @endpoint: it is missing from OpenAPI"
+        operation = APP_OPERATIONS[name]
+        assert f.trigger["methods"] == [operation.method], name
+        assert f.trigger["route"] == operation.route, name
+        assert operation.anonymous is (f.trigger["authLevel"] == "ANONYMOUS"), name
+
+
+def test_every_documented_operation_is_served(index: dict[str, Indexed]) -> None:
+    stale = sorted(set(APP_OPERATIONS) - set(http_functions(index)))
+
+    assert not stale, f"documented in OpenAPI but not served: {stale}"
+
+
+def test_no_two_http_functions_claim_the_same_method_and_route(index: dict[str, Indexed]) -> None:
+    claims = [
+        (method, f.trigger["route"].lower())
+        for f in http_functions(index).values()
+        for method in f.trigger["methods"]
+    ]
+
+    assert len(claims) == len(set(claims))
+
+
+def test_handlers_that_use_the_durable_client_bind_it(index: dict[str, Indexed]) -> None:
+    handlers = dict(_route_handlers())
+    assert handlers, "no @bp.route handlers found"
+    for name, calls in handlers.items():
+        if calls & CLIENT_CALLS:
+            assert CLIENT in index[name].binding_types, f"{name} calls {calls & CLIENT_CALLS}"
+
+
+# --- Names the code refers to -----------------------------------------------------------------
+
+
+def test_referenced_orchestrators_activities_and_entities_exist(index: dict[str, Indexed]) -> None:
+    registered = {
+        ORCHESTRATION: names_with_trigger(index, ORCHESTRATION),
+        ACTIVITY: names_with_trigger(index, ACTIVITY),
+        ENTITY: {n.lower() for n in names_with_trigger(index, ENTITY)}
+        | {str(f.trigger.get("entityName", "")).lower() for f in index.values()},
+    }
+    references = list(_name_references())
+    assert any(trigger == ORCHESTRATION for trigger, *_ in references), "scan found no starters"
+
+    unknown = [
+        f"{where}: {trigger} '{name}'"
+        for trigger, name, where in references
+        if (name.lower() if trigger == ENTITY else name) not in registered[trigger]
+    ]
+    assert not unknown, "references to functions nothing registers:\n" + "\n".join(unknown)
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def _python_function(user_function: Any) -> Any:
+    for attribute in ("client_function", "orchestrator_function", "entity_function"):
+        inner = getattr(user_function, attribute, None)
+        if inner is not None:
+            return inner
+    return user_function
+
+
+def _modules() -> Iterator[tuple[ModuleType, ast.Module, str]]:
+    for folder in CODE_FOLDERS:
+        for path in sorted((ROOT / folder).glob("[!_]*.py")):
+            module_name = f"{folder}.{path.stem}"
+            module = importlib.import_module(module_name)
+            yield module, ast.parse(path.read_text()), str(path.relative_to(ROOT))
+
+
+def _called_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def _route_handlers() -> Iterator[tuple[str, set[str]]]:
+    """(function name, names it calls) for every `@bp.route` handler in api/."""
+    for _, tree, _ in _modules():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef):
+                continue
+            decorators = [d for d in node.decorator_list if isinstance(d, ast.Call)]
+            if not any(_called_name(d) == "route" for d in decorators):
+                continue
+            name = node.name
+            for d in decorators:
+                if _called_name(d) == "function_name" and d.args:
+                    name = ast.literal_eval(d.args[0])
+            calls = {
+                called
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call) and (called := _called_name(call))
+            }
+            yield name, calls
+
+
+def _name_references() -> Iterator[tuple[str, str, str]]:
+    """(trigger, name, file:line) for each call naming a function by a resolvable string.
+
+    Names given as literals or as module-level constants (`CHUNK_ORCHESTRATOR`,
+    `Step.RESERVE.value`) are resolved from the imported module; names computed at run time
+    (`step.value` in a loop) cannot be, and are covered by each orchestrator's unit tests.
+    """
+    for module, tree, path in _modules():
+        for call in ast.walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            called = _called_name(call)
+            if called not in NAME_REFERENCES:
+                continue
+            trigger, position, keyword = NAME_REFERENCES[called]
+            argument = next((k.value for k in call.keywords if k.arg == keyword), None)
+            if argument is None and len(call.args) > position:
+                argument = call.args[position]
+            name = _resolve(argument, module) if argument is not None else None
+            if name is not None:
+                yield trigger, name, f"{path}:{call.lineno}"
+
+
+def _resolve(node: ast.expr, module: ModuleType) -> str | None:
+    """A literal, or a name/attribute chain evaluated in the module; None if dynamic."""
+    if not all(
+        isinstance(n, ast.Name | ast.Attribute | ast.Constant | ast.Load) for n in ast.walk(node)
+    ):
+        return None
+    try:
+        value = eval(compile(ast.Expression(node), "<reference>", "eval"), vars(module))
+    except (NameError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
