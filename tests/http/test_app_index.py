@@ -135,6 +135,14 @@ CLIENT_CALLS = {
     "wait_for_completion_or_create_check_status_response",
 }
 
+#: Client methods whose answers embed the host's webhook URLs with the system key.
+SYSTEM_KEY_CALLS = {
+    "create_check_status_response",
+    "create_http_management_payload",
+    "get_client_response_links",
+    "wait_for_completion_or_create_check_status_response",
+}
+
 #: Calls that name another function, and where the name is: (trigger, position, keyword).
 NAME_REFERENCES: dict[str, tuple[str, int, str]] = {
     "start_new": (ORCHESTRATION, 0, "orchestration_function_name"),
@@ -281,6 +289,18 @@ def test_handlers_that_use_the_durable_client_bind_it(index: dict[str, Indexed])
     for name, calls in handlers.items():
         if calls & CLIENT_CALLS:
             assert CLIENT in index[name].binding_types, f"{name} calls {calls & CLIENT_CALLS}"
+
+
+def test_no_handler_hands_out_the_hosts_management_urls() -> None:
+    """Those URLs carry the system key, which controls every instance in the task hub."""
+    offending = sorted(
+        f"{path}:{call.lineno} {called}"
+        for _, tree, path in _modules()
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call) and (called := _called_name(call)) in SYSTEM_KEY_CALLS
+    )
+
+    assert not offending, "use api.http.accepted() instead:\n" + "\n".join(offending)
 
 
 # --- Names the code refers to -----------------------------------------------------------------
