@@ -43,8 +43,9 @@ FINISHED_STATUSES = frozenset(
     }
 )
 
-#: The host answers a status query with one page (100 instances by default) and the Python
-#: client cannot follow continuation tokens, so a listing can never return more than this.
+#: The host answers a status query with one page (100 instances by default, possibly fewer
+#: while more exist) and the Python client cannot follow continuation tokens, so a listing
+#: can never return more than this.
 MAX_LISTED_INSTANCES = 100
 
 
@@ -163,8 +164,10 @@ class InstanceList(Contract):
     count: int
     truncated: bool = Field(
         description=(
-            "True when more instances may match than were returned: narrow the filters "
-            f"(status, prefix, createdFrom/createdTo). At most {MAX_LISTED_INSTANCES} are read."
+            "True when more instances match than were returned, or may: narrow the filters "
+            "(status, prefix, createdFrom/createdTo). Only the host's first page is read (at "
+            f"most {MAX_LISTED_INSTANCES}; a storage backend may return fewer while more exist), "
+            "so false is not a guarantee that nothing else matches."
         )
     )
 
