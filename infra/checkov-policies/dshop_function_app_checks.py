@@ -187,7 +187,10 @@ class BicepAppStorageIdentityBased(BicepResourceCheck):
         if settings is None:
             return CheckResult.FAILED
         return _verdict(
-            bool(settings.get("AppStorage__tableServiceUri") or settings.get("AppStorage__accountName"))
+            bool(
+                settings.get("AppStorage__tableServiceUri")
+                or settings.get("AppStorage__accountName")
+            )
             and not identity_connection_problems(settings, "AppStorage")
         )
 
@@ -207,7 +210,10 @@ class TerraformAppStorageIdentityBased(TerraformResourceCheck):
         if settings is None:
             return CheckResult.FAILED
         return _verdict(
-            bool(settings.get("AppStorage__tableServiceUri") or settings.get("AppStorage__accountName"))
+            bool(
+                settings.get("AppStorage__tableServiceUri")
+                or settings.get("AppStorage__accountName")
+            )
             and not identity_connection_problems(settings, "AppStorage")
         )
 

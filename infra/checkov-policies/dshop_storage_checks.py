@@ -98,7 +98,10 @@ class BicepStorageTls12HttpsOnly(BicepResourceCheck):
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        self.evaluated_keys = ["properties/minimumTlsVersion", "properties/supportsHttpsTrafficOnly"]
+        self.evaluated_keys = [
+            "properties/minimumTlsVersion",
+            "properties/supportsHttpsTrafficOnly",
+        ]
         properties: Mapping[str, Any] = bicep_path(conf, "properties") or {}
         return _verdict(
             properties.get("minimumTlsVersion") in ("TLS1_2", "TLS1_3")
