@@ -91,16 +91,15 @@ def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
     """Price one staged item and record its result row, once per (batch, item)."""
     job = validate_payload(BatchItemRequest, request)
     with storage_faults_as_transient("process_batch_item"):
-        record = batch_store.get_result(job.batch_id, job.item_id)
-        if record is None:
-            item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
-            if item is None:
-                raise PermanentError(
-                    ErrorCode.NOT_FOUND,
-                    f"item '{job.item_id}' is not staged in chunk {job.chunk_index} "
-                    f"of batch '{job.batch_id}'",
-                )
-            record, _ = batch_store.record_result(job.batch_id, job.item_id, price_item(item))
+        item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
+        if item is None:
+            raise PermanentError(
+                ErrorCode.NOT_FOUND,
+                f"item '{job.item_id}' is not staged in chunk {job.chunk_index} "
+                f"of batch '{job.batch_id}'",
+            )
+        # Pricing is pure, so it may run again; only the first recorded result counts.
+        record, _ = batch_store.record_result(job.batch_id, job.item_id, price_item(item))
     return _as_result(record).to_json()
 
 

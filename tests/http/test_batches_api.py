@@ -79,7 +79,7 @@ async def test_a_batch_is_staged_and_started_with_only_a_reference_and_its_plan(
     client: Any, app_settings: pytest.MonkeyPatch
 ) -> None:
     app_settings.setenv("BATCH_CHUNK_SIZE", "10")
-    app_settings.setenv("BATCH_MAX_PARALLEL", "8")
+    app_settings.setenv("BATCH_MAX_PARALLEL", "32")
 
     response = await start(post({"items": items(25)}), client)
 
@@ -93,10 +93,10 @@ async def test_a_batch_is_staged_and_started_with_only_a_reference_and_its_plan(
         "totalItems": 25,
         "chunkSize": 10,
         "chunkCount": 3,
-        "maxParallel": 8,
+        "maxParallel": 32,
         "requestedMaxParallel": None,
         "lanes": 2,
-        "chunkParallel": 4,
+        "chunkParallel": 16,
     }
     client.start_new.assert_awaited_once_with(
         "process_batch", batch_id, {"batchId": batch_id, "plan": answer["plan"]}

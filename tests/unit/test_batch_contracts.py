@@ -27,7 +27,7 @@ def item(**overrides: Any) -> dict[str, Any]:
 # --- the plan ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("cap", [1, 3, 4, 7, 8, 10, 16, 17, 64, 200])
+@pytest.mark.parametrize("cap", [1, 3, 4, 7, 8, 16, 17, 32, 48, 64, 97, 200])
 @pytest.mark.parametrize("total", [1, 9, 10, 11, 499, 500, 501, 10_000])
 @pytest.mark.parametrize("chunk_size", [10, 500])
 def test_the_shares_of_running_chunks_add_up_to_the_window(
@@ -51,12 +51,12 @@ def test_a_requested_window_is_clamped_to_the_server_cap() -> None:
 
 
 def test_typical_plans() -> None:
-    ten_thousand = plan_batch(10_000, 500, 16, None)
-    assert (ten_thousand.chunk_count, ten_thousand.lanes, ten_thousand.chunk_parallel) == (
-        20,
-        4,
-        4,
-    )
+    default = plan_batch(10_000, 500, 16, None)
+    assert (default.chunk_count, default.lanes, default.chunk_parallel) == (20, 1, 16)
+    wide = plan_batch(10_000, 500, 64, None)
+    assert (wide.lanes, wide.chunk_parallel) == (4, 16)
+    widest = plan_batch(10_000, 500, 200, None)
+    assert (widest.lanes, widest.chunk_parallel) == (10, 20)
     one_chunk = plan_batch(300, 500, 16, None)
     assert (one_chunk.lanes, one_chunk.chunk_parallel) == (1, 16)
 
@@ -66,11 +66,11 @@ def test_typical_plans() -> None:
     [
         {"chunkCount": 3},  # not ceil(45 / 10)
         {"lanes": 6},  # more lanes than chunks
-        {"chunkParallel": 5},  # 2 x 5 > 8
+        {"chunkParallel": 17},  # 2 x 17 > 32
     ],
 )
 def test_an_inconsistent_plan_is_refused(changes: dict[str, Any]) -> None:
-    plan = plan_batch(45, 10, 8, None).to_json() | changes
+    plan = plan_batch(45, 10, 32, None).to_json() | changes
 
     with pytest.raises(ValidationError):
         BatchPlan.model_validate(plan)

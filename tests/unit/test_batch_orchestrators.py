@@ -355,8 +355,8 @@ def run_parent(
 
 
 def test_items_are_split_into_chunk_sub_orchestrations(mocker: MockerFixture) -> None:
-    input_ = parent_input(total=45, chunk_size=10, max_parallel=8)
-    assert (input_["plan"]["lanes"], input_["plan"]["chunkParallel"]) == (2, 4)
+    input_ = parent_input(total=45, chunk_size=10, max_parallel=32)
+    assert (input_["plan"]["lanes"], input_["plan"]["chunkParallel"]) == (2, 16)
     world = ParentWorld(all_processed, lanes=2)
 
     output, driver = run_parent(mocker, world, input_)
@@ -367,11 +367,11 @@ def test_items_are_split_into_chunk_sub_orchestrations(mocker: MockerFixture) ->
     )
     assert [s.instance_id for s in subs] == [f"b1:chunk-{n}" for n in range(5)]
     assert [s.input["itemCount"] for s in subs] == [10, 10, 10, 10, 5]
-    assert {s.input["maxParallel"] for s in subs} == {4}
-    assert world.max_chunks_in_flight == 2  # 2 chunks x 4 items = maxParallel 8
+    assert {s.input["maxParallel"] for s in subs} == {16}
+    assert world.max_chunks_in_flight == 2  # 2 chunks x 16 items = maxParallel 32
     assert output["processed"] == 45
     assert output["status"] == "completed"
-    assert (output["chunks"], output["chunkSize"], output["maxParallel"]) == (5, 10, 8)
+    assert (output["chunks"], output["chunkSize"], output["maxParallel"]) == (5, 10, 32)
 
 
 def test_progress_is_published_as_chunks_complete(mocker: MockerFixture) -> None:
@@ -478,7 +478,7 @@ def test_failures_from_all_chunks_are_listed_up_to_the_cap(mocker: MockerFixture
         failures = [{"id": f"c{n}-{i}", "code": "validation", "error": "bad"} for i in range(60)]
         return {**all_processed(chunk, _), "processed": 40, "failedCount": 60, "failed": failures}
 
-    output, _ = run_parent(mocker, ParentWorld(half_failed, lanes=2), parent_input(300, 100, 8))
+    output, _ = run_parent(mocker, ParentWorld(half_failed, lanes=2), parent_input(300, 100, 32))
 
     assert (output["processed"], output["failedCount"]) == (120, 180)
     assert len(output["failed"]) == MAX_REPORTED_FAILURES
@@ -486,8 +486,8 @@ def test_failures_from_all_chunks_are_listed_up_to_the_cap(mocker: MockerFixture
 
 
 def test_the_parent_refuses_an_inconsistent_plan(mocker: MockerFixture) -> None:
-    input_ = parent_input(45, 10, 8)
-    input_["plan"]["lanes"] = 4  # 4 lanes x 4 > maxParallel 8
+    input_ = parent_input(45, 10, 32)
+    input_["plan"]["lanes"] = 4  # 4 lanes x 16 > maxParallel 32
 
     driver = OrchestrationDriver(mocker, parent_orchestrator, input=input_)
     with pytest.raises(InvalidOrchestrationInput):

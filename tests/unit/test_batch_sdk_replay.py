@@ -79,7 +79,7 @@ def test_a_chunk_keeps_its_window_under_the_real_sdk(seed: int) -> None:
 
 
 def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
-    plan = plan_batch(45, 10, 8, None)
+    plan = plan_batch(45, 20, 32, None)
     chunk_windows: list[int] = []
     chunk_ids: list[str] = []
 
@@ -89,8 +89,8 @@ def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
         host = MiniHost(CHUNK, payload, item_world(item_ids), name=name, instance_id=instance_id)
         output = host.run()
         chunk_windows.append(host.max_in_flight_activities)
-        if instance_id == "b1:chunk-3":
-            raise RuntimeError("worker crashed")  # the first attempt of chunk 3 is lost
+        if instance_id == "b1:chunk-2":
+            raise RuntimeError("worker crashed")  # the first attempt of chunk 2 is lost
         return output
 
     claims: list[Any] = []
@@ -111,9 +111,9 @@ def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
     output = host.run()
 
     assert host.max_in_flight_subs == plan.lanes == 2
-    assert max(chunk_windows) == plan.chunk_parallel == 4  # 2 x 4 == maxParallel 8
+    assert max(chunk_windows) == plan.chunk_parallel == 16  # 2 x 16 == maxParallel 32
     assert sorted(chunk_ids) == sorted(
-        [f"b1:chunk-{n}" for n in range(5)] + ["b1:chunk-3:attempt-2"]
+        [f"b1:chunk-{n}" for n in range(3)] + ["b1:chunk-2:attempt-2"]
     )
     assert len(claims) == 1
     assert host.signals == [("@counter@items-processed", "add", output["processed"])]
