@@ -90,6 +90,7 @@ async def test_unhealthy_when_storage_is_not_configured(monkeypatch: pytest.Monk
 
 async def test_a_hanging_probe_is_cut_short(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(health, "PROBE_DEADLINE_SECONDS", 0.05)
+
     def hanging_probe(timeout: float) -> bool:
         time.sleep(0.3)
         return True
