@@ -88,7 +88,7 @@ async def get_instance_status(
             **_summary_fields(found),
             "output": found.output,
             "input": found.input_ if options.show_input else None,
-            "history": found.history if options.show_history else None,
+            "history": _history(found) if options.show_history else None,
         }
     ).to_body(show_input=options.show_input, show_history=options.show_history)
     if RuntimeStatus(body["runtimeStatus"]).is_finished:
@@ -308,6 +308,15 @@ def _summary_fields(status: DurableOrchestrationStatus) -> dict[str, Any]:
         "created_time": status.created_time,
         "last_updated_time": status.last_updated_time,
     }
+
+
+def _history(status: DurableOrchestrationStatus) -> list[Any] | None:
+    """The execution history. The host sends it as `historyEvents`, which the SDK (1.7.0) does
+    not map to `history`: it only keeps it as an extra attribute of that name."""
+    history: list[Any] | None = status.history
+    if history is None:
+        history = getattr(status, "historyEvents", None)
+    return history
 
 
 def _newest_first(instance: InstanceSummary) -> tuple[bool, float, str]:
