@@ -1,0 +1,239 @@
+"""Order fulfilment (saga with compensation): stock, payment, shipment and what the buyer sees.
+
+Outcomes are read where a user would read them: the instance's output and custom status, the
+SKUs' stock, and the notifications the order sent.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.e2e.support.client import ApiClient, Json, expect_problem
+from tests.e2e.support.clock import Clock
+from tests.e2e.support.shop import (
+    QUICK_RETRY,
+    UNDELIVERABLE,
+    accepted,
+    inventory,
+    order,
+    stock,
+    unique,
+)
+from tests.e2e.support.target import Target
+from tests.e2e.support.waiting import wait_for_instance
+
+
+def place(api: ApiClient, clock: Clock, body: Json) -> Json:
+    """Place an order and wait until its saga is over; returns the instance status."""
+    started = accepted(api.post("/orders", body))
+    done = wait_for_instance(api, clock, started["id"])
+    assert done["runtimeStatus"] == "Completed", done
+    assert done["name"] == "order_fulfillment_saga"
+    return done
+
+
+def compensations(output: Json) -> list[tuple[str, bool]]:
+    return [(c["compensation"], c["succeeded"]) for c in output["compensations"]]
+
+
+def assert_stock(api: ApiClient, sku: str, available: int, reserved: int) -> None:
+    item = inventory(api, sku)
+    assert (item["available"], item["reserved"]) == (available, reserved), item
+
+
+def test_an_order_is_charged_shipped_confirmed_and_takes_its_stock(
+    api: ApiClient, clock: Clock
+) -> None:
+    books, pens = stock(api, 10, "12.50"), stock(api, 5, "3.20")
+    body = order({books: 2, pens: 1})
+
+    done = place(api, clock, body)
+
+    output = done["output"]
+    assert output["status"] == "completed"
+    assert Decimal(output["total"]) == Decimal("28.20")
+    assert output["completedSteps"] == [
+        "reserve_inventory",
+        "charge_payment",
+        "create_shipment",
+        "send_confirmation",
+    ]
+    assert output["payment"]["status"] == "charged"
+    assert Decimal(output["payment"]["amount"]) == Decimal("28.20")
+    assert output["shipment"]["status"] == "created"
+    assert output["failure"] is None
+    assert output["compensations"] == []
+    assert done["customStatus"]["step"] == "completed"
+    assert done["customStatus"]["status"] == "completed"
+
+    assert_stock(api, books, available=8, reserved=2)
+    assert_stock(api, pens, available=4, reserved=1)
+
+    (confirmation,) = api.notifications(done["instanceId"])
+    assert confirmation["kind"] == "order_confirmation"
+    assert confirmation["recipient"] == body["customerEmail"]
+    assert confirmation["data"]["orderId"] == output["orderId"]
+    assert Decimal(str(confirmation["data"]["total"])) == Decimal("28.20")
+    assert confirmation["data"]["trackingNumber"] == output["shipment"]["trackingNumber"]
+
+
+def test_an_order_that_cannot_be_shipped_is_refunded_and_its_stock_released(
+    api: ApiClient, clock: Clock
+) -> None:
+    sku = stock(api, 10, "40.00")
+
+    done = place(api, clock, order({sku: 3}, country=UNDELIVERABLE))
+
+    output = done["output"]
+    assert output["status"] == "compensated"
+    assert output["failure"]["step"] == "create_shipment"
+    assert output["failure"]["code"] == "undeliverable"
+    assert output["failure"]["kind"] == "permanent"
+    assert output["completedSteps"] == ["reserve_inventory", "charge_payment"]
+    # Undone in reverse order: the refund first, then the stock.
+    assert compensations(output) == [("refund_payment", True), ("release_inventory", True)]
+    assert output["payment"]["status"] == "refunded"
+    assert Decimal(output["payment"]["amount"]) == Decimal("120.00")
+    assert output["release"]["lines"] == [{"sku": sku, "quantity": 3, "state": "released"}]
+    assert output["shipment"] is None
+    assert output["failedCompensations"] == []
+    assert done["customStatus"]["step"] == "compensated"
+    assert done["customStatus"]["failedStep"] == "create_shipment"
+
+    assert_stock(api, sku, available=10, reserved=0)
+    # Nothing was confirmed, and nothing needed a human.
+    assert api.notifications(done["instanceId"]) == []
+
+
+def test_a_declined_payment_only_releases_the_reservation(api: ApiClient, clock: Clock) -> None:
+    sku = stock(api, 4)
+
+    done = place(api, clock, order({sku: 4}, payment="tok_declined"))
+
+    output = done["output"]
+    assert output["status"] == "compensated"
+    assert output["failure"]["step"] == "charge_payment"
+    assert output["failure"]["code"] == "payment_declined"
+    assert output["failure"]["attempts"] == 1  # a decline is permanent: never retried
+    assert output["completedSteps"] == ["reserve_inventory"]
+    assert compensations(output) == [("release_inventory", True)]
+    assert output["payment"] is None
+    assert_stock(api, sku, available=4, reserved=0)
+    assert api.notifications(done["instanceId"]) == []
+
+
+def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operations(
+    api: ApiClient, clock: Clock, target: Target
+) -> None:
+    sku = stock(api, 6, "10.00")
+    body = order(
+        {sku: 2},
+        payment="tok_refund_unavailable",
+        country=UNDELIVERABLE,
+        compensationRetry=QUICK_RETRY,
+    )
+
+    done = place(api, clock, body)
+
+    output = done["output"]
+    assert output["status"] == "compensation_failed"
+    assert output["failure"]["step"] == "create_shipment"
+    # The stuck refund does not keep the stock reserved.
+    assert compensations(output) == [("refund_payment", False), ("release_inventory", True)]
+    (broken,) = output["failedCompensations"]
+    assert broken["compensation"] == "refund_payment"
+    assert broken["failure"]["attempts"] == QUICK_RETRY["maxAttempts"]
+    assert broken["failure"]["kind"] == "transient"
+    assert output["payment"]["status"] == "charged"
+    assert output["operationsAlerted"] is True
+    assert done["customStatus"]["step"] == "compensation_failed"
+    assert done["customStatus"]["failedCompensations"] == ["refund_payment"]
+
+    assert_stock(api, sku, available=6, reserved=0)
+    (alert,) = api.notifications(done["instanceId"])
+    assert alert["kind"] == "operations_alert"
+    if target.operations_email:
+        assert alert["recipient"] == target.operations_email
+    assert alert["data"]["failedStep"] == "create_shipment"
+    assert alert["data"]["failedCompensations"] == ["refund_payment"]
+    assert alert["data"]["orderId"] == output["orderId"]
+
+
+def test_transient_payment_failures_are_retried_until_the_charge_succeeds(
+    api: ApiClient, clock: Clock
+) -> None:
+    sku = stock(api, 3, "9.99")
+    # The provider is unavailable for the first two charge attempts.
+    body = order({sku: 1}, payment="tok_unavailable_2", stepRetry=QUICK_RETRY)
+
+    done = place(api, clock, body)
+
+    output = done["output"]
+    assert output["status"] == "completed"
+    assert output["payment"]["status"] == "charged"
+    assert_stock(api, sku, available=2, reserved=1)
+    history = api.get_json(
+        f"/instances/{done['instanceId']}", {"showHistory": True, "showHistoryOutput": True}
+    )["history"]
+    charges = [event for event in history if event.get("FunctionName") == "charge_payment"]
+    assert [event["EventType"] for event in charges] == [
+        "TaskFailed",
+        "TaskFailed",
+        "TaskCompleted",
+    ], charges
+    assert [n["kind"] for n in api.notifications(done["instanceId"])] == ["order_confirmation"]
+
+
+def test_a_charge_that_stays_unavailable_is_voided_and_the_stock_released(
+    api: ApiClient, clock: Clock
+) -> None:
+    sku = stock(api, 3)
+    # Unavailable for more attempts than the order allows: the outcome of the last attempt is
+    # unknown, so the saga undoes the charge too (a refund of nothing voids the key).
+    body = order({sku: 2}, payment="tok_unavailable_9", stepRetry=QUICK_RETRY)
+
+    done = place(api, clock, body)
+
+    output = done["output"]
+    assert output["status"] == "compensated"
+    assert output["failure"]["step"] == "charge_payment"
+    assert output["failure"]["code"] == "unavailable"
+    assert output["failure"]["attempts"] == QUICK_RETRY["maxAttempts"]
+    assert compensations(output) == [("refund_payment", True), ("release_inventory", True)]
+    assert output["payment"]["status"] == "voided"
+    assert_stock(api, sku, available=3, reserved=0)
+
+
+def test_an_order_beyond_the_stock_takes_nothing(api: ApiClient, clock: Clock) -> None:
+    sku = stock(api, 2)
+
+    done = place(api, clock, order({sku: 3}))
+
+    output = done["output"]
+    assert output["status"] == "compensated"
+    assert output["failure"]["step"] == "reserve_inventory"
+    assert output["failure"]["code"] == "out_of_stock"
+    assert output["completedSteps"] == []
+    assert output["compensations"] == []
+    assert_stock(api, sku, available=2, reserved=0)
+
+
+def test_a_repeated_order_is_placed_once(api: ApiClient, clock: Clock) -> None:
+    sku = stock(api, 10)
+    order_id = unique("ord")
+    body = order({sku: 2}, order_id=order_id)
+
+    first = accepted(api.post("/orders", body))
+    second = accepted(api.post("/orders", body))
+    assert first["id"] == second["id"] == f"order-{order_id}"
+    wait_for_instance(api, clock, first["id"])
+    third = accepted(api.post("/orders", body))
+    assert third["id"] == first["id"]
+
+    assert_stock(api, sku, available=8, reserved=2)
+    assert len(api.notifications(first["id"], "order_confirmation")) == 1
+    # The same order id with other lines is another order, refused.
+    changed = {**body, "items": [{"sku": sku, "quantity": 3}]}
+    conflict = api.post("/orders", changed)
+    expect_problem(conflict, 409)
+    assert conflict.headers["Location"] == first["statusUrl"]
