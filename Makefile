@@ -52,3 +52,8 @@ run: $(VENV)/.installed node_modules/.installed
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed
 	bash emulator/scripts/run_local.sh func
+
+## Throughput, batch completion and replay cost on this machine, printed as a table
+## (figures, never assertions). `make bench BENCH_ARGS=--quick` for a smoke run.
+bench: $(VENV)/.installed node_modules/.installed
+	$(BIN)/python -m tests.bench $(BENCH_ARGS)

@@ -1,0 +1,78 @@
+"""chain5 on the emulator: instances started through the Durable HTTP API, run to completion."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from emulator.model import RuntimeStatus
+from emulator.testing import EmulatorServer
+from tests.bench.common import CHAIN_APP, Stopwatch, peak_rss_mb, percentile, quiet_logs
+from tests.bench.probes import EpisodeProbe
+from tests.bench.results import ChainRun
+
+WARMUP_INSTANCES = 20
+CHAIN_LENGTH = 5
+
+
+def start_chain(http: httpx.Client, value: int) -> str:
+    """Start one instance the way the SDK client does (the input JSON-encoded once more)."""
+    response = http.post("/orchestrators/chain5", json=json.dumps(value))
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+def run(instances: int, state: str) -> ChainRun:
+    """``state``: "memory" (``:memory:``) or "file" (SQLite in a temporary folder)."""
+    quiet_logs()
+    with tempfile.TemporaryDirectory(prefix="bench-chain-") as folder:
+        path = ":memory:" if state == "memory" else str(Path(folder) / "state.sqlite3")
+        server = EmulatorServer(
+            CHAIN_APP, clock="wall", state=path, settings={"TASKHUB_NAME": "BenchChain"}
+        )
+        with server, EpisodeProbe() as probe, httpx.Client(base_url=server.webhook_url) as http:
+            for value in range(WARMUP_INSTANCES):
+                start_chain(http, value)
+            if not server.wait_idle(timeout=120):
+                raise RuntimeError("warm-up did not finish")
+            probe.reset()
+
+            began = datetime.now(UTC)
+            watch = Stopwatch()
+            ids = [start_chain(http, value) for value in range(instances)]
+            start_phase = watch.stop().wall_s
+            if not server.wait_idle(timeout=900):
+                raise RuntimeError("the burst did not finish within 15 minutes")
+            span = watch.stop()
+
+            engine = server.host.engine
+            records = [engine.get(instance_id) for instance_id in ids]
+            latencies: list[float] = []
+            last = began
+            for value, record in enumerate(records):
+                if record is None or record.status is not RuntimeStatus.COMPLETED:
+                    raise RuntimeError(f"instance {value} did not complete: {record}")
+                if json.loads(record.output or "null") != value + CHAIN_LENGTH:
+                    raise RuntimeError(f"instance {value} returned {record.output}")
+                latencies.append((record.updated - record.created).total_seconds())
+                last = max(last, record.updated)
+            total = (last - began).total_seconds()
+            episode_s = probe.total_episode_s()
+            return ChainRun(
+                engine="emulator",
+                variant=f"SQLite {'in memory' if state == 'memory' else 'file'}",
+                instances=instances,
+                start_phase_s=start_phase,
+                total_s=total,
+                throughput_per_s=instances / total,
+                latency_p50_s=percentile(latencies, 50),
+                latency_p95_s=percentile(latencies, 95),
+                cpu_s=span.cpu_s,
+                peak_rss_mb=peak_rss_mb(),
+                episodes=probe.episodes,
+                sdk_share=probe.total_sdk_s() / episode_s if episode_s else -1.0,
+            )

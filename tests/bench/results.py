@@ -1,0 +1,76 @@
+"""The figures each scenario hands back to the bench runner (JSON across the process boundary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class ChainRun:
+    """One burst of chain5 instances: started back to back, measured to the last completion."""
+
+    engine: str
+    variant: str
+    instances: int
+    start_phase_s: float  # until the last start was accepted
+    total_s: float  # first start -> last completion
+    throughput_per_s: float
+    latency_p50_s: float  # created -> completed, per instance
+    latency_p95_s: float
+    cpu_s: float  # process CPU (all threads) over the burst
+    peak_rss_mb: float
+    episodes: int  # orchestrator episodes (work items); -1 where not counted
+    sdk_share: float  # share of episode time spent in the SDK call; -1 where not measured
+
+
+@dataclass
+class BatchRun:
+    """One POST /api/batches of the shop app, polled to a terminal status."""
+
+    items: int
+    failing_items: int
+    post_s: float  # the POST itself: validation, staging in Azurite, start
+    completion_s: float  # POST sent -> terminal status seen by the poller
+    runtime_status: str
+    processed: int
+    failed: int
+    cpu_s: float  # this process only; Azurite runs in its own process
+    peak_rss_mb: float
+    episodes: int
+    activities: int
+    episode_s: float  # sum of episode durations
+    sdk_s: float  # sum of SDK time inside those episodes
+    poll_interval_s: float
+
+
+@dataclass
+class TimestampCost:
+    """dateutil's parse of one history timestamp in a given wire format."""
+
+    label: str
+    example: str
+    us: float  # median microseconds per parse (thread CPU time)
+
+
+@dataclass
+class ReplayPoint:
+    """One history length: pure SDK replay, durabletask's replay, and the emulator's episode."""
+
+    events: int
+    repeats: int
+    sdk_ms: float  # the SDK wrapper on the host's context JSON (median wall time)
+    sdk_cpu_ms: float  # the same calls in thread CPU time (immune to other load)
+    sdk_parse_ms: float  # of which: DurableOrchestrationContext.from_json (CPU)
+    sdk_timestamps_ms: float  # of which: dateutil parsing the history's timestamps (CPU)
+    durabletask_ms: float  # OrchestratorRequest bytes -> protobuf -> executor.execute (CPU)
+    episode_events: int  # median context length of the emulator's hot episodes
+    episode_ms: float  # emulator episode with its history cached in memory (median wall)
+    episode_sdk_ms: float  # of which: the SDK call on the worker thread
+    episode_repeats: int
+    cold_episode_ms: float  # the first episode after a restart (history read from SQLite)
+
+
+@dataclass
+class ReplayReport:
+    points: list[ReplayPoint]
+    timestamps: list[TimestampCost]
