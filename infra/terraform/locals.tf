@@ -19,15 +19,15 @@ locals {
     application    = "durable-shop"
   })
 
-  function_app_name            = "func-${local.base_name}-${local.resource_token}"
-  task_hub_storage_account     = substr(lower("sth${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
-  content_storage_account      = substr(lower("stc${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
-  key_vault_name               = substr("kv-${local.base_name}-${local.resource_token}", 0, 24)
-  content_share_secret_name    = "content-share-connection-string"
-  storage_replication_type     = var.zone_redundant ? "ZRS" : "LRS"
-  python_version               = "3.11"
-  health_check_path            = "/api/health"
-  python_threadpool_size       = 16
+  function_app_name             = "func-${local.base_name}-${local.resource_token}"
+  task_hub_storage_account      = substr(lower("sth${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
+  content_storage_account       = substr(lower("stc${var.name_prefix}${var.environment_name}${local.resource_token}"), 0, 24)
+  key_vault_name                = substr("kv-${local.base_name}-${local.resource_token}", 0, 24)
+  content_share_secret_name     = "content-share-connection-string"
+  storage_replication_type      = var.zone_redundant ? "ZRS" : "LRS"
+  python_version                = "3.11"
+  health_check_path             = "/api/health"
+  python_threadpool_size        = 16
   health_check_eviction_minutes = 10
 
   # Zone-redundant Elastic Premium needs at least 2 always-ready instances.
@@ -39,6 +39,9 @@ locals {
     EP2 = 2
     EP3 = 4
   }
+  # lookup() rather than [var.plan_sku]: checkov cannot render an index by a variable that
+  # comes from a .tfvars file, and would then see app_settings as unreadable.
+  worker_process_count = lookup(local.worker_process_count_by_sku, var.plan_sku)
 
   # Task hub, host id, content share and host name per site instance: slots share the storage
   # account, so each needs its own task hub (else they steal each other's work items) and its
@@ -73,7 +76,7 @@ locals {
   # threads so that every invocation host.json admits (4 + 8 + 4) gets a thread at once instead
   # of queueing inside the worker, where the scale controller cannot see it.
   app_settings_shared = {
-    FUNCTIONS_WORKER_PROCESS_COUNT = tostring(local.worker_process_count_by_sku[var.plan_sku])
+    FUNCTIONS_WORKER_PROCESS_COUNT = tostring(local.worker_process_count)
     PYTHON_THREADPOOL_THREAD_COUNT = tostring(local.python_threadpool_size)
 
     # Host storage and the Durable task hub: identity-based, no connection string, no key.
