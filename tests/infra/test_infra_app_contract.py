@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 import pytest
-from annotated_types import Ge, Gt, Le, Lt
 
 from shared.settings import APP_STORAGE_CONNECTION, SETTING_NAMES, Settings, load_settings
 from tests.infra.bicep_model import BicepValue, as_dict, as_list, bicep_file
@@ -61,16 +60,17 @@ def _host_json() -> dict[str, Any]:
 
 
 def _app_bounds(setting: str) -> tuple[float, float]:
+    """The closed interval the app accepts, from the field's ge/gt/le/lt constraints."""
     low, high = float("-inf"), float("inf")
     for constraint in Settings.model_fields[_field(setting)].metadata:
-        if isinstance(constraint, Ge):
-            low = float(constraint.ge)  # type: ignore[arg-type]
-        elif isinstance(constraint, Gt):
-            low = float(constraint.gt) + 1e-9  # type: ignore[arg-type]
-        elif isinstance(constraint, Le):
-            high = float(constraint.le)  # type: ignore[arg-type]
-        elif isinstance(constraint, Lt):
-            high = float(constraint.lt) - 1e-9  # type: ignore[arg-type]
+        if (value := getattr(constraint, "ge", None)) is not None:
+            low = float(value)
+        elif (value := getattr(constraint, "gt", None)) is not None:
+            low = float(value) + 1e-9
+        elif (value := getattr(constraint, "le", None)) is not None:
+            high = float(value)
+        elif (value := getattr(constraint, "lt", None)) is not None:
+            high = float(value) - 1e-9
     return low, high
 
 
