@@ -1,0 +1,236 @@
+"""Expense approval with escalation (human interaction), as requesters and approvers see it."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
+from tests.e2e.support.clock import Clock
+from tests.e2e.support.shop import accepted, email, unique
+from tests.e2e.support.target import Target
+from tests.e2e.support.waiting import wait_for_instance, wait_until
+
+
+def start_approval(api: ApiClient, approvers: list[str], stage_seconds: float) -> tuple[str, Json]:
+    request = {
+        "requester": email("requester"),
+        "amount": "120.5",
+        "currency": "EUR",
+        "description": "Conference travel",
+        "approvers": approvers,
+        "stageTimeoutSeconds": int(stage_seconds),
+    }
+    started = accepted(api.post("/approvals", request))
+    return started["id"], request
+
+
+def view(api: ApiClient, instance_id: str) -> Json:
+    return api.get_json(f"/approvals/{instance_id}")
+
+
+def wait_for_stage(api: ApiClient, clock: Clock, instance_id: str, stage: int) -> Json:
+    """The approval's view once stage `stage` waits for its decision (time is not moved)."""
+    seen: Json = {}
+
+    def waiting() -> Json | None:
+        nonlocal seen
+        seen = view(api, instance_id)
+        status = seen.get("status") or {}
+        awaiting = status.get("state") == "awaiting_decision" and status.get("stage") == stage
+        return seen if awaiting else None
+
+    return wait_until(
+        waiting, clock, f"stage {stage} of {instance_id}", fire_timers=False, last_seen=lambda: seen
+    )
+
+
+def decide(
+    api: ApiClient,
+    instance_id: str,
+    approver: str | None,
+    decision: str,
+    comment: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    body: Json = {"decision": decision}
+    if approver is not None:
+        body["approver"] = approver
+    if comment is not None:
+        body["comment"] = comment
+    return api.post(f"/approvals/{instance_id}/decision", body, headers=headers)
+
+
+def finished(api: ApiClient, clock: Clock, instance_id: str) -> Json:
+    status = wait_for_instance(api, clock, instance_id)
+    assert status["runtimeStatus"] == "Completed", status
+    return view(api, instance_id)
+
+
+def kinds_and_recipients(api: ApiClient, instance_id: str) -> list[tuple[str, str]]:
+    return [(n["kind"], n["recipient"]) for n in api.notifications(instance_id)]
+
+
+def test_an_expense_is_approved_by_its_first_approver(api: ApiClient, clock: Clock) -> None:
+    first, second = email("manager"), email("director")
+    instance_id, request = start_approval(api, [first, second], clock.pick(virtual=3600, real=300))
+
+    waiting = wait_for_stage(api, clock, instance_id, 1)
+    assert waiting["runtimeStatus"] == "Running"
+    assert waiting["result"] is None
+    status = waiting["status"]
+    assert status["approver"] == first
+    assert status["stageCount"] == 2
+    assert status["eventName"] == "decision-stage-1"
+    assert status["requester"] == request["requester"]
+    assert status["amount"] == "120.50"
+    (asked,) = api.notifications(instance_id)
+    assert (asked["kind"], asked["recipient"]) == ("approval_requested", first)
+    assert asked["data"]["decisionPath"] == f"/api/approvals/{instance_id}/decision"
+
+    # The approver's address is matched case-insensitively.
+    answer = expect(decide(api, instance_id, first.upper(), "approve", comment="Enjoy"), 202)
+    assert answer["id"] == instance_id
+    assert (answer["stage"], answer["eventName"], answer["decision"]) == (
+        1,
+        "decision-stage-1",
+        "approve",
+    )
+    assert answer["statusUrl"].endswith(f"/api/instances/{instance_id}")
+
+    outcome = finished(api, clock, instance_id)
+    result = outcome["result"]
+    assert result["outcome"] == "approved"
+    assert result["decidedBy"] == first
+    assert result["comment"] == "Enjoy"
+    assert result["identitySource"] == "request_body"
+    assert [(s["stage"], s["result"]) for s in result["stages"]] == [(1, "approved")]
+    assert result["requesterNotified"] is True
+    assert outcome["status"]["state"] == "approved"
+    assert kinds_and_recipients(api, instance_id) == [
+        ("approval_requested", first),
+        ("approval_decided", request["requester"]),
+    ]
+
+    # A finished approval takes no more decisions.
+    late = expect_problem(decide(api, instance_id, first, "reject"), 409)
+    assert "Completed" in late["detail"]
+
+
+def test_an_escalated_expense_is_rejected_by_the_next_approver(
+    api: ApiClient, clock: Clock
+) -> None:
+    first, second = email("manager"), email("director")
+    stage_seconds = clock.pick(virtual=3600, real=6)
+    instance_id, request = start_approval(api, [first, second], stage_seconds)
+    wait_for_stage(api, clock, instance_id, 1)
+
+    clock.advance(stage_seconds)
+    escalated = wait_for_stage(api, clock, instance_id, 2)["status"]
+    assert escalated["approver"] == second
+    assert escalated["eventName"] == "decision-stage-2"
+
+    expect(decide(api, instance_id, second, "reject", comment="Not this quarter"), 202)
+
+    result = finished(api, clock, instance_id)["result"]
+    assert result["outcome"] == "rejected"
+    assert result["decidedBy"] == second
+    assert [(s["stage"], s["result"]) for s in result["stages"]] == [
+        (1, "timed_out"),
+        (2, "rejected"),
+    ]
+    decided = api.notifications(instance_id, "approval_decided")
+    assert [n["recipient"] for n in decided] == [request["requester"]]
+    assert "Not this quarter" in decided[0]["body"]
+
+
+def test_only_the_current_approver_may_decide(api: ApiClient, clock: Clock) -> None:
+    first, second = email("manager"), email("director")
+    instance_id, _ = start_approval(api, [first, second], clock.pick(virtual=3600, real=300))
+    wait_for_stage(api, clock, instance_id, 1)
+
+    refused = expect_problem(decide(api, instance_id, second, "approve"), 403)
+    assert "another approver" in refused["detail"]
+    expect_problem(decide(api, instance_id, email("stranger"), "approve"), 403)
+    # Who decides must be known: no principal and no approver is a 400 naming the field.
+    expect_problem(decide(api, instance_id, None, "approve"), 400, ["approver"])
+
+    # Nothing reached the approval: it still waits for its first approver.
+    status = view(api, instance_id)["status"]
+    assert (status["state"], status["stage"], status["ignoredDecisions"]) == (
+        "awaiting_decision",
+        1,
+        0,
+    )
+    expect(api.post(f"/instances/{instance_id}/terminate", {"reason": "test done"}), 202)
+
+
+def test_a_signed_in_principal_decides_for_themselves(
+    api: ApiClient, clock: Clock, target: Target
+) -> None:
+    if target.remote:
+        pytest.skip(
+            "remote mode: with App Service Authentication the platform strips a client-sent "
+            "X-MS-CLIENT-PRINCIPAL-NAME header, so a test cannot sign in this way"
+        )
+    first = email("manager")
+    instance_id, _ = start_approval(api, [first], clock.pick(virtual=3600, real=300))
+    wait_for_stage(api, clock, instance_id, 1)
+    principal = {"X-MS-CLIENT-PRINCIPAL-NAME": first}
+
+    # A body naming someone else than the signed-in principal is refused.
+    mismatch = decide(api, instance_id, email("other"), "approve", headers=principal)
+    expect_problem(mismatch, 403)
+    expect(decide(api, instance_id, None, "approve", headers=principal), 202)
+
+    result = finished(api, clock, instance_id)["result"]
+    assert (result["outcome"], result["decidedBy"]) == ("approved", first)
+    assert result["identitySource"] == "principal"
+
+
+def test_an_undecided_expense_escalates_then_expires(api: ApiClient, clock: Clock) -> None:
+    first, second = email("manager"), email("director")
+    stage_seconds = clock.pick(virtual=3600, real=5)
+    instance_id, request = start_approval(api, [first, second], stage_seconds)
+    wait_for_stage(api, clock, instance_id, 1)
+
+    # First deadline: the second approver is asked, and told why.
+    clock.advance(stage_seconds)
+    escalated = wait_for_stage(api, clock, instance_id, 2)
+    assert escalated["status"]["approver"] == second
+    (escalation,) = api.notifications(instance_id, "approval_escalated")
+    assert escalation["recipient"] == second
+    assert first in escalation["body"]
+    assert escalation["data"]["stage"] == 2
+    # The first approver missed their chance.
+    expect_problem(decide(api, instance_id, first, "approve"), 403)
+
+    # Last deadline: the request expires and the requester is told.
+    clock.advance(stage_seconds)
+    outcome = finished(api, clock, instance_id)
+    result = outcome["result"]
+    assert result["outcome"] == "expired"
+    assert result["decidedBy"] is None
+    assert [(s["stage"], s["approver"], s["result"]) for s in result["stages"]] == [
+        (1, first, "timed_out"),
+        (2, second, "timed_out"),
+    ]
+    assert outcome["status"]["state"] == "expired"
+    assert kinds_and_recipients(api, instance_id) == [
+        ("approval_requested", first),
+        ("approval_escalated", second),
+        ("approval_expired", request["requester"]),
+    ]
+    expect_problem(decide(api, instance_id, second, "approve"), 409)
+
+
+def test_decisions_need_an_existing_approval(api: ApiClient, clock: Clock) -> None:
+    missing = unique("approval")
+    expect_problem(api.get(f"/approvals/{missing}"), 404)
+    expect_problem(decide(api, missing, email("manager"), "approve"), 404)
+
+    # An instance that is not an expense approval is not one either.
+    onboarding = accepted(api.post("/customers", {"email": email("ada"), "name": "Ada"}))
+    wait_for_instance(api, clock, onboarding["id"])
+    expect_problem(api.get(f"/approvals/{onboarding['id']}"), 404)
+    expect_problem(decide(api, onboarding["id"], email("manager"), "approve"), 404)
