@@ -19,15 +19,19 @@ UPPER_SCHEMA_VERSION = 1
 UPPER_SCHEMA_VERSION_NEW = 2
 
 
+#: One encoder for every event (``json.dumps`` with options builds a new one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def played_json(event: Event) -> str:
     """A past event as replayed: ``IsPlayed`` true except for ``OrchestratorStarted``."""
     played = event["EventType"] != EventType.ORCHESTRATOR_STARTED
-    return json.dumps({**event, "IsPlayed": played}, ensure_ascii=False)
+    return _ENCODE({**event, "IsPlayed": played})
 
 
 def new_json(event: Event) -> str:
     """An event of the current episode: ``IsPlayed`` false."""
-    return json.dumps({**event, "IsPlayed": False}, ensure_ascii=False)
+    return _ENCODE({**event, "IsPlayed": False})
 
 
 def input_token(input_json: str | None) -> Any:

@@ -86,7 +86,8 @@ class StateStore:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._queue: queue.Queue[Any] = queue.Queue()
+        # SimpleQueue: no Condition to notify on every put (several writes per episode).
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="emulator-sqlite", daemon=True)

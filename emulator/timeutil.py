@@ -17,10 +17,13 @@ def to_wire(value: datetime) -> str:
     """ISO-8601 with ``Z``, as Newtonsoft writes DTFx timestamps (``.FFFFFFF``: trailing zeros
     of the fraction are trimmed, and a zero fraction is left out; shorter is also faster for the
     SDK, which parses every timestamp with ``dateutil``)."""
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # isoformat ends in "+00:00" and writes the fraction only when there is one: about half
+    # the cost of strftime, and this runs for every event the engine creates.
+    text = value.isoformat()[:-6]
     if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
+        text = text.rstrip("0")
     return text + "Z"
 
 
