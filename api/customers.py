@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
@@ -68,7 +70,7 @@ def _same_onboarding(stored: object, request: OnboardingRequest) -> bool:
 )
 async def get_customer(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, CustomerRoute, "route")
-    return json_response(_view(route.customer_id))
+    return json_response(await asyncio.to_thread(_view, route.customer_id))
 
 
 @bp.route(route="customers", methods=["GET"])
@@ -83,13 +85,14 @@ async def get_customer(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def find_customer_by_email(req: func.HttpRequest) -> func.HttpResponse:
     query = parse_params(req.params, CustomerQuery, "query")
-    customer_id = customer_store.find_customer_id(query.email)
+    customer_id = await asyncio.to_thread(customer_store.find_customer_id, query.email)
     if customer_id is None:
         raise HttpProblem(404, "Not found", "no customer has this e-mail address")
-    return json_response(_view(customer_id))
+    return json_response(await asyncio.to_thread(_view, customer_id))
 
 
 def _view(customer_id: str) -> CustomerView:
+    """Blocking Table reads: call it through `asyncio.to_thread`."""
     customer = customer_store.get_customer(customer_id)
     if customer is None:
         raise HttpProblem(404, "Not found", f"customer '{customer_id}' does not exist")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import azure.durable_functions as df
 import azure.functions as func
 
@@ -30,7 +32,9 @@ async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, SkuRoute, "route")
     update = parse_body(req, InventoryUpdate)
     try:
-        item, created = inventory_store.set_stock(route.sku, update.quantity, update.unit_price)
+        item, created = await asyncio.to_thread(
+            inventory_store.set_stock, route.sku, update.quantity, update.unit_price
+        )
     except ConcurrencyExhausted as exc:
         raise HttpProblem(
             503, "Busy", f"{exc}; retry shortly", headers={"Retry-After": "1"}
@@ -49,7 +53,7 @@ async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def get_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, SkuRoute, "route")
-    item = inventory_store.get_item(route.sku)
+    item = await asyncio.to_thread(inventory_store.get_item, route.sku)
     if item is None:
         raise HttpProblem(404, "Not found", f"sku '{route.sku}' is not stocked")
     return json_response(item)
