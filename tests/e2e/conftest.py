@@ -10,6 +10,7 @@ rest of a full `pytest` run never shares a process with it.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +29,10 @@ from tests.e2e.support.target import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The allow-listed name under which the emulator's health monitor checks our endpoint.
-PROBE_NAME = "e2e-probe"
+#: Allow-listed names under which the emulator's health monitors check our endpoint. Fresh per
+#: run: a monitor's notifications are keyed by its (singleton) instance id, and a reused Azurite
+#: keeps the outbox of earlier runs.
+PROBE_NAMES = tuple(f"e2e-{role}-{secrets.token_hex(3)}" for role in ("probe", "restart"))
 OPERATIONS_EMAIL = "ops-e2e@example.com"
 
 
@@ -45,7 +48,7 @@ def app_settings(connection_string: str, probe_url: str | None = None) -> dict[s
         "BATCH_MAX_PARALLEL": "32",
     }
     if probe_url:
-        settings["HEALTH_MONITOR_ALLOWLIST"] = json.dumps({PROBE_NAME: probe_url})
+        settings["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(dict.fromkeys(PROBE_NAMES, probe_url))
     return settings
 
 
@@ -79,7 +82,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     with server:
         yield Target(
             base_url=server.base_url,
-            health_endpoint_name=PROBE_NAME,
+            health_endpoint_names=PROBE_NAMES,
             operations_email=OPERATIONS_EMAIL,
         )
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 BASE_URL_ENV = "E2E_BASE_URL"
 FUNCTION_KEY_ENV = "E2E_FUNCTION_KEY"
 MASTER_KEY_ENV = "E2E_MASTER_KEY"
-#: Remote mode only: an allow-listed health-monitor endpoint name the suite may serve itself.
+#: Remote mode only: allow-listed health-monitor endpoint names (comma-separated) whose URL is
+#: the suite's own endpoint, served on HEALTH_ENDPOINT_PORT_ENV.
 HEALTH_ENDPOINT_NAME_ENV = "E2E_HEALTH_ENDPOINT_NAME"
 HEALTH_ENDPOINT_PORT_ENV = "E2E_HEALTH_ENDPOINT_PORT"
 
@@ -31,8 +32,8 @@ class Target:
     function_key: str | None = None
     master_key: str | None = None
     remote: bool = False
-    #: Name under which the app's HEALTH_MONITOR_ALLOWLIST points at the suite's own endpoint.
-    health_endpoint_name: str | None = None
+    #: Names under which the app's HEALTH_MONITOR_ALLOWLIST points at the suite's own endpoint.
+    health_endpoint_names: tuple[str, ...] = ()
     #: Whether this run may assume it is the app's only client (exact global counters).
     exclusive: bool = True
     #: Where the app sends operations alerts, when the suite configured it.
@@ -63,7 +64,11 @@ def remote_target(base_url: str, environ: Mapping[str, str] = os.environ) -> Tar
         function_key=environ.get(FUNCTION_KEY_ENV) or None,
         master_key=environ.get(MASTER_KEY_ENV) or None,
         remote=True,
-        health_endpoint_name=environ.get(HEALTH_ENDPOINT_NAME_ENV) or None,
+        health_endpoint_names=tuple(
+            name.strip()
+            for name in (environ.get(HEALTH_ENDPOINT_NAME_ENV) or "").split(",")
+            if name.strip()
+        ),
         exclusive=False,
     )
 

@@ -1,0 +1,62 @@
+"""Every route the shop promises, as its users call it: the method and the path template."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+#: (method, path under /api) of every operation; `/api/openapi.json` must document exactly these.
+ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", "/customers"),
+        ("GET", "/customers"),
+        ("GET", "/customers/{customerId}"),
+        ("POST", "/orders"),
+        ("PUT", "/inventory/{sku}"),
+        ("GET", "/inventory/{sku}"),
+        ("POST", "/batches"),
+        ("GET", "/batches/{batchId}"),
+        ("GET", "/batches/{batchId}/results"),
+        ("POST", "/jobs"),
+        ("GET", "/jobs/{jobId}"),
+        ("PUT", "/jobs/{jobId}"),
+        ("POST", "/monitors"),
+        ("POST", "/approvals"),
+        ("GET", "/approvals/{instanceId}"),
+        ("POST", "/approvals/{instanceId}/decision"),
+        ("POST", "/health-monitors"),
+        ("GET", "/health-monitors/{name}"),
+        ("DELETE", "/health-monitors/{name}"),
+        ("POST", "/counters/{key}/{operation}"),
+        ("GET", "/counters/{key}"),
+        ("GET", "/instances"),
+        ("GET", "/instances/{instanceId}"),
+        ("DELETE", "/instances/{instanceId}"),
+        ("POST", "/instances/{instanceId}/terminate"),
+        ("POST", "/instances/{instanceId}/suspend"),
+        ("POST", "/instances/{instanceId}/resume"),
+        ("GET", "/notifications"),
+        ("GET", "/health"),
+        ("GET", "/openapi.json"),
+    }
+)
+
+#: The one route callable without a function key.
+ANONYMOUS = frozenset({("GET", "/health")})
+
+_PARAMETER = re.compile(r"\{([^}]+)\}")
+
+
+def documented_routes(document: dict[str, Any]) -> set[tuple[str, str]]:
+    """(method, path) of every operation in an OpenAPI document."""
+    return {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+        if method in {"get", "put", "post", "delete", "patch"}
+    }
+
+
+def concrete(path: str) -> str:
+    """The template with harmless values: ids nobody uses, and an operation that is allowed."""
+    return _PARAMETER.sub(lambda m: "add" if m.group(1) == "operation" else "e2e-nothing", path)
