@@ -15,15 +15,12 @@ shows the escalation; the next approver decides.
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
-from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
-from pydantic import ValidationError
 
 from api.http import (
     HttpProblem,
@@ -34,6 +31,7 @@ from api.http import (
     parse_body,
     parse_params,
 )
+from api.instance_state import FINISHED, runtime_status_name, status_field
 from shared.models.approvals import (
     APPROVAL_INSTANCE_PREFIX,
     APPROVAL_ORCHESTRATOR,
@@ -61,14 +59,6 @@ M = TypeVar("M", bound=Contract)
 TAGS = ("approvals",)
 #: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).
 PRINCIPAL_HEADER = "x-ms-client-principal-name"
-FINISHED = frozenset(
-    {
-        OrchestrationRuntimeStatus.Completed,
-        OrchestrationRuntimeStatus.Failed,
-        OrchestrationRuntimeStatus.Terminated,
-        OrchestrationRuntimeStatus.Canceled,
-    }
-)
 
 
 class ApprovalRoute(Contract):
@@ -179,9 +169,9 @@ async def get_expense_approval(
     status = await _approval_status(client, instance_id)
     view = ApprovalView(
         id=instance_id,
-        runtime_status=_runtime_status(status),
-        status=_parse(ApprovalStatus, status.custom_status),
-        result=_parse(ApprovalResult, status.output),
+        runtime_status=runtime_status_name(status),
+        status=status_field(ApprovalStatus, status.custom_status),
+        result=status_field(ApprovalResult, status.output),
     )
     return json_response(view)
 
@@ -221,13 +211,13 @@ def _require_not_finished(status: DurableOrchestrationStatus) -> None:
         raise HttpProblem(
             409,
             "Approval finished",
-            f"the approval is {_runtime_status(status)} and takes no more decisions",
+            f"the approval is {runtime_status_name(status)} and takes no more decisions",
         )
 
 
 def _awaiting(status: DurableOrchestrationStatus) -> ApprovalStatus:
     """The current stage, or 409 while no stage waits (not started yet, or just decided)."""
-    current = _parse(ApprovalStatus, status.custom_status)
+    current = status_field(ApprovalStatus, status.custom_status)
     if current is None or current.state is not ApprovalState.AWAITING_DECISION:
         state = current.state.value if current else "starting"
         raise HttpProblem(
@@ -239,23 +229,3 @@ def _awaiting(status: DurableOrchestrationStatus) -> ApprovalStatus:
     if not current.event_name:
         raise HttpProblem(409, "Not awaiting a decision", "the current stage has no event")
     return current
-
-
-def _runtime_status(status: DurableOrchestrationStatus) -> str:
-    runtime = status.runtime_status
-    return runtime.value if runtime is not None else "Unknown"
-
-
-def _parse(model: type[M], value: Any) -> M | None:
-    """Validate a status field; None when absent or not (yet) in the expected shape."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    if value is None:
-        return None
-    try:
-        return model.model_validate(value)
-    except ValidationError:
-        return None

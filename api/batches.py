@@ -24,7 +24,6 @@ from urllib.parse import quote
 
 import azure.durable_functions as df
 import azure.functions as func
-from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from api.http import (
     HttpProblem,
@@ -36,6 +35,7 @@ from api.http import (
     parse_body,
     parse_params,
 )
+from api.instance_state import JOINABLE
 from shared import batch_store
 from shared.batch_store import BatchHeader
 from shared.models.batches import (
@@ -57,17 +57,6 @@ logger = logging.getLogger(__name__)
 
 ORCHESTRATOR = "process_batch"
 TAGS = ("batches",)
-#: Instances a repeated POST joins rather than starts again. A failed or terminated batch is
-#: started again under its id: items already priced keep their first result.
-JOINABLE = frozenset(
-    {
-        OrchestrationRuntimeStatus.Pending,
-        OrchestrationRuntimeStatus.Running,
-        OrchestrationRuntimeStatus.Suspended,
-        OrchestrationRuntimeStatus.ContinuedAsNew,
-        OrchestrationRuntimeStatus.Completed,
-    }
-)
 
 
 def _batch_url(req: func.HttpRequest, batch_id: str) -> str:

@@ -7,15 +7,12 @@ while it runs is a 409, and a finished one (stopped, failed, terminated) is repl
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
-from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
-from pydantic import ValidationError
 
 from api.http import (
     HttpProblem,
@@ -26,6 +23,7 @@ from api.http import (
     parse_body,
     parse_params,
 )
+from api.instance_state import ACTIVE, runtime_status_name, status_field
 from shared.models.base import Contract
 from shared.models.health_monitors import (
     HEALTH_MONITOR_ORCHESTRATOR,
@@ -46,15 +44,6 @@ bp = df.Blueprint()
 M = TypeVar("M", bound=Contract)
 
 TAGS = ("health-monitors",)
-#: States in which the singleton is alive: a second start would run two monitors for a name.
-ACTIVE = frozenset(
-    {
-        OrchestrationRuntimeStatus.Running,
-        OrchestrationRuntimeStatus.Pending,
-        OrchestrationRuntimeStatus.ContinuedAsNew,
-        OrchestrationRuntimeStatus.Suspended,
-    }
-)
 
 
 @bp.route(route="health-monitors", methods=["POST"])
@@ -120,9 +109,9 @@ async def get_health_monitor(
     view = HealthMonitorView(
         name=name,
         id=instance_id,
-        runtime_status=_runtime_status(status),
-        status=_parse(HealthMonitorStatus, status.custom_status),
-        result=_parse(HealthMonitorResult, status.output),
+        runtime_status=runtime_status_name(status),
+        status=status_field(HealthMonitorStatus, status.custom_status),
+        result=status_field(HealthMonitorResult, status.output),
     )
     return json_response(view)
 
@@ -170,7 +159,7 @@ async def _require_not_running(
         raise HttpProblem(
             409,
             "Monitor already running",
-            f"'{instance_id}' is {_runtime_status(status)}; stop it first",
+            f"'{instance_id}' is {runtime_status_name(status)}; stop it first",
             headers={"Location": url},
         )
 
@@ -181,23 +170,3 @@ async def _require_running(
     status = await _monitor_status(client, instance_id)
     if status is None or status.runtime_status not in ACTIVE:
         raise HttpProblem(404, "Not found", f"no running health monitor for '{name}'")
-
-
-def _runtime_status(status: DurableOrchestrationStatus) -> str:
-    runtime = status.runtime_status
-    return runtime.value if runtime is not None else "Unknown"
-
-
-def _parse(model: type[M], value: Any) -> M | None:
-    """Validate a status field; None when absent or not in the expected shape."""
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    if value is None:
-        return None
-    try:
-        return model.model_validate(value)
-    except ValidationError:
-        return None

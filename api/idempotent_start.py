@@ -11,28 +11,15 @@ effects the old one left instead of repeating them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
-from azure.durable_functions.models.OrchestrationRuntimeStatus import (
-    OrchestrationRuntimeStatus,
-)
 
 from api.http import HttpProblem, accepted, instance_url
-
-#: Instances a re-post joins instead of restarting.
-JOINABLE = frozenset(
-    {
-        OrchestrationRuntimeStatus.Pending,
-        OrchestrationRuntimeStatus.Running,
-        OrchestrationRuntimeStatus.Suspended,
-        OrchestrationRuntimeStatus.ContinuedAsNew,
-        OrchestrationRuntimeStatus.Completed,
-    }
-)
+from api.instance_state import JOINABLE
+from shared.json_text import decode_json_text
 
 
 async def start_once(
@@ -46,27 +33,15 @@ async def start_once(
 ) -> func.HttpResponse:
     """202 for a new or repeated request; 409 when the key was used with other details.
 
-    `same_request` receives the existing instance's input (decoded JSON, or None when the
-    host did not return it: then the re-post is treated as a retry, the safe reading).
+    `same_request` receives the existing instance's input object. When the host did not return
+    one (no input, or not an object), the re-post is treated as a retry: the safe reading.
     """
     status = await client.get_status(instance_id, show_input=True)
     if status and status.runtime_status in JOINABLE:
-        stored = _decoded(status.input_)
-        if stored is not None and not same_request(stored):
+        stored = decode_json_text(status.input_)
+        if isinstance(stored, dict) and not same_request(stored):
             url = instance_url(req, instance_id)
             raise HttpProblem(409, "Conflict", conflict_detail, headers={"Location": url})
         return accepted(req, instance_id)
     await client.start_new(orchestrator, instance_id, payload)
     return accepted(req, instance_id)
-
-
-def _decoded(value: Any) -> Any:
-    """The host may hand the input back as JSON text (once or twice encoded)."""
-    for _ in range(2):
-        if not isinstance(value, str):
-            break
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    return value

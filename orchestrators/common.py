@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import MutableMapping
 from typing import Any, TypeVar
@@ -10,7 +9,17 @@ from typing import Any, TypeVar
 import azure.durable_functions as df
 from pydantic import BaseModel, ValidationError
 
+from shared.json_text import decode_json_text
+
 M = TypeVar("M", bound=BaseModel)
+
+__all__ = [
+    "InvalidOrchestrationInput",
+    "decode_json_text",
+    "read_input",
+    "replay_safe_logger",
+    "step_key",
+]
 
 
 class InvalidOrchestrationInput(ValueError):
@@ -32,22 +41,6 @@ def read_input(context: df.DurableOrchestrationContext, model: type[M]) -> M:
             ".".join(str(part) for part in err["loc"]) or "input" for err in exc.errors()
         )
         raise InvalidOrchestrationInput(f"invalid orchestration input ({fields})") from None
-
-
-def decode_json_text(value: Any) -> Any:
-    """Undo the extra JSON encoding the Python client applies to event and input payloads.
-
-    `DurableOrchestrationClient.raise_event` double-encodes (SDK issue #295), so a waiting
-    orchestrator receives JSON *text* rather than a dict; other senders deliver the value.
-    """
-    for _ in range(2):
-        if not isinstance(value, str):
-            break
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            break
-    return value
 
 
 class _ReplaySafeAdapter(logging.LoggerAdapter[logging.Logger]):
