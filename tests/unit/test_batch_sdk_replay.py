@@ -16,7 +16,7 @@ from orchestrators import batch
 from shared.errors import ErrorCode, PermanentError, TransientError
 from shared.models.batches import plan_batch
 from tests.support.functions import user_function
-from tests.unit.sdk_host import MiniHost
+from tests.support.sdk_host import MiniHost
 
 CHUNK = user_function(batch.process_batch_chunk)
 PARENT = user_function(batch.process_batch)

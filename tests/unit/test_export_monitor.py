@@ -15,7 +15,7 @@ from shared.errors import ErrorCode
 from tests.support.failures import permanent, transient
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
-from tests.unit.sdk_host import MiniHost
+from tests.support.sdk_host import MiniHost
 
 monitor = orchestrator_function(export_monitor.monitor_export_job)
 
