@@ -9,7 +9,14 @@ from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import accepted, email, unique
 from tests.e2e.support.target import Target
-from tests.e2e.support.waiting import wait_for_instance, wait_until
+from tests.e2e.support.waiting import (
+    wait_for_instance,
+    wait_for_notifications,
+    wait_until,
+)
+
+#: For waits that must not move time (a deadline would decide the stage).
+HOLD_TIME = {"fire_timers": False}
 
 
 def start_approval(api: ApiClient, approvers: list[str], stage_seconds: float) -> tuple[str, Json]:
@@ -84,7 +91,8 @@ def test_an_expense_is_approved_by_its_first_approver(api: ApiClient, clock: Clo
     assert status["eventName"] == "decision-stage-1"
     assert status["requester"] == request["requester"]
     assert status["amount"] == "120.50"
-    (asked,) = api.notifications(instance_id)
+    # The stage is published before its approver is notified (so no decision is ever lost).
+    (asked,) = wait_for_notifications(api, clock, instance_id, "approval_requested", **HOLD_TIME)
     assert (asked["kind"], asked["recipient"]) == ("approval_requested", first)
     assert asked["data"]["decisionPath"] == f"/api/approvals/{instance_id}/decision"
 
@@ -198,7 +206,9 @@ def test_an_undecided_expense_escalates_then_expires(api: ApiClient, clock: Cloc
     clock.advance(stage_seconds)
     escalated = wait_for_stage(api, clock, instance_id, 2)
     assert escalated["status"]["approver"] == second
-    (escalation,) = api.notifications(instance_id, "approval_escalated")
+    (escalation,) = wait_for_notifications(
+        api, clock, instance_id, "approval_escalated", **HOLD_TIME
+    )
     assert escalation["recipient"] == second
     assert first in escalation["body"]
     assert escalation["data"]["stage"] == 2

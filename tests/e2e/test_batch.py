@@ -102,6 +102,12 @@ def test_a_thousand_item_batch_reports_its_failures_item_by_item_and_counts_the_
     assert progress["stage"] == "finished"
     assert (progress["processed"], progress["failed"]) == (processed, len(failing))
     assert progress["chunksDone"] == progress["chunks"] == plan["chunkCount"]
+    # The fan-out is visible as one finished sub-orchestration per chunk.
+    chunks = api.get_json("/instances", {"prefix": f"{batch_id}:chunk-", "top": 100})
+    assert chunks["count"] == plan["chunkCount"]
+    assert {c["name"] for c in chunks["instances"]} == {"process_batch_chunk"}
+    assert {c["runtimeStatus"] for c in chunks["instances"]} == {"Completed"}
+    assert sum(c["customStatus"]["processed"] for c in chunks["instances"]) == processed
 
     # Every failure, item by item, with its reason.
     failures = all_results(api, batch_id, "failed", page_size=1000)
