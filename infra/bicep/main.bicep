@@ -1,7 +1,8 @@
 // Durable Functions shop on a Linux Elastic Premium plan, secure by default.
 //
-// Deploys into an existing resource group (`az deployment group create -g ...` or `azd up` with
-// AZURE_RESOURCE_GROUP). infra/terraform declares the same resources, parameters and defaults;
+// Deploys into an existing resource group (`az deployment group create -g ...`); `azd up` deploys
+// it as a module of azd/main.bicep, which creates the group at subscription scope.
+// infra/terraform declares the same resources, parameters and defaults;
 // tests/infra/test_infra_parity.py fails when the two drift apart.
 targetScope = 'resourceGroup'
 

@@ -8,6 +8,7 @@ strings) becomes an `Expression` holding its source text, so a test can still co
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -82,11 +83,15 @@ class Module:
 class BicepFile:
     path: Path
     syntax_errors: list[str]
+    #: `targetScope` ('resourceGroup' when the file does not say).
+    target_scope: str = "resourceGroup"
     parameters: dict[str, Parameter] = field(default_factory=dict)
     variables: dict[str, BicepValue] = field(default_factory=dict)
     resources: list[Resource] = field(default_factory=list)
     modules: list[Module] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    #: Output name -> its value.
+    output_values: dict[str, BicepValue] = field(default_factory=dict)
 
     def resource(self, symbol: str) -> Resource:
         """The resource declared as `symbol` (KeyError if absent)."""
@@ -101,6 +106,10 @@ class BicepFile:
             if module.symbol == symbol:
                 return module
         raise KeyError(f"{self.path.name} declares no module {symbol!r}")
+
+    def module_target(self, module: Module) -> Path:
+        """The file `module` deploys (its relative source resolved against this file)."""
+        return Path(os.path.normpath(self.path.parent / module.source))
 
     def resolve(self, value: BicepValue) -> BicepValue:
         """`value` with bare references to this file's variables replaced by their values."""
@@ -266,7 +275,11 @@ def read_bicep(path: Path) -> BicepFile:
             pending_decorators = node
             continue
         decorators, pending_decorators = pending_decorators, None
-        if node.type == "parameter_declaration":
+        if node.type == "target_scope_assignment":
+            scope = value_of(_named_children(node)[-1])
+            assert isinstance(scope, str), scope
+            result.target_scope = scope
+        elif node.type == "parameter_declaration":
             type_node = next(child for child in node.named_children if child.type == "type")
             name = _identifier(node)
             default = value_of(_declaration_value(node)) if _has_default(node) else REQUIRED
@@ -302,6 +315,7 @@ def read_bicep(path: Path) -> BicepFile:
         elif node.type == "output_declaration":
             type_node = next(child for child in node.named_children if child.type == "type")
             result.outputs[_identifier(node)] = _text(type_node)
+            result.output_values[_identifier(node)] = value_of(_declaration_value(node))
     return result
 
 

@@ -8,6 +8,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 INFRA = REPO_ROOT / "infra"
 BICEP = INFRA / "bicep"
 BICEP_MAIN = BICEP / "main.bicep"
+#: The subscription-scope entry point `azure.yaml` gives azd; it deploys BICEP_MAIN.
+BICEP_AZD_MAIN = BICEP / "azd" / "main.bicep"
 BICEP_MODULES = BICEP / "modules"
 BICEP_ENVIRONMENTS = BICEP / "environments"
 TERRAFORM = INFRA / "terraform"
