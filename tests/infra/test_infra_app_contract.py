@@ -51,11 +51,8 @@ def _terraform_settings(terraform: TerraformTree) -> dict[str, Any]:
 
 
 def _host_json() -> dict[str, Any]:
-    """host.json is JSON with whole-line // comments (the host skips them)."""
-    lines = HOST_JSON.read_text(encoding="utf-8").splitlines()
-    parsed: dict[str, Any] = json.loads(
-        "\n".join(line for line in lines if not line.strip().startswith("//"))
-    )
+    """host.json is strict JSON: the Durable SDK parses it with json.loads at import."""
+    parsed: dict[str, Any] = json.loads(HOST_JSON.read_text(encoding="utf-8"))
     return parsed
 
 
