@@ -159,6 +159,36 @@ def test_a_batch_with_a_chosen_id_is_submitted_once(api: ApiClient, clock: Clock
     assert len(all_results(api, batch_id, "processed", page_size=10)) == 3
 
 
+def test_a_purged_batch_posted_again_is_not_counted_twice(
+    api: ApiClient, clock: Clock, target: Target
+) -> None:
+    batch_id = unique("reprice")
+    items, _ = price_list(4)
+    request = {"batchId": batch_id, "items": items, "maxParallel": 1000}
+    started = expect(api.post("/batches", request), 202)
+    assert started["plan"]["requestedMaxParallel"] == 1000
+    assert started["plan"]["maxParallel"] < 1000  # clamped to the server's BATCH_MAX_PARALLEL
+    first = wait_for_instance(api, clock, batch_id)["output"]
+    assert (first["processed"], first["counterSignalled"]) == (4, True)
+    wait_until(lambda: counter_value(api) >= 4, clock, "the first count")
+    counted = counter_value(api)
+
+    # Purging forgets the orchestration, not the staged items, results or the count's claim.
+    assert api.delete(f"/instances/{batch_id}").status_code == 204
+    # A re-post comes later than the first run. (On a frozen virtual clock both executions would
+    # mint the same `new_uuid()` claim token, which real time never does.)
+    clock.advance(1)
+    again = expect(api.post("/batches", request), 202)
+    assert again["plan"] == started["plan"]
+    second = wait_for_instance(api, clock, batch_id)["output"]
+    assert second["processed"] == 4
+    assert second["counterSignalled"] is False
+    clock.settle()
+    if target.exclusive:
+        assert counter_value(api) == counted
+    assert len(all_results(api, batch_id, "processed", page_size=10)) == 4
+
+
 def test_bad_batches_are_refused_whole(api: ApiClient) -> None:
     items, _ = price_list(3)
     duplicate = [items[0], items[1], {**items[2], "id": items[0]["id"]}]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import email, unique
@@ -130,6 +132,39 @@ def test_a_monitor_expires_when_the_deadline_passes(api: ApiClient, clock: Clock
     assert sent["data"]["outcome"] == "timed_out"
     assert sent["data"]["checks"] == output["checks"]
     assert api.get_json(f"/jobs/{job['id']}")["status"] == "pending"
+
+
+def test_a_long_watch_continues_as_new_and_still_sees_its_job_finish(
+    api: ApiClient, clock: Clock
+) -> None:
+    if not clock.virtual:
+        pytest.skip("needs over 100 one-second checks: minutes of real time, so virtual only")
+    job = create_job(api)
+    monitor = start_monitor(
+        api,
+        {
+            "jobId": job["id"],
+            "timeoutMinutes": 60,
+            "initialIntervalSeconds": 1,
+            "maxIntervalSeconds": 1,
+        },
+    )["id"]
+    wait_for_custom_status(
+        api, clock, monitor, lambda s: s["checks"] == 1, "the first check", fire_timers=False
+    )
+
+    # 100 checks per generation: the 101st runs in a fresh history, counters carried over.
+    clock.advance(100)
+    status = expect(api.get(f"/instances/{monitor}"), 202)["customStatus"]
+    assert status["generation"] == 1
+    assert status["checks"] == 101
+    assert status["state"] == "watching"
+
+    expect(api.put(f"/jobs/{job['id']}", {"status": "completed", "resultLocation": RESULT}), 200)
+    finished = wait_for_instance(api, clock, monitor)
+    assert finished["output"]["outcome"] == "completed"
+    assert finished["output"]["checks"] == 102
+    assert len(api.notifications(monitor, "export_completed")) == 1
 
 
 def test_a_failed_job_alerts_operations(api: ApiClient, clock: Clock) -> None:

@@ -136,6 +136,13 @@ def test_instances_are_listed_by_status_prefix_and_creation_time(
     )
     assert ids(before) == []
 
+    # Entities live in the same store but are not listed as instances.
+    key = unique("listed")
+    expect(api.post(f"/counters/{key}/add", {"amount": 1}), 202)
+    clock.settle()
+    everything = listed(api, top=100)
+    assert not [i for i in ids(everything) if i.startswith("@") or key in i]
+
     for instance_id in running:
         accepted(api.post(f"/instances/{instance_id}/terminate"))
 

@@ -237,3 +237,18 @@ def test_a_repeated_order_is_placed_once(api: ApiClient, clock: Clock) -> None:
     conflict = api.post("/orders", changed)
     expect_problem(conflict, 409)
     assert conflict.headers["Location"] == first["statusUrl"]
+
+
+def test_restocking_a_sku_keeps_what_orders_reserved(api: ApiClient, clock: Clock) -> None:
+    sku = stock(api, 5, "2.00")
+    place(api, clock, order({sku: 2}))
+    assert_stock(api, sku, available=3, reserved=2)
+
+    restocked = api.put(f"/inventory/{sku}", {"quantity": 50, "unitPrice": "2.50"})
+    assert restocked.status_code == 200
+    assert_stock(api, sku, available=50, reserved=2)
+    assert Decimal(inventory(api, sku)["unitPrice"]) == Decimal("2.50")
+    # The next order pays the new price.
+    done = place(api, clock, order({sku: 4}))
+    assert Decimal(done["output"]["total"]) == Decimal("10.00")
+    assert_stock(api, sku, available=46, reserved=6)
