@@ -18,6 +18,7 @@ import httpx
 
 from emulator.testing import EmulatorServer
 from tests.bench.common import ROOT, Stopwatch, peak_rss_mb, quiet_logs
+from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import BatchRun
 from tests.support.azurite import start_or_reuse
@@ -49,13 +50,13 @@ def failing_items(items: int) -> int:
     return sum(1 for index in range(items) if index % FAIL_EVERY == FAIL_EVERY - 1)
 
 
-def _settings(connection: str) -> dict[str, str]:
+def _settings(connection: str, chunk_size: int) -> dict[str, str]:
     return {
         "AppStorage": connection,
         "AzureWebJobsStorage": connection,
         "TASKHUB_NAME": "BenchBatch",
         "BATCH_MAX_PARALLEL": "16",
-        "BATCH_CHUNK_SIZE": "500",
+        "BATCH_CHUNK_SIZE": str(chunk_size),
         "BATCH_MAX_ITEMS": "10000",
     }
 
@@ -78,7 +79,8 @@ def _run_batch(api: httpx.Client, batch_id: str, items: int, timeout_s: float) -
         time.sleep(POLL_INTERVAL_S)
 
 
-def run(items: int, rounds: int) -> list[BatchRun]:
+def run(items: int, rounds: int, chunk_size: int = 500) -> list[BatchRun]:
+    """``chunk_size`` 500 is the app's default (``BATCH_CHUNK_SIZE``)."""
     quiet_logs()
     azurite = start_or_reuse()
     runs: list[BatchRun] = []
@@ -91,7 +93,7 @@ def run(items: int, rounds: int) -> list[BatchRun]:
                     ROOT,
                     clock="virtual",
                     state=Path(folder) / "state.sqlite3",
-                    settings=_settings(azurite.connection_string),
+                    settings=_settings(azurite.connection_string, chunk_size),
                 )
                 with (
                     server,
@@ -119,7 +121,11 @@ def run(items: int, rounds: int) -> list[BatchRun]:
                             activities=probe.activities,
                             episode_s=probe.total_episode_s(),
                             sdk_s=probe.total_sdk_s(),
+                            sdk_cpu_s=probe.total_sdk_cpu_s(),
                             poll_interval_s=POLL_INTERVAL_S,
+                            events_replayed=sum(s.events for s in probe.samples),
+                            longest_context=max((s.events for s in probe.samples), default=0),
+                            load_1min=load_average()[0],
                         )
                     )
     finally:

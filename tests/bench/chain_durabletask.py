@@ -18,6 +18,7 @@ from durabletask.testing import create_test_backend
 from durabletask.worker import ConcurrencyOptions, TaskHubGrpcWorker
 
 from tests.bench.common import Stopwatch, free_port, peak_rss_mb, percentile, quiet_logs
+from tests.bench.machine import load_average
 from tests.bench.results import ChainRun
 
 WARMUP_INSTANCES = 20
@@ -116,6 +117,7 @@ def run(instances: int) -> ChainRun:
             peak_rss_mb=peak_rss_mb(),
             episodes=-1,
             sdk_share=-1.0,
+            load_1min=load_average()[0],
         )
     finally:
         client.close()

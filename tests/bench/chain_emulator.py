@@ -12,6 +12,7 @@ import httpx
 from emulator.model import RuntimeStatus
 from emulator.testing import EmulatorServer
 from tests.bench.common import CHAIN_APP, Stopwatch, peak_rss_mb, percentile, quiet_logs
+from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ChainRun
 
@@ -75,4 +76,5 @@ def run(instances: int, state: str) -> ChainRun:
                 peak_rss_mb=peak_rss_mb(),
                 episodes=probe.episodes,
                 sdk_share=probe.total_sdk_s() / episode_s if episode_s else -1.0,
+                load_1min=load_average()[0],
             )

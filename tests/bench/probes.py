@@ -23,11 +23,12 @@ from emulator.model import Instance
 
 @dataclass
 class EpisodeSample:
-    """One episode: events in the context it replayed, whole-episode and SDK seconds."""
+    """One episode: events in its context, whole-episode and SDK seconds (wall; SDK CPU)."""
 
     events: int
     episode_s: float
     sdk_s: float
+    sdk_cpu_s: float
 
 
 @dataclass
@@ -36,8 +37,8 @@ class EpisodeProbe:
 
     samples: list[EpisodeSample] = field(default_factory=list)
     activities: int = 0
-    _sdk_by_result: dict[int, float] = field(default_factory=dict)
-    _sdk_by_instance: dict[int, float] = field(default_factory=dict)
+    _sdk_by_result: dict[int, tuple[float, float]] = field(default_factory=dict)
+    _sdk_by_instance: dict[int, tuple[float, float]] = field(default_factory=dict)
     _saved: dict[str, Any] = field(default_factory=dict)
 
     def reset(self) -> None:
@@ -53,6 +54,9 @@ class EpisodeProbe:
 
     def total_sdk_s(self) -> float:
         return sum(s.sdk_s for s in self.samples)
+
+    def total_sdk_cpu_s(self) -> float:
+        return sum(s.sdk_cpu_s for s in self.samples)
 
     def __enter__(self) -> Self:
         self._saved = {
@@ -74,18 +78,19 @@ class EpisodeProbe:
             started = time.perf_counter()
             await original_episode(engine, loop, instance)
             elapsed = time.perf_counter() - started
-            sdk = self._sdk_by_instance.pop(id(instance), 0.0)
-            self.samples.append(EpisodeSample(events, elapsed, sdk))
+            sdk, sdk_cpu = self._sdk_by_instance.pop(id(instance), (0.0, 0.0))
+            self.samples.append(EpisodeSample(events, elapsed, sdk, sdk_cpu))
 
         def apply_episode(engine: Engine, instance: Instance, *args: Any) -> None:
             result = args[3]
-            self._sdk_by_instance[id(instance)] = self._sdk_by_result.pop(id(result), 0.0)
+            self._sdk_by_instance[id(instance)] = self._sdk_by_result.pop(id(result), (0.0, 0.0))
             original_apply(engine, instance, *args)
 
         def invoke(function: Any, context_json: str) -> Any:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.thread_time()  # on the worker thread
             result = original_invoke(function, context_json)
-            self._sdk_by_result[id(result)] = time.perf_counter() - started
+            spent = (time.perf_counter() - started, time.thread_time() - cpu)
+            self._sdk_by_result[id(result)] = spent
             return result
 
         async def activity(*args: Any, **kwargs: Any) -> Any:

@@ -77,6 +77,7 @@ def _chain_section(chain: dict[str, list[ChainRun]]) -> str:
         ["orchestrator episodes", *(episodes(label) for label in labels)],
         ["SDK share of episode time, %", *(share(label) for label in labels)],
         row("peak RSS, MB", lambda r: r.peak_rss_mb, ".0f"),
+        row("machine load (1 min) at the end", lambda r: r.load_1min, ".1f"),
         ["runs", *(str(len(chain[label])) for label in labels)],
     ]
     title = (
@@ -100,11 +101,28 @@ def _batch_section(runs: list[BatchRun]) -> str:
         ["orchestrator episodes", spread([float(r.episodes) for r in runs], ".0f")],
         ["activities", spread([float(r.activities) for r in runs], ".0f")],
         [
+            "history events replayed, all episodes",
+            spread([float(r.events_replayed) for r in runs], ".0f"),
+        ],
+        [
+            "largest episode context, events",
+            spread([float(r.longest_context) for r in runs], ".0f"),
+        ],
+        [
+            "SDK per replayed event, wall / CPU, us",
+            spread([r.sdk_s / r.events_replayed * 1e6 for r in runs if r.events_replayed], ".0f")
+            + " / "
+            + spread(
+                [r.sdk_cpu_s / r.events_replayed * 1e6 for r in runs if r.events_replayed], ".0f"
+            ),
+        ],
+        [
             "SDK share of episode time, %",
             spread([r.sdk_s / r.episode_s * 100 for r in runs if r.episode_s], ".0f"),
         ],
         ["emulator process CPU, s", spread([r.cpu_s for r in runs], ".1f")],
         ["peak RSS (emulator + client), MB", spread([r.peak_rss_mb for r in runs], ".0f")],
+        ["machine load (1 min) at the end", spread([r.load_1min for r in runs], ".1f")],
         ["runs", str(len(runs))],
     ]
     title = (

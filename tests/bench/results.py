@@ -21,6 +21,7 @@ class ChainRun:
     peak_rss_mb: float
     episodes: int  # orchestrator episodes (work items); -1 where not counted
     sdk_share: float  # share of episode time spent in the SDK call; -1 where not measured
+    load_1min: float  # the machine's 1-minute load average when the burst ended
 
 
 @dataclass
@@ -40,7 +41,11 @@ class BatchRun:
     activities: int
     episode_s: float  # sum of episode durations
     sdk_s: float  # sum of SDK time inside those episodes
+    sdk_cpu_s: float  # the same in thread CPU time
     poll_interval_s: float
+    events_replayed: int  # history events in all episode contexts together
+    longest_context: int  # events in the largest episode context
+    load_1min: float
 
 
 @dataclass
