@@ -53,6 +53,15 @@ def test_a_counter_adds_subtracts_resets_and_reads(api: ApiClient, clock: Clock)
     wait_for_value(api, clock, key, 0)
 
 
+def test_many_signals_in_a_row_all_count(api: ApiClient, clock: Clock) -> None:
+    key = unique("burst")
+    for amount in range(1, 31):
+        operation = "subtract" if amount % 5 == 0 else "add"
+        expect(api.post(f"/counters/{key}/{operation}", {"amount": amount}), 202)
+    expected = sum(a if a % 5 else -a for a in range(1, 31))
+    wait_for_value(api, clock, key, expected)
+
+
 def test_bad_counter_requests_are_refused_before_reaching_the_counter(
     api: ApiClient, clock: Clock
 ) -> None:

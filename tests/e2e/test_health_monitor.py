@@ -145,6 +145,42 @@ def test_the_monitor_runs_generations_alerts_once_resolves_and_stops(
     expect_problem(api.delete(f"/health-monitors/{name}"), 404)
 
 
+def test_a_suspended_monitor_pauses_and_a_terminated_one_can_be_replaced(
+    api: ApiClient, clock: Clock, target: Target, endpoint: ControllableEndpoint
+) -> None:
+    name = monitor_names(target)[0]
+    instance_id = start(api, clock, name)
+    waiting = wait_for_monitor(api, clock, name, lambda s: s["checksTotal"] >= 1, "a check")
+
+    accepted(api.post(f"/instances/{instance_id}/suspend", {"reason": "maintenance window"}))
+    assert view(api, name)["runtimeStatus"] == "Suspended"
+    expect_problem(api.post("/health-monitors", {"name": name}), 409)  # still this name's monitor
+    checks = endpoint.checks
+    clock.advance(3 * waiting["intervalSeconds"])
+    paused = view(api, name)
+    assert paused["runtimeStatus"] == "Suspended"
+    if clock.virtual:
+        assert endpoint.checks == checks
+        assert paused["status"]["generation"] == waiting["generation"]
+
+    accepted(api.post(f"/instances/{instance_id}/resume"))
+    resumed = wait_for_monitor(
+        api, clock, name, lambda s: s["generation"] > paused["status"]["generation"], "a resume"
+    )
+    assert resumed["checksTotal"] > paused["status"]["checksTotal"]
+
+    accepted(api.post(f"/instances/{instance_id}/terminate", {"reason": "decommissioned"}))
+    terminated = wait_for_instance(api, clock, instance_id, fire_timers=False)
+    assert terminated["runtimeStatus"] == "Terminated"
+    assert view(api, name)["runtimeStatus"] == "Terminated"
+    expect_problem(api.delete(f"/health-monitors/{name}"), 404)  # nothing running to stop
+
+    # A finished monitor is replaced by the next start.
+    assert start(api, clock, name) == instance_id
+    wait_for_monitor(api, clock, name, lambda s: s["checksTotal"] == 1, "the new run's check")
+    stop(api, clock, name, instance_id)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(

@@ -252,3 +252,17 @@ def test_restocking_a_sku_keeps_what_orders_reserved(api: ApiClient, clock: Cloc
     done = place(api, clock, order({sku: 4}))
     assert Decimal(done["output"]["total"]) == Decimal("10.00")
     assert_stock(api, sku, available=46, reserved=6)
+
+
+def test_buyers_racing_for_the_last_units_never_oversell(api: ApiClient, clock: Clock) -> None:
+    sku = stock(api, 3, "99.00")
+    started = [accepted(api.post("/orders", order({sku: 2}))) for _ in range(6)]
+
+    outcomes = [wait_for_instance(api, clock, s["id"])["output"] for s in started]
+
+    completed = [o for o in outcomes if o["status"] == "completed"]
+    assert len(completed) == 1, [o["status"] for o in outcomes]
+    refused = [o for o in outcomes if o["status"] == "compensated"]
+    assert len(refused) == 5
+    assert {o["failure"]["code"] for o in refused} == {"out_of_stock"}
+    assert_stock(api, sku, available=1, reserved=2)
