@@ -232,6 +232,30 @@ def test_an_undecided_expense_escalates_then_expires(api: ApiClient, clock: Cloc
         ("approval_expired", request["requester"]),
     ]
     expect_problem(decide(api, instance_id, second, "approve"), 409)
+    # The outbox lists the newest N, oldest first, and says when older ones were left out.
+    newest = api.get_json("/notifications", {"correlationId": instance_id, "top": 2})
+    assert [n["kind"] for n in newest["notifications"]] == [
+        "approval_escalated",
+        "approval_expired",
+    ]
+    assert (newest["count"], newest["truncated"]) == (2, True)
+
+
+def test_a_decision_sent_while_suspended_applies_on_resume(api: ApiClient, clock: Clock) -> None:
+    first = email("manager")
+    instance_id, _ = start_approval(api, [first], clock.pick(virtual=3600, real=300))
+    wait_for_stage(api, clock, instance_id, 1)
+    accepted(api.post(f"/instances/{instance_id}/suspend"))
+
+    expect(decide(api, instance_id, first, "approve", comment="after the audit"), 202)
+    clock.settle()
+    suspended = view(api, instance_id)
+    assert suspended["runtimeStatus"] == "Suspended"
+    assert suspended["result"] is None
+
+    accepted(api.post(f"/instances/{instance_id}/resume"))
+    result = finished(api, clock, instance_id)["result"]
+    assert (result["outcome"], result["comment"]) == ("approved", "after the audit")
 
 
 def test_decisions_need_an_existing_approval(api: ApiClient, clock: Clock) -> None:

@@ -151,6 +151,8 @@ def test_bad_listing_filters_are_named(api: ApiClient) -> None:
     expect_problem(api.get("/instances", {"status": "Running,Sleeping"}), 400, ["status"])
     expect_problem(api.get("/instances", {"top": 0}), 400, ["top"])
     expect_problem(api.get("/instances", {"createdFrom": "yesterday"}), 400, ["createdFrom"])
+    naive = {"createdTo": "2026-01-01T00:00:00"}  # no offset: which time zone?
+    expect_problem(api.get("/instances", naive), 400, ["createdTo"])
     expect_problem(
         api.get(
             "/instances",
