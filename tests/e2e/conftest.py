@@ -91,6 +91,8 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 def clock(target: Target) -> Iterator[Clock]:
     """Virtual time when the target has the emulator's control API, else real time."""
     found = detect_clock(target)
+    if not target.remote:
+        assert found.virtual, "the in-process emulator must serve its control API"
     yield found
     close = getattr(found, "close", None)
     if close:
