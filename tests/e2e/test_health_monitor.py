@@ -81,7 +81,14 @@ def test_the_monitor_runs_generations_alerts_once_resolves_and_stops(
 ) -> None:
     name = monitor_names(target)[0]
     checks_before = endpoint.checks
-    instance_id = start(api, clock, name)
+    instance_id = f"health-monitor-{name}"
+    # Notifications are per instance id, which is fixed per name: count only this run's.
+    earlier = len(api.notifications(instance_id))
+
+    def sent(kind: str | None = None) -> list[Json]:
+        return [n for n in api.notifications(instance_id)[earlier:] if kind in (None, n["kind"])]
+
+    assert start(api, clock, name) == instance_id
     try:
         # One monitor per name.
         again = api.post("/health-monitors", {"name": name})
@@ -102,7 +109,7 @@ def test_the_monitor_runs_generations_alerts_once_resolves_and_stops(
         assert alerting["lastCheck"]["errorKind"] == "http_status"
         if clock.virtual:
             assert alerting["consecutiveFailures"] == THRESHOLD
-        (alert,) = api.notifications(instance_id, "health_alert")
+        (alert,) = sent("health_alert")
         if target.operations_email:
             assert alert["recipient"] == target.operations_email
         assert alert["data"]["endpoint"] == name
@@ -113,15 +120,15 @@ def test_the_monitor_runs_generations_alerts_once_resolves_and_stops(
         wait_for_monitor(
             api, clock, name, lambda s: s["consecutiveFailures"] > THRESHOLD, "more failures"
         )
-        assert len(api.notifications(instance_id, "health_alert")) == 1
+        assert len(sent("health_alert")) == 1
 
         endpoint.healthy()
         recovered = wait_for_monitor(api, clock, name, lambda s: not s["alertOpen"], "the recovery")
         assert recovered["consecutiveFailures"] == 0
         assert recovered["lastCheck"]["healthy"] is True
-        (resolved,) = api.notifications(instance_id, "health_resolved")
+        (resolved,) = sent("health_resolved")
         assert resolved["data"]["endpoint"] == name
-        assert [n["kind"] for n in api.notifications(instance_id)] == [
+        assert [n["kind"] for n in sent()] == [
             "health_alert",
             "health_resolved",
         ]
@@ -195,14 +202,16 @@ def test_a_restarted_monitor_alerts_again(
 ) -> None:
     names = monitor_names(target)
     name = names[-1]
+    instance_id = f"health-monitor-{name}"
+    earlier = len(api.notifications(instance_id, "health_alert"))
     endpoint.failing()
     for run in (1, 2):
-        instance_id = start(api, clock, name)
+        assert start(api, clock, name) == instance_id
         try:
             wait_for_monitor(api, clock, name, lambda s: s["alertOpen"], f"the alert of run {run}")
         finally:
             stop(api, clock, name, instance_id)
-        alerts = api.notifications(instance_id, "health_alert")
+        alerts = api.notifications(instance_id, "health_alert")[earlier:]
         assert len(alerts) == run, f"run {run} of {name} left {len(alerts)} alert(s): {alerts}"
 
 
