@@ -7,8 +7,14 @@ the next check or a `stop` event, and carries its state into the next generation
 - Alert once: HEALTH_ALERT when consecutive failures reach the threshold while no alert is
   open; HEALTH_RESOLVED on the first healthy check after that. A notification that could not
   be written leaves the alert state unchanged, so the next generation tries again.
-- Idempotency keys include the generation: the same transition in a later generation is a new
-  notification, a re-run of this generation's activity is not.
+- Idempotency keys include the run and the generation: the same transition in a later
+  generation is a new notification, a re-run of this generation's activity is not. The run id
+  matters because every start of a name reuses its singleton instance id and counts
+  generations from 1 again: without it, a restarted monitor's alert in generation 3 would
+  find the outbox row of an earlier run's generation 3 and nobody would be told. Generation 1
+  mints the run id with `context.new_uuid()` (replay-safe) and `continue_as_new` carries it.
+  State written before run ids existed keeps its old keys for the generation in flight (a
+  retried send must find what it may already have written) and mints one for the next.
 - Stopping: `continue_as_new` drops events delivered but not consumed. A `stop` raised while
   the check runs is buffered in this generation and consumed by its wait, so it works. A stop
   that reaches the host in the same batch as the interval timer (after it) is dropped with the
@@ -58,6 +64,8 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
     log = replay_safe_logger(context, __name__)
     if state.started_at is None:
         state = state.model_copy(update={"started_at": context.current_utc_datetime})
+    if state.run_id is None and state.generation == 1:
+        state = state.model_copy(update={"run_id": new_run_id(context)})
     context.set_custom_status(_status(state, MonitorPhase.CHECKING))
 
     check = yield from _check(context, state)
@@ -76,14 +84,28 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
             name=state.name,
             outcome=MonitorPhase.STOPPED,
             generation=state.generation,
+            run_id=state.run_id,
             checks_total=state.checks_total,
             consecutive_failures=state.consecutive_failures,
             alert_open=state.alert_open,
             last_check=state.last_check,
             stopped_at=context.current_utc_datetime,
         ).to_json()
-    context.continue_as_new(state.model_copy(update={"generation": state.generation + 1}).to_json())
+    carried = {"generation": state.generation + 1, "run_id": state.run_id or new_run_id(context)}
+    context.continue_as_new(state.model_copy(update=carried).to_json())
     return None
+
+
+def new_run_id(context: df.DurableOrchestrationContext) -> str:
+    """A replay-safe id for one start of a monitor (48 bits of a name-based UUID)."""
+    return context.new_uuid().replace("-", "")[:12]
+
+
+def notification_step(state: HealthMonitorState, kind: NotificationKind) -> str:
+    """The step part of a notification's idempotency key: unique per run and generation."""
+    step = f"{kind.value}-g{state.generation}"
+    # No run id only in a generation that was in flight when run ids were introduced.
+    return f"{state.run_id}:{step}" if state.run_id else step
 
 
 def _check(
@@ -144,7 +166,7 @@ def _record(
 def _notify(
     context: df.DurableOrchestrationContext, state: HealthMonitorState, kind: NotificationKind
 ) -> Generator[TaskBase, Any, bool]:
-    step = f"{kind.value}-g{state.generation}"
+    step = notification_step(state, kind)
     alert = kind is NotificationKind.HEALTH_ALERT
     subject = (
         f"ALERT: {state.name} failed {state.consecutive_failures} checks in a row"
@@ -162,6 +184,7 @@ def _notify(
         data={
             "endpoint": state.name,
             "generation": state.generation,
+            "runId": state.run_id,
             "consecutiveFailures": state.consecutive_failures,
             "statusCode": check.status_code if check else None,
             "errorKind": check.error_kind.value if check and check.error_kind else None,
@@ -182,6 +205,7 @@ def _status(
         phase=phase,
         name=state.name,
         generation=state.generation,
+        run_id=state.run_id,
         interval_seconds=state.interval_seconds,
         alert_threshold=state.alert_threshold,
         consecutive_failures=state.consecutive_failures,

@@ -46,5 +46,12 @@ Identifier = Annotated[
 #: Orchestration instance ids accepted on management routes.
 InstanceId = Identifier
 
+#: Idempotency keys derived by orchestrators (instance id + step, run, generation...): the
+#: same characters as `Identifier`, but longer, since they embed an instance id of up to 100
+#: characters. Stored as Table Storage keys, which allow 1 KiB.
+IdempotencyKey = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$", strip_whitespace=True)
+]
+
 #: A short human-readable text (names, subjects, comments).
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]

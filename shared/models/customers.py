@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, EmailStr, Field
 
-from shared.models.base import Contract, Identifier, ShortText
+from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
 from shared.models.notifications import NotificationReceipt
 
 
@@ -53,7 +53,7 @@ class CustomerQuery(Contract):
 class CreateCustomerRequest(Contract):
     """Input of `create_customer`: the id is proposed; an existing customer keeps theirs."""
 
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     proposed_customer_id: Identifier
     email: NormalizedEmail
     name: ShortText
@@ -74,7 +74,7 @@ class Customer(Contract):
 class OpenAccountRequest(Contract):
     """Input of `open_customer_account`: fed by `create_customer`'s output."""
 
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     customer_id: Identifier
     proposed_account_id: Identifier
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from shared.models.base import Contract
 from shared.models.notifications import Recipient
@@ -23,6 +24,10 @@ STOP_EVENT = "stop"
 MIN_INTERVAL_SECONDS = 1
 MAX_INTERVAL_SECONDS = 86_400
 MAX_ALERT_THRESHOLD = 100
+
+#: Tells one start of a monitor from the next: every start reuses the name's instance id and
+#: counts generations from 1 again, so idempotency keys carry the run id to stay unique.
+RunId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
 def monitor_instance_id(name: str) -> str:
@@ -94,6 +99,13 @@ class HealthMonitorState(Contract):
 
     name: EndpointName
     generation: int = Field(default=1, ge=1)
+    run_id: RunId | None = Field(
+        default=None,
+        description=(
+            "Minted by generation 1 and carried on; absent only in state written before run "
+            "ids existed, whose generation mints one for the next."
+        ),
+    )
     interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)
     alert_threshold: int = Field(ge=1, le=MAX_ALERT_THRESHOLD)
     notify_recipient: Recipient
@@ -112,6 +124,7 @@ class HealthMonitorStatus(Contract):
     phase: MonitorPhase
     name: str
     generation: int
+    run_id: str | None = None
     interval_seconds: int
     alert_threshold: int
     consecutive_failures: int
@@ -130,6 +143,7 @@ class HealthMonitorResult(Contract):
     name: str
     outcome: MonitorPhase
     generation: int
+    run_id: str | None = None
     checks_total: int
     consecutive_failures: int
     alert_open: bool

@@ -13,7 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from shared.models.base import Contract, Identifier
+from shared.models.base import Contract, IdempotencyKey, Identifier
 
 #: Stock keeping unit: any `Identifier` (safe in URLs and as a Table partition key).
 Sku = Identifier
@@ -84,7 +84,7 @@ OrderItems = Annotated[
 class ReserveInventoryRequest(Contract):
     """Input of `reserve_inventory`: all lines are reserved, or none stay reserved."""
 
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     order_id: Identifier
     items: OrderItems
 
@@ -101,7 +101,7 @@ class ReservedLine(Contract):
 class InventoryReservation(Contract):
     """Output of `reserve_inventory`; the same on every re-run with one key."""
 
-    reservation_key: Identifier
+    reservation_key: IdempotencyKey
     lines: list[ReservedLine]
     total: Money
 
@@ -114,7 +114,7 @@ class ReleaseInventoryRequest(Contract):
     reservation cannot take stock afterwards.
     """
 
-    idempotency_key: Identifier = Field(description="The key the reservation was made with.")
+    idempotency_key: IdempotencyKey = Field(description="The key the reservation was made with.")
     skus: list[Sku] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     reason: Annotated[str, Field(min_length=1, max_length=200)] = "compensated"
 
@@ -135,5 +135,5 @@ class ReleasedLine(Contract):
 class InventoryRelease(Contract):
     """Output of `release_inventory`; the same on every re-run with one key."""
 
-    reservation_key: Identifier
+    reservation_key: IdempotencyKey
     lines: list[ReleasedLine]

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, StringConstraints
 
-from shared.models.base import Contract, Identifier
+from shared.models.base import Contract, IdempotencyKey, Identifier
 
 NOTIFICATIONS_TABLE = "Notifications"
 
@@ -32,7 +32,9 @@ class NotificationKind(StrEnum):
 class NotificationRequest(Contract):
     """Input of the `send_notification` activity."""
 
-    idempotency_key: Identifier = Field(description="Derived by the orchestrator: one per step.")
+    idempotency_key: IdempotencyKey = Field(
+        description="Derived by the orchestrator: one per step."
+    )
     correlation_id: Identifier = Field(description="Usually the orchestration instance id.")
     kind: NotificationKind
     recipient: Recipient

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from shared.errors import ErrorKind
-from shared.models.base import Contract, Identifier, ShortText
+from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
 from shared.models.customers import NormalizedEmail
 from shared.models.inventory import InventoryRelease, InventoryReservation, Money, OrderItems
 from shared.models.notifications import NotificationReceipt
@@ -135,7 +135,7 @@ class PaymentStatus(StrEnum):
 
 
 class ChargePaymentRequest(Contract):
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     order_id: OrderId
     amount: Money
     payment_method: PaymentToken
@@ -146,7 +146,7 @@ class PaymentReceipt(Contract):
     """Output of `charge_payment` and `refund_payment`; stable for one key."""
 
     payment_id: Identifier
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     order_id: OrderId
     amount: Money
     currency: str
@@ -156,7 +156,7 @@ class PaymentReceipt(Contract):
 
 
 class RefundPaymentRequest(Contract):
-    idempotency_key: Identifier = Field(description="The key the charge was made with.")
+    idempotency_key: IdempotencyKey = Field(description="The key the charge was made with.")
     order_id: OrderId
 
 
@@ -169,7 +169,7 @@ class ShipmentStatus(StrEnum):
 
 
 class CreateShipmentRequest(Contract):
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     order_id: OrderId
     address: ShippingAddress
     items: OrderItems
@@ -179,7 +179,7 @@ class Shipment(Contract):
     """Output of `create_shipment` and `cancel_shipment`; stable for one key."""
 
     shipment_id: Identifier
-    idempotency_key: Identifier
+    idempotency_key: IdempotencyKey
     order_id: OrderId
     carrier: str
     tracking_number: str | None
@@ -189,7 +189,7 @@ class Shipment(Contract):
 
 
 class CancelShipmentRequest(Contract):
-    idempotency_key: Identifier = Field(description="The key the shipment was created with.")
+    idempotency_key: IdempotencyKey = Field(description="The key the shipment was created with.")
     order_id: OrderId
 
 

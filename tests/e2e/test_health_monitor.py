@@ -188,15 +188,6 @@ def test_a_suspended_monitor_pauses_and_a_terminated_one_can_be_replaced(
     stop(api, clock, name, instance_id)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG orchestrators/health_monitor.py _notify: idempotency keys are "
-        "'<instance id>:<kind>-g<generation>' and the instance id is the name's singleton, so "
-        "a restarted monitor's alert in a generation an earlier run already alerted in is "
-        "swallowed by the outbox (insert-once returns the old row): nobody is alerted"
-    ),
-)
 def test_a_restarted_monitor_alerts_again(
     api: ApiClient, clock: Clock, target: Target, endpoint: ControllableEndpoint
 ) -> None:

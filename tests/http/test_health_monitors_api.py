@@ -79,6 +79,7 @@ async def test_start_uses_the_singleton_id_and_the_settings_defaults(client: Any
     assert state == {
         "name": "shop",
         "generation": 1,
+        "runId": None,  # minted by generation 1 (replay-safe), unique per start
         "intervalSeconds": 120,
         "alertThreshold": 4,
         "notifyRecipient": "oncall@example.com",

@@ -31,12 +31,14 @@ def _stamp(at: datetime) -> str:
 class History:
     """Builds the history array the host sends, one episode at a time."""
 
-    def __init__(self, orchestration_input: Any, instance_id: str = "sdk-instance") -> None:
+    def __init__(
+        self, orchestration_input: Any, instance_id: str = "sdk-instance", start: datetime = T0
+    ) -> None:
         self.events: list[dict[str, Any]] = []
         self.input = orchestration_input
         self.instance_id = instance_id
-        self._add(ORCHESTRATOR_STARTED, T0)
-        self._add(EXECUTION_STARTED, T0, Input=json.dumps(orchestration_input), Version="")
+        self._add(ORCHESTRATOR_STARTED, start)
+        self._add(EXECUTION_STARTED, start, Input=json.dumps(orchestration_input), Version="")
 
     def _add(self, event_type: int, at: datetime, event_id: int = -1, **fields: Any) -> History:
         self.events.append(

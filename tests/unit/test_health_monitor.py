@@ -1,8 +1,9 @@
-"""Eternal health monitor: state across generations, alert once, resolve, stop, bad input."""
+"""Eternal health monitor: state across generations, alert once, resolve, stop, bad input,
+and notification keys that are unique per run (every start reuses the instance id)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -12,12 +13,16 @@ from pytest_mock import MockerFixture
 from orchestrators import health_monitor
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
+from shared.models.notifications import NotificationRequest
 from tests.support.failures import crashed, permanent
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
 
 INSTANCE = "health-monitor-shop"
 OPS = "ops@example.com"
+#: What the mocked `context.new_uuid()` answers in generation 1, and the run id cut from it.
+RUN_UUID = "0f1e2d3c-4b5a-4697-8877-665544332211"
+RUN = "0f1e2d3c4b5a"
 
 
 def _state(**overrides: Any) -> dict[str, Any]:
@@ -74,7 +79,10 @@ class Generation:
 
 
 def _generation(
-    mocker: MockerFixture, state: dict[str, Any], respond: Generation
+    mocker: MockerFixture,
+    state: dict[str, Any],
+    respond: Callable[[FakeTask], Any],
+    uuid: str = RUN_UUID,
 ) -> tuple[Any, OrchestrationDriver]:
     driver = OrchestrationDriver(
         mocker,
@@ -82,6 +90,7 @@ def _generation(
         input=state,
         instance_id=INSTANCE,
     )
+    driver.context.new_uuid.side_effect = lambda: uuid
     return driver.run(respond), driver
 
 
@@ -112,6 +121,7 @@ def test_continue_as_new_carries_the_next_generation_and_the_counters(
 
     carried = driver.continued_with
     assert carried["generation"] == 2
+    assert carried["runId"] == RUN
     assert carried["consecutiveFailures"] == 1
     assert carried["checksTotal"] == 1
     assert carried["alertOpen"] is False
@@ -130,6 +140,7 @@ def test_state_survives_many_generations(mocker: MockerFixture) -> None:
     carried, _ = _run(mocker, [True, False, False, True, False])
 
     assert carried["generation"] == 6
+    assert carried["runId"] == RUN, "minted once, in generation 1, then carried"
     assert carried["checksTotal"] == 5
     assert carried["consecutiveFailures"] == 1
     assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
@@ -162,8 +173,9 @@ def test_alert_exactly_once_when_failures_reach_the_threshold(mocker: MockerFixt
     [alert] = _notifications(drivers)
     assert alert["kind"] == "health_alert"
     assert alert["recipient"] == OPS
-    assert alert["idempotencyKey"] == f"{INSTANCE}:health_alert-g3"
+    assert alert["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_alert-g3"
     assert alert["data"]["consecutiveFailures"] == 3
+    assert alert["data"]["runId"] == RUN
     assert alert["data"]["statusCode"] == 503
     assert carried["alertOpen"] is True
     assert carried["consecutiveFailures"] == 6
@@ -175,8 +187,8 @@ def test_resolved_once_on_the_first_healthy_check_after_an_alert(mocker: MockerF
 
     notes = _notifications(drivers)
     assert [(n["kind"], n["idempotencyKey"]) for n in notes] == [
-        ("health_alert", f"{INSTANCE}:health_alert-g3"),
-        ("health_resolved", f"{INSTANCE}:health_resolved-g5"),
+        ("health_alert", f"{INSTANCE}:{RUN}:health_alert-g3"),
+        ("health_resolved", f"{INSTANCE}:{RUN}:health_resolved-g5"),
     ]
     assert carried["alertOpen"] is False
     assert carried["consecutiveFailures"] == 0
@@ -194,9 +206,9 @@ def test_a_new_outage_after_recovery_alerts_again(mocker: MockerFixture) -> None
     _, drivers = _run(mocker, [False, True, False], alertThreshold=1)
 
     assert [n["idempotencyKey"] for n in _notifications(drivers)] == [
-        f"{INSTANCE}:health_alert-g1",
-        f"{INSTANCE}:health_resolved-g2",
-        f"{INSTANCE}:health_alert-g3",
+        f"{INSTANCE}:{RUN}:health_alert-g1",
+        f"{INSTANCE}:{RUN}:health_resolved-g2",
+        f"{INSTANCE}:{RUN}:health_alert-g3",
     ]
 
 
@@ -214,7 +226,7 @@ def test_an_alert_that_could_not_be_sent_is_retried_next_generation(
 
     _, second = _generation(mocker, first.continued_with, Generation(healthy=False))
     [alert] = _notifications([second])
-    assert alert["idempotencyKey"] == f"{INSTANCE}:health_alert-g2"
+    assert alert["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_alert-g2"
     assert second.continued_with["alertOpen"] is True
 
 
@@ -260,6 +272,9 @@ def test_an_endpoint_removed_from_the_allow_list_fails_the_monitor(mocker: Mocke
         _state(alertThreshold=0),
         _state(generation=0),
         _state(consecutiveFailures=-1),
+        _state(runId="NOT-HEX-AT-ALL"),
+        _state(runId="0f1e2d3c4b5a6"),
+        _state(runId=""),
         _state(url="http://169.254.169.254"),
     ],
 )
@@ -289,3 +304,106 @@ def test_state_timestamps_use_orchestration_time_not_the_workers_clock(
     carried = driver.continued_with
     assert carried["lastHealthyAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
     assert carried["lastCheck"]["checkedAt"] == "2020-01-01T00:00:00Z"
+
+
+# --- notification keys: unique per run, stable within one -------------------------------
+
+
+def _alert_key(driver: OrchestrationDriver) -> str:
+    [alert] = _notifications([driver])
+    return str(alert["idempotencyKey"])
+
+
+def test_a_restarted_monitor_alerts_under_new_keys_in_the_same_generation(
+    mocker: MockerFixture,
+) -> None:
+    # Two starts of one name: same instance id, generations from 1 again, another run id
+    # (the SDK's new_uuid differs because each start begins at another orchestration time).
+    state = _state(alertThreshold=1)
+    _, first_run = _generation(mocker, state, Generation(healthy=False), uuid=RUN_UUID)
+    _, second_run = _generation(
+        mocker, state, Generation(healthy=False), uuid="a1b2c3d4-e5f6-4789-8abc-def012345678"
+    )
+
+    assert _alert_key(first_run) == f"{INSTANCE}:{RUN}:health_alert-g1"
+    assert _alert_key(second_run) == f"{INSTANCE}:a1b2c3d4e5f6:health_alert-g1"
+    assert second_run.continued_with["runId"] == "a1b2c3d4e5f6"
+
+
+def test_keys_stay_equal_across_replays_and_retries_within_a_run(mocker: MockerFixture) -> None:
+    state = _state(alertThreshold=1)
+    retried = Generation(healthy=False)
+    attempts = {"count": 0}
+
+    def flaky_send(task: FakeTask) -> Any:
+        if task.kind == "activity" and task.name == "send_notification":
+            attempts["count"] += 1
+            if attempts["count"] == 1:
+                raise crashed("send_notification")
+        return retried(task)
+
+    _, replayed = _generation(mocker, state, Generation(healthy=False))
+    _, replayed_again = _generation(mocker, state, Generation(healthy=False))
+    _, with_retry = _generation(mocker, state, flaky_send)
+
+    assert _alert_key(replayed) == _alert_key(replayed_again)
+    sends = _notifications([with_retry])
+    assert len(sends) == 2, "the crashed send was retried"
+    assert {s["idempotencyKey"] for s in sends} == {_alert_key(replayed)}
+    # A later generation of the same run uses the carried run id, not a new one.
+    _, later = _generation(mocker, replayed.continued_with, Generation(healthy=True), uuid="x")
+    [resolved] = _notifications([later])
+    assert resolved["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_resolved-g2"
+    later.context.new_uuid.assert_not_called()
+
+
+def test_state_from_before_run_ids_keeps_its_keys_then_mints_a_run_id(
+    mocker: MockerFixture,
+) -> None:
+    # A generation in flight when run ids were introduced may already have written its alert:
+    # a retry must find that row, so it keeps the old key; the next generation has a run id.
+    legacy = _state(generation=4, alertThreshold=1)
+    assert "runId" not in legacy
+
+    _, in_flight = _generation(mocker, legacy, Generation(healthy=False))
+
+    assert _alert_key(in_flight) == f"{INSTANCE}:health_alert-g4"
+    assert in_flight.continued_with["runId"] == RUN
+    _, next_generation = _generation(mocker, in_flight.continued_with, Generation(healthy=True))
+    [resolved] = _notifications([next_generation])
+    assert resolved["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_resolved-g5"
+
+
+def test_a_stopped_run_reports_its_run_id(mocker: MockerFixture) -> None:
+    output, driver = _generation(mocker, _state(), Generation(healthy=True, stop=True))
+
+    assert output["runId"] == RUN
+    assert driver.custom_status["runId"] == RUN
+
+
+def test_keys_of_the_longest_names_fit_the_notification_contract(mocker: MockerFixture) -> None:
+    name = "n" * 63  # the longest allow-listed endpoint name
+    instance = f"health-monitor-{name}"
+    state = _state(name=name, alertThreshold=1, generation=1)
+    driver = OrchestrationDriver(
+        mocker,
+        orchestrator_function(health_monitor.health_monitor),
+        input=state,
+        instance_id=instance,
+    )
+    driver.context.new_uuid.side_effect = lambda: RUN_UUID
+
+    class Named(Generation):
+        def __call__(self, task: FakeTask) -> Any:
+            result = super().__call__(task)
+            if task.kind == "activity" and task.name == "check_endpoint_health":
+                result = {**result, "name": name}
+            return result
+
+    driver.run(Named(healthy=False))
+
+    [alert] = _notifications([driver])
+    key = alert["idempotencyKey"]
+    assert key == f"{instance}:{RUN}:health_alert-g1"
+    assert len(key) > 100, "longer than an Identifier: the reason for IdempotencyKey"
+    assert NotificationRequest.from_json(alert).idempotency_key == key

@@ -8,8 +8,9 @@ and ends that generation, and that a fired interval timer hands the state to the
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Generator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -90,3 +91,82 @@ def test_the_interval_timer_continues_as_new_with_the_carried_state() -> None:
     assert carried["consecutiveFailures"] == 0
     assert carried["lastCheck"]["statusCode"] == 200
     assert state["customStatus"]["phase"] == "waiting"
+
+
+# --- run ids: the SDK's replay-safe new_uuid, per start --------------------------------
+
+FIRST_RUN_STATE = {
+    "name": "shop",
+    "intervalSeconds": 60,
+    "alertThreshold": 1,
+    "notifyRecipient": "ops@example.com",
+}
+UNHEALTHY = json.dumps(
+    {
+        "name": "shop",
+        "healthy": False,
+        "statusCode": 503,
+        "latencyMs": 8,
+        "errorKind": "http_status",
+        "checkedAt": AFTER_CHECK.isoformat(),
+    }
+)
+
+
+def _alert_keys(state: dict[str, Any]) -> list[str]:
+    return [
+        json.loads(a["input"])["idempotencyKey"]
+        for a in actions(state)
+        if a.get("functionName") == "send_notification"
+    ]
+
+
+def _first_generation_alerting(start: datetime) -> History:
+    """Generation 1 of a start at `start`: its failed check opens an alert (threshold 1)."""
+    return (
+        History(FIRST_RUN_STATE, "health-monitor-shop", start=start)
+        .scheduled(0, "check_endpoint_health", start)
+        .new_episode(start)
+        .completed(0, UNHEALTHY, start)
+    )
+
+
+def test_each_start_gets_its_own_run_id_and_replays_keep_it() -> None:
+    first_start, restart = T0, T0 + timedelta(hours=2)
+
+    first = _first_generation_alerting(first_start)
+    [key] = _alert_keys(first.run(_monitor()))
+    [restarted_key] = _alert_keys(_first_generation_alerting(restart).run(_monitor()))
+
+    assert key.startswith("health-monitor-shop:")
+    assert key.endswith(":health_alert-g1")
+    assert restarted_key != key, "a restart must not reuse the earlier run's outbox row"
+    # Replaying the same history (and the next episode, with the send done) keeps the key.
+    assert _alert_keys(first.run(_monitor())) == [key]
+    sent = first.scheduled(1, "send_notification", first_start).new_episode(first_start)
+    replayed = sent.completed(1, json.dumps({"notificationId": key}), first_start)
+    state = replayed.run(_monitor())
+    assert _alert_keys(state) == [key]
+    run_id = key.split(":")[1]
+    assert state["customStatus"]["runId"] == run_id
+    assert state["customStatus"]["alertOpen"] is True
+
+
+def test_state_from_before_run_ids_is_given_one_for_the_next_generation() -> None:
+    next_check = AFTER_CHECK + timedelta(seconds=60)
+    history = (
+        _checked()
+        .new_episode(AFTER_CHECK)
+        .completed(0, HEALTHY, AFTER_CHECK)
+        .timer_created(1, next_check, AFTER_CHECK)
+        .new_episode(next_check)
+        .timer_fired(1, next_check)
+    )
+    assert "runId" not in STATE
+
+    [carry] = [a for a in actions(history.run(_monitor())) if a["actionType"] == CONTINUE_AS_NEW]
+    [again] = [a for a in actions(history.run(_monitor())) if a["actionType"] == CONTINUE_AS_NEW]
+
+    run_id = json.loads(carry["input"])["runId"]
+    assert re.fullmatch(r"[0-9a-f]{12}", run_id)
+    assert json.loads(again["input"])["runId"] == run_id, "replay-safe"
