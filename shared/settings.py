@@ -41,7 +41,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     batch_max_parallel: int = Field(16, ge=1, le=200)
-    batch_chunk_size: int = Field(500, ge=10, le=1000)
+    batch_chunk_size: int = Field(100, ge=10, le=1000)
     batch_max_items: int = Field(10_000, ge=1, le=10_000)
     approval_default_stage_hours: float = Field(72, gt=0, le=144)
     health_monitor_allowlist: dict[EndpointName, AnyHttpUrl] = Field(default_factory=dict)

@@ -106,7 +106,7 @@ param batchMaxParallel int = 16
 @description('BATCH_CHUNK_SIZE: items per sub-orchestration of a batch.')
 @minValue(10)
 @maxValue(1000)
-param batchChunkSize int = 500
+param batchChunkSize int = 100
 
 @description('BATCH_MAX_ITEMS: largest batch accepted.')
 @minValue(1)

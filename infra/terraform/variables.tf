@@ -186,7 +186,7 @@ variable "batch_max_parallel" {
 
 variable "batch_chunk_size" {
   type        = number
-  default     = 500
+  default     = 100
   description = "BATCH_CHUNK_SIZE: items per sub-orchestration of a batch."
 
   validation {

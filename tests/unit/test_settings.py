@@ -11,7 +11,7 @@ def test_defaults_apply_when_nothing_is_set() -> None:
     settings = load_settings({})
 
     assert settings.batch_max_parallel == 16
-    assert settings.batch_chunk_size == 500
+    assert settings.batch_chunk_size == 100
     assert settings.approval_default_stage_hours == 72
     assert settings.health_monitor_allowlist == {}
 
