@@ -22,7 +22,7 @@ from typing import Any
 
 from emulator import persistence
 from emulator.actions import ActionType, Step, consumes_id, iter_atomic, step_of
-from emulator.clock import Clock
+from emulator.clock import Clock, StampSource
 from emulator.config import HostConfig, dumps_compact
 from emulator.episode import EpisodeResult, build_context_json
 from emulator.functions import FunctionIndex
@@ -39,6 +39,7 @@ from emulator.ids import new_hex_id
 from emulator.invokers import ActivityError, run_activity, run_builtin_http, run_entity
 from emulator.invokers import run_orchestrator as invoke_orchestrator
 from emulator.model import (
+    ArmedTimer,
     EntityRecord,
     EntityRequest,
     InboxItem,
@@ -60,6 +61,8 @@ BUILTIN_HTTP_ACTIVITY = "BuiltIn::HttpActivity"
 MAX_EPISODE_BATCH = 10_000
 MAX_ENTITY_BATCH = 100
 _ENTITY_NAMESPACE = uuid.UUID("9e952958-5e33-4daf-827f-2fa12937b875")
+#: ``kv`` key of the highest timestamp issued by the engine's ``StampSource``.
+LAST_STAMP_KEY = "engine.last_stamp"
 
 
 class UnknownFunctionError(LookupError):
@@ -77,8 +80,9 @@ def not_found_message(name: str, kind: str, known: list[str]) -> str:
 
 @dataclass(order=True)
 class _Timer:
-    fire_at: datetime
+    due: datetime  # clock time (``ArmedTimer.due``); the heap is ordered by it
     seq: int
+    fire_at: datetime = field(compare=False)
     instance_id: str = field(compare=False)
     execution_id: str = field(compare=False)
     timer_id: int = field(compare=False)
@@ -133,6 +137,9 @@ class Engine:
         self.config = config
         self.index = index
         self.clock = clock
+        # OrchestratorStarted (and other history events the engine writes itself) are stamped
+        # from here: strictly increasing, so `new_uuid()` never repeats across executions.
+        self.stamps = StampSource(clock)
         self.store = store
         self.app_dir = app_dir
         self.tracker = BusyTracker()
@@ -164,8 +171,12 @@ class Engine:
         """Load persisted state, re-arm timers, re-dispatch pending work, start the workers."""
         instances = await self.store.read(persistence.load_instances)
         entities = await self.store.read(persistence.load_entities)
+        last_stamp = await self.store.read(lambda conn: persistence.read_kv(conn, LAST_STAMP_KEY))
+        self.stamps.raise_floor(parse(last_stamp) if last_stamp else None)
         for instance in instances:
             self.instances[instance.instance_id] = instance
+            # State written before the high-water mark was persisted: its episodes' time.
+            self.stamps.raise_floor(instance.updated)
         for record in entities:
             self.entities[record.entity_id] = record
         for _ in range(self.config.max_concurrent_orchestrators):
@@ -193,8 +204,8 @@ class Engine:
 
     def _recover(self, instance: Instance) -> None:
         """After a restart: re-arm timers and re-run activities whose results never arrived."""
-        for timer_id, fire_at in instance.timers.items():
-            self._push_timer(instance, timer_id, fire_at)
+        for timer_id, armed in instance.timers.items():
+            self._push_timer(instance, timer_id, armed)
         answered = {
             e.get("TaskScheduledId")
             for e in [*instance.history, *(i.event for i in instance.inbox)]
@@ -226,11 +237,11 @@ class Engine:
         return sorted(found, key=lambda i: (i.created, i.instance_id))
 
     def next_timer(self) -> datetime | None:
-        """When the earliest live timer fires (stale heap entries are dropped)."""
+        """The clock time at which the earliest live timer fires (stale heap entries dropped)."""
         while self._timers:
             head = self._timers[0]
             if self._timer_is_live(head):
-                return head.fire_at
+                return head.due
             heapq.heappop(self._timers)
         return None
 
@@ -313,6 +324,19 @@ class Engine:
         instance.inbox.clear()
         self.instances.pop(instance.instance_id, None)
         self.store.write(persistence.delete_instance(instance.instance_id))
+
+    # ------------------------------------------------------------------ time
+
+    def _stamp(self, at_least: datetime | None = None) -> datetime:
+        """The next strictly increasing timestamp, its high-water mark persisted first.
+
+        Queued before the history that carries it, so it is committed no later than that
+        history: after a restart every stamp still exceeds every persisted one, even those of
+        instances purged meanwhile.
+        """
+        stamp = self.stamps.issue(at_least)
+        self.store.write(persistence.write_kv(LAST_STAMP_KEY, to_wire(stamp)))
+        return stamp
 
     # ------------------------------------------------------------------ persistence
 
@@ -425,8 +449,14 @@ class Engine:
         batch = self._select_batch(instance)
         if not batch:
             return
-        now = self.clock.now()
         messages = [item.event for item in batch]
+        # A timer may be delivered while the clock is a few microseconds short of its FireAt
+        # (see ArmedTimer); its episode must still start at or after FireAt (the SDK computes
+        # the next segment of a long timer from current_utc_datetime).
+        fired = [
+            parse(str(m["FireAt"])) for m in messages if m["EventType"] == EventType.TIMER_FIRED
+        ]
+        now = self._stamp(max(fired, default=None))
         new_events = [orchestrator_started(now), *messages]
         effects = _Effects()
         internal = self._retry_internals(instance, messages[0], now, effects)
@@ -471,7 +501,7 @@ class Engine:
             fire_at = now + timedelta(milliseconds=group.first_interval_ms)
         group.timer_id = timer_id
         instance.retries[timer_id] = group
-        effects.add(lambda: self._arm_timer(instance, timer_id, fire_at))
+        effects.add(lambda: self._arm_timer(instance, timer_id, fire_at, now))
         return [event(EventType.TIMER_CREATED, now, timer_id, FireAt=to_wire(fire_at))]
 
     def _schedule_retry_attempt(
@@ -633,7 +663,7 @@ class Engine:
         if kind is ActionType.CREATE_TIMER:
             fire_at = parse(str(action["fireAt"]))
             if not action.get("isCanceled"):
-                effects.add(lambda: self._arm_timer(instance, new_id, fire_at))
+                effects.add(lambda: self._arm_timer(instance, new_id, fire_at, now))
             return event(EventType.TIMER_CREATED, now, new_id, FireAt=to_wire(fire_at))
         if kind in (ActionType.CALL_ENTITY, ActionType.SIGNAL_ENTITY):
             return self._send_to_entity(instance, action, new_id, now, effects)
@@ -867,7 +897,7 @@ class Engine:
             operation, reason = instance.pending_control.pop(0)
             if instance.status.is_terminal:
                 continue
-            now = self.clock.now()
+            now = self._stamp()
             if operation == "terminate":
                 self._terminate_now(instance, reason, now)
             elif operation == "suspend" and instance.status is not RuntimeStatus.SUSPENDED:
@@ -970,16 +1000,32 @@ class Engine:
 
     # ------------------------------------------------------------------ timers
 
-    def _arm_timer(self, instance: Instance, timer_id: int, fire_at: datetime) -> None:
+    def _arm_timer(
+        self, instance: Instance, timer_id: int, fire_at: datetime, stamp: datetime
+    ) -> None:
+        """Arm a timer created by the episode stamped ``stamp``.
+
+        It is due when the clock has moved as far past its reading at that episode as FireAt
+        is past the stamp: the stamp's nudge ahead of the clock (a few microseconds on a
+        paused virtual clock) is not waited for, so advancing a paused clock by exactly an
+        orchestration's delay fires it. Never later than FireAt.
+        """
         if instance.status.is_terminal:
             return
-        instance.timers[timer_id] = fire_at
+        due = min(fire_at, self.clock.now() + (fire_at - stamp))
+        armed = ArmedTimer(fire_at, due)
+        instance.timers[timer_id] = armed
         self._mark_dirty(instance)
-        self._push_timer(instance, timer_id, fire_at)
+        self._push_timer(instance, timer_id, armed)
 
-    def _push_timer(self, instance: Instance, timer_id: int, fire_at: datetime) -> None:
+    def _push_timer(self, instance: Instance, timer_id: int, armed: ArmedTimer) -> None:
         timer = _Timer(
-            fire_at, next(self._timer_seq), instance.instance_id, instance.execution_id, timer_id
+            armed.due,
+            next(self._timer_seq),
+            armed.fire_at,
+            instance.instance_id,
+            instance.execution_id,
+            timer_id,
         )
         heapq.heappush(self._timers, timer)
         self.tracker.notify()
@@ -989,7 +1035,7 @@ class Engine:
         return (
             instance is not None
             and instance.execution_id == timer.execution_id
-            and instance.timers.get(timer.timer_id) == timer.fire_at
+            and instance.timers.get(timer.timer_id) == (timer.fire_at, timer.due)
             and not instance.status.is_terminal
         )
 
@@ -997,7 +1043,7 @@ class Engine:
         """Deliver ``TimerFired`` for every live timer due at the clock's now, in order."""
         now = self.clock.now()
         fired = 0
-        while self._timers and self._timers[0].fire_at <= now:
+        while self._timers and self._timers[0].due <= now:
             timer = heapq.heappop(self._timers)
             if not self._timer_is_live(timer):
                 continue

@@ -6,7 +6,7 @@ import enum
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from emulator.actions import ActionType, Step
 from emulator.history import Event
@@ -74,6 +74,19 @@ class RetryGroup:
     sub_instance_id: str | None = None
 
 
+class ArmedTimer(NamedTuple):
+    """A live durable timer: its ``FireAt`` and the clock time at which it is delivered.
+
+    ``due`` is ``FireAt`` minus how far the creating episode's stamp was ahead of the clock
+    (see ``clock.StampSource``): a timer set for "now + 1 h" fires when the clock has moved 1 h,
+    even if the stamp it was computed from had been nudged a few microseconds ahead. The episode
+    that receives its ``TimerFired`` is still stamped at or after ``FireAt``.
+    """
+
+    fire_at: datetime
+    due: datetime
+
+
 @dataclass
 class ScheduledStep:
     """The k-th ID-consuming user action of an execution and the event id it received."""
@@ -103,7 +116,7 @@ class Instance:
     next_event_id: int = 0
     steps: list[ScheduledStep] = field(default_factory=list)
     retries: dict[int, RetryGroup] = field(default_factory=dict)
-    timers: dict[int, datetime] = field(default_factory=dict)
+    timers: dict[int, ArmedTimer] = field(default_factory=dict)
     history_loaded: bool = True
     running: bool = False
     queued: bool = False
@@ -122,7 +135,9 @@ class Instance:
                 "next_event_id": self.next_event_id,
                 "steps": [[s.event_id, int(s.step.action_type), s.step.target] for s in self.steps],
                 "retries": {str(k): asdict(v) for k, v in self.retries.items()},
-                "timers": {str(k): to_wire(v) for k, v in self.timers.items()},
+                "timers": {
+                    str(k): [to_wire(v.fire_at), to_wire(v.due)] for k, v in self.timers.items()
+                },
                 "inbox_seq": self.inbox_seq,
                 "history_seq": self.history_seq,
                 "pending_control": self.pending_control,
@@ -139,10 +154,18 @@ class Instance:
             ScheduledStep(int(e), Step(ActionType(int(t)), str(n))) for e, t, n in data["steps"]
         ]
         self.retries = {int(k): RetryGroup(**v) for k, v in data.get("retries", {}).items()}
-        self.timers = {int(k): parse(v) for k, v in data.get("timers", {}).items()}
+        self.timers = {int(k): _armed_timer(v) for k, v in data.get("timers", {}).items()}
         self.inbox_seq = int(data.get("inbox_seq", 0))
         self.history_seq = int(data.get("history_seq", 0))
         self.pending_control = [(str(a), str(b)) for a, b in data.get("pending_control", [])]
+
+
+def _armed_timer(saved: str | list[str]) -> ArmedTimer:
+    """A persisted timer: ``[FireAt, due]``, or ``FireAt`` alone (state files before ``due``)."""
+    if isinstance(saved, str):
+        return ArmedTimer(parse(saved), parse(saved))
+    fire_at, due = saved
+    return ArmedTimer(parse(fire_at), parse(due))
 
 
 @dataclass

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emulator.timeutil import parse
 from tests.emulator.apps.retries import function_app as retries_app_module
 from tests.emulator.conftest import Durable
 
@@ -16,6 +17,17 @@ START = datetime(2030, 1, 1, tzinfo=UTC)
 
 def _ids(history: list[dict], event_type: int, key: str = "EventId") -> list[int]:
     return [e[key] for e in history if e["EventType"] == event_type]
+
+
+def _episode_start(history: list[dict], message: dict) -> datetime:
+    """The OrchestratorStarted time of the episode that processed ``message``.
+
+    DTFx's retry timers are set from the orchestration's current time, i.e. that episode's
+    stamp (which the emulator keeps strictly increasing, so not the clock's time exactly).
+    """
+    before = history[: history.index(message)]
+    started = [e for e in before if e["EventType"] == 12][-1]
+    return parse(started["Timestamp"])
 
 
 def test_retry_succeeds_on_the_second_attempt(start_app) -> None:
@@ -34,7 +46,9 @@ def test_retry_succeeds_on_the_second_attempt(start_app) -> None:
     assert _ids(history, 4) == [0, 2, 3]
     assert _ids(history, 10) == [1]
     timer = next(e for e in history if e["EventType"] == 10)
-    assert timer["FireAt"] == "2030-01-01T00:00:05Z"
+    failure = next(e for e in history if e["EventType"] == 6)
+    assert parse(timer["FireAt"]) == _episode_start(history, failure) + timedelta(seconds=5)
+    assert START + timedelta(seconds=5) <= parse(timer["FireAt"]) < START + timedelta(seconds=6)
 
 
 def test_exhausted_retries_end_with_the_dummy_timer_before_the_failure(start_app) -> None:
@@ -59,7 +73,7 @@ def test_exhausted_retries_end_with_the_dummy_timer_before_the_failure(start_app
     assert _ids(history, 11, "TimerId") == [1, 3]
     dummy = [e for e in history if e["EventType"] == 10][1]
     failure = [e for e in history if e["EventType"] == 6][1]
-    assert dummy["FireAt"] == failure["Timestamp"]  # fires "now"
+    assert parse(dummy["FireAt"]) == _episode_start(history, failure)  # fires "now"
 
 
 def test_fixture_module_is_isolated_from_the_emulators_import() -> None:
