@@ -15,6 +15,12 @@ Rules this orchestration follows, and why:
   others (a stuck refund must not keep stock reserved); the saga then ends
   `compensation_failed`, names the failed compensations in its output and custom status,
   and writes an operations alert.
+- A cancelled order (compensated or compensation_failed) is announced to the customer once
+  the compensations have run (`order_cancelled`): a customer-friendly reason (never the
+  internal error text) and where their money stands, saying "refunded" only when the refund
+  succeeded. It is retried like a compensation; if it still cannot be written the output
+  says `customerNotified: false` and the operations alert (if any) says so, but the status
+  stays what the compensations made it.
 - Shipping is the pivot: once the shipment exists the order is fulfilled. A confirmation
   e-mail that cannot be sent does not refund a shipped order; the order completes, the
   output records the failure and operations are alerted to resend it.
@@ -30,6 +36,11 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.order_cancellation import (
+    cancellation_notice,
+    cancellation_reason,
+    customer_payment,
+)
 from orchestrators.retry import Backoff, StepFailed, retry_with_backoff
 from shared.models.inventory import (
     InventoryRelease,
@@ -71,6 +82,7 @@ CHARGE_KEY = "charge-payment"
 SHIPMENT_KEY = "create-shipment"
 CONFIRMATION_KEY = "confirmation"
 COMPENSATION_ALERT_KEY = "operations-alert"
+CANCELLATION_KEY = "cancellation-notice"
 CONFIRMATION_ALERT_KEY = "confirmation-alert"
 
 ACTIVITY_OF_NOTIFICATION = "send_notification"
@@ -285,6 +297,12 @@ class _OrderSaga:
         self.result["compensations"] = outcomes
         broken = [outcome for outcome in outcomes if not outcome.succeeded]
         self.result["failed_compensations"] = broken
+        self._progress(
+            "notifying_customer",
+            failed_step=failed_step,
+            failed_compensations=[o.compensation for o in broken],
+        )
+        self.result["customer_notified"] = yield from self._tell_customer(failure, outcomes)
         if not broken:
             self._progress("compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step)
             return self._output(OrderStatus.COMPENSATED)
@@ -303,6 +321,7 @@ class _OrderSaga:
                 "failedStep": failed_step.value,
                 "failedCompensations": [name.value for name in names],
                 "failures": [o.failure.to_json() for o in broken if o.failure is not None],
+                "customerNotified": self.result["customer_notified"],
             },
         )
         self._progress(
@@ -338,6 +357,39 @@ class _OrderSaga:
             self.result["payment"] = PaymentReceipt.from_json(output)
         else:
             self.result["shipment"] = Shipment.from_json(output)
+
+    def _tell_customer(
+        self, failure: StepFailure, compensations: list[CompensationOutcome]
+    ) -> Generator[TaskBase, Any, bool]:
+        """Tell the customer the order was cancelled; whether that worked goes in the output."""
+        order, context = self.order, self.context
+        payment: PaymentReceipt | None = self.result.get("payment")
+        notice = cancellation_notice(
+            order.order_id,
+            cancellation_reason(failure),
+            customer_payment(compensations, payment),
+            payment,
+        )
+        request = NotificationRequest(
+            idempotency_key=step_key(context, CANCELLATION_KEY),
+            correlation_id=context.instance_id,
+            kind=NotificationKind.ORDER_CANCELLED,
+            recipient=order.customer_email,
+            subject=notice.subject,
+            body=notice.body,
+            data=notice.data,
+        ).to_json()
+        try:
+            yield from retry_with_backoff(
+                context,
+                lambda: context.call_activity(ACTIVITY_OF_NOTIFICATION, request),
+                CANCELLATION_KEY,
+                self.compensation_backoff,
+            )
+        except StepFailed as failed:
+            self.log.error("order %s cancelled but not announced: %s", order.order_id, failed)
+            return False
+        return True
 
     def _alert_operations(
         self, key: str, subject: str, body: str, data: dict[str, Any]

@@ -18,6 +18,7 @@ Recipient = Annotated[str, StringConstraints(min_length=1, max_length=254, strip
 class NotificationKind(StrEnum):
     WELCOME = "welcome"
     ORDER_CONFIRMATION = "order_confirmation"
+    ORDER_CANCELLED = "order_cancelled"
     OPERATIONS_ALERT = "operations_alert"
     EXPORT_COMPLETED = "export_completed"
     EXPORT_TIMED_OUT = "export_timed_out"

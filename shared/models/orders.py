@@ -215,6 +215,23 @@ class OrderStatus(StrEnum):
     COMPENSATION_FAILED = "compensation_failed"
 
 
+class CancellationReason(StrEnum):
+    """Why a cancelled order failed, as the customer is told (never internal error text)."""
+
+    OUT_OF_STOCK = "out_of_stock"
+    PAYMENT_DECLINED = "payment_declined"
+    UNDELIVERABLE = "undeliverable"
+    TECHNICAL_PROBLEM = "technical_problem"
+
+
+class CustomerPayment(StrEnum):
+    """What happened to the customer's money once a cancelled order was compensated."""
+
+    NOT_CHARGED = "not_charged"
+    REFUNDED = "refunded"
+    REFUND_PENDING = "refund_pending"  # the refund kept failing: operations must settle it
+
+
 class StepFailure(Contract):
     """Why a step (or a compensation) failed for good."""
 
@@ -241,7 +258,7 @@ class OrderProgress(Contract):
     step: str = Field(
         description=(
             "reserving_inventory | charging_payment | creating_shipment | sending_confirmation "
-            "| compensating | completed | compensated | compensation_failed"
+            "| compensating | notifying_customer | completed | compensated | compensation_failed"
         )
     )
     status: Literal["running", "completed", "compensated", "compensation_failed"] = "running"
@@ -268,4 +285,11 @@ class OrderSagaResult(Contract):
     confirmation_failure: StepFailure | None = None
     operations_alerted: bool | None = Field(
         None, description="Set when operations had to be told (compensation or confirmation)."
+    )
+    customer_notified: bool | None = Field(
+        None,
+        description=(
+            "Set when the order was cancelled (compensated or compensation_failed): whether the "
+            "customer's `order_cancelled` notification was written. Never changes the status."
+        ),
     )

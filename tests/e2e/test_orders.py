@@ -36,6 +36,17 @@ def compensations(output: Json) -> list[tuple[str, bool]]:
     return [(c["compensation"], c["succeeded"]) for c in output["compensations"]]
 
 
+def cancellation_notice(api: ApiClient, done: Json, body: Json) -> Json:
+    """The one `order_cancelled` notification a compensated order sends its customer."""
+    (notice,) = api.notifications(done["instanceId"], "order_cancelled")
+    assert notice["recipient"] == body["customerEmail"]
+    assert notice["data"]["orderId"] == done["output"]["orderId"]
+    # The customer gets a reason in plain words, never the failure's internal text.
+    assert done["output"]["failure"]["message"] not in notice["body"]
+    assert done["output"]["customerNotified"] is True
+    return notice
+
+
 def assert_stock(api: ApiClient, sku: str, available: int, reserved: int) -> None:
     item = inventory(api, sku)
     assert (item["available"], item["reserved"]) == (available, reserved), item
@@ -81,8 +92,9 @@ def test_an_order_that_cannot_be_shipped_is_refunded_and_its_stock_released(
     api: ApiClient, clock: Clock
 ) -> None:
     sku = stock(api, 10, "40.00")
+    body = order({sku: 3}, country=UNDELIVERABLE)
 
-    done = place(api, clock, order({sku: 3}, country=UNDELIVERABLE))
+    done = place(api, clock, body)
 
     output = done["output"]
     assert output["status"] == "compensated"
@@ -101,14 +113,20 @@ def test_an_order_that_cannot_be_shipped_is_refunded_and_its_stock_released(
     assert done["customStatus"]["failedStep"] == "create_shipment"
 
     assert_stock(api, sku, available=10, reserved=0)
-    # Nothing was confirmed, and nothing needed a human.
-    assert api.notifications(done["instanceId"]) == []
+    # Nothing was confirmed and nothing needed a human; the customer is told, and refunded.
+    (notice,) = api.notifications(done["instanceId"])
+    assert notice == cancellation_notice(api, done, body)
+    assert notice["data"]["reason"] == "undeliverable"
+    assert notice["data"]["payment"] == "refunded"
+    assert Decimal(notice["data"]["refundedAmount"]) == Decimal("120.00")
+    assert "cannot deliver to the shipping address" in notice["body"]
 
 
 def test_a_declined_payment_only_releases_the_reservation(api: ApiClient, clock: Clock) -> None:
     sku = stock(api, 4)
+    body = order({sku: 4}, payment="tok_declined")
 
-    done = place(api, clock, order({sku: 4}, payment="tok_declined"))
+    done = place(api, clock, body)
 
     output = done["output"]
     assert output["status"] == "compensated"
@@ -119,7 +137,11 @@ def test_a_declined_payment_only_releases_the_reservation(api: ApiClient, clock:
     assert compensations(output) == [("release_inventory", True)]
     assert output["payment"] is None
     assert_stock(api, sku, available=4, reserved=0)
-    assert api.notifications(done["instanceId"]) == []
+    (notice,) = api.notifications(done["instanceId"])
+    assert notice == cancellation_notice(api, done, body)
+    assert notice["data"]["reason"] == "payment_declined"
+    assert notice["data"]["payment"] == "not_charged"
+    assert "You have not been charged." in notice["body"]
 
 
 def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operations(
@@ -150,8 +172,13 @@ def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operati
     assert done["customStatus"]["failedCompensations"] == ["refund_payment"]
 
     assert_stock(api, sku, available=6, reserved=0)
-    (alert,) = api.notifications(done["instanceId"])
+    # The customer is told first, without being promised a refund that has not happened.
+    notice, alert = api.notifications(done["instanceId"])
+    assert notice == cancellation_notice(api, done, body)
+    assert notice["data"]["payment"] == "refund_pending"
+    assert "refunded" not in notice["body"]
     assert alert["kind"] == "operations_alert"
+    assert alert["data"]["customerNotified"] is True
     if target.operations_email:
         assert alert["recipient"] == target.operations_email
     assert alert["data"]["failedStep"] == "create_shipment"
@@ -202,12 +229,17 @@ def test_a_charge_that_stays_unavailable_is_voided_and_the_stock_released(
     assert compensations(output) == [("refund_payment", True), ("release_inventory", True)]
     assert output["payment"]["status"] == "voided"
     assert_stock(api, sku, available=3, reserved=0)
+    (notice,) = api.notifications(done["instanceId"])
+    assert notice == cancellation_notice(api, done, body)
+    assert notice["data"]["reason"] == "technical_problem"  # never "unavailable" or the error
+    assert notice["data"]["payment"] == "not_charged"
 
 
 def test_an_order_beyond_the_stock_takes_nothing(api: ApiClient, clock: Clock) -> None:
     sku = stock(api, 2)
+    body = order({sku: 3})
 
-    done = place(api, clock, order({sku: 3}))
+    done = place(api, clock, body)
 
     output = done["output"]
     assert output["status"] == "compensated"
@@ -216,6 +248,13 @@ def test_an_order_beyond_the_stock_takes_nothing(api: ApiClient, clock: Clock) -
     assert output["completedSteps"] == []
     assert output["compensations"] == []
     assert_stock(api, sku, available=2, reserved=0)
+    (notice,) = api.notifications(done["instanceId"])
+    assert notice == cancellation_notice(api, done, body)
+    assert notice["data"] == {
+        "orderId": output["orderId"],
+        "reason": "out_of_stock",
+        "payment": "not_charged",
+    }
 
 
 def test_a_repeated_order_is_placed_once(api: ApiClient, clock: Clock) -> None:
@@ -265,4 +304,5 @@ def test_buyers_racing_for_the_last_units_never_oversell(api: ApiClient, clock: 
     refused = [o for o in outcomes if o["status"] == "compensated"]
     assert len(refused) == 5
     assert {o["failure"]["code"] for o in refused} == {"out_of_stock"}
+    assert all(o["customerNotified"] for o in refused)
     assert_stock(api, sku, available=1, reserved=2)

@@ -1,4 +1,5 @@
-"""The order saga: forward steps, backoff, and compensation of exactly what was done."""
+"""The order saga: forward steps, backoff, compensation of exactly what was done, and the
+customer told when their order is cancelled."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ COMPENSATION_OF = {
     "create_shipment": "cancel_shipment",
 }
 COMPENSATIONS = set(COMPENSATION_OF.values())
+CANCELLED = "order_cancelled"  # the customer's notification once an order is compensated
 
 
 def order_input(**overrides: Any) -> dict[str, Any]:
@@ -189,6 +191,7 @@ def test_happy_path_runs_the_steps_in_order_and_feeds_each_from_the_last(
     assert output["completedSteps"] == [*FORWARD, "send_confirmation"]
     assert output["total"] == "10.20"
     assert output["compensations"] == []
+    assert output["customerNotified"] is None  # only set for a cancelled order
     assert driver.timers == []
 
 
@@ -249,7 +252,7 @@ def test_a_permanent_failure_compensates_exactly_the_completed_steps_in_reverse(
     driver, output = run(mocker, respond)
 
     completed = FORWARD[: FORWARD.index(failing)]
-    assert names(driver) == [*completed, failing, *undone]
+    assert names(driver) == [*completed, failing, *undone, CANCELLED]
     assert [t.name for t in driver.activities].count(failing) == 1  # permanent: no retry
     assert output["status"] == "compensated"
     assert output["completedSteps"] == completed
@@ -264,6 +267,8 @@ def test_a_permanent_failure_compensates_exactly_the_completed_steps_in_reverse(
     assert all(c["succeeded"] for c in output["compensations"])
     assert output["failedCompensations"] == []
     assert output["confirmation"] is None
+    assert output["customerNotified"] is True
+    assert output["operationsAlerted"] is None  # nothing needed a human
     assert driver.custom_status["step"] == "compensated"
     assert driver.custom_status["failedStep"] == failing
 
@@ -296,6 +301,7 @@ def test_custom_status_names_the_compensation_running(mocker: MockerFixture) -> 
     compensating = [s for s in driver.custom_statuses if s["step"] == "compensating"]
     assert [s["compensating"] for s in compensating] == ["refund_payment", "release_inventory"]
     assert {s["failedStep"] for s in compensating} == {"create_shipment"}
+    assert [s["step"] for s in driver.custom_statuses][-2:] == ["notifying_customer", "compensated"]
 
 
 # --- transient failures that never clear ------------------------------------------------
@@ -318,11 +324,12 @@ def test_exhausted_transient_failures_give_up_and_also_undo_the_uncertain_step(
 
     completed = FORWARD[: FORWARD.index(failing)]
     assert [t.name for t in driver.activities].count(failing) == STEP_ATTEMPTS
-    assert names(driver) == [*completed, failing, *undone]
+    assert names(driver) == [*completed, failing, *undone, CANCELLED]
     assert output["status"] == "compensated"
     assert output["completedSteps"] == completed
     assert output["failure"]["kind"] == "transient"
     assert output["failure"]["attempts"] == STEP_ATTEMPTS
+    assert output["customerNotified"] is True
 
 
 # --- compensations that keep failing ----------------------------------------------------
@@ -339,7 +346,14 @@ def test_a_failing_compensation_ends_compensation_failed_but_the_others_still_ru
 
     driver, output = run(mocker, respond)
 
-    assert compensations_run(driver) == ["cancel_shipment", "refund_payment", "release_inventory"]
+    assert names(driver) == [
+        *FORWARD,
+        "cancel_shipment",
+        "refund_payment",
+        "release_inventory",
+        CANCELLED,
+        "operations_alert",
+    ]
     assert [t.name for t in driver.activities].count(broken) == COMPENSATION_ATTEMPTS
     assert output["status"] == "compensation_failed"
     assert [c["compensation"] for c in output["failedCompensations"]] == [broken]
@@ -347,6 +361,7 @@ def test_a_failing_compensation_ends_compensation_failed_but_the_others_still_ru
     assert output["failedCompensations"][0]["failure"]["attempts"] == COMPENSATION_ATTEMPTS
     assert sum(not c["succeeded"] for c in output["compensations"]) == 1
     assert output["operationsAlerted"] is True
+    assert output["customerNotified"] is True
     assert driver.custom_status["step"] == "compensation_failed"
     assert driver.custom_status["status"] == "compensation_failed"
     assert driver.custom_status["failedCompensations"] == [broken]
@@ -373,6 +388,7 @@ def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixt
     assert alert["correlationId"] == INSTANCE
     assert alert["data"]["failedCompensations"] == ["refund_payment", "release_inventory"]
     assert alert["data"]["failedStep"] == "create_shipment"
+    assert alert["data"]["customerNotified"] is True
     assert [t.name for t in driver.activities].count("release_inventory") == 1  # permanent
     assert output["status"] == "compensation_failed"
     assert driver.custom_status["failedCompensations"] == ["refund_payment", "release_inventory"]
@@ -404,7 +420,241 @@ def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFi
 
     assert output["status"] == "compensation_failed"
     assert output["operationsAlerted"] is False
+    assert output["customerNotified"] is True
     assert driver.custom_status["failedCompensations"] == ["refund_payment"]
+
+
+# --- the customer is told ------------------------------------------------------------
+
+
+def cancellation_notices(driver: OrchestrationDriver) -> list[dict[str, Any]]:
+    return [
+        t.input
+        for t in driver.activities
+        if t.name == "send_notification" and t.input["kind"] == CANCELLED
+    ]
+
+
+def test_a_compensated_order_tells_the_customer_after_the_compensations(
+    mocker: MockerFixture,
+) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert names(driver)[-3:] == ["refund_payment", "release_inventory", CANCELLED]
+    [notice] = cancellation_notices(driver)
+    assert notice["idempotencyKey"] == f"{INSTANCE}:cancellation-notice"
+    assert notice["correlationId"] == INSTANCE
+    assert notice["recipient"] == "ada@example.com"
+    assert notice["subject"] == "Your order o-1 could not be completed"
+    assert notice["body"] == (
+        "We are sorry: we could not complete your order o-1 because we cannot deliver to the "
+        "shipping address you gave us. We have refunded the 10.20 EUR you paid."
+    )
+    assert notice["data"] == {
+        "orderId": "o-1",
+        "reason": "undeliverable",
+        "payment": "refunded",
+        "refundedAmount": "10.20",
+        "currency": "EUR",
+    }
+    assert output["status"] == "compensated"
+    assert output["customerNotified"] is True
+
+
+def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refund(
+    mocker: MockerFixture,
+) -> None:
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        refund_payment=always(lambda: transient("refund_payment", ErrorCode.UNAVAILABLE, "down")),
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert names(driver)[-4:] == [
+        "refund_payment",
+        "release_inventory",
+        CANCELLED,
+        "operations_alert",
+    ]
+    [notice] = cancellation_notices(driver)
+    assert notice["data"]["payment"] == "refund_pending"
+    assert "refundedAmount" not in notice["data"]
+    assert "refunded" not in notice["body"]
+    assert "support team is arranging your refund" in notice["body"]
+    assert "down" not in notice["body"]
+    assert output["status"] == "compensation_failed"
+    assert output["customerNotified"] is True
+    assert output["operationsAlerted"] is True
+
+
+@pytest.mark.parametrize("refund_breaks", [False, True])
+def test_a_notice_that_cannot_be_sent_is_recorded_but_never_changes_the_outcome(
+    mocker: MockerFixture, refund_breaks: bool
+) -> None:
+    failures: dict[str, Failure] = {
+        "create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        "notify_order_cancelled": always(lambda: transient("send_notification")),
+    }
+    if refund_breaks:
+        failures["refund_payment"] = always(lambda: permanent("refund_payment", "broken"))
+
+    driver, output = run(mocker, responder(**failures))
+
+    notices = cancellation_notices(driver)
+    assert len(notices) == COMPENSATION_ATTEMPTS  # retried with the compensation backoff
+    assert {n["idempotencyKey"] for n in notices} == {f"{INSTANCE}:cancellation-notice"}
+    assert [t.fire_at for t in driver.timers][:2] == [
+        DEFAULT_START + timedelta(seconds=5),
+        DEFAULT_START + timedelta(seconds=5 + 15),
+    ]
+    assert output["customerNotified"] is False
+    if refund_breaks:
+        assert output["status"] == "compensation_failed"
+        assert output["operationsAlerted"] is True
+        [alert] = [
+            t.input
+            for t in driver.activities
+            if t.name == "send_notification" and t.input["kind"] == "operations_alert"
+        ]
+        assert alert["data"]["customerNotified"] is False
+    else:
+        assert output["status"] == "compensated"
+        assert output["operationsAlerted"] is None
+        assert all(c["succeeded"] for c in output["compensations"])
+
+
+def refunded_as(status: str) -> Callable[[FakeTask], Any]:
+    """A responder whose refund finds `status` (voided: nothing had been charged)."""
+    base = responder(charge_payment=always(lambda: transient("charge_payment")))
+
+    def respond(task: FakeTask) -> Any:
+        result = base(task)
+        if task.name == "refund_payment":
+            result = {**result, "status": status, "amount": "0"}
+        return result
+
+    return respond
+
+
+SECRET = "TableServiceError at https://internal.example.net/Payments: 409"
+
+
+@pytest.mark.parametrize(
+    ("respond", "reason", "payment", "because"),
+    [
+        (
+            responder(
+                reserve_inventory=always(
+                    lambda: permanent("reserve_inventory", ErrorCode.OUT_OF_STOCK, SECRET)
+                )
+            ),
+            "out_of_stock",
+            "not_charged",
+            "some of the items you ordered are not available",
+        ),
+        (
+            responder(
+                reserve_inventory=always(
+                    lambda: permanent("reserve_inventory", ErrorCode.NOT_FOUND, SECRET)
+                )
+            ),
+            "out_of_stock",
+            "not_charged",
+            "some of the items you ordered are not available",
+        ),
+        (
+            responder(
+                charge_payment=always(
+                    lambda: permanent("charge_payment", ErrorCode.PAYMENT_DECLINED, SECRET)
+                )
+            ),
+            "payment_declined",
+            "not_charged",
+            "your payment was declined",
+        ),
+        (
+            responder(
+                create_shipment=always(
+                    lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE, SECRET)
+                )
+            ),
+            "undeliverable",
+            "refunded",
+            "we cannot deliver to the shipping address you gave us",
+        ),
+        (
+            responder(
+                charge_payment=always(
+                    lambda: transient("charge_payment", ErrorCode.UNAVAILABLE, SECRET)
+                )
+            ),
+            "technical_problem",
+            "refunded",
+            "of a technical problem on our side",
+        ),
+        (
+            refunded_as("voided"),
+            "technical_problem",
+            "not_charged",
+            "of a technical problem on our side",
+        ),
+        (
+            responder(create_shipment=always(lambda: crashed("create_shipment", "KeyError: 'x'"))),
+            "technical_problem",
+            "refunded",
+            "of a technical problem on our side",
+        ),
+        (
+            responder(
+                reserve_inventory=always(
+                    lambda: permanent("reserve_inventory", ErrorCode.VALIDATION, SECRET)
+                )
+            ),
+            "technical_problem",
+            "not_charged",
+            "of a technical problem on our side",
+        ),
+    ],
+    ids=[
+        "out-of-stock",
+        "unknown-sku",
+        "declined",
+        "undeliverable",
+        "provider-unavailable",
+        "voided-charge",
+        "crash",
+        "validation",
+    ],
+)
+def test_the_notice_gives_a_customer_friendly_reason_and_the_state_of_the_money(
+    mocker: MockerFixture,
+    respond: Callable[[FakeTask], Any],
+    reason: str,
+    payment: str,
+    because: str,
+) -> None:
+    driver, output = run(mocker, respond)
+
+    [notice] = cancellation_notices(driver)
+    assert notice["data"]["reason"] == reason
+    assert notice["data"]["payment"] == payment
+    assert f"because {because}." in notice["body"]
+    if payment == "refunded":
+        assert "We have refunded the 10.20 EUR you paid." in notice["body"]
+    else:
+        assert notice["body"].endswith("You have not been charged.")
+        assert "refund" not in notice["body"]
+    # Internal error text is for operators only.
+    for internal in (SECRET, "KeyError", output["failure"]["message"], output["failure"]["code"]):
+        if internal not in because:
+            assert internal not in notice["body"]
+            assert internal not in notice["subject"]
+    assert output["customerNotified"] is True
 
 
 # --- past the pivot -------------------------------------------------------------------
