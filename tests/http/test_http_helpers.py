@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 import azure.functions as func
 import pytest
 from pydantic import Field
 
-from api.http import HttpProblem, accepted, endpoint, parse_body, parse_params
+from api.http import OPERATIONS, HttpProblem, accepted, endpoint, parse_body, parse_params
 from shared.models.base import Contract, Identifier
 
 
@@ -16,6 +17,15 @@ class _Order(Contract):
     sku: Identifier
     quantity: int = Field(ge=1, le=10)
     tags: list[str] = Field(default_factory=list, max_length=3)
+
+
+@pytest.fixture
+def scratch_operations() -> Iterator[None]:
+    """Routes declared inside a test must not leak into the app's OpenAPI registry."""
+    saved = dict(OPERATIONS)
+    yield
+    OPERATIONS.clear()
+    OPERATIONS.update(saved)
 
 
 def _request(body: bytes | str, content_type: str | None = "application/json") -> func.HttpRequest:
@@ -116,6 +126,7 @@ def test_accepted_points_at_the_apps_own_status_endpoint() -> None:
     assert "runtime/webhooks" not in response.get_body().decode()
 
 
+@pytest.mark.usefixtures("scratch_operations")
 async def test_unexpected_errors_become_a_500_problem_without_a_stack_trace() -> None:
     @endpoint("GET", "boom", summary="always fails")
     async def boom(req: func.HttpRequest) -> func.HttpResponse:
@@ -130,6 +141,7 @@ async def test_unexpected_errors_become_a_500_problem_without_a_stack_trace() ->
     assert "Traceback" not in body
 
 
+@pytest.mark.usefixtures("scratch_operations")
 async def test_http_problems_raised_in_handlers_become_responses() -> None:
     @endpoint("GET", "gone", summary="always 404")
     async def gone(req: func.HttpRequest) -> func.HttpResponse:
@@ -139,3 +151,8 @@ async def test_http_problems_raised_in_handlers_become_responses() -> None:
 
     assert response.status_code == 404
     assert json.loads(response.get_body())["detail"] == "no such thing"
+
+
+def test_routes_declared_in_tests_leave_the_registry_as_it_was() -> None:
+    assert "boom" not in OPERATIONS
+    assert "gone" not in OPERATIONS
