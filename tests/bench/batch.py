@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from emulator.testing import EmulatorServer
+from shared.settings import load_settings
 from tests.bench.common import ROOT, Stopwatch, peak_rss_mb, quiet_logs
 from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
@@ -79,8 +80,10 @@ def _run_batch(api: httpx.Client, batch_id: str, items: int, timeout_s: float) -
         time.sleep(POLL_INTERVAL_S)
 
 
-def run(items: int, rounds: int, chunk_size: int = 500) -> list[BatchRun]:
-    """``chunk_size`` 500 is the app's default (``BATCH_CHUNK_SIZE``)."""
+def run(items: int, rounds: int, chunk_size: int | None = None) -> list[BatchRun]:
+    """``chunk_size`` defaults to the app's own default (``BATCH_CHUNK_SIZE``)."""
+    if chunk_size is None:
+        chunk_size = load_settings({}).batch_chunk_size
     quiet_logs()
     azurite = start_or_reuse()
     runs: list[BatchRun] = []
@@ -110,6 +113,7 @@ def run(items: int, rounds: int, chunk_size: int = 500) -> list[BatchRun]:
                         BatchRun(
                             items=items,
                             failing_items=failing_items(items),
+                            chunk_size=chunk_size,
                             post_s=outcome["post_s"],
                             completion_s=outcome["span"].wall_s,
                             runtime_status=str(body.get("runtimeStatus")),

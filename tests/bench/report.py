@@ -127,7 +127,8 @@ def _batch_section(runs: list[BatchRun]) -> str:
     ]
     title = (
         f"2. Batch import: POST /api/batches, {first.items} items ({first.failing_items} in an "
-        f"unsupported currency), shop app on the emulator + Azurite, status polled every "
+        f"unsupported currency, chunks of {first.chunk_size}), shop app on the emulator + "
+        f"Azurite, status polled every "
         f"{first.poll_interval_s:g} s"
     )
     return title + "\n" + table(["", "figure"], rows)

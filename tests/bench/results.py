@@ -30,6 +30,7 @@ class BatchRun:
 
     items: int
     failing_items: int
+    chunk_size: int  # BATCH_CHUNK_SIZE the emulator ran with
     post_s: float  # the POST itself: validation, staging in Azurite, start
     completion_s: float  # POST sent -> terminal status seen by the poller
     runtime_status: str
