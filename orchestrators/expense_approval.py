@@ -30,7 +30,7 @@ from azure.durable_functions.models.Task import TaskBase
 from pydantic import ValidationError
 
 from orchestrators.common import decode_json_text, read_input, replay_safe_logger, step_key
-from orchestrators.retry import StepFailed, call_activity_with_backoff
+from orchestrators.notify import send_notification
 from shared.models.approvals import (
     ApprovalInput,
     ApprovalResult,
@@ -91,11 +91,12 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
         # Published before notifying, so a decision raised while the notification is being
         # written is buffered and consumed by this stage's first wait.
         context.set_custom_status(status.to_json())
-        notified = yield from _notify(
-            context,
-            step=f"notify-stage-{stage}",
-            notification=_stage_notification(context, request, stage, approver, deadline),
+        # A failed notification is recorded, never fatal: the approver can still decide
+        # through the API, and the deadline escalates regardless.
+        delivery = yield from send_notification(
+            context, _stage_notification(context, request, stage, approver, deadline)
         )
+        notified = delivery.sent
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
         stages.append(
@@ -129,11 +130,10 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             currency=request.currency,
         ).to_json()
     )
-    requester_notified = yield from _notify(
-        context,
-        step="notify-outcome",
-        notification=_outcome_notification(context, request, final_state, decision),
+    outcome_delivery = yield from send_notification(
+        context, _outcome_notification(context, request, final_state, decision)
     )
+    requester_notified = outcome_delivery.sent
     log.info("approval finished: %s", final_state.value)
     return ApprovalResult(
         outcome=final_state,
@@ -207,23 +207,6 @@ def _valid_decision(raw: Any, approver: str) -> tuple[DecisionEvent | None, str]
     if not same_person(decision.approver, approver):
         return None, "not the current approver"
     return decision, ""
-
-
-def _notify(
-    context: df.DurableOrchestrationContext, step: str, notification: NotificationRequest
-) -> Generator[TaskBase, Any, bool]:
-    """Send one notification; a failure is logged, never fatal.
-
-    An approver who was not notified can still decide through the API, and the stage deadline
-    escalates regardless; a lost outcome notification does not change the outcome, which the
-    output records together with `requesterNotified`.
-    """
-    try:
-        yield from call_activity_with_backoff(context, "send_notification", notification.to_json())
-    except StepFailed as exc:
-        replay_safe_logger(context, __name__).error("notification %s failed: %s", step, exc)
-        return False
-    return True
 
 
 def _stage_notification(

@@ -26,7 +26,8 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger, step_key
-from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
+from orchestrators.notify import send_notification
+from orchestrators.retry import Backoff
 from shared.errors import ErrorCode, FailureInfo, classify_failure
 from shared.models.jobs import Job, JobStatus, JobStatusRequest
 from shared.models.monitors import (
@@ -39,7 +40,6 @@ from shared.models.monitors import (
 )
 from shared.models.notifications import (
     NotificationKind,
-    NotificationReceipt,
     NotificationRequest,
 )
 
@@ -200,16 +200,9 @@ def _finish(
             "resultLocation": result_location,
         },
     )
-    notification_id: str | None = None
-    notification_error: str | None = None
-    try:
-        receipt = yield from call_activity_with_backoff(
-            context, "send_notification", notification.to_json(), NOTIFY_BACKOFF
-        )
-        notification_id = NotificationReceipt.from_json(receipt).notification_id
-    except StepFailed as failed:
-        replay_safe_logger(context, __name__).error("alert not sent: %s", failed)
-        notification_error = failed.failure.message
+    delivery = yield from send_notification(context, notification, NOTIFY_BACKOFF)
+    notification_id = delivery.receipt.notification_id if delivery.receipt else None
+    notification_error = delivery.error.failure.message if delivery.error else None
     return _result(
         context,
         request,

@@ -31,6 +31,7 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
 from shared.models.health_monitors import (
     STOP_EVENT,
@@ -190,12 +191,7 @@ def _notify(
             "errorKind": check.error_kind.value if check and check.error_kind else None,
         },
     )
-    try:
-        yield from call_activity_with_backoff(context, "send_notification", notification.to_json())
-    except StepFailed as exc:
-        replay_safe_logger(context, __name__).error("%s not sent: %s", step, exc)
-        return False
-    return True
+    return (yield from send_notification(context, notification)).sent
 
 
 def _status(

@@ -20,6 +20,7 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.notify import SEND_NOTIFICATION
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
 from shared.models.customers import (
     Account,
@@ -99,7 +100,7 @@ def customer_onboarding(
             (
                 yield from call_activity_with_backoff(
                     context,
-                    "send_notification",
+                    SEND_NOTIFICATION,
                     _welcome(context, customer, account).to_json(),
                     ONBOARDING_BACKOFF,
                 )

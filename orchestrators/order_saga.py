@@ -36,6 +36,7 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.notify import SEND_NOTIFICATION, send_notification
 from orchestrators.order_cancellation import (
     cancellation_notice,
     cancellation_reason,
@@ -84,8 +85,6 @@ CONFIRMATION_KEY = "confirmation"
 COMPENSATION_ALERT_KEY = "operations-alert"
 CANCELLATION_KEY = "cancellation-notice"
 CONFIRMATION_ALERT_KEY = "confirmation-alert"
-
-ACTIVITY_OF_NOTIFICATION = "send_notification"
 
 
 @dataclass(frozen=True)
@@ -259,7 +258,7 @@ class _OrderSaga:
                 (
                     yield from retry_with_backoff(
                         context,
-                        lambda: context.call_activity(ACTIVITY_OF_NOTIFICATION, request),
+                        lambda: context.call_activity(SEND_NOTIFICATION, request),
                         SagaStep.SEND_CONFIRMATION.value,
                         self.step_backoff,
                     )
@@ -378,18 +377,8 @@ class _OrderSaga:
             subject=notice.subject,
             body=notice.body,
             data=notice.data,
-        ).to_json()
-        try:
-            yield from retry_with_backoff(
-                context,
-                lambda: context.call_activity(ACTIVITY_OF_NOTIFICATION, request),
-                CANCELLATION_KEY,
-                self.compensation_backoff,
-            )
-        except StepFailed as failed:
-            self.log.error("order %s cancelled but not announced: %s", order.order_id, failed)
-            return False
-        return True
+        )
+        return (yield from send_notification(context, request, self.compensation_backoff)).sent
 
     def _alert_operations(
         self, key: str, subject: str, body: str, data: dict[str, Any]
@@ -404,18 +393,8 @@ class _OrderSaga:
             subject=subject[:200],
             body=body[:4000],
             data=data,
-        ).to_json()
-        try:
-            yield from retry_with_backoff(
-                context,
-                lambda: context.call_activity(ACTIVITY_OF_NOTIFICATION, request),
-                key,
-                self.compensation_backoff,
-            )
-        except StepFailed as failed:
-            self.log.error("operations alert %s could not be written: %s", key, failed)
-            return False
-        return True
+        )
+        return (yield from send_notification(context, request, self.compensation_backoff)).sent
 
     # --- reporting ---------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from orchestrators import expense_approval, health_monitor
 from shared import storage
 from shared.models.notifications import NOTIFICATIONS_TABLE
 from tests.support.functions import orchestrator_function, user_function
+from tests.support.notifications import receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -46,7 +47,7 @@ def test_an_escalated_then_expired_approval_writes_each_notification_once(
     def respond(task: FakeTask) -> Any:
         if task.kind == "any":
             return task.child("timer")
-        return {"notificationId": "n"} if task.kind == "activity" else None
+        return receipt_for(task.input) if task.kind == "activity" else None
 
     driver = OrchestrationDriver(
         mocker,
@@ -89,7 +90,7 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
             }
         if task.kind == "any":
             return task.child("timer")
-        return {"notificationId": "n"} if task.kind == "activity" else None
+        return receipt_for(task.input) if task.kind == "activity" else None
 
     driver = OrchestrationDriver(
         mocker,

@@ -14,6 +14,7 @@ from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from tests.support.failures import permanent
 from tests.support.functions import orchestrator_function
+from tests.support.notifications import receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
 
 MANAGER = "manager@example.com"
@@ -52,7 +53,7 @@ class Script:
         if task.kind == "activity":
             if self.failing_activity is not None and task.input["kind"] == "approval_requested":
                 raise self.failing_activity
-            return {"notificationId": task.input["idempotencyKey"]}
+            return receipt_for(task.input)
         if task.kind == "timer":
             return None
         if task.kind == "any":

@@ -26,6 +26,7 @@ import pytest
 from orchestrators import expense_approval
 from tests.support.functions import orchestrator_function
 from tests.support.history import T0, History, actions, timers, waits
+from tests.support.notifications import receipt_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 
@@ -37,7 +38,17 @@ INPUT = {
     "approvers": [MANAGER, "director@example.com"],
     "stageTimeoutSeconds": 72 * 3600,
 }
-RECEIPT = json.dumps({"notificationId": "n-1"})
+RECEIPT = json.dumps(
+    receipt_for(
+        {
+            "idempotencyKey": "approval-1:notify-stage-1",
+            "correlationId": "approval-1",
+            "kind": "approval_requested",
+            "recipient": MANAGER,
+            "subject": "Approval needed",
+        }
+    )
+)
 
 
 def _decision(approver: str, decision: str = "approve") -> dict[str, Any]:

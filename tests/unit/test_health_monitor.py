@@ -16,6 +16,7 @@ from shared.errors import ErrorCode
 from shared.models.notifications import NotificationRequest
 from tests.support.failures import crashed, permanent
 from tests.support.functions import orchestrator_function
+from tests.support.notifications import receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
 
 INSTANCE = "health-monitor-shop"
@@ -70,7 +71,7 @@ class Generation:
         if task.kind == "activity" and task.name == "send_notification":
             if self.notification_error is not None:
                 raise self.notification_error
-            return {"notificationId": task.input["idempotencyKey"]}
+            return receipt_for(task.input)
         if task.kind == "timer":
             return None
         if task.kind == "any":

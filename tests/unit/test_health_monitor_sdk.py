@@ -18,6 +18,7 @@ import pytest
 from orchestrators import health_monitor
 from tests.support.functions import orchestrator_function
 from tests.support.history import T0, History, actions, timers
+from tests.support.notifications import receipt_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 
@@ -144,7 +145,16 @@ def test_each_start_gets_its_own_run_id_and_replays_keep_it() -> None:
     # Replaying the same history (and the next episode, with the send done) keeps the key.
     assert _alert_keys(first.run(_monitor())) == [key]
     sent = first.scheduled(1, "send_notification", first_start).new_episode(first_start)
-    replayed = sent.completed(1, json.dumps({"notificationId": key}), first_start)
+    receipt = receipt_for(
+        {
+            "idempotencyKey": key,
+            "correlationId": "health-monitor-shop",
+            "kind": "health_alert",
+            "recipient": "ops@example.com",
+            "subject": "ALERT",
+        }
+    )
+    replayed = sent.completed(1, json.dumps(receipt), first_start)
     state = replayed.run(_monitor())
     assert _alert_keys(state) == [key]
     run_id = key.split(":")[1]
