@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
-from pytest_mock import MockerFixture
 
 from api import approvals
 from tests.support.functions import client_function
@@ -39,11 +37,6 @@ def _request(
 
 def _json(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    return mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
 
 
 def _status(

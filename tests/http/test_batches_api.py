@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
-from pytest_mock import MockerFixture
 
 from activities import batch_items
 from api import batches
@@ -34,14 +32,6 @@ def existing(runtime: str) -> Any:
             "runtimeStatus": runtime,
         }
     )
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    mock.get_status.return_value = DurableOrchestrationStatus.from_json("")
-    mock.start_new.side_effect = lambda name, instance_id, payload: instance_id
-    return mock
 
 
 def items(count: int, **overrides: Any) -> list[dict[str, Any]]:

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.EntityStateResponse import EntityStateResponse
-from pytest_mock import MockerFixture
 
 from api import counters
 from tests.support.functions import client_function
@@ -18,13 +16,6 @@ BASE = "https://shop.example.com/api"
 
 signal = client_function(counters.signal_counter)
 read = client_function(counters.get_counter)
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    mock.read_entity_state.return_value = EntityStateResponse(False)
-    return mock
 
 
 def post(

@@ -6,11 +6,9 @@ import json
 import uuid
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
-from pytest_mock import MockerFixture
 
 from api import customers
 from shared import customer_store
@@ -34,14 +32,6 @@ def existing(runtime: str, input_: Any) -> Any:
             "input": input_,
         }
     )
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    mock.get_status.return_value = DurableOrchestrationStatus.from_json("")
-    mock.start_new.side_effect = lambda name, instance_id, payload: instance_id
-    return mock
 
 
 def post(body: Any, content_type: str = "application/json") -> func.HttpRequest:

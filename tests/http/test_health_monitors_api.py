@@ -5,25 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
-from pytest_mock import MockerFixture
 
 from api import health_monitors
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"
 ALLOWLIST = json.dumps({"shop": "https://shop.example.com/health", "payments": "http://pay/h"})
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    client = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    client.get_status.return_value = DurableOrchestrationStatus()
-    return client
 
 
 @pytest.fixture(autouse=True)

@@ -6,10 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
-from pytest_mock import MockerFixture
 
 from api import monitors
 from shared import job_store
@@ -20,13 +18,6 @@ pytestmark = pytest.mark.usefixtures("app_storage")
 BASE = "https://shop.example.com/api"
 
 start = client_function(monitors.start_export_monitor)
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    mock.start_new.side_effect = lambda name, instance_id, payload: instance_id
-    return mock
 
 
 @pytest.fixture

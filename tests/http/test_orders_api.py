@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
-from pytest_mock import MockerFixture
 
 from api import orders
 from tests.support.functions import client_function
@@ -47,14 +45,6 @@ def existing(runtime: str, input_: Any) -> Any:
             "input": input_,
         }
     )
-
-
-@pytest.fixture
-def client(mocker: MockerFixture) -> Any:
-    mock = mocker.create_autospec(df.DurableOrchestrationClient, instance=True)
-    mock.get_status.return_value = DurableOrchestrationStatus.from_json("")
-    mock.start_new.side_effect = lambda name, instance_id, payload: instance_id
-    return mock
 
 
 def post(payload: Any) -> func.HttpRequest:
