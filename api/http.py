@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, Literal, NoReturn, ParamSpec, TypeVar
 from urllib.parse import quote, urlsplit
 
 import azure.functions as func
@@ -113,20 +113,61 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
             "a JSON body is required",
             [FieldProblem(field="body", message="a JSON body is required", type="missing")],
         )
-    try:
-        data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        message = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8"
-        raise HttpProblem(
-            400,
-            "Malformed JSON",
-            f"the body is not valid JSON: {message}",
-            [FieldProblem(field="body", message=message, type="json_invalid")],
-        ) from None
+    data = _load_json(body)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from None
+
+
+class _NotJson(ValueError):
+    """Text Python's decoder takes but RFC 8259 JSON does not allow, or does not define."""
+
+    def __init__(self, message: str, field: str = "body") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object naming one key twice is ambiguous (which value counts?): refuse it."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _NotJson(f"duplicate key '{key}'", field=key)
+        result[key] = value
+    return result
+
+
+def _load_json(body: bytes) -> Any:
+    """Strict RFC 8259 parsing: no NaN/Infinity, no duplicate keys, bounded nesting and digits.
+
+    Python's decoder accepts `NaN` and `Infinity`, keeps the last of duplicate keys, raises
+    `RecursionError` on deeply nested arrays and `ValueError` on integers of more than 4300
+    digits; each of those is the client's mistake and a 400 here, never a 500.
+    """
+    try:
+        return json.loads(body, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+    except _NotJson as exc:
+        message, field_name = exc.message, exc.field
+    except json.JSONDecodeError as exc:
+        message, field_name = exc.msg, "body"
+    except UnicodeDecodeError:
+        message, field_name = "not UTF-8", "body"
+    except RecursionError:
+        message, field_name = "nested too deeply", "body"
+    except ValueError:  # an integer literal beyond Python's 4300-digit conversion limit
+        message, field_name = "a number has too many digits", "body"
+    raise HttpProblem(
+        400,
+        "Malformed JSON",
+        f"the body is not valid JSON: {message}",
+        [FieldProblem(field=field_name, message=message, type="json_invalid")],
+    )
 
 
 #: Query parameter the host consumes for function-key auth (`?code=<key>`); the worker still

@@ -79,6 +79,44 @@ def test_invalid_utf8_is_a_400() -> None:
     assert _problem(caught.value)["status"] == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"[" * 100_000 + b"]" * 100_000, "nested too deeply", id="deep-array"),
+        pytest.param(
+            b'{"a":' * 50_000 + b"1" + b"}" * 50_000, "nested too deeply", id="deep-object"
+        ),
+        pytest.param(
+            b'{"sku": "a", "quantity": ' + b"9" * 5000 + b"}", "too many digits", id="huge-int"
+        ),
+        pytest.param(b'{"sku": "a", "quantity": NaN}', "NaN is not a JSON value", id="nan"),
+        pytest.param(b'{"sku": "a", "quantity": -Infinity}', "-Infinity", id="infinity"),
+    ],
+)
+def test_json_that_python_cannot_or_should_not_decode_is_a_400(body: bytes, message: str) -> None:
+    """Found by fuzzing: deep nesting and 5000-digit integers were 500s, NaN was accepted."""
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request(body), _Order)
+
+    problem = _problem(caught.value)
+    assert problem["status"] == 400
+    assert problem["title"] == "Malformed JSON"
+    assert message in problem["errors"][0]["message"]
+    assert problem["errors"][0]["type"] == "json_invalid"
+
+
+def test_a_key_given_twice_is_a_400_naming_it() -> None:
+    """Which of two values counts is ambiguous; Python's decoder silently kept the last."""
+    with pytest.raises(HttpProblem) as caught:
+        parse_body(_request('{"sku": "a", "quantity": 1, "quantity": 9}'), _Order)
+
+    problem = _problem(caught.value)
+    assert problem["status"] == 400
+    assert problem["errors"] == [
+        {"field": "quantity", "message": "duplicate key 'quantity'", "type": "json_invalid"}
+    ]
+
+
 def test_empty_body_is_a_400() -> None:
     with pytest.raises(HttpProblem) as caught:
         parse_body(_request(""), _Order)
