@@ -15,7 +15,6 @@ The check and the command are two calls: an instance that finishes in between st
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -113,10 +112,11 @@ async def list_instances(
 ) -> func.HttpResponse:
     query = parse_params(req.params, InstanceListQuery, "query")
     filters: dict[str, Any] = {}
+    # Both are UTC (the model converts them): the client formats times with a literal 'Z'.
     if query.created_from:
-        filters["created_time_from"] = _utc(query.created_from)
+        filters["created_time_from"] = query.created_from
     if query.created_to:
-        filters["created_time_to"] = _utc(query.created_to)
+        filters["created_time_to"] = query.created_to
     if query.status:
         filters["runtime_status"] = [OrchestrationRuntimeStatus(s.value) for s in query.status]
     if query.prefix:
@@ -322,8 +322,3 @@ def _history(status: DurableOrchestrationStatus) -> list[Any] | None:
 def _newest_first(instance: InstanceSummary) -> tuple[bool, float, str]:
     created = instance.created_time
     return (created is None, -(created.timestamp() if created else 0.0), instance.instance_id)
-
-
-def _utc(moment: datetime) -> datetime:
-    """The client formats times with a literal 'Z', so hand it UTC."""
-    return moment.astimezone(UTC)

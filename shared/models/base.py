@@ -8,10 +8,12 @@ are validated again on the receiving side with `model_validate`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
 
 
 class Contract(BaseModel):
@@ -55,3 +57,19 @@ IdempotencyKey = Annotated[
 
 #: A short human-readable text (names, subjects, comments).
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def _to_utc(moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 9999-12-31T23:59:59-12:00 is a valid ISO 8601 time that has no UTC datetime.
+        raise PydanticCustomError(
+            "datetime_out_of_range", "the time is out of range once converted to UTC"
+        ) from None
+
+
+#: A time with an explicit offset, converted to UTC on validation (so it can be compared,
+#: stored and handed to clients that format with a literal 'Z'). Offsets that push it past
+#: year 9999 or before year 1 are a validation error, not an OverflowError later.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]

@@ -11,9 +11,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, BeforeValidator, Field, JsonValue, model_validator
+from pydantic import BeforeValidator, Field, JsonValue, model_validator
 
-from shared.models.base import Contract, Identifier, InstanceId, ShortText
+from shared.models.base import Contract, Identifier, InstanceId, ShortText, UtcDatetime
 
 
 class RuntimeStatus(StrEnum):
@@ -108,10 +108,10 @@ class InstanceListQuery(Contract):
         description="Comma-separated runtime statuses (any case), e.g. `Running,Completed`.",
     )
     prefix: Identifier | None = Field(None, description="Instance id prefix, e.g. `order-`.")
-    created_from: AwareDatetime | None = Field(
+    created_from: UtcDatetime | None = Field(
         None, description="Only instances created at or after this time (ISO 8601 with offset)."
     )
-    created_to: AwareDatetime | None = Field(
+    created_to: UtcDatetime | None = Field(
         None, description="Only instances created at or before this time (ISO 8601 with offset)."
     )
     top: int = Field(

@@ -318,6 +318,9 @@ async def test_unknown_status_names_are_all_listed(client: Any) -> None:
         ({"prefix": "no spaces"}, {"prefix"}),
         ({"createdFrom": "yesterday"}, {"createdFrom"}),
         ({"createdFrom": "2026-01-05T09:00:00"}, {"createdFrom"}),  # no offset: ambiguous
+        # Valid ISO 8601, but beyond year 9999 / before year 1 in UTC (found by fuzzing: a 500).
+        ({"createdFrom": "9999-12-31T23:59:59-12:00"}, {"createdFrom"}),
+        ({"createdTo": "0001-01-01T00:00:00+14:00"}, {"createdTo"}),
         ({"top": "0"}, {"top"}),
         ({"top": "101"}, {"top"}),
         ({"top": "ten", "unknown": "1"}, {"top", "unknown"}),
