@@ -16,6 +16,8 @@ from pydantic import (
     AfterValidator,
     EmailStr,
     Field,
+    StrictFloat,
+    StrictInt,
     StringConstraints,
     ValidationInfo,
     field_validator,
@@ -111,13 +113,13 @@ class _ExpenseFields(Contract):
 class ApprovalRequest(_ExpenseFields):
     """Body of `POST /api/approvals`."""
 
-    stage_timeout_hours: float | None = Field(
+    stage_timeout_hours: StrictFloat | None = Field(
         default=None,
         gt=0,
         le=MAX_STAGE_HOURS,
         description="Per-stage deadline in hours (default: APPROVAL_DEFAULT_STAGE_HOURS).",
     )
-    stage_timeout_seconds: int | None = Field(
+    stage_timeout_seconds: StrictInt | None = Field(
         default=None,
         ge=MIN_STAGE_SECONDS,
         le=MAX_STAGE_SECONDS,

@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from shared.models.base import Contract
 from shared.models.notifications import Recipient
@@ -57,13 +57,13 @@ class HealthMonitorRequest(Contract):
     """Body of `POST /api/health-monitors`."""
 
     name: EndpointName = Field(description="A key of the HEALTH_MONITOR_ALLOWLIST setting.")
-    interval_seconds: int | None = Field(
+    interval_seconds: StrictInt | None = Field(
         default=None,
         ge=MIN_INTERVAL_SECONDS,
         le=MAX_INTERVAL_SECONDS,
         description="Pause between checks (default: HEALTH_CHECK_INTERVAL_SECONDS).",
     )
-    alert_threshold: int | None = Field(
+    alert_threshold: StrictInt | None = Field(
         default=None,
         ge=1,
         le=MAX_ALERT_THRESHOLD,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictInt
 
 from shared.models.base import Contract, IdempotencyKey, Identifier
 
@@ -34,7 +34,7 @@ MAX_ORDER_LINES = 50
 class InventoryUpdate(Contract):
     """Body of `PUT /api/inventory/{sku}`: the stock available to sell and its price."""
 
-    quantity: int = Field(ge=0, le=MAX_STOCK, description="Units available to reserve.")
+    quantity: StrictInt = Field(ge=0, le=MAX_STOCK, description="Units available to reserve.")
     unit_price: Money = Field(
         le=MAX_UNIT_PRICE, description='Exact price per unit, e.g. `"12.50"` or `12.5`.'
     )
@@ -60,7 +60,7 @@ class OrderLine(Contract):
     """One SKU and how many units of it an order wants."""
 
     sku: Sku
-    quantity: int = Field(ge=1, le=MAX_LINE_QUANTITY)
+    quantity: StrictInt = Field(ge=1, le=MAX_LINE_QUANTITY)
 
 
 def unique_skus(lines: list[OrderLine]) -> list[OrderLine]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from shared.errors import ErrorKind
 from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
@@ -50,10 +50,10 @@ class ShippingAddress(Contract):
 class RetryPolicy(Contract):
     """Exponential backoff for one kind of step, bounded so no request can stall for days."""
 
-    max_attempts: int = Field(ge=1, le=10)
-    first_delay_seconds: float = Field(ge=1, le=300)
-    multiplier: float = Field(2.0, ge=1, le=10)
-    max_delay_seconds: float = Field(ge=1, le=3600)
+    max_attempts: StrictInt = Field(ge=1, le=10)
+    first_delay_seconds: StrictFloat = Field(ge=1, le=300)
+    multiplier: StrictFloat = Field(2.0, ge=1, le=10)
+    max_delay_seconds: StrictFloat = Field(ge=1, le=3600)
 
     @model_validator(mode="after")
     def _check_order(self) -> RetryPolicy:

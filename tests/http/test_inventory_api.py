@@ -76,6 +76,9 @@ async def test_an_unknown_sku_is_a_404() -> None:
         ({"quantity": 1, "unitPrice": "1000000.01"}, {"unitPrice"}),
         ({"quantity": 1_000_001, "unitPrice": "1"}, {"quantity"}),
         ({"quantity": 1.5}, {"quantity", "unitPrice"}),
+        ({"quantity": True, "unitPrice": "1"}, {"quantity"}),  # fuzzing: was stocked as 1
+        ({"quantity": "5", "unitPrice": "1"}, {"quantity"}),
+        ({"quantity": 5.0, "unitPrice": "1"}, {"quantity"}),
         ({"quantity": 1, "unitPrice": 1, "color": "red"}, {"color"}),
     ],
 )
@@ -86,6 +89,18 @@ async def test_bad_bodies_are_400s_naming_every_field(
 
     assert response.status_code == 400
     assert {e["field"] for e in body(response)["errors"]} == fields
+
+
+@pytest.mark.usefixtures("app_storage")
+async def test_a_refused_update_leaves_the_stored_stock_alone() -> None:
+    sku = new_sku()
+    await put_item(put(sku, {"quantity": 5, "unitPrice": "2.00"}))
+
+    refused = await put_item(put(sku, {"quantity": True, "unitPrice": "9.00"}))
+    read = await get_item(get(sku))
+
+    assert refused.status_code == 400
+    assert (body(read)["available"], body(read)["unitPrice"]) == (5, "2.00")
 
 
 async def test_a_bad_sku_is_a_400() -> None:

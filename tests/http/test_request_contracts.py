@@ -1,0 +1,108 @@
+"""Every request body's numbers are JSON numbers: `true`, `"5"` or `2.0` never become a count.
+
+Pydantic's lax mode turns `true` into 1 for `int` and `float` fields, and `"5"` or `5.0` into 5
+for `int` fields. Fuzzing found `{"quantity": true}` stocking one unit, `intervalSeconds: true`
+starting a health monitor that checks every second and `stageTimeoutHours: true` a one-hour
+approval stage. Body numbers are therefore strict; query parameters, which are always
+strings, are not (they are not request bodies).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, Strict, ValidationError
+
+import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
+from api.http import OPERATIONS
+from shared.models.approvals import ApprovalRequest
+from shared.models.health_monitors import HealthMonitorRequest
+from shared.models.inventory import InventoryUpdate
+from shared.models.orders import OrderRequest
+
+REQUEST_MODELS = sorted(
+    {op.request for op in OPERATIONS.values() if op.request is not None}, key=lambda m: m.__name__
+)
+
+
+def _numbers(annotation: Any, strict: bool, path: str) -> Iterator[tuple[str, bool]]:
+    """(path, is strict) for every int or float the annotation can hold, models included."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        base, *extras = typing.get_args(annotation)
+        strict = strict or any(isinstance(extra, Strict) and extra.strict for extra in extras)
+        yield from _numbers(base, strict, path)
+    elif origin in (typing.Union, types.UnionType, list, tuple, dict):
+        for arg in typing.get_args(annotation):
+            yield from _numbers(arg, strict, path)
+    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        yield from _fields(annotation, path)
+    elif annotation in (int, float):
+        yield path, strict
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, bool]]:
+    for name, field in model.model_fields.items():
+        strict = any(isinstance(meta, Strict) and meta.strict for meta in field.metadata)
+        yield from _numbers(field.annotation, strict, f"{prefix}{field.alias or name}.")
+
+
+@pytest.mark.parametrize("model", REQUEST_MODELS, ids=lambda m: m.__name__)
+def test_every_number_in_a_request_body_is_strict(model: type[BaseModel]) -> None:
+    lax = [path.rstrip(".") for path, strict in _fields(model) if not strict]
+
+    assert lax == [], f"{model.__name__}: use StrictInt / StrictFloat for {lax}"
+
+
+def test_the_check_sees_numbers_inside_nested_models_and_lists() -> None:
+    paths = {path.rstrip(".") for path, _ in _fields(OrderRequest)}
+
+    assert {"items.quantity", "stepRetry.maxAttempts", "stepRetry.multiplier"} <= paths
+
+
+@pytest.mark.parametrize(
+    ("model", "payload", "field"),
+    [
+        (InventoryUpdate, {"quantity": True, "unitPrice": "1.00"}, "quantity"),
+        (InventoryUpdate, {"quantity": "5", "unitPrice": "1.00"}, "quantity"),
+        (InventoryUpdate, {"quantity": 5.0, "unitPrice": "1.00"}, "quantity"),
+        (HealthMonitorRequest, {"name": "self", "intervalSeconds": True}, "intervalSeconds"),
+        (HealthMonitorRequest, {"name": "self", "alertThreshold": 2.0}, "alertThreshold"),
+        (
+            ApprovalRequest,
+            {
+                "requester": "ada@example.com",
+                "amount": "10.00",
+                "description": "x",
+                "approvers": ["boss@example.com"],
+                "stageTimeoutHours": True,
+            },
+            "stageTimeoutHours",
+        ),
+    ],
+)
+def test_booleans_strings_and_floats_are_not_counts(
+    model: type[BaseModel], payload: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(payload)
+
+    assert [error["loc"] for error in caught.value.errors()] == [(field,)]
+
+
+def test_integers_are_still_fine_where_a_float_is_expected() -> None:
+    request = ApprovalRequest.model_validate(
+        {
+            "requester": "ada@example.com",
+            "amount": "10.00",
+            "description": "x",
+            "approvers": ["boss@example.com"],
+            "stageTimeoutHours": 72,
+        }
+    )
+
+    assert request.stage_timeout_hours == 72.0
