@@ -9,6 +9,7 @@ are validated again on the receiving side with `model_validate`.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
@@ -73,3 +74,12 @@ def _to_utc(moment: datetime) -> datetime:
 #: stored and handed to clients that format with a literal 'Z'). Offsets that push it past
 #: year 9999 or before year 1 are a validation error, not an OverflowError later.
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def _unsigned_zero(value: Decimal) -> Decimal:
+    return value.copy_abs() if value.is_zero() else value
+
+
+#: Put on a `Decimal` that may be zero: `-0` and `-0.00` pass `ge=0` but would be stored and
+#: shown as "-0.00"; this makes them plain zero.
+UnsignedZero = AfterValidator(_unsigned_zero)

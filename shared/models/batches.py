@@ -16,7 +16,7 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
 
-from shared.models.base import Contract, Identifier
+from shared.models.base import Contract, Identifier, UnsignedZero
 from shared.models.http import AcceptedResponse
 
 BATCHES_TABLE: Final = "Batches"
@@ -43,7 +43,7 @@ Sku = Annotated[
 ]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Price = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), max_digits=9, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), UnsignedZero]
 ErrorText = Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS)]
 
 

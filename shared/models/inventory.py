@@ -13,13 +13,13 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt
 
-from shared.models.base import Contract, IdempotencyKey, Identifier
+from shared.models.base import Contract, IdempotencyKey, Identifier, UnsignedZero
 
 #: Stock keeping unit: any `Identifier` (safe in URLs and as a Table partition key).
 Sku = Identifier
 
 #: An exact amount in the shop currency, two decimal places, never negative.
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2), UnsignedZero]
 
 #: The single currency the shop prices and charges in.
 CURRENCY = "EUR"

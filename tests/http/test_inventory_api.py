@@ -103,6 +103,19 @@ async def test_a_refused_update_leaves_the_stored_stock_alone() -> None:
     assert (body(read)["available"], body(read)["unitPrice"]) == (5, "2.00")
 
 
+@pytest.mark.usefixtures("app_storage")
+@pytest.mark.parametrize("zero", [-0.0, "-0.00"])
+async def test_a_negative_zero_price_is_stored_as_zero(zero: Any) -> None:
+    """Fuzzing: `unitPrice: -0.0` passed `ge=0` and was stored and shown as "-0.00"."""
+    sku = new_sku()
+
+    response = await put_item(put(sku, {"quantity": 1, "unitPrice": zero}))
+    read = await get_item(get(sku))
+
+    assert response.status_code == 201
+    assert body(read)["unitPrice"] == "0.00"
+
+
 async def test_a_bad_sku_is_a_400() -> None:
     response = await get_item(get("bad sku!"))
 

@@ -87,6 +87,17 @@ def test_a_valid_request_parses_prices_as_decimals() -> None:
     assert request.items[0].to_json()["basePrice"] == "19.99"
 
 
+@pytest.mark.parametrize("zero", [-0.0, "-0", "-0.00"])
+def test_a_negative_zero_discount_is_plain_zero(zero: Any) -> None:
+    """Fuzzing: `discountPercent: -0.0` passed `ge=0` and was recorded as "-0.0"."""
+    request = BatchRequest.model_validate({"items": [item(discountPercent=zero)]})
+
+    discount = request.items[0].discount_percent
+    assert discount == 0
+    assert not discount.is_signed()
+    assert not request.items[0].to_json()["discountPercent"].startswith("-")
+
+
 def test_duplicate_item_ids_are_named() -> None:
     with pytest.raises(ValidationError) as caught:
         BatchRequest.model_validate({"items": [item(), item(sku="SKU-2"), item(id="i2")]})
