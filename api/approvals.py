@@ -105,6 +105,7 @@ def stage_timeout_seconds(request: ApprovalRequest) -> int:
 @endpoint(
     "POST",
     "approvals/{instanceId}/decision",
+    path=ApprovalRoute,
     summary="Approve or reject as the current stage's approver",
     request=DecisionRequest,
     responses={202: DecisionAccepted},
@@ -157,6 +158,7 @@ async def submit_approval_decision(
 @endpoint(
     "GET",
     "approvals/{instanceId}",
+    path=ApprovalRoute,
     summary="An approval's current stage, or its outcome once finished",
     responses={200: ApprovalView},
     errors=(400, 404),

@@ -161,6 +161,7 @@ def _accepted(req: func.HttpRequest, batch_id: str, plan: BatchPlan) -> func.Htt
 @endpoint(
     "GET",
     "batches/{batchId}",
+    path=BatchRouteParams,
     summary="What a batch was submitted with: item count and the plan in effect",
     responses={200: BatchInfo},
     errors=(400, 404),
@@ -184,6 +185,7 @@ async def get_batch(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint(
     "GET",
     "batches/{batchId}/results",
+    path=BatchRouteParams,
     summary="Per-item results, paged; `?status=failed` lists every failure",
     query=BatchResultsQuery,
     responses={200: BatchResultsPage},

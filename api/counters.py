@@ -45,6 +45,7 @@ def _value_url(req: func.HttpRequest, key: str) -> str:
 @endpoint(
     "POST",
     "counters/{key}/{operation}",
+    path=CounterSignalRoute,
     summary="Signal add/subtract (body {amount}) or reset (no body) to a counter",
     request=CounterAmount,
     body_optional=True,
@@ -77,6 +78,7 @@ async def signal_counter(
 @endpoint(
     "GET",
     "counters/{key}",
+    path=CounterRoute,
     summary="Read a counter's value (404 if it was never signalled)",
     responses={200: CounterValue},
     errors=(400, 404),

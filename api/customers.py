@@ -49,6 +49,9 @@ async def start_customer_onboarding(
         request.to_json(),
         same_request=lambda stored: _same_onboarding(stored, request),
         conflict_detail="this e-mail is already being onboarded with a different name",
+        # A failed onboarding may be re-posted with a corrected name: its steps only create
+        # rows, and create_customer keeps a customer already claimed for this e-mail.
+        restart_with_other_details=True,
     )
 
 
@@ -63,6 +66,7 @@ def _same_onboarding(stored: object, request: OnboardingRequest) -> bool:
 @endpoint(
     "GET",
     "customers/{customerId}",
+    path=CustomerRoute,
     summary="A customer and their account",
     responses={200: CustomerView},
     errors=(400, 404),

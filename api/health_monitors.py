@@ -93,6 +93,7 @@ async def start_health_monitor(
 @endpoint(
     "GET",
     "health-monitors/{name}",
+    path=MonitorRoute,
     summary="A monitor's phase, counters and last check (or its result once stopped)",
     responses={200: HealthMonitorView},
     errors=(400, 404),
@@ -121,6 +122,7 @@ async def get_health_monitor(
 @endpoint(
     "DELETE",
     "health-monitors/{name}",
+    path=MonitorRoute,
     summary="Stop a running monitor gracefully (raises its `stop` event)",
     responses={202: AcceptedResponse},
     errors=(400, 404),

@@ -231,6 +231,8 @@ class Operation:
     summary: str
     request: type[BaseModel] | None = None
     query: type[BaseModel] | None = None
+    #: The route parameters' model (what `parse_params(req.route_params, ...)` validates).
+    path: type[BaseModel] | None = None
     responses: Mapping[int, ResponseSpec] = field(default_factory=dict)
     errors: tuple[int, ...] = ()
     anonymous: bool = False
@@ -253,6 +255,7 @@ def endpoint(
     summary: str,
     request: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None,
+    path: type[BaseModel] | None = None,
     responses: Mapping[int, ResponseSpec] | None = None,
     errors: Iterable[int] = (),
     anonymous: bool = False,
@@ -262,6 +265,8 @@ def endpoint(
     """Document a handler's contract and give it problem+json error handling.
 
     Place it directly above the handler, below `@bp.route` and `@bp.durable_client_input`.
+    A route with parameters names their model as `path`, so the document gives each one the
+    pattern or values the handler accepts instead of "any string".
     `method` and `route` repeat the route decorator's values on purpose: a test compares them
     with what the Functions index actually serves, so the OpenAPI document cannot drift.
     Handlers must be `async def` (the durable client wrapper awaits them).
@@ -276,6 +281,7 @@ def endpoint(
             summary=summary,
             request=request,
             query=query,
+            path=path,
             responses=dict(responses or {}),
             errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
             anonymous=anonymous,

@@ -63,6 +63,7 @@ RETRY_AFTER_SECONDS = 2
 @endpoint(
     "GET",
     "instances/{instanceId}",
+    path=InstanceRoute,
     summary="Status of one instance: 202 while it runs, 200 once finished",
     query=InstanceStatusQuery,
     responses={200: InstanceStatus, 202: InstanceStatus},
@@ -158,6 +159,7 @@ def _can_resume(status: RuntimeStatus) -> bool:
 @endpoint(
     "POST",
     "instances/{instanceId}/terminate",
+    path=InstanceRoute,
     summary="Terminate a pending, running or suspended instance (no compensation runs)",
     request=ManagementRequest,
     body_optional=True,
@@ -178,6 +180,7 @@ async def terminate_instance(
 @endpoint(
     "POST",
     "instances/{instanceId}/suspend",
+    path=InstanceRoute,
     summary="Suspend a pending or running instance until it is resumed",
     request=ManagementRequest,
     body_optional=True,
@@ -198,6 +201,7 @@ async def suspend_instance(
 @endpoint(
     "POST",
     "instances/{instanceId}/resume",
+    path=InstanceRoute,
     summary="Resume a suspended instance",
     request=ManagementRequest,
     body_optional=True,
@@ -218,6 +222,7 @@ async def resume_instance(
 @endpoint(
     "DELETE",
     "instances/{instanceId}",
+    path=InstanceRoute,
     summary="Purge a finished instance's history (domain data and the outbox are kept)",
     responses={204: None},
     errors=(400, 404, 409),

@@ -21,6 +21,7 @@ TAGS = ("inventory",)
 @endpoint(
     "PUT",
     "inventory/{sku}",
+    path=SkuRoute,
     summary="Set the units available to reserve and the unit price of a SKU",
     request=InventoryUpdate,
     responses={200: InventoryItem, 201: InventoryItem},
@@ -46,6 +47,7 @@ async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint(
     "GET",
     "inventory/{sku}",
+    path=SkuRoute,
     summary="A SKU's available and reserved units and its unit price",
     responses={200: InventoryItem},
     errors=(400, 404),

@@ -50,6 +50,7 @@ async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint(
     "GET",
     "jobs/{jobId}",
+    path=JobRoute,
     summary="Read an export job",
     responses={200: Job},
     errors=(400, 404),
@@ -67,6 +68,7 @@ async def get_export_job(req: func.HttpRequest) -> func.HttpResponse:
 @endpoint(
     "PUT",
     "jobs/{jobId}",
+    path=JobRoute,
     summary="Change an export job's status (forward only; finished jobs are final)",
     request=UpdateJobRequest,
     responses={200: Job},

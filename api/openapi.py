@@ -80,7 +80,7 @@ def _schemas(
     """One schema pass over every model: requests and queries as validated, responses as sent."""
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in ops:
-        for model in (op.request, op.query):
+        for model in (op.request, op.query, op.path):
             if model is not None:
                 wanted[(model, "validation")] = None
         for response in op.responses.values():
@@ -99,7 +99,8 @@ def _operation(
         "operationId": op.function_name,
         "summary": op.summary,
         "tags": list(op.tags),
-        "parameters": _path_parameters(op.route) + _query_parameters(op, refs, components),
+        "parameters": _path_parameters(op, refs, components)
+        + _query_parameters(op, refs, components),
         "responses": _responses(op, refs),
     }
     if op.request is not None:
@@ -112,11 +113,23 @@ def _operation(
     return spec
 
 
-def _path_parameters(route: str) -> list[dict[str, Any]]:
-    return [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _ROUTE_PARAM.findall(route)
-    ]
+def _path_parameters(
+    op: Operation,
+    refs: SchemaRefs,
+    components: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """One parameter per route segment, with its schema from the route model (`path`)."""
+    properties: dict[str, Any] = {}
+    if op.path is not None:
+        properties = _resolve(refs[(op.path, "validation")], components).get("properties", {})
+    parameters = []
+    for name in _ROUTE_PARAM.findall(op.route):
+        schema = _without_null(properties.get(name, {"type": "string"}))
+        parameter: dict[str, Any] = {"name": name, "in": "path", "required": True}
+        if "description" in schema:
+            parameter["description"] = schema["description"]
+        parameters.append({**parameter, "schema": schema})
+    return parameters
 
 
 def _query_parameters(
