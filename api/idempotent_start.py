@@ -6,7 +6,11 @@ instance, so a client retrying after a lost response never starts a second one. 
 with *different* details for the same key is a 409 naming the existing instance: it is a
 conflicting request, not a retry. An instance that failed, was terminated or was purged is
 started again under the same id; every step is idempotent, so the new run picks up the
-effects the old one left instead of repeating them.
+effects the old one left instead of repeating them. That is only sound for the *same*
+request: the steps' idempotency keys derive from the instance id, so a restart with other
+details would be handed the old run's effects (its charge, its shipment) as its own. So by
+default a failed or terminated instance is restarted only by a request with its details;
+`restart_with_other_details=True` opts out where a step keeps what was stored first anyway.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api.http import HttpProblem, accepted, instance_url
 from api.instance_state import JOINABLE
@@ -30,6 +35,8 @@ async def start_once(
     payload: dict[str, Any],
     same_request: Callable[[Any], bool],
     conflict_detail: str,
+    *,
+    restart_with_other_details: bool = False,
 ) -> func.HttpResponse:
     """202 for a new or repeated request; 409 when the key was used with other details.
 
@@ -37,11 +44,24 @@ async def start_once(
     one (no input, or not an object), the re-post is treated as a retry: the safe reading.
     """
     status = await client.get_status(instance_id, show_input=True)
-    if status and status.runtime_status in JOINABLE:
-        stored = decode_json_text(status.input_)
-        if isinstance(stored, dict) and not same_request(stored):
-            url = instance_url(req, instance_id)
-            raise HttpProblem(409, "Conflict", conflict_detail, headers={"Location": url})
-        return accepted(req, instance_id)
+    if status:
+        joinable = status.runtime_status in JOINABLE
+        if joinable or not restart_with_other_details:
+            _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
+        if joinable:
+            return accepted(req, instance_id)
     await client.start_new(orchestrator, instance_id, payload)
     return accepted(req, instance_id)
+
+
+def _refuse_other_details(
+    req: func.HttpRequest,
+    status: DurableOrchestrationStatus,
+    instance_id: str,
+    same_request: Callable[[Any], bool],
+    conflict_detail: str,
+) -> None:
+    stored = decode_json_text(status.input_)
+    if isinstance(stored, dict) and not same_request(stored):
+        url = instance_url(req, instance_id)
+        raise HttpProblem(409, "Conflict", conflict_detail, headers={"Location": url})

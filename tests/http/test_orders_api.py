@@ -130,6 +130,38 @@ async def test_reusing_an_order_id_for_another_order_is_a_conflict(client: Any) 
     client.start_new.assert_not_awaited()
 
 
+@pytest.mark.parametrize("runtime", ["Failed", "Terminated", "Canceled"])
+async def test_an_order_that_ended_badly_is_restarted_by_the_same_order(
+    client: Any, runtime: str
+) -> None:
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing(runtime, stored)
+
+    response = await start(post(order()), client)
+
+    assert response.status_code == 202
+    assert started_input(client)["instanceId"] == "order-o-42"
+
+
+@pytest.mark.parametrize("runtime", ["Failed", "Terminated", "Canceled"])
+async def test_an_order_that_ended_badly_is_not_restarted_as_another_order(
+    client: Any, runtime: str
+) -> None:
+    """The restart would reuse the old run's step keys: the old charge, for other items."""
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing(runtime, stored)
+
+    response = await start(post(order(items=[{"sku": "sku-b", "quantity": 9}])), client)
+
+    assert response.status_code == 409
+    assert response.headers["Location"] == f"{BASE}/instances/order-o-42"
+    client.start_new.assert_not_awaited()
+
+
 @pytest.mark.parametrize(
     ("overrides", "fields"),
     [
