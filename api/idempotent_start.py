@@ -50,7 +50,15 @@ async def start_once(
             _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
         if joinable:
             return accepted(req, instance_id)
-    await client.start_new(orchestrator, instance_id, payload)
+    try:
+        await client.start_new(orchestrator, instance_id, payload)
+    except Exception:
+        # A request racing this one may have started the instance since the read; the host
+        # refuses to start it again while it runs. Answer as for a re-post of that request.
+        status = await client.get_status(instance_id, show_input=True)
+        if not (status and status.runtime_status in JOINABLE):
+            raise
+        _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
     return accepted(req, instance_id)
 
 

@@ -162,6 +162,41 @@ async def test_an_order_that_ended_badly_is_not_restarted_as_another_order(
     client.start_new.assert_not_awaited()
 
 
+async def test_two_first_posts_racing_both_get_the_one_saga(client: Any) -> None:
+    """Both saw no instance; the host refuses the second start while the first one runs."""
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    not_yet = DurableOrchestrationStatus.from_json("")
+    client.get_status.side_effect = [not_yet, existing("Running", stored)]
+    client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
+
+    response = await start(post(order()), client)
+
+    assert response.status_code == 202
+    assert body(response)["id"] == "order-o-42"
+
+
+async def test_a_racing_post_with_other_details_is_a_conflict(client: Any) -> None:
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    not_yet = DurableOrchestrationStatus.from_json("")
+    client.get_status.side_effect = [not_yet, existing("Pending", stored)]
+    client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
+
+    response = await start(post(order(items=[{"sku": "sku-b", "quantity": 9}])), client)
+
+    assert response.status_code == 409
+
+
+async def test_a_start_that_fails_for_another_reason_is_still_an_error(client: Any) -> None:
+    client.start_new.side_effect = Exception("task hub unavailable")
+
+    response = await start(post(order()), client)
+
+    assert response.status_code == 500
+    assert "task hub" not in response.get_body().decode()
+
+
 @pytest.mark.parametrize(
     ("overrides", "fields"),
     [
