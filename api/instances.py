@@ -15,6 +15,7 @@ The check and the command are two calls: an instance that finishes in between st
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import azure.durable_functions as df
@@ -53,6 +54,10 @@ bp = df.Blueprint()
 TAGS = ("instances",)
 #: Polling hint while an instance runs; the same as the starters' 202.
 RETRY_AFTER_SECONDS = 2
+#: The client writes filter times with strftime("%Y"), which glibc does not zero-pad below
+#: year 1000 ("332-03-04T..."), and the host refuses that. No instance was created earlier,
+#: so an earlier createdFrom filters nothing and an earlier createdTo matches nothing.
+EARLIEST_FILTER_TIME = datetime(1000, 1, 1, tzinfo=UTC)
 
 
 # --- Status ----------------------------------------------------------------------------------
@@ -112,9 +117,11 @@ async def list_instances(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     query = parse_params(req.params, InstanceListQuery, "query")
+    if query.created_to and query.created_to < EARLIEST_FILTER_TIME:
+        return json_response(InstanceList(instances=[], count=0, truncated=False))
     filters: dict[str, Any] = {}
     # Both are UTC (the model converts them): the client formats times with a literal 'Z'.
-    if query.created_from:
+    if query.created_from and query.created_from >= EARLIEST_FILTER_TIME:
         filters["created_time_from"] = query.created_from
     if query.created_to:
         filters["created_time_to"] = query.created_to

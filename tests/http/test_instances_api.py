@@ -270,6 +270,25 @@ async def test_listing_passes_filters_with_times_in_utc(client: Any) -> None:
     )
 
 
+async def test_a_creation_window_before_year_1000_never_reaches_the_client(client: Any) -> None:
+    """Fuzzing: the client sent year 140 as "140-05-28T...", the host refused it: a 500."""
+    client.get_status_all.return_value = [status("a")]
+
+    since_antiquity = await call(
+        instances.list_instances, list_request(createdFrom="0140-05-28T09:33:41-10:30"), client
+    )
+    until_antiquity = await call(
+        instances.list_instances, list_request(createdTo="0332-03-04T09:25:04-05:57"), client
+    )
+
+    assert since_antiquity.status_code == 200
+    assert body_of(since_antiquity)["count"] == 1
+    client.get_status_by.assert_not_called()  # no lower bound is no filter at all
+    assert until_antiquity.status_code == 200
+    assert body_of(until_antiquity) == {"instances": [], "count": 0, "truncated": False}
+    client.get_status_all.assert_awaited_once()
+
+
 async def test_listing_returns_the_newest_first_without_input_output_or_entities(
     client: Any,
 ) -> None:
