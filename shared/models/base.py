@@ -8,11 +8,19 @@ are validated again on the receiving side with `model_validate`.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -60,6 +68,19 @@ IdempotencyKey = Annotated[
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
+_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+
+
+def _iso_8601_text(value: object) -> object:
+    """Pydantic reads numbers (and numeric strings) as Unix times; the contract says ISO 8601."""
+    if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
+        return value
+    raise PydanticCustomError(
+        "datetime_type",
+        "Input should be an ISO 8601 date-time with an offset, e.g. 2026-01-05T09:00:00Z",
+    )
+
+
 def _to_utc(moment: datetime) -> datetime:
     try:
         return moment.astimezone(UTC)
@@ -70,10 +91,11 @@ def _to_utc(moment: datetime) -> datetime:
         ) from None
 
 
-#: A time with an explicit offset, converted to UTC on validation (so it can be compared,
-#: stored and handed to clients that format with a literal 'Z'). Offsets that push it past
-#: year 9999 or before year 1 are a validation error, not an OverflowError later.
-UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+#: A time given as ISO 8601 text with an explicit offset, converted to UTC on validation (so it
+#: can be compared, stored and handed to clients that format with a literal 'Z'). Unix times
+#: (`0.5`, `1700000000`) are refused, and offsets that push it past year 9999 or before year 1
+#: are a validation error, not an OverflowError later.
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidator(_to_utc)]
 
 
 def _unsigned_zero(value: Decimal) -> Decimal:

@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.models.base import Contract
+from shared.models.base import Contract, UtcDatetime
 from shared.models.http import AcceptedResponse
 from shared.models.jobs import JobId, JobStatus
 
@@ -41,7 +41,7 @@ class MonitorRequest(Contract):
 
     job_id: JobId
     timeout_minutes: Annotated[int, Strict(), Field(ge=1, le=MAX_TIMEOUT_MINUTES)] | None = None
-    deadline: AwareDatetime | None = Field(
+    deadline: UtcDatetime | None = Field(
         None, description="Absolute end of the watch, with a UTC offset; at most 7 days away."
     )
     initial_interval_seconds: IntervalSeconds = 30

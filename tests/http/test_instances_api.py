@@ -340,6 +340,8 @@ async def test_unknown_status_names_are_all_listed(client: Any) -> None:
         # Valid ISO 8601, but beyond year 9999 / before year 1 in UTC (found by fuzzing: a 500).
         ({"createdFrom": "9999-12-31T23:59:59-12:00"}, {"createdFrom"}),
         ({"createdTo": "0001-01-01T00:00:00+14:00"}, {"createdTo"}),
+        ({"createdTo": "0.5"}, {"createdTo"}),  # a Unix time, not ISO 8601 (was accepted)
+        ({"createdFrom": "1767225600"}, {"createdFrom"}),
         ({"top": "0"}, {"top"}),
         ({"top": "101"}, {"top"}),
         ({"top": "ten", "unknown": "1"}, {"top", "unknown"}),

@@ -125,6 +125,12 @@ def in_hours(hours: float) -> str:
         ({"deadline": "2026-01-05T10:00:00"}, {"deadline"}),  # no offset
         ({"deadline": in_hours(-1)}, {"deadline"}),  # in the past
         ({"deadline": in_hours(7 * 24 + 1)}, {"deadline"}),  # too far
+        # A Unix time is not the documented ISO 8601 (fuzzing: pydantic read it as one).
+        ({"deadline": int((datetime.now(UTC) + timedelta(hours=1)).timestamp())}, {"deadline"}),
+        (
+            {"deadline": str(int((datetime.now(UTC) + timedelta(hours=1)).timestamp()))},
+            {"deadline"},
+        ),
         ({"notify": "not-an-address"}, {"notify"}),
         ({"jobId": "a/b"}, {"jobId"}),
         ({"jobId": None}, {"jobId"}),
