@@ -12,9 +12,11 @@ table), never by randomness:
 | `tok_refund_unavailable_<n>`   | ok                                   | transient n times    |
 | any other `tok_...`            | ok                                   | ok                   |
 
-A charge records one row per idempotency key; a re-run returns that row. A refund moves the
-row charged -> refunded once, and a refund of a key never charged leaves a `voided` row that
-makes a late duplicate charge fail instead of taking money.
+A charge records one row per idempotency key; a re-run returns that row while it is charged.
+A refund moves the row charged -> refunded once, and a refund of a key never charged leaves a
+`voided` row that makes a late duplicate charge fail instead of taking money. A charge that
+finds its row refunded or voided fails permanently: it must never report money it no longer
+holds as paid.
 """
 
 from __future__ import annotations
@@ -86,6 +88,9 @@ def _settled(receipt: PaymentReceipt) -> PaymentReceipt:
         raise PermanentError(
             ErrorCode.CONFLICT, "this payment was voided by a refund before it was charged"
         )
+    if receipt.status is PaymentStatus.REFUNDED:
+        # The money went back: a re-run (a restarted saga) must not count it as paid.
+        raise PermanentError(ErrorCode.CONFLICT, "this payment was refunded; it is not charged")
     return receipt
 
 

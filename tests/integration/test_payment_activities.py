@@ -80,6 +80,17 @@ def test_a_refund_before_any_charge_voids_the_key_so_a_late_charge_is_refused() 
     assert _payment_rows(key)[0]["Status"] == "voided"
 
 
+def test_a_charge_run_again_after_its_refund_is_refused_not_reported_as_paid() -> None:
+    """A saga restarted under its old id reruns its charge: a refunded key is not payment."""
+    key = _key()
+    _charge(key)
+    _refund(key)
+
+    with pytest.raises(PermanentError, match="conflict"):
+        _charge(key)
+    assert _payment_rows(key)[0]["Status"] == "refunded"
+
+
 def test_the_declined_token_is_permanent_every_time() -> None:
     key = _key()
 
