@@ -24,7 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.models.base import Contract
+from shared.models.base import Contract, DecimalText
 
 #: Orchestrator function name; the decision API refuses instances of any other orchestrator.
 APPROVAL_ORCHESTRATOR = "expense_approval"
@@ -45,6 +45,7 @@ Amount = Annotated[
     Decimal,
     Field(gt=0, le=Decimal("1000000000"), max_digits=12, decimal_places=2),
     AfterValidator(lambda amount: amount.quantize(Decimal("0.01"))),
+    DecimalText(places=2),
 ]
 
 

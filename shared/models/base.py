@@ -9,6 +9,7 @@ are validated again on the receiving side with `model_validate`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Self
@@ -19,10 +20,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     StringConstraints,
 )
 from pydantic.alias_generators import to_camel
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 
 class Contract(BaseModel):
@@ -105,3 +109,44 @@ def _unsigned_zero(value: Decimal) -> Decimal:
 #: Put on a `Decimal` that may be zero: `-0` and `-0.00` pass `ge=0` but would be stored and
 #: shown as "-0.00"; this makes them plain zero.
 UnsignedZero = AfterValidator(_unsigned_zero)
+
+
+_UNSIGNED_DECIMAL_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def _unsigned_decimal_text(value: object) -> object:
+    if isinstance(value, str) and not _UNSIGNED_DECIMAL_TEXT.fullmatch(value):
+        raise PydanticCustomError(
+            "decimal_parsing",
+            "Input should be a non-negative number, or a string in plain decimal notation "
+            'such as "12.50"',
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class DecimalText:
+    """Put on a non-negative `Decimal`: a string must be plain notation (`"12.50"`).
+
+    Python's `Decimal` also reads `"1e5"`, `" 12.5 "`, `"1_000"` and non-ASCII digits, none of
+    which is a price anyone means to send. The document's string form gets the same pattern,
+    with at most `places` significant decimals, so what it calls valid the model accepts.
+    """
+
+    places: int
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(
+            _unsigned_decimal_text, handler(source)
+        )
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        result = handler(schema)
+        for option in result.get("anyOf", []):
+            if option.get("type") == "string":
+                option["pattern"] = rf"^[0-9]+(\.[0-9]{{1,{self.places}}}0*)?$"
+        return result

@@ -16,7 +16,7 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
 
-from shared.models.base import Contract, Identifier, UnsignedZero
+from shared.models.base import Contract, DecimalText, Identifier, UnsignedZero
 from shared.models.http import AcceptedResponse
 
 BATCHES_TABLE: Final = "Batches"
@@ -42,8 +42,17 @@ Sku = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", strip_whitespace=True)
 ]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Price = Annotated[Decimal, Field(gt=0, le=Decimal(1_000_000), max_digits=9, decimal_places=2)]
-Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=5, decimal_places=2), UnsignedZero]
+Price = Annotated[
+    Decimal,
+    Field(gt=0, le=Decimal(1_000_000), max_digits=9, decimal_places=2),
+    DecimalText(places=2),
+]
+Percent = Annotated[
+    Decimal,
+    Field(ge=0, le=100, max_digits=5, decimal_places=2),
+    UnsignedZero,
+    DecimalText(places=2),
+]
 ErrorText = Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS)]
 
 

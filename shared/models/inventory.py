@@ -13,13 +13,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt
 
-from shared.models.base import Contract, IdempotencyKey, Identifier, UnsignedZero
+from shared.models.base import Contract, DecimalText, IdempotencyKey, Identifier, UnsignedZero
 
 #: Stock keeping unit: any `Identifier` (safe in URLs and as a Table partition key).
 Sku = Identifier
 
 #: An exact amount in the shop currency, two decimal places, never negative.
-Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2), UnsignedZero]
+Money = Annotated[
+    Decimal, Field(ge=0, max_digits=14, decimal_places=2), UnsignedZero, DecimalText(places=2)
+]
 
 #: The single currency the shop prices and charges in.
 CURRENCY = "EUR"

@@ -9,6 +9,7 @@ strings, are not (they are not request bodies).
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from pydantic import BaseModel, Strict, ValidationError
 import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
 from api.http import OPERATIONS
 from shared.models.approvals import ApprovalRequest
+from shared.models.batches import PriceUpdate
 from shared.models.health_monitors import HealthMonitorRequest
 from shared.models.inventory import InventoryUpdate
 from shared.models.orders import OrderRequest
@@ -106,3 +108,24 @@ def test_integers_are_still_fine_where_a_float_is_expected() -> None:
     )
 
     assert request.stage_timeout_hours == 72.0
+
+
+def _string_pattern(schema: dict[str, Any]) -> str:
+    (pattern,) = [o["pattern"] for o in schema["anyOf"] if o.get("type") == "string"]
+    return str(pattern)
+
+
+@pytest.mark.parametrize(
+    ("model", "field"),
+    [(InventoryUpdate, "unitPrice"), (ApprovalRequest, "amount"), (PriceUpdate, "basePrice")],
+)
+def test_the_document_gives_money_strings_the_pattern_the_model_enforces(
+    model: type[BaseModel], field: str
+) -> None:
+    """Fuzzing: `"unitPrice": ""` was valid by the document (any string) and a 400 by the model."""
+    pattern = _string_pattern(model.model_json_schema()["properties"][field])
+
+    for text in ("12.50", "1", "7", "1.500"):
+        assert re.fullmatch(pattern, text), text
+    for text in ("", "1e5", "1_000", " 1", "-1", ".5", "1.", "1.001", "\u0661"):
+        assert not re.fullmatch(pattern, text), text

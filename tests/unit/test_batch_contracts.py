@@ -87,10 +87,9 @@ def test_a_valid_request_parses_prices_as_decimals() -> None:
     assert request.items[0].to_json()["basePrice"] == "19.99"
 
 
-@pytest.mark.parametrize("zero", [-0.0, "-0", "-0.00"])
-def test_a_negative_zero_discount_is_plain_zero(zero: Any) -> None:
+def test_a_negative_zero_discount_is_plain_zero() -> None:
     """Fuzzing: `discountPercent: -0.0` passed `ge=0` and was recorded as "-0.0"."""
-    request = BatchRequest.model_validate({"items": [item(discountPercent=zero)]})
+    request = BatchRequest.model_validate({"items": [item(discountPercent=-0.0)]})
 
     discount = request.items[0].discount_percent
     assert discount == 0
