@@ -105,6 +105,7 @@ class InstanceListQuery(Contract):
 
     status: Annotated[list[RuntimeStatus] | None, BeforeValidator(_status_list)] = Field(
         None,
+        min_length=1,
         description="Comma-separated runtime statuses (any case), e.g. `Running,Completed`.",
     )
     prefix: Identifier | None = Field(None, description="Instance id prefix, e.g. `order-`.")

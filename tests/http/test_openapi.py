@@ -169,6 +169,7 @@ def test_query_parameters_are_camel_case_and_comma_lists_are_not_exploded(
     assert set(params) == {"status", "prefix", "createdFrom", "createdTo", "top"}
     assert params["status"]["explode"] is False
     assert params["status"]["schema"]["type"] == "array"
+    assert params["status"]["schema"]["minItems"] == 1  # `status=` is a 400, not "any status"
     assert not any(p["required"] for p in params.values())
     assert params["top"]["schema"]["maximum"] == 100
 
