@@ -176,7 +176,8 @@ class EmulatorHost:
             app.router.add_route("*", "/runtime/emulator/{tail:.*}", control.handle)
         app.router.add_get("/admin/host/status", self._host_status)
         prefix = self.config.route_prefix
-        pattern = f"/{prefix}/{{tail:.*}}" if prefix else "/{tail:.*}"
+        # [\s\S], not '.': an encoded newline (%0A) in a route parameter still reaches the app.
+        pattern = f"/{prefix}/{{tail:[\\s\\S]*}}" if prefix else "/{tail:[\\s\\S]*}"
         app.router.add_route("*", pattern, self._function)
         if prefix:
             app.router.add_get("/", self._host_status)
@@ -223,6 +224,17 @@ class EmulatorHost:
         finally:
             tracker.end()
 
+    def _route_path(self, request: web.Request) -> str:
+        """The path after the route prefix, with %2F and %25 still encoded (``path_safe``).
+
+        ``match_info["tail"]`` is fully decoded, which split ``instances/a%2Fb`` into three
+        segments and routed ``instances/%2F`` to ``instances``.
+        """
+        prefix = self.config.route_prefix
+        head = f"/{prefix}/" if prefix else "/"
+        safe = request.rel_url.path_safe
+        return safe[len(head) :] if safe.startswith(head) else request.match_info["tail"]
+
     def _presented_key(self, request: web.Request) -> str | None:
         return request.headers.get("x-functions-key") or request.query.get("code")
 
@@ -245,11 +257,15 @@ class EmulatorHost:
     async def _function(self, request: web.Request) -> web.StreamResponse:
         assert self._router is not None
         assert self._http_pool is not None
-        found = self._router.match(request.match_info["tail"], request.method)
+        path = self._route_path(request)
+        found = self._router.match(path, request.method)
         if found is None:
             return web.Response(status=404)
         if found is False:
-            return web.Response(status=405)
+            # The Functions host answers 404 here (azure-functions-host#10098); a 405 must
+            # name the methods the resource has (RFC 9110).
+            allow = ", ".join(self._router.allowed_methods(path))
+            return web.Response(status=405, headers={"Allow": allow})
         assert isinstance(found, tuple)
         route, params = found
         if not self.keys.allows(route.function.auth_level, self._presented_key(request)):

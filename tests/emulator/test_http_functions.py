@@ -46,7 +46,29 @@ def test_route_constraint_and_unknown_paths_give_404(api: httpx.Client) -> None:
 
 
 def test_method_not_allowed(api: httpx.Client) -> None:
-    assert api.delete("/items/1").status_code == 405
+    response = api.delete("/items/1")
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PUT"  # RFC 9110: a 405 names what is allowed
+
+
+@pytest.mark.parametrize(
+    ("raw", "label"),
+    [("a%2Fb", "a/b"), ("a%0Ab", "a\nb"), ("100%25", "100%"), ("%C3%A9t%C3%A9", "été")],
+)
+def test_encoded_characters_stay_inside_their_route_parameter(
+    api: httpx.Client, raw: str, label: str
+) -> None:
+    """Found by fuzzing: %2F split the segment (a 404, or another route), %0A was a 404."""
+    response = api.get(f"{api.base_url}/items/42/{raw}")
+
+    assert response.status_code == 200
+    assert response.json()["route"] == {"item_id": "42", "label": label}
+
+
+def test_an_encoded_slash_does_not_reach_a_shorter_route(api: httpx.Client) -> None:
+    assert api.get(f"{api.base_url}/items/42/%2F").json()["route"]["label"] == "/"
+    assert api.get(f"{api.base_url}/items%2F42").status_code == 404
 
 
 def test_async_function_gets_json_body_and_context(api: httpx.Client) -> None:
