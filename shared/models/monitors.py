@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,8 @@ from shared.models.jobs import JobId, JobStatus
 MAX_MONITOR_DURATION: Final = timedelta(days=7)
 MAX_TIMEOUT_MINUTES: Final = int(MAX_MONITOR_DURATION.total_seconds() // 60)
 MAX_INTERVAL_SECONDS: Final = 6 * 3600
+#: The cap of the doubling wait when a request gives none.
+DEFAULT_MAX_INTERVAL_SECONDS: Final = 600
 #: Checks per orchestration generation before `continue_as_new` starts a fresh history.
 DEFAULT_CHECKS_PER_GENERATION: Final = 100
 
@@ -45,8 +47,25 @@ class MonitorRequest(Contract):
         None, description="Absolute end of the watch, with a UTC offset; at most 7 days away."
     )
     initial_interval_seconds: IntervalSeconds = 30
-    max_interval_seconds: IntervalSeconds = 600
+    max_interval_seconds: IntervalSeconds = Field(
+        DEFAULT_MAX_INTERVAL_SECONDS,
+        description="The cap of the doubling wait; at least initialIntervalSeconds (default 600).",
+    )
     notify: Email | None = Field(None, description="Who is alerted; OPERATIONS_EMAIL if absent.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _the_default_cap_is_checked_too(cls, data: Any) -> Any:
+        """Spell out the default cap, so `_not_below_initial` checks (and names) it as well.
+
+        Field validators skip defaults: `initialIntervalSeconds: 1167` alone passed here and
+        failed in MonitorInput inside the starter, a 500.
+        """
+        if isinstance(data, dict) and not {"maxIntervalSeconds", "max_interval_seconds"} & set(
+            data
+        ):
+            return {**data, "maxIntervalSeconds": DEFAULT_MAX_INTERVAL_SECONDS}
+        return data
 
     @field_validator("deadline")
     @classmethod
@@ -60,7 +79,7 @@ class MonitorRequest(Contract):
     def _not_below_initial(cls, value: int, info: ValidationInfo) -> int:
         initial = info.data.get("initial_interval_seconds")
         if initial is not None and value < initial:
-            raise ValueError("must be at least initialIntervalSeconds")
+            raise ValueError("must be at least initialIntervalSeconds (the default is 600)")
         return value
 
 

@@ -116,6 +116,9 @@ def in_hours(hours: float) -> str:
     [
         ({"timeoutMinutes": 5, "deadline": in_hours(1)}, {"deadline"}),
         ({"initialIntervalSeconds": 60, "maxIntervalSeconds": 30}, {"maxIntervalSeconds"}),
+        # Fuzzing: the default cap (600) was not checked against the initial wait, so the
+        # orchestration input failed to validate in the starter: a 500.
+        ({"initialIntervalSeconds": 1167}, {"maxIntervalSeconds"}),
         ({"initialIntervalSeconds": 0}, {"initialIntervalSeconds"}),
         ({"initialIntervalSeconds": "5"}, {"initialIntervalSeconds"}),
         ({"maxIntervalSeconds": 6 * 3600 + 1}, {"maxIntervalSeconds"}),
