@@ -111,36 +111,36 @@ def _unsigned_zero(value: Decimal) -> Decimal:
 UnsignedZero = AfterValidator(_unsigned_zero)
 
 
-_UNSIGNED_DECIMAL_TEXT = re.compile(r"[0-9]+(\.[0-9]+)?")
-
-
-def _unsigned_decimal_text(value: object) -> object:
-    if isinstance(value, str) and not _UNSIGNED_DECIMAL_TEXT.fullmatch(value):
-        raise PydanticCustomError(
-            "decimal_parsing",
-            "Input should be a non-negative number, or a string in plain decimal notation "
-            'such as "12.50"',
-        )
-    return value
-
-
 @dataclass(frozen=True)
 class DecimalText:
     """Put on a non-negative `Decimal`: a string must be plain notation (`"12.50"`).
 
-    Python's `Decimal` also reads `"1e5"`, `" 12.5 "`, `"1_000"` and non-ASCII digits, none of
-    which is a price anyone means to send. The document's string form gets the same pattern,
-    with at most `places` significant decimals, so what it calls valid the model accepts.
+    Python's `Decimal` also reads `"1e5"`, `" 12.5 "`, `"1_000"`, `"1.500000"` and non-ASCII
+    digits, none of which is a price anyone means to send. Strings must match `pattern`
+    (digits, then at most `places` decimals), and the document's string form says so, so
+    what it calls valid the model accepts and the other way round (bounds aside).
     """
 
     places: int
 
+    @property
+    def pattern(self) -> str:
+        return rf"^[0-9]+(\.[0-9]{{1,{self.places}}})?$"
+
+    def _check(self, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(self.pattern, value):
+            raise PydanticCustomError(
+                "decimal_parsing",
+                "Input should be a non-negative number, or a string in plain decimal notation "
+                'with at most {places} decimals, such as "12.50"',
+                {"places": self.places},
+            )
+        return value
+
     def __get_pydantic_core_schema__(
         self, source: Any, handler: GetCoreSchemaHandler
     ) -> CoreSchema:
-        return core_schema.no_info_before_validator_function(
-            _unsigned_decimal_text, handler(source)
-        )
+        return core_schema.no_info_before_validator_function(self._check, handler(source))
 
     def __get_pydantic_json_schema__(
         self, schema: CoreSchema, handler: GetJsonSchemaHandler
@@ -148,5 +148,5 @@ class DecimalText:
         result = handler(schema)
         for option in result.get("anyOf", []):
             if option.get("type") == "string":
-                option["pattern"] = rf"^[0-9]+(\.[0-9]{{1,{self.places}}}0*)?$"
+                option["pattern"] = self.pattern
         return result
