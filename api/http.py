@@ -143,15 +143,34 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
+def _float(text: str) -> float:
+    """A JSON number with a fraction or exponent; refused if a float would make it zero.
+
+    `1e-400` is 0.0 as a float, so a price of 1e-400 was stored as 0.00. (`1e309` becomes
+    infinity, which every numeric field refuses by name. Parsing such literals as Decimal
+    instead would let a lax `int` field spend minutes expanding `1e999999999`.)
+    """
+    value = float(text)
+    if value == 0 and any(digit in text.lower().split("e")[0] for digit in "123456789"):
+        raise _NotJson(f"the number {text[:40]} is too small to represent")
+    return value
+
+
 def _load_json(body: bytes) -> Any:
     """Strict RFC 8259 parsing: no NaN/Infinity, no duplicate keys, bounded nesting and digits.
 
     Python's decoder accepts `NaN` and `Infinity`, keeps the last of duplicate keys, raises
     `RecursionError` on deeply nested arrays and `ValueError` on integers of more than 4300
-    digits; each of those is the client's mistake and a 400 here, never a 500.
+    digits; each of those is the client's mistake and a 400 here, never a 500. Numbers a
+    float would turn into zero are refused too (see `_float`).
     """
     try:
-        return json.loads(body, parse_constant=_refuse_constant, object_pairs_hook=_unique_keys)
+        return json.loads(
+            body,
+            parse_constant=_refuse_constant,
+            parse_float=_float,
+            object_pairs_hook=_unique_keys,
+        )
     except _NotJson as exc:
         message, field_name = exc.message, exc.field
     except json.JSONDecodeError as exc:

@@ -91,6 +91,8 @@ def test_invalid_utf8_is_a_400() -> None:
         ),
         pytest.param(b'{"sku": "a", "quantity": NaN}', "NaN is not a JSON value", id="nan"),
         pytest.param(b'{"sku": "a", "quantity": -Infinity}', "-Infinity", id="infinity"),
+        # As a float 1e-400 is 0.0: a unit price of 1e-400 was stored as 0.00.
+        pytest.param(b'{"sku": "a", "quantity": 1e-400}', "too small", id="underflow"),
     ],
 )
 def test_json_that_python_cannot_or_should_not_decode_is_a_400(body: bytes, message: str) -> None:
@@ -103,6 +105,14 @@ def test_json_that_python_cannot_or_should_not_decode_is_a_400(body: bytes, mess
     assert problem["title"] == "Malformed JSON"
     assert message in problem["errors"][0]["message"]
     assert problem["errors"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize("number", [b"0.0", b"-0e10", b"0.000e-500", b"1.5", b"1e308"])
+def test_zero_and_representable_numbers_are_still_numbers(number: bytes) -> None:
+    with pytest.raises(HttpProblem) as caught:  # a float for an int field: refused by name
+        parse_body(_request(b'{"sku": "a", "quantity": ' + number + b"}"), _Order)
+
+    assert [e["field"] for e in _problem(caught.value)["errors"]] == ["quantity"]
 
 
 def test_a_key_given_twice_is_a_400_naming_it() -> None:
