@@ -100,6 +100,7 @@ async def start_batch(
         request.max_parallel,
     )
     if request.batch_id is not None:
+        await _refuse_another_orchestrations_id(req, client, batch_id)
         existing = await asyncio.to_thread(batch_store.get_batch, batch_id)
         if existing is not None:
             if existing.fingerprint != fingerprint:
@@ -131,7 +132,25 @@ async def start_batch(
 
 async def _is_joinable(client: df.DurableOrchestrationClient, batch_id: str) -> bool:
     status = await client.get_status(batch_id)
-    return bool(status) and status.runtime_status in JOINABLE
+    return bool(status) and status.name == ORCHESTRATOR and status.runtime_status in JOINABLE
+
+
+async def _refuse_another_orchestrations_id(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, batch_id: str
+) -> None:
+    """A chosen id naming another orchestration's instance is a 409, whatever its prefix.
+
+    The model refuses the other patterns' prefixes; this covers ids started by other means.
+    Starting over a finished instance would replace it, history and output included.
+    """
+    status = await client.get_status(batch_id)
+    if status and status.name not in (None, ORCHESTRATOR):
+        raise HttpProblem(
+            409,
+            "Conflict",
+            f"'{batch_id}' is the instance id of another orchestration; choose another batchId",
+            headers={"Location": instance_url(req, batch_id)},
+        )
 
 
 def _taken(req: func.HttpRequest, batch_id: str) -> HttpProblem:

@@ -21,6 +21,7 @@ from shared import job_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
     MAX_MONITOR_DURATION,
+    MONITOR_INSTANCE_PREFIX,
     MonitorAccepted,
     MonitorInput,
     MonitorRequest,
@@ -31,7 +32,6 @@ bp = df.Blueprint()
 
 ORCHESTRATOR = "monitor_export_job"
 DEFAULT_TIMEOUT_MINUTES = 60
-INSTANCE_PREFIX = "monitor-"
 
 
 @bp.route(route="monitors", methods=["POST"])
@@ -68,7 +68,7 @@ async def start_export_monitor(
         deadline=request.deadline.astimezone(UTC) if request.deadline else None,
         timeout_seconds=timeout_seconds,
     )
-    instance_id = f"{INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
 
     response = accepted(req, instance_id)

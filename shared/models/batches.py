@@ -16,8 +16,13 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
 
+from shared.models.approvals import APPROVAL_INSTANCE_PREFIX
 from shared.models.base import Contract, DecimalText, Identifier, UnsignedZero
+from shared.models.customers import ONBOARDING_PREFIX
+from shared.models.health_monitors import HEALTH_MONITOR_INSTANCE_PREFIX
 from shared.models.http import AcceptedResponse
+from shared.models.monitors import MONITOR_INSTANCE_PREFIX
+from shared.models.orders import INSTANCE_PREFIX as ORDER_INSTANCE_PREFIX
 
 BATCHES_TABLE: Final = "Batches"
 BATCH_ITEMS_TABLE: Final = "BatchItems"
@@ -38,6 +43,27 @@ MAX_ERROR_CHARS: Final = 300
 BatchId = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", strip_whitespace=True)
 ]
+#: A batch id is its orchestration's instance id, and every orchestration shares one namespace.
+#: `process_batch` started under another pattern's id replaces that instance if it finished
+#: (its history and output are gone: found by fuzzing with batchId `order-<orderId>`) or is
+#: "joined" if it runs, so a chosen batch id may not begin like another pattern's ids.
+OTHER_PATTERNS_ID_PREFIXES: Final = (
+    ORDER_INSTANCE_PREFIX,
+    ONBOARDING_PREFIX,
+    APPROVAL_INSTANCE_PREFIX,
+    MONITOR_INSTANCE_PREFIX,
+    HEALTH_MONITOR_INSTANCE_PREFIX,
+)
+
+
+def _any_case(prefix: str) -> str:
+    """`order-` as `[oO][rR][dD][eE][rR]-` (the prefixes hold only letters and '-')."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in prefix)
+
+
+#: The same rule for the OpenAPI document, as a JSON Schema `not` (no lookahead needed).
+_OTHER_PATTERNS_IDS = "^(" + "|".join(_any_case(p) for p in OTHER_PATTERNS_ID_PREFIXES) + ")"
+
 Sku = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", strip_whitespace=True)
 ]
@@ -84,13 +110,27 @@ class BatchRequest(Contract):
 
     batch_id: BatchId | None = Field(
         None,
-        description="Optional caller-chosen id (single use); minted when omitted.",
+        description=(
+            "Optional caller-chosen id (single use); minted when omitted. It is the instance "
+            "id, so it may not start like another pattern's ids: "
+            + ", ".join(f"`{prefix}`" for prefix in OTHER_PATTERNS_ID_PREFIXES)
+            + " (any case)."
+        ),
+        json_schema_extra={"not": {"type": "string", "pattern": _OTHER_PATTERNS_IDS}},
     )
     items: list[PriceUpdate] = Field(min_length=1, max_length=HARD_MAX_ITEMS)
     max_parallel: Annotated[int, Strict(), Field(ge=1, le=1000)] | None = Field(
         None,
         description="Activities in flight at most; clamped to the server's BATCH_MAX_PARALLEL.",
     )
+
+    @field_validator("batch_id")
+    @classmethod
+    def _not_another_patterns_id(cls, batch_id: str | None) -> str | None:
+        if batch_id is not None and batch_id.lower().startswith(OTHER_PATTERNS_ID_PREFIXES):
+            shown = ", ".join(f"'{prefix}'" for prefix in OTHER_PATTERNS_ID_PREFIXES)
+            raise ValueError(f"must not start with {shown}: those are other orchestrations' ids")
+        return batch_id
 
     @field_validator("items")
     @classmethod

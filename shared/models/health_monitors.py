@@ -30,9 +30,13 @@ MAX_ALERT_THRESHOLD = 100
 RunId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
+#: Every health monitor's instance id starts so.
+HEALTH_MONITOR_INSTANCE_PREFIX = "health-monitor-"
+
+
 def monitor_instance_id(name: str) -> str:
     """One singleton instance per endpoint name."""
-    return f"health-monitor-{name}"
+    return f"{HEALTH_MONITOR_INSTANCE_PREFIX}{name}"
 
 
 class CheckErrorKind(StrEnum):

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
 from tests.e2e.support.clock import Clock
-from tests.e2e.support.shop import unique
+from tests.e2e.support.shop import accepted, order, stock, unique
 from tests.e2e.support.target import Target
 from tests.e2e.support.waiting import wait_for_instance, wait_until
 
@@ -203,6 +203,25 @@ def test_bad_batches_are_refused_whole(api: ApiClient) -> None:
     missing = unique("batch")
     expect_problem(api.get(f"/batches/{missing}"), 404)
     expect_problem(api.get(f"/batches/{missing}/results"), 404)
+
+
+def test_a_batch_cannot_take_the_instance_id_of_a_finished_order(
+    api: ApiClient, clock: Clock
+) -> None:
+    """Found by fuzzing: batchId 'order-<orderId>' replaced the finished saga's instance."""
+    body = order({stock(api, 2): 1}, order_id=unique("o"))
+    order_instance = accepted(api.post("/orders", body))["id"]
+    placed = wait_for_instance(api, clock, order_instance)
+    items, _ = price_list(1)
+
+    refused = api.post("/batches", {"batchId": order_instance, "items": items})
+
+    expect_problem(refused, 400, ["batchId"])
+    clock.settle()
+    after = api.get_json(f"/instances/{order_instance}")
+    assert (after["name"], after["runtimeStatus"]) == ("order_fulfillment_saga", "Completed")
+    assert after["output"] == placed["output"]
+    expect_problem(api.get(f"/batches/{order_instance}"), 404)  # nothing was staged
 
 
 def test_a_forged_continuation_token_is_a_400(api: ApiClient, clock: Clock) -> None:

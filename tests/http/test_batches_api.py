@@ -23,10 +23,10 @@ get_batch = user_function(batches.get_batch)
 list_results = user_function(batches.list_batch_results)
 
 
-def existing(runtime: str) -> Any:
+def existing(runtime: str, name: str = "process_batch") -> Any:
     return DurableOrchestrationStatus.from_json(
         {
-            "name": "process_batch",
+            "name": name,
             "instanceId": "x",
             "createdTime": "2026-01-05T09:00:00Z",
             "runtimeStatus": runtime,
@@ -210,6 +210,41 @@ async def test_another_request_under_a_used_batch_id_is_a_409(client: Any) -> No
     assert response.status_code == 409
     assert response.headers["Location"] == f"{BASE}/instances/{batch_id}"
     client.start_new.assert_awaited_once()
+
+
+@pytest.mark.parametrize(
+    "batch_id",
+    [
+        "order-o-1001",
+        "Order-o-1001",
+        "onboarding-1f2e",
+        "approval-9a",
+        "monitor-7b",
+        "health-monitor-self",
+    ],
+)
+async def test_a_batch_id_shaped_like_another_patterns_ids_is_a_400(
+    client: Any, batch_id: str
+) -> None:
+    """Fuzzing: batchId 'order-<id>' replaced the finished order saga (history and output)."""
+    response = await start(post({"batchId": batch_id, "items": items(1)}), client)
+
+    assert response.status_code == 400
+    assert fields(response) == {"batchId"}
+    client.start_new.assert_not_awaited()
+
+
+async def test_a_batch_id_that_names_another_orchestration_is_a_409(client: Any) -> None:
+    batch_id = f"elsewhere-{id(client)}"
+    # An instance started by other means than this app's routes (no prefix to refuse).
+    client.get_status.return_value = existing("Completed", name="order_fulfillment_saga")
+
+    response = await start(post({"batchId": batch_id, "items": items(1)}), client)
+
+    assert response.status_code == 409
+    assert response.headers["Location"] == f"{BASE}/instances/{batch_id}"
+    client.start_new.assert_not_awaited()  # and nothing was staged under that id:
+    assert (await get_batch(get(f"batches/{batch_id}", {"batchId": batch_id}))).status_code == 404
 
 
 async def test_losing_a_start_race_to_the_same_request_joins_it(client: Any) -> None:
