@@ -19,6 +19,7 @@ from api.http import (
     json_response,
     parse_body,
     parse_params,
+    read_body,
 )
 from shared.models.counters import (
     COUNTER_ENTITY,
@@ -99,7 +100,7 @@ async def get_counter(
 
 def _refuse_body(req: func.HttpRequest) -> None:
     """`reset` takes no amount; an empty body or `{}` is accepted, anything else is a 400."""
-    raw = (req.get_body() or b"").strip()
+    raw = read_body(req).strip()  # a 413 over MAX_REQUEST_BYTES, as for every body
     if raw in (b"", b"{}"):
         return
     raise HttpProblem(

@@ -96,13 +96,7 @@ def validation_problem(exc: ValidationError, source: str = "body") -> HttpProble
 
 def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     """Validate a JSON request body against `model`, refusing oversized or non-JSON bodies."""
-    limit = get_settings().max_request_bytes
-    declared = req.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
-    body = req.get_body() or b""
-    if len(body) > limit:
-        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
+    body = read_body(req)
     content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
     if body.strip() and content_type and not _is_json_type(content_type):
         raise HttpProblem(415, "Unsupported media type", f"send {JSON}, not '{content_type}'")
@@ -118,6 +112,28 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from None
+
+
+def parse_optional_body(req: func.HttpRequest, model: type[M]) -> M | None:
+    """Like `parse_body` where the body may be left out: None for an empty (or blank) body.
+
+    The size limit applies first, so a blank body over MAX_REQUEST_BYTES is still a 413.
+    """
+    if not read_body(req).strip():
+        return None
+    return parse_body(req, model)
+
+
+def read_body(req: func.HttpRequest) -> bytes:
+    """The raw body, or a 413 when it (or its declared length) is over MAX_REQUEST_BYTES."""
+    limit = get_settings().max_request_bytes
+    declared = req.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
+    body = req.get_body() or b""
+    if len(body) > limit:
+        raise HttpProblem(413, "Payload too large", f"the body must be at most {limit} bytes")
+    return body
 
 
 class _NotJson(ValueError):

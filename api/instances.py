@@ -33,7 +33,7 @@ from api.http import (
     endpoint,
     instance_url,
     json_response,
-    parse_body,
+    parse_optional_body,
     parse_params,
 )
 from shared.models.http import AcceptedResponse
@@ -266,8 +266,7 @@ async def _command(
 ) -> tuple[str, str]:
     """Validate id and body, then check the instance exists and the command makes sense."""
     instance_id = _instance_id(req)
-    body = req.get_body() or b""
-    command = parse_body(req, ManagementRequest) if body.strip() else ManagementRequest()
+    command = parse_optional_body(req, ManagementRequest) or ManagementRequest()
     current = _runtime_status(await _existing(client, instance_id))
     _refuse_unless(allowed(current), instance_id, verb, current)
     return instance_id, command.reason or f"{verb} requested through the management API"

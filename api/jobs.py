@@ -13,7 +13,15 @@ from urllib.parse import quote
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import HttpProblem, app_base_url, endpoint, json_response, parse_body, parse_params
+from api.http import (
+    HttpProblem,
+    app_base_url,
+    endpoint,
+    json_response,
+    parse_body,
+    parse_optional_body,
+    parse_params,
+)
 from shared import job_store
 from shared.models.jobs import CreateJobRequest, Job, JobRoute, UpdateJobRequest
 
@@ -41,7 +49,7 @@ def _not_found(job_id: str) -> HttpProblem:
     tags=TAGS,
 )
 async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
-    request = parse_body(req, CreateJobRequest) if req.get_body().strip() else CreateJobRequest()
+    request = parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
     job = await asyncio.to_thread(job_store.create_job, request.description)
     return json_response(job, status=201, headers={"Location": job_url(req, job.id)})
 

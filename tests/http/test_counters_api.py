@@ -126,8 +126,11 @@ async def test_non_json_is_a_415_and_oversized_is_a_413(
 
     not_json = await signal(post("orders", "add", b"amount=1", "text/plain"), client)
     too_big = await signal(post("orders", "add", {"amount": 1, "pad": "x" * 2000}), client)
+    too_big_reset = await signal(post("orders", "reset", b" " * 2048), client)
 
     assert (not_json.status_code, too_big.status_code) == (415, 413)
+    assert too_big_reset.status_code == 413  # reset takes no body, a huge blank one neither
+    client.signal_entity.assert_not_awaited()
 
 
 async def test_a_counter_is_read_back(client: Any) -> None:
