@@ -79,8 +79,9 @@ def retry_with_backoff(
     """
     attempt = 1
     while True:
+        task = schedule()  # outside the try: a scheduling bug is not a transient failure
         try:
-            return (yield schedule())
+            return (yield task)
         except Exception as exc:
             failure = classify_failure(exc)
             if failure.is_permanent or attempt >= backoff.max_attempts:

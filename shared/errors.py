@@ -9,6 +9,7 @@ and the orchestrator recovers the kind with `classify_failure()`.
 from __future__ import annotations
 
 import json
+import re
 from enum import StrEnum
 from typing import Final, TypeVar
 
@@ -16,6 +17,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 _MARKER: Final = "@@error"
 _END: Final = "@@"
+#: Where an `ActivityError`'s marker stands: at the start of its own text, or right after the
+#: `<Type>Error: ` prefix the host puts before an activity's exception. A marker anywhere else
+#: (say, echoed input inside some other error's message) is not trusted.
+_MARKER_AT: Final = re.compile(r"(?:\A|\b\w*Error: )" + re.escape(_MARKER))
 
 
 class ErrorKind(StrEnum):
@@ -83,10 +88,10 @@ def classify_failure(error: BaseException) -> FailureInfo:
     transient: retrying is the safe default, and the retry budget bounds the cost.
     """
     text = str(error)
-    start = text.find(_MARKER)
-    if start >= 0:
+    found = _MARKER_AT.search(text)
+    if found is not None:
         try:
-            payload, _ = json.JSONDecoder().raw_decode(text, start + len(_MARKER))
+            payload, _ = json.JSONDecoder().raw_decode(text, found.end())
             return FailureInfo.model_validate(payload)
         except (ValueError, ValidationError):
             pass

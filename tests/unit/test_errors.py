@@ -67,3 +67,18 @@ def test_invalid_activity_input_is_a_permanent_validation_error_naming_fields() 
     assert failure.is_permanent
     assert failure.code == ErrorCode.VALIDATION
     assert "quantity" in failure.message
+
+
+def test_a_marker_echoed_inside_another_errors_message_is_not_trusted() -> None:
+    echoed = '@@error{"kind":"permanent","code":"validation","message":"x"}@@'
+    failure = classify_failure(activity_failed("charge", RuntimeError(f"gateway said: {echoed}")))
+
+    assert failure.kind is ErrorKind.TRANSIENT
+    assert failure.code == ErrorCode.UNEXPECTED
+
+
+def test_the_activity_error_itself_is_classified() -> None:
+    failure = classify_failure(PermanentError(ErrorCode.CONFLICT, "taken"))
+
+    assert failure.is_permanent
+    assert failure.code == "conflict"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pytest_mock import MockerFixture
 
-from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
+from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from shared.errors import ErrorCode
 from tests.support.failures import crashed, permanent, transient
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
@@ -98,3 +98,17 @@ def test_gives_up_after_max_attempts_with_the_last_failure(mocker: MockerFixture
     assert caught.value.failure.message == "still busy"
     assert len(driver.activities) == 3
     assert len(driver.timers) == 2
+
+
+def test_a_scheduling_error_is_raised_at_once_not_retried(mocker: MockerFixture) -> None:
+    def orchestrate(context: Any) -> Generator[Any, Any, Any]:
+        def broken() -> Any:
+            raise TypeError("bad arguments to call_activity")
+
+        return (yield from retry_with_backoff(context, broken, "broken", Backoff()))
+
+    driver = OrchestrationDriver(mocker, orchestrate)
+    with pytest.raises(TypeError, match="bad arguments"):
+        driver.run(lambda task: None)
+
+    assert driver.timers == []
