@@ -17,6 +17,7 @@ from pydantic import (
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
+    EmailStr,
     Field,
     StringConstraints,
     ValidationError,
@@ -49,7 +50,7 @@ class Settings(BaseModel):
     health_alert_threshold: int = Field(3, ge=1, le=100)
     health_check_timeout_seconds: float = Field(10, gt=0, le=60)
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
-    operations_email: str = "ops@example.com"
+    operations_email: EmailStr = "ops@example.com"
 
     @field_validator("health_monitor_allowlist", mode="before")
     @classmethod

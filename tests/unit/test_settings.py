@@ -39,6 +39,8 @@ def test_values_are_read_by_app_setting_name() -> None:
         ("HEALTH_MONITOR_ALLOWLIST", '{"Bad Name": "http://x"}'),
         ("HEALTH_MONITOR_ALLOWLIST", '{"ok": "ftp://x"}'),
         ("APPROVAL_DEFAULT_STAGE_HOURS", "200"),
+        ("OPERATIONS_EMAIL", "Ops Team <ops@example.com>"),
+        ("OPERATIONS_EMAIL", "ops"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(name: str, value: str) -> None:
