@@ -39,7 +39,6 @@ def test_values_are_read_by_app_setting_name() -> None:
         ("HEALTH_MONITOR_ALLOWLIST", '{"Bad Name": "http://x"}'),
         ("HEALTH_MONITOR_ALLOWLIST", '{"ok": "ftp://x"}'),
         ("APPROVAL_DEFAULT_STAGE_HOURS", "200"),
-        ("OPERATIONS_EMAIL", "Ops Team <ops@example.com>"),
         ("OPERATIONS_EMAIL", "ops"),
     ],
 )
@@ -51,3 +50,9 @@ def test_bad_values_fail_naming_the_setting(name: str, value: str) -> None:
 def test_setting_names_are_the_documented_ones() -> None:
     assert "HEALTH_MONITOR_ALLOWLIST" in SETTING_NAMES
     assert all(name.isupper() for name in SETTING_NAMES)
+
+
+def test_operations_email_keeps_only_the_address_of_a_display_name_form() -> None:
+    settings = load_settings({"OPERATIONS_EMAIL": "Ops Team <ops@example.com>"})
+
+    assert settings.operations_email == "ops@example.com"
