@@ -61,13 +61,21 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def _same_host(origin: SplitResult, target: SplitResult) -> bool:
+    """Same host and port (default ports spelled out or not), or its http -> https upgrade."""
     if (target.hostname or "").lower() != (origin.hostname or "").lower():
         return False
-    if (target.scheme, target.port) == (origin.scheme, origin.port):
+    if (target.scheme, _port(target)) == (origin.scheme, _port(origin)):
         return True
     upgrade = origin.scheme == "http" and target.scheme == "https"
-    return upgrade and target.port in (None, 443)
+    return upgrade and _port(target) == 443
+
+
+def _port(url: SplitResult) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
 
 
 def resolve_endpoint(name: str) -> str:
