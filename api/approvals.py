@@ -51,7 +51,7 @@ from shared.models.approvals import (
 )
 from shared.models.base import Contract, InstanceId
 from shared.models.http import AcceptedResponse, FieldProblem
-from shared.settings import get_settings
+from shared.settings import get_settings, platform_authentication_enabled
 
 bp = df.Blueprint()
 M = TypeVar("M", bound=Contract)
@@ -179,7 +179,14 @@ async def get_expense_approval(
 
 
 def _identity(req: func.HttpRequest, body: DecisionRequest) -> tuple[str, IdentitySource]:
-    principal = (req.headers.get(PRINCIPAL_HEADER) or "").strip()
+    """Who decides: the signed-in principal when App Service Authentication vouches for it.
+
+    Without platform authentication the principal header is just something a caller sent, so
+    it is ignored and the body's approver is used, recorded as a claim (`request_body`).
+    """
+    principal = ""
+    if platform_authentication_enabled():
+        principal = (req.headers.get(PRINCIPAL_HEADER) or "").strip()
     if principal:
         if body.approver is not None and not same_person(body.approver, principal):
             raise HttpProblem(

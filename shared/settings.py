@@ -96,6 +96,17 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(f"invalid app settings: {problems}") from exc
 
 
+#: Set by App Service itself (not an app setting we deploy) when its Authentication ("Easy
+#: Auth") is on. Only then does the platform strip client-sent X-MS-CLIENT-PRINCIPAL-* headers
+#: and set them from the signed-in user; otherwise any caller can send them.
+PLATFORM_AUTH_SETTING = "WEBSITE_AUTH_ENABLED"
+
+
+def platform_authentication_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if environ is None else environ).get(PLATFORM_AUTH_SETTING, "")
+    return value.strip().lower() == "true"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings for this process. Tests that change the environment call `cache_clear()`."""

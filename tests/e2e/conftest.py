@@ -46,6 +46,9 @@ def app_settings(connection_string: str, probe_url: str | None = None) -> dict[s
         # A 1,000-item batch in chunks of 100: ten chunk sub-orchestrations.
         "BATCH_CHUNK_SIZE": "100",
         "BATCH_MAX_PARALLEL": "32",
+        # Stand in for App Service Authentication, which sets this on the platform: the
+        # approval route then trusts X-MS-CLIENT-PRINCIPAL-NAME as the signed-in user.
+        "WEBSITE_AUTH_ENABLED": "True",
     }
     if probe_url:
         settings["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(dict.fromkeys(PROBE_NAMES, probe_url))

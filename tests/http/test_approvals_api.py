@@ -220,6 +220,45 @@ async def test_the_current_approver_decides_and_the_stage_event_is_raised(client
     }
 
 
+@pytest.fixture
+def platform_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
+    """App Service Authentication is on: the platform vouches for the principal header."""
+    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
+
+
+async def test_a_principal_header_is_ignored_without_platform_authentication(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WEBSITE_AUTH_ENABLED", raising=False)
+    client.get_status.return_value = _status()
+
+    response = await _decide(
+        client,
+        {"approver": MANAGER, "decision": "approve"},
+        headers={"X-MS-CLIENT-PRINCIPAL-NAME": "mallory@example.com"},
+    )
+
+    assert response.status_code == 202
+    payload = client.raise_event.call_args.args[2]
+    assert payload["approver"] == MANAGER
+    assert payload["identitySource"] == "request_body"
+
+
+async def test_a_spoofed_principal_alone_does_not_identify_anyone(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "false")
+    client.get_status.return_value = _status()
+
+    response = await _decide(
+        client, {"decision": "approve"}, headers={"X-MS-CLIENT-PRINCIPAL-NAME": MANAGER}
+    )
+
+    assert response.status_code == 400
+    client.raise_event.assert_not_called()
+
+
+@pytest.mark.usefixtures("platform_authentication")
 async def test_the_signed_in_principal_is_preferred_over_the_body(client: Any) -> None:
     client.get_status.return_value = _status()
 
@@ -233,6 +272,7 @@ async def test_the_signed_in_principal_is_preferred_over_the_body(client: Any) -
     assert payload["identitySource"] == "principal"
 
 
+@pytest.mark.usefixtures("platform_authentication")
 async def test_a_body_approver_other_than_the_principal_is_403(client: Any) -> None:
     client.get_status.return_value = _status()
 
@@ -246,6 +286,7 @@ async def test_a_body_approver_other_than_the_principal_is_403(client: Any) -> N
     client.raise_event.assert_not_called()
 
 
+@pytest.mark.usefixtures("platform_authentication")
 async def test_a_signed_in_principal_who_is_not_the_approver_is_403(client: Any) -> None:
     client.get_status.return_value = _status()
 
