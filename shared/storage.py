@@ -21,6 +21,7 @@ from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient
 
+from shared.idempotency import require_match, stamped
 from shared.settings import APP_STORAGE_CONNECTION
 
 Entity = dict[str, Any]
@@ -72,20 +73,34 @@ def get_entity(client: TableClient, partition_key: str, row_key: str) -> Entity 
         return None
 
 
-def insert_once(client: TableClient, entity: Mapping[str, Any]) -> tuple[Entity, bool]:
+def insert_once(
+    client: TableClient, entity: Mapping[str, Any], *, fingerprint: str | None = None
+) -> tuple[Entity, bool]:
     """Insert `entity` unless its key exists; return the stored entity and whether we created it.
 
     This is the idempotency primitive: an activity that runs twice with the same key sees the
     first run's row and returns its result instead of repeating the effect.
+
+    With `fingerprint` (see `shared.idempotency`), the row stores it, and a row found under the
+    key must carry the same one: a row written for a different request raises
+    `FingerprintMismatch` instead of being handed back as this request's result. A found row
+    without a fingerprint (written before they existed) counts as a match. Without
+    `fingerprint`, nothing is compared, exactly as before.
     """
+    row = stamped(entity, fingerprint)
     try:
-        client.create_entity(entity=dict(entity))
-        return dict(entity), True
+        client.create_entity(entity=dict(row))
+        return row, True
     except ResourceExistsError:
-        existing = get_entity(client, entity["PartitionKey"], entity["RowKey"])
+        existing = get_entity(client, row["PartitionKey"], row["RowKey"])
         if existing is None:  # deleted between our insert and read: try once more
-            client.create_entity(entity=dict(entity))
-            return dict(entity), True
+            client.create_entity(entity=dict(row))
+            return row, True
+        require_match(
+            existing,
+            fingerprint,
+            f"row '{row['PartitionKey']}/{row['RowKey']}' of table '{client.table_name}'",
+        )
         return existing, False
 
 
