@@ -1,7 +1,9 @@
-"""Activities of the batch import: list a chunk, price one item, record failures, claim the count.
+"""Activities of the batch import: list a chunk, price one item, record a failure, read the
+first failures back, claim the count.
 
 Every effect is keyed by (batch id, item id) in the results table, so an activity that runs
-twice, or a chunk that is retried as a whole, prices and records each item once.
+twice, or a chunk that is retried as a whole, prices and records each item once. Payloads
+stay small whatever the batch size: ids and failures cross in pages, one failure per call.
 Business-rule rejections are results (`failed` rows), not exceptions: the item was handled.
 Exceptions are for what retrying may fix (storage faults, as `TransientError`) and for input
 that can never work (`PermanentError`).
@@ -22,13 +24,16 @@ from shared.models.batches import (
     BatchItemRequest,
     BatchItemResult,
     ChunkItemIds,
-    ChunkRef,
+    ChunkPageRef,
     CounterClaim,
     CounterClaimResult,
+    FailureListing,
+    FailureListingRequest,
+    ItemFailure,
     ItemStatus,
     PriceUpdate,
-    RecordFailuresRequest,
-    RecordFailuresResult,
+    RecordFailureRequest,
+    short_code,
     short_error,
 )
 from shared.storage_faults import storage_faults_as_transient
@@ -74,14 +79,18 @@ def _as_result(record: BatchItemRecord) -> BatchItemResult:
 
 @bp.activity_trigger(input_name="request")
 def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
-    ref = validate_payload(ChunkRef, request)
+    """One page of a chunk's item ids, by position; a page with gaps is a permanent failure."""
+    ref = validate_payload(ChunkPageRef, request)
     with storage_faults_as_transient("list_batch_chunk_items"):
-        item_ids = batch_store.list_chunk_item_ids(ref.batch_id, ref.chunk_index)
-    if len(item_ids) != ref.expected_count:
+        item_ids = batch_store.list_chunk_item_ids_page(
+            ref.batch_id, ref.chunk_index, ref.first_position, ref.count
+        )
+    if len(item_ids) != ref.count:
+        last = ref.first_position + ref.count - 1
         raise PermanentError(
             ErrorCode.NOT_FOUND,
             f"chunk {ref.chunk_index} of batch '{ref.batch_id}' has {len(item_ids)} staged "
-            f"items, expected {ref.expected_count}",
+            f"items at positions {ref.first_position}-{last}, expected {ref.count}",
         )
     return ChunkItemIds(item_ids=item_ids).to_json()
 
@@ -104,23 +113,38 @@ def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
-def record_batch_item_failures(request: dict[str, Any]) -> dict[str, Any]:
-    """Write rows for items whose retries ran out; an existing row (even `processed`) wins.
+def record_batch_item_failure(request: dict[str, Any]) -> dict[str, Any]:
+    """Write the row of an item that could not be priced; an existing row (even `processed`) wins.
 
-    The orchestrator reports what this returns, so output and results table agree even when
-    an item's last attempt did write its row but the answer never reached the orchestrator.
+    The orchestrator counts what this returns, so counts and results table agree even when
+    the item's last attempt did write its row but the answer never reached the orchestrator.
     """
-    job = validate_payload(RecordFailuresRequest, request)
-    stored: list[BatchItemResult] = []
-    with storage_faults_as_transient("record_batch_item_failures"):
-        for failure in job.failures:
-            record, _ = batch_store.record_result(
-                job.batch_id,
-                failure.id,
-                ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
-            )
-            stored.append(_as_result(record))
-    return RecordFailuresResult(results=stored).to_json()
+    job = validate_payload(RecordFailureRequest, request)
+    failure = job.failure
+    with storage_faults_as_transient("record_batch_item_failure"):
+        record, _ = batch_store.record_result(
+            job.batch_id,
+            failure.id,
+            ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
+        )
+    return _as_result(record).to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def list_batch_failures(request: dict[str, Any]) -> dict[str, Any]:
+    """Read-only: a page of the batch's failed rows in item-id order, for the parent's output."""
+    query = validate_payload(FailureListingRequest, request)
+    with storage_faults_as_transient("list_batch_failures"):
+        records, more = batch_store.first_failures(query.batch_id, query.after, query.top)
+    failures = [
+        ItemFailure(
+            id=record.id,
+            code=short_code(record.code or ErrorCode.UNEXPECTED),
+            error=short_error(record.error or "failed"),
+        )
+        for record in records
+    ]
+    return FailureListing(failures=failures, more=more).to_json()
 
 
 @bp.activity_trigger(input_name="request")

@@ -6,12 +6,17 @@ activities are in flight across the whole batch. Its history holds a handful of 
 chunk, and each chunk's history stays bounded by the chunk size, because Python replays a
 whole history on every wake-up.
 
-`process_batch_chunk` lists its item ids, then prices them through a sliding window
-(`orchestrators.window`). A transient failure is retried with backoff inside the item's
-slot; an item whose retries run out, or that breaks a business rule, is reported as failed
-without failing the chunk. A chunk that fails anyway is retried by the parent under a new
-instance id (items are idempotent, so finished ones are not redone) and, if it keeps
+`process_batch_chunk` lists its item ids (a page at a time), then prices them through a
+sliding window (`orchestrators.window`). A transient failure is retried with backoff inside
+the item's slot; an item whose retries run out, or that breaks a business rule, counts as
+failed without failing the chunk. A chunk that fails anyway is retried by the parent under a
+new instance id (items are idempotent, so finished ones are not redone) and, if it keeps
 failing, reported by index so the batch still completes.
+
+Failures live in the results table only: every failed item has a row there, a chunk returns
+counts, and the parent reads the first `MAX_REPORTED_FAILURES` rows back once, at the end, for
+its output. So no history holds lists that grow with the batch (every episode replays the
+whole history, and payloads over ~45 KB go to blobs).
 
 Once all chunks are done the parent adds the processed count to counter `items-processed`,
 once per batch: the signal is recorded in history (sent once per execution), and a claim
@@ -32,6 +37,8 @@ from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from orchestrators.window import run_windowed
 from shared.models.batches import (
+    CHUNK_LISTING_PAGE,
+    FAILURE_LISTING_PAGE,
     MAX_REPORTED_FAILURES,
     BatchInput,
     BatchItemRequest,
@@ -43,16 +50,18 @@ from shared.models.batches import (
     ChunkFailure,
     ChunkInput,
     ChunkItemIds,
+    ChunkPageRef,
     ChunkProgress,
-    ChunkRef,
     ChunkSummary,
     CounterClaim,
     CounterClaimResult,
+    FailureListing,
+    FailureListingRequest,
     ItemFailure,
     ItemStatus,
-    RecordFailuresRequest,
-    RecordFailuresResult,
+    RecordFailureRequest,
     chunk_partition,
+    short_code,
     short_error,
 )
 from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterOperation
@@ -68,7 +77,7 @@ ITEM_BACKOFF: Final = Backoff(
     multiplier=3,
     max_delay=timedelta(seconds=45),
 )
-#: Bookkeeping steps of a chunk (listing ids, recording failures): a bit more patience.
+#: Bookkeeping steps (listing ids, recording or reading failures): a bit more patience.
 CHUNK_STEP_BACKOFF: Final = Backoff(
     max_attempts=5, first_delay=timedelta(seconds=5), max_delay=timedelta(minutes=1)
 )
@@ -118,7 +127,9 @@ def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any
 
     jobs = (_run_chunk(context, batch, index) for index in range(plan.chunk_count))
     outcomes = yield from run_windowed(context, jobs, plan.lanes, on_done=chunk_done)
-    summary = _summarize(batch, outcomes)
+    failed_count = sum(_counts(o)[1] for o in outcomes)
+    failures = yield from _first_failures(context, batch.batch_id, failed_count)
+    summary = _summarize(batch, outcomes, failures)
 
     signalled = yield from _count_processed_items(context, batch.batch_id, summary.processed)
     context.set_custom_status(progress.model_copy(update={"stage": BatchStage.FINISHED}).to_json())
@@ -132,6 +143,7 @@ def _run_chunk(
     chunk = ChunkInput(
         batch_id=batch.batch_id,
         chunk_index=chunk_index,
+        first_position=chunk_index * batch.plan.chunk_size,
         item_count=item_count,
         max_parallel=batch.plan.chunk_parallel,
     ).to_json()
@@ -162,14 +174,43 @@ def _counts(outcome: ChunkSummary | ChunkFailure) -> tuple[int, int]:
     return outcome.processed, outcome.failed_count
 
 
-def _summarize(batch: BatchInput, outcomes: list[ChunkSummary | ChunkFailure]) -> BatchSummary:
-    summaries = [o for o in outcomes if isinstance(o, ChunkSummary)]
+def _first_failures(
+    context: df.DurableOrchestrationContext, batch_id: str, failed_count: int
+) -> Generator[TaskBase, Any, list[ItemFailure]]:
+    """The first failed rows of the results table, in item-id order, for the output.
+
+    Read once, after every chunk is done, in pages that keep each payload small. If the
+    table cannot be read the batch still completes; its output lists fewer failures.
+    """
+    listed: list[ItemFailure] = []
+    after: str | None = None
+    while len(listed) < min(failed_count, MAX_REPORTED_FAILURES):
+        page = FailureListingRequest(
+            batch_id=batch_id,
+            after=after,
+            top=min(FAILURE_LISTING_PAGE, MAX_REPORTED_FAILURES - len(listed)),
+        )
+        try:
+            raw = yield from call_activity_with_backoff(
+                context, "list_batch_failures", page.to_json(), CHUNK_STEP_BACKOFF
+            )
+        except StepFailed as failed:
+            replay_safe_logger(context, __name__).error("failures not listed: %s", failed)
+            break
+        answer = FailureListing.from_json(raw)
+        listed += answer.failures
+        if not answer.more or not answer.failures:
+            break
+        after = answer.failures[-1].id
+    return listed
+
+
+def _summarize(
+    batch: BatchInput, outcomes: list[ChunkSummary | ChunkFailure], listed: list[ItemFailure]
+) -> BatchSummary:
     failed_chunks = [o for o in outcomes if isinstance(o, ChunkFailure)]
     processed = sum(_counts(o)[0] for o in outcomes)
     failed_count = sum(_counts(o)[1] for o in outcomes)
-    item_failures = sum(summary.failed_count for summary in summaries)
-    reported = [failure for summary in summaries for failure in summary.failed]
-    listed = reported[:MAX_REPORTED_FAILURES]
     return BatchSummary(
         batch_id=batch.batch_id,
         status=BatchOutcome.COMPLETED_WITH_FAILURES if failed_count else BatchOutcome.COMPLETED,
@@ -177,7 +218,7 @@ def _summarize(batch: BatchInput, outcomes: list[ChunkSummary | ChunkFailure]) -
         processed=processed,
         failed_count=failed_count,
         failed=listed,
-        failures_truncated=len(listed) < item_failures,
+        failures_truncated=len(listed) < failed_count,
         failed_chunks=failed_chunks,
         chunks=batch.plan.chunk_count,
         chunk_size=batch.plan.chunk_size,
@@ -214,57 +255,55 @@ def _count_processed_items(
 @bp.orchestration_trigger(context_name="context")
 def process_batch_chunk(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     chunk = read_input(context, ChunkInput)
-    listing = yield from call_activity_with_backoff(
-        context,
-        "list_batch_chunk_items",
-        ChunkRef(
-            batch_id=chunk.batch_id,
-            chunk_index=chunk.chunk_index,
-            expected_count=chunk.item_count,
-        ).to_json(),
-        CHUNK_STEP_BACKOFF,
-    )
-    item_ids = ChunkItemIds.from_json(listing).item_ids
+    item_ids = yield from _list_item_ids(context, chunk)
     progress = ChunkProgress(chunk_index=chunk.chunk_index, total=len(item_ids))
     context.set_custom_status(progress.to_json())
 
-    def item_done(_: int, outcome: tuple[BatchItemResult, bool]) -> None:
+    def item_done(_: int, result: BatchItemResult) -> None:
         nonlocal progress
-        field = "processed" if outcome[0].status is ItemStatus.PROCESSED else "failed"
+        field = "processed" if result.status is ItemStatus.PROCESSED else "failed"
         progress = progress.model_copy(update={field: getattr(progress, field) + 1})
         context.set_custom_status(progress.to_json())
 
     jobs = (_price_item(context, chunk, item_id) for item_id in item_ids)
-    outcomes = yield from run_windowed(context, jobs, chunk.max_parallel, on_done=item_done)
-    results = [result for result, _ in outcomes]
-
-    unrecorded = [_as_failure(result) for result, recorded in outcomes if not recorded]
-    if unrecorded:
-        # Retries ran out before these items had a row: write one, and report what the
-        # table now holds (a row written by a lost last attempt wins).
-        stored = yield from call_activity_with_backoff(
-            context,
-            "record_batch_item_failures",
-            RecordFailuresRequest(batch_id=chunk.batch_id, failures=unrecorded).to_json(),
-            CHUNK_STEP_BACKOFF,
-        )
-        truth = {r.item_id: r for r in RecordFailuresResult.from_json(stored).results}
-        results = [truth.get(result.item_id, result) for result in results]
-
-    failures = [_as_failure(r) for r in results if r.status is ItemStatus.FAILED]
+    results = yield from run_windowed(context, jobs, chunk.max_parallel, on_done=item_done)
+    failed = sum(1 for result in results if result.status is ItemStatus.FAILED)
     return ChunkSummary(
         chunk_index=chunk.chunk_index,
         total=len(results),
-        processed=len(results) - len(failures),
-        failed_count=len(failures),
-        failed=failures[:MAX_REPORTED_FAILURES],
+        processed=len(results) - failed,
+        failed_count=failed,
     ).to_json()
+
+
+def _list_item_ids(
+    context: df.DurableOrchestrationContext, chunk: ChunkInput
+) -> Generator[TaskBase, Any, list[str]]:
+    """The chunk's ids in pages (1,000 ids of 100 characters would be a ~100 KB payload)."""
+    item_ids: list[str] = []
+    for offset in range(0, chunk.item_count, CHUNK_LISTING_PAGE):
+        page = ChunkPageRef(
+            batch_id=chunk.batch_id,
+            chunk_index=chunk.chunk_index,
+            first_position=chunk.first_position + offset,
+            count=min(CHUNK_LISTING_PAGE, chunk.item_count - offset),
+        )
+        raw = yield from call_activity_with_backoff(
+            context, "list_batch_chunk_items", page.to_json(), CHUNK_STEP_BACKOFF
+        )
+        item_ids += ChunkItemIds.from_json(raw).item_ids
+    return item_ids
 
 
 def _price_item(
     context: df.DurableOrchestrationContext, chunk: ChunkInput, item_id: str
-) -> Generator[TaskBase, Any, tuple[BatchItemResult, bool]]:
-    """One item's slot: the activity with backoff. Returns (result, whether a row records it)."""
+) -> Generator[TaskBase, Any, BatchItemResult]:
+    """One item's slot: the activity with backoff and, if it gives up, the item's failed row.
+
+    Returns what the results table holds for the item: a business-rule rejection is a row the
+    activity wrote; an item whose retries ran out (or that hit a permanent error) gets its row
+    here, unless a lost last attempt wrote one first (that row wins and is what counts).
+    """
     request = BatchItemRequest(
         batch_id=chunk.batch_id, chunk_index=chunk.chunk_index, item_id=item_id
     ).to_json()
@@ -273,19 +312,15 @@ def _price_item(
             context, "process_batch_item", request, ITEM_BACKOFF
         )
     except StepFailed as failed:
-        failure = BatchItemResult(
-            item_id=item_id,
-            status=ItemStatus.FAILED,
-            code=failed.failure.code,
+        failure = ItemFailure(
+            id=item_id,
+            code=short_code(failed.failure.code),
             error=short_error(f"{failed.failure.message} (after {failed.attempts} attempt(s))"),
         )
-        return failure, False
-    return BatchItemResult.from_json(raw), True
-
-
-def _as_failure(result: BatchItemResult) -> ItemFailure:
-    return ItemFailure(
-        id=result.item_id,
-        code=result.code or "unexpected",
-        error=result.error or "failed",
-    )
+        raw = yield from call_activity_with_backoff(
+            context,
+            "record_batch_item_failure",
+            RecordFailureRequest(batch_id=chunk.batch_id, failure=failure).to_json(),
+            CHUNK_STEP_BACKOFF,
+        )
+    return BatchItemResult.from_json(raw)

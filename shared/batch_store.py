@@ -3,11 +3,13 @@
 - `Batches` (PartitionKey = batch id): row `batch` holds the plan and the request
   fingerprint (a batch id is single use); row `counter-claim` records which orchestration
   execution may add the batch's count to the `items-processed` counter.
-- `BatchItems` (PartitionKey = `<batch id>:chunk-<n>`, RowKey = item id): the items, staged
-  by the starter so no orchestration history carries 10,000 records. A chunk reads its ids
-  with one partition query; each item activity reads its own row.
+- `BatchItems` (PartitionKey = `<batch id>:chunk-<n>`, RowKey = item id, `Position` = the
+  item's place in the request): the items, staged by the starter so no orchestration history
+  carries 10,000 records. A chunk reads its ids a page of positions at a time; each item
+  activity reads its own row.
 - `BatchResults` (PartitionKey = batch id, RowKey = item id): the idempotency record of
-  `process_batch_item`. The first result written for an item is the one that counts.
+  `process_batch_item`, and the only record of failures (outputs carry counts). The first
+  result written for an item is the one that counts.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
 import json
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -157,6 +160,23 @@ def list_chunk_item_ids(batch_id: str, chunk_index: int) -> list[str]:
     return [str(row["RowKey"]) for row in ordered]
 
 
+def list_chunk_item_ids_page(
+    batch_id: str, chunk_index: int, first_position: int, count: int
+) -> list[str]:
+    """The ids staged at positions [first_position, first_position + count), in order."""
+    rows = storage.table(BATCH_ITEMS_TABLE).query_entities(
+        "PartitionKey eq @pk and Position ge @first and Position lt @end",
+        parameters={
+            "pk": chunk_partition(batch_id, chunk_index),
+            "first": first_position,
+            "end": first_position + count,
+        },
+        select=["RowKey", "Position"],
+    )
+    ordered = sorted(rows, key=lambda row: int(row["Position"]))
+    return [str(row["RowKey"]) for row in ordered]
+
+
 def load_item(batch_id: str, chunk_index: int, item_id: str) -> PriceUpdate | None:
     row = storage.get_entity(
         storage.table(BATCH_ITEMS_TABLE), chunk_partition(batch_id, chunk_index), item_id
@@ -232,6 +252,29 @@ def list_results(
     page: list[Any] = list(next(pages, []))
     records = [_record_from_row(dict(row)) for row in page]
     return records, encode_continuation(pages.continuation_token)
+
+
+def first_failures(
+    batch_id: str, after: str | None, top: int
+) -> tuple[list[BatchItemRecord], bool]:
+    """Up to `top` failed results in item-id order (after item `after`), and whether more follow.
+
+    Rows come back in RowKey order within the batch's partition, so the answer is the same
+    every time it is asked: what an orchestration may build its output from.
+    """
+    query = "PartitionKey eq @pk and Status eq @status"
+    parameters: dict[str, Any] = {"pk": batch_id, "status": ItemStatus.FAILED.value}
+    if after is not None:
+        query += " and RowKey gt @after"
+        parameters["after"] = after
+    rows = _results().query_entities(
+        query,
+        parameters=parameters,
+        results_per_page=top + 1,
+        select=["RowKey", "Status", "ErrorCode", "Error", "RecordedAt"],
+    )
+    found = [_record_from_row(dict(row)) for row in itertools.islice(rows, top + 1)]
+    return found[:top], len(found) > top
 
 
 def _record_from_row(row: dict[str, Any]) -> BatchItemRecord:

@@ -32,12 +32,20 @@ BATCH_RESULTS_TABLE: Final = "BatchResults"
 HARD_MAX_ITEMS: Final = 10_000
 #: Failures listed in an orchestration output; the full list is `GET /batches/{id}/results`.
 MAX_REPORTED_FAILURES: Final = 100
+#: Activity payloads stay far below the ~45 KB at which Durable Functions moves a message to a
+#: blob (and the bytes that every replay parses): lists that grow with a chunk or a batch cross
+#: activity boundaries in pages. At the longest ids (100 chars) and error texts (300 chars):
+#: ids per page of a chunk's listing (~21 KB) ...
+CHUNK_LISTING_PAGE: Final = 200
+#: ... and failures per page when the parent reads the first ones for its output (~23 KB).
+FAILURE_LISTING_PAGE: Final = 50
 #: More chunks run at once only when each still gets at least this many slots. A wide
 #: window lets one episode take in many completions; narrow windows over several chunks cost
 #: far more replays (2,000 items on the emulator: 4 chunks x 4 slots 109 s, 1 x 16 54 s).
 MIN_CHUNK_WINDOW: Final = 16
-#: Error texts kept per failed item (outputs and rows stay small).
+#: Error texts and codes kept per failed item (outputs and rows stay small).
 MAX_ERROR_CHARS: Final = 300
+MAX_CODE_CHARS: Final = 40
 
 #: Batch ids become instance ids with `:chunk-<n>` appended, so they carry no ':' themselves.
 BatchId = Annotated[
@@ -85,6 +93,11 @@ ErrorText = Annotated[str, StringConstraints(max_length=MAX_ERROR_CHARS)]
 def short_error(text: str) -> str:
     """An error text cut to what outputs and rows keep."""
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def short_code(code: str) -> str:
+    """An error code cut to what outputs and rows keep (codes are short `ErrorCode` values)."""
+    return code[:MAX_CODE_CHARS]
 
 
 # --- the request ---------------------------------------------------------------------------
@@ -219,27 +232,36 @@ def chunk_partition(batch_id: str, chunk_index: int) -> str:
     return f"{batch_id}:chunk-{chunk_index}"
 
 
+Position = Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
+
+
 class ChunkInput(Contract):
-    """Input of the `process_batch_chunk` sub-orchestration."""
+    """Input of the `process_batch_chunk` sub-orchestration.
+
+    `first_position` is the batch-wide position of the chunk's first item (items are staged
+    with their position in the request), so the chunk can list its ids page by page.
+    """
 
     batch_id: BatchId
     chunk_index: Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
+    first_position: Position
     item_count: Annotated[int, Field(ge=1, le=HARD_MAX_ITEMS)]
     max_parallel: Annotated[int, Field(ge=1, le=1000)]
 
 
-class ChunkRef(Contract):
-    """Input of `list_batch_chunk_items`."""
+class ChunkPageRef(Contract):
+    """Input of `list_batch_chunk_items`: the ids staged at positions [first, first + count)."""
 
     batch_id: BatchId
     chunk_index: Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
-    expected_count: Annotated[int, Field(ge=1, le=HARD_MAX_ITEMS)]
+    first_position: Position
+    count: Annotated[int, Field(ge=1, le=CHUNK_LISTING_PAGE)]
 
 
 class ChunkItemIds(Contract):
-    """Output of `list_batch_chunk_items`: the chunk's item ids in submission order."""
+    """Output of `list_batch_chunk_items`: one page of item ids in submission order."""
 
-    item_ids: list[Identifier]
+    item_ids: list[Identifier] = Field(max_length=CHUNK_LISTING_PAGE)
 
 
 class BatchItemRequest(Contract):
@@ -264,25 +286,41 @@ class BatchItemResult(Contract):
     error: ErrorText | None = None
 
 
+ErrorCodeText = Annotated[str, StringConstraints(max_length=MAX_CODE_CHARS)]
+
+
 class ItemFailure(Contract):
     """One failed item as the batch output reports it."""
 
     id: Identifier
-    code: str
+    code: ErrorCodeText
     error: ErrorText
 
 
-class RecordFailuresRequest(Contract):
-    """Input of `record_batch_item_failures`: items whose retries ran out, written as rows."""
+class RecordFailureRequest(Contract):
+    """Input of `record_batch_item_failure`: an item that could not be priced, as a row.
+
+    One item per call, in the item's own window slot: the payload stays small whatever the
+    chunk size, and the window keeps counting the recording as the item's work.
+    """
 
     batch_id: BatchId
-    failures: list[ItemFailure] = Field(min_length=1, max_length=HARD_MAX_ITEMS)
+    failure: ItemFailure
 
 
-class RecordFailuresResult(Contract):
-    """What the results table holds for those items after recording (first writer wins)."""
+class FailureListingRequest(Contract):
+    """Input of `list_batch_failures`: failed rows in item-id order, after `after` if given."""
 
-    results: list[BatchItemResult]
+    batch_id: BatchId
+    after: Identifier | None = None
+    top: Annotated[int, Field(ge=1, le=FAILURE_LISTING_PAGE)]
+
+
+class FailureListing(Contract):
+    """Output of `list_batch_failures`: one page, and whether more failed rows follow."""
+
+    failures: list[ItemFailure] = Field(max_length=FAILURE_LISTING_PAGE)
+    more: bool
 
 
 class CounterClaim(Contract):
@@ -309,13 +347,13 @@ class ChunkProgress(Contract):
 
 
 class ChunkSummary(Contract):
-    """Output of a chunk: counts, and its first failures item by item."""
+    """Output of a chunk: counts only. Each failed item is a row in the results table, which
+    the parent reads once at the end, so the parent's history carries no failure lists."""
 
     chunk_index: int
     total: int
     processed: int
     failed_count: int
-    failed: list[ItemFailure] = Field(max_length=MAX_REPORTED_FAILURES)
 
 
 class ChunkFailure(Contract):
@@ -358,8 +396,8 @@ class BatchSummary(Contract):
     processed: int
     failed_count: int
     failed: list[ItemFailure] = Field(
-        description=f"The first {MAX_REPORTED_FAILURES} failures; all of them are listed by "
-        "`GET /api/batches/{batchId}/results?status=failed`."
+        description=f"The first {MAX_REPORTED_FAILURES} failures in item-id order; all of them "
+        "are listed by `GET /api/batches/{batchId}/results?status=failed`."
     )
     failures_truncated: bool
     failed_chunks: list[ChunkFailure]

@@ -1,5 +1,5 @@
-"""Batch activities and store against Azurite: staging, idempotent pricing, failure rows,
-the counter claim and paging through results."""
+"""Batch activities and store against Azurite: staging, paged listing, idempotent pricing,
+failure rows and reading the first ones back, the counter claim and paging through results."""
 
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ pytestmark = pytest.mark.usefixtures("app_storage")
 
 process_item = user_function(batch_items.process_batch_item)
 list_items = user_function(batch_items.list_batch_chunk_items)
-record_failures = user_function(batch_items.record_batch_item_failures)
+record_failure = user_function(batch_items.record_batch_item_failure)
+list_failures = user_function(batch_items.list_batch_failures)
 claim = user_function(batch_items.claim_batch_counter_signal)
 
 
@@ -62,22 +63,29 @@ def result_rows(batch_id: str) -> list[dict[str, Any]]:
     )
 
 
-def test_staged_chunks_list_their_ids_in_submission_order() -> None:
-    items = list(reversed(price_updates(260)))  # ids sort the other way round
+def page(batch_id: str, chunk_index: int, first: int, count: int) -> list[str]:
+    request = {"batchId": batch_id, "chunkIndex": chunk_index, "firstPosition": first}
+    ids: list[str] = list_items(request | {"count": count})["itemIds"]
+    return ids
+
+
+def test_staged_chunks_list_their_ids_in_submission_order_a_page_at_a_time() -> None:
+    items = list(reversed(price_updates(460)))  # ids sort the other way round
     batch_id = staged(items, chunk_size=250)
 
-    first = list_items({"batchId": batch_id, "chunkIndex": 0, "expectedCount": 250})
-    second = list_items({"batchId": batch_id, "chunkIndex": 1, "expectedCount": 10})
+    first = page(batch_id, 0, 0, 200) + page(batch_id, 0, 200, 50)
+    second = page(batch_id, 1, 250, 200) + page(batch_id, 1, 450, 10)
 
-    assert first["itemIds"] == [i.id for i in items[:250]]
-    assert second["itemIds"] == [i.id for i in items[250:]]
+    assert first == [i.id for i in items[:250]]
+    assert second == [i.id for i in items[250:]]
+    assert page(batch_id, 1, 300, 3) == [i.id for i in items[300:303]]
 
 
 def test_a_chunk_with_missing_items_is_a_permanent_failure() -> None:
     batch_id = staged(price_updates(3))
 
-    with pytest.raises(PermanentError, match="has 3 staged items, expected 4"):
-        list_items({"batchId": batch_id, "chunkIndex": 0, "expectedCount": 4})
+    with pytest.raises(PermanentError, match="has 3 staged items at positions 0-3, expected 4"):
+        page(batch_id, 0, 0, 4)
 
 
 def test_staging_the_same_request_again_is_harmless_and_a_different_one_is_refused() -> None:
@@ -149,26 +157,63 @@ def test_bad_activity_input_is_a_permanent_failure() -> None:
         process_item({"batchId": "b", "chunkIndex": 0, "itemId": "no/slash"})
 
 
-def test_recording_failures_twice_writes_each_row_once_and_keeps_existing_rows() -> None:
+def test_recording_a_failure_twice_writes_its_row_once_and_keeps_an_existing_row() -> None:
     batch_id = staged(price_updates(2))
     process_item({"batchId": batch_id, "chunkIndex": 0, "itemId": "item-00000"})
-    failures = {
-        "batchId": batch_id,
-        "failures": [
-            {"id": "item-00000", "code": "unavailable", "error": "down"},
-            {"id": "item-00001", "code": "unavailable", "error": "down"},
-        ],
-    }
 
-    first = record_failures(failures)
-    second = record_failures(failures)
+    def failure(item_id: str) -> dict[str, Any]:
+        return {
+            "batchId": batch_id,
+            "failure": {"id": item_id, "code": "unavailable", "error": "down"},
+        }
 
-    assert first == second
-    assert [(r["itemId"], r["status"]) for r in first["results"]] == [
-        ("item-00000", "processed"),  # its row was there first
-        ("item-00001", "failed"),
-    ]
+    kept = record_failure(failure("item-00000"))
+    first = record_failure(failure("item-00001"))
+    second = record_failure(failure("item-00001"))
+
+    assert (kept["itemId"], kept["status"]) == ("item-00000", "processed")  # there first
+    assert (
+        first
+        == second
+        == {
+            "itemId": "item-00001",
+            "status": "failed",
+            "code": "unavailable",
+            "error": "down",
+        }
+    )
     assert len(result_rows(batch_id)) == 2
+
+
+def test_the_first_failures_are_read_back_in_item_id_order_a_page_at_a_time() -> None:
+    good = price_updates(3)
+    bad = [
+        PriceUpdate.model_validate(
+            {"id": f"bad-{n}", "sku": "SKU-X", "basePrice": "1.00", "currency": "XXX"}
+        )
+        for n in (4, 1, 3, 0, 2)
+    ]
+    batch_id = staged(good + bad)
+    for staged_item in good + bad:
+        process_item({"batchId": batch_id, "chunkIndex": 0, "itemId": staged_item.id})
+    record_failure(
+        {"batchId": batch_id, "failure": {"id": "item-00001", "code": "x", "error": "late"}}
+    )  # a processed row stays processed
+
+    first = list_failures({"batchId": batch_id, "top": 2})
+    second = list_failures({"batchId": batch_id, "after": "bad-1", "top": 2})
+    last = list_failures({"batchId": batch_id, "after": "bad-3", "top": 2})
+
+    assert [f["id"] for f in first["failures"]] == ["bad-0", "bad-1"]
+    assert first["more"] is True
+    assert [f["id"] for f in second["failures"]] == ["bad-2", "bad-3"]
+    assert (last["failures"][0]["id"], last["more"]) == ("bad-4", False)
+    assert first["failures"][0]["code"] == "validation"
+    assert "'XXX' is not supported" in first["failures"][0]["error"]
+    assert list_failures({"batchId": f"{batch_id}-none", "top": 50}) == {
+        "failures": [],
+        "more": False,
+    }
 
 
 def test_only_the_first_execution_may_count_a_batch() -> None:

@@ -14,7 +14,12 @@ from pytest_mock import MockerFixture
 from orchestrators import batch
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
-from shared.models.batches import MAX_REPORTED_FAILURES, plan_batch
+from shared.models.batches import (
+    CHUNK_LISTING_PAGE,
+    FAILURE_LISTING_PAGE,
+    MAX_REPORTED_FAILURES,
+    plan_batch,
+)
 from tests.support.failures import crashed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
@@ -53,32 +58,31 @@ class ChunkWorld:
         self.max_activities_in_flight = 0
         self.attempts: dict[str, int] = {}
         self.record_requests: list[dict[str, Any]] = []
+        self.list_requests: list[dict[str, Any]] = []
         self.list_failure: Exception | None = None
+        self.record_failure: Exception | None = None
 
     def __call__(self, task: FakeTask) -> Any:
         if task.kind == "any":
             return self._any(task)
         if task.kind == "activity" and task.name == "list_batch_chunk_items":
+            self.list_requests.append(task.input)
             if self.list_failure is not None:
                 raise self.list_failure
-            return {"itemIds": self.item_ids}
-        if task.kind == "activity" and task.name == "record_batch_item_failures":
-            self.record_requests.append(task.input)
-            return {
-                "results": [
-                    self.recorded.get(
-                        f["id"],
-                        {
-                            "itemId": f["id"],
-                            "status": "failed",
-                            "code": f["code"],
-                            "error": f["error"],
-                        },
-                    )
-                    for f in task.input["failures"]
-                ]
-            }
+            first = task.input["firstPosition"]  # positions index `item_ids`
+            return {"itemIds": self.item_ids[first : first + task.input["count"]]}
         raise AssertionError(f"unexpected {task}")
+
+    def _record(self, task: FakeTask) -> FakeTask:
+        """`record_batch_item_failure`: the row the table holds after recording."""
+        self.record_requests.append(task.input)
+        if self.record_failure is not None:
+            return task.resolved(self.record_failure)
+        failure = task.input["failure"]
+        row = {"itemId": failure["id"], "status": "failed"} | {
+            k: failure[k] for k in ("code", "error")
+        }
+        return task.resolved(self.recorded.get(failure["id"], row))
 
     def _any(self, task: FakeTask) -> FakeTask:
         children = {id(child) for child in task.children}
@@ -91,6 +95,8 @@ class ChunkWorld:
         self.unresolved.discard(id(winner))
         if winner.kind == "timer":
             return winner.resolved(None)
+        if winner.name == "record_batch_item_failure":
+            return self._record(winner)
         assert winner.name == "process_batch_item", winner
         item_id = winner.input["itemId"]
         self.attempts[item_id] = self.attempts.get(item_id, 0) + 1
@@ -109,6 +115,7 @@ def chunk_input(item_count: int, max_parallel: int, chunk_index: int = 0) -> dic
     return {
         "batchId": "b1",
         "chunkIndex": chunk_index,
+        "firstPosition": 0,
         "itemCount": item_count,
         "maxParallel": max_parallel,
     }
@@ -140,13 +147,7 @@ def test_a_chunk_never_has_more_than_its_window_in_flight(
     output, driver = run_chunk(mocker, world, window)
 
     assert world.max_activities_in_flight == min(window, items)
-    assert output == {
-        "chunkIndex": 0,
-        "total": items,
-        "processed": items,
-        "failedCount": 0,
-        "failed": [],
-    }
+    assert output == {"chunkIndex": 0, "total": items, "processed": items, "failedCount": 0}
     item_calls = [a for a in unique(driver.activities) if a.name == "process_batch_item"]
     assert sorted(a.input["itemId"] for a in item_calls) == sorted(ids(items))
     assert item_calls[0].input == {"batchId": "b1", "chunkIndex": 0, "itemId": "item-0"}
@@ -158,21 +159,51 @@ def test_the_chunk_lists_its_items_first(mocker: MockerFixture) -> None:
     first = driver.yielded[0]
     assert (first.name, first.input) == (
         "list_batch_chunk_items",
-        {"batchId": "b1", "chunkIndex": 0, "expectedCount": 3},
+        {"batchId": "b1", "chunkIndex": 0, "firstPosition": 0, "count": 3},
     )
 
 
-def test_rejected_items_are_reported_without_failing_the_chunk(mocker: MockerFixture) -> None:
+def test_a_big_chunk_lists_its_ids_a_page_of_positions_at_a_time(mocker: MockerFixture) -> None:
+    """1,000 ids of 100 characters would be a ~100 KB payload: the listing is paged."""
+    size = 2 * CHUNK_LISTING_PAGE + 50
+    world = ChunkWorld(ids(3 * size), limit=16)  # the batch; this chunk is its second third
+    driver = OrchestrationDriver(
+        mocker,
+        chunk_orchestrator,
+        input={**chunk_input(size, 16, chunk_index=1), "firstPosition": size},
+        instance_id="b1:chunk-1",
+    )
+
+    output = driver.run(world)
+
+    assert world.list_requests == [
+        {"batchId": "b1", "chunkIndex": 1, "firstPosition": size, "count": CHUNK_LISTING_PAGE},
+        {
+            "batchId": "b1",
+            "chunkIndex": 1,
+            "firstPosition": size + CHUNK_LISTING_PAGE,
+            "count": CHUNK_LISTING_PAGE,
+        },
+        {
+            "batchId": "b1",
+            "chunkIndex": 1,
+            "firstPosition": size + 2 * CHUNK_LISTING_PAGE,
+            "count": 50,
+        },
+    ]
+    priced = [
+        a.input["itemId"] for a in unique(driver.activities) if a.name == "process_batch_item"
+    ]
+    assert sorted(priced) == sorted(ids(3 * size)[size : 2 * size])
+    assert output["processed"] == size
+
+
+def test_rejected_items_count_as_failed_without_failing_the_chunk(mocker: MockerFixture) -> None:
     world = ChunkWorld(ids(6), limit=3, script={"item-1": ["reject"], "item-4": ["reject"]})
 
     output, _ = run_chunk(mocker, world, 3)
 
-    assert output["processed"] == 4
-    assert output["failedCount"] == 2
-    assert output["failed"] == [
-        {"id": "item-1", "code": "validation", "error": "bad"},
-        {"id": "item-4", "code": "validation", "error": "bad"},
-    ]
+    assert output == {"chunkIndex": 0, "total": 6, "processed": 4, "failedCount": 2}
     assert world.record_requests == []  # the activity wrote those rows itself
 
 
@@ -202,7 +233,7 @@ def test_retry_timers_hold_their_item_slot(mocker: MockerFixture) -> None:
     assert world.max_activities_in_flight <= 4
 
 
-def test_items_whose_retries_run_out_are_recorded_and_reported(mocker: MockerFixture) -> None:
+def test_items_whose_retries_run_out_get_their_failed_row(mocker: MockerFixture) -> None:
     down = transient("process_batch_item", ErrorCode.UNAVAILABLE, "table storage unavailable")
     world = ChunkWorld(ids(5), limit=2, script={"item-2": [down]})
 
@@ -212,16 +243,13 @@ def test_items_whose_retries_run_out_are_recorded_and_reported(mocker: MockerFix
     assert world.record_requests == [
         {
             "batchId": "b1",
-            "failures": [
-                {
-                    "id": "item-2",
-                    "code": "unavailable",
-                    "error": "table storage unavailable (after 4 attempt(s))",
-                }
-            ],
+            "failure": {
+                "id": "item-2",
+                "code": "unavailable",
+                "error": "table storage unavailable (after 4 attempt(s))",
+            },
         }
     ]
-    assert output["failed"] == world.record_requests[0]["failures"]
     assert (output["processed"], output["failedCount"]) == (4, 1)
 
 
@@ -232,13 +260,35 @@ def test_a_permanent_item_error_is_not_retried(mocker: MockerFixture) -> None:
     output, _ = run_chunk(mocker, world, 2)
 
     assert world.attempts["item-0"] == 1
-    assert output["failed"] == [
+    assert [r["failure"] for r in world.record_requests] == [
         {
             "id": "item-0",
             "code": "not_found",
             "error": "item 'item-0' is not staged (after 1 attempt(s))",
         }
     ]
+    assert (output["processed"], output["failedCount"]) == (1, 1)
+
+
+def test_recording_a_failure_holds_the_items_window_slot(mocker: MockerFixture) -> None:
+    """The failed row is written in the item's slot: the window bound counts it too."""
+    down = transient("process_batch_item")
+    script = {f"item-{n}": [down] for n in range(0, 12, 2)}
+    world = ChunkWorld(ids(12), limit=3, script=script, seed=4)
+
+    output, _ = run_chunk(mocker, world, 3)
+
+    assert len(world.record_requests) == 6
+    assert (output["processed"], output["failedCount"]) == (6, 6)
+
+
+def test_a_failure_that_cannot_be_recorded_fails_the_chunk(mocker: MockerFixture) -> None:
+    """Without its row the item would be missing from /results: the parent retries the chunk."""
+    world = ChunkWorld(ids(3), limit=3, script={"item-1": [transient("process_batch_item")]})
+    world.record_failure = permanent("record_batch_item_failure", ErrorCode.VALIDATION, "bad")
+
+    with pytest.raises(Exception, match="record_batch_item_failure"):
+        run_chunk(mocker, world, 3)
 
 
 def test_the_results_table_wins_over_a_lost_last_attempt(mocker: MockerFixture) -> None:
@@ -253,17 +303,17 @@ def test_the_results_table_wins_over_a_lost_last_attempt(mocker: MockerFixture) 
 
     output, _ = run_chunk(mocker, world, 3)
 
-    assert (output["processed"], output["failedCount"], output["failed"]) == (3, 0, [])
+    assert (output["processed"], output["failedCount"]) == (3, 0)
 
 
-def test_reported_failures_are_capped(mocker: MockerFixture) -> None:
+def test_a_chunk_reports_counts_only_however_many_items_fail(mocker: MockerFixture) -> None:
+    """Its output is in the parent's history, replayed on every parent episode: no lists."""
     count = MAX_REPORTED_FAILURES + 20
     world = ChunkWorld(ids(count), limit=8, script={i: ["reject"] for i in ids(count)})
 
     output, _ = run_chunk(mocker, world, 8)
 
-    assert output["failedCount"] == count
-    assert len(output["failed"]) == MAX_REPORTED_FAILURES
+    assert output == {"chunkIndex": 0, "total": count, "processed": 0, "failedCount": count}
 
 
 def test_chunk_progress_is_published_per_item(mocker: MockerFixture) -> None:
@@ -295,7 +345,8 @@ def test_a_chunk_refuses_invalid_input(mocker: MockerFixture) -> None:
 
 
 class ParentWorld:
-    """Answers the parent's tasks: chunk sub-orchestrations by a callback, the claim, timers."""
+    """Answers the parent's tasks: chunk sub-orchestrations by a callback, the claim, timers,
+    and the failure listing from `failed_rows` (the results table's failed rows)."""
 
     def __init__(
         self,
@@ -303,6 +354,7 @@ class ParentWorld:
         lanes: int,
         claimed: bool | Exception = True,
         seed: int = 2,
+        failed_rows: list[str] | None = None,
     ) -> None:
         self.chunk = chunk
         self.lanes = lanes
@@ -310,6 +362,9 @@ class ParentWorld:
         self.rng = random.Random(seed)
         self.max_chunks_in_flight = 0
         self.claims: list[dict[str, Any]] = []
+        self.failed_rows = sorted(failed_rows or [])
+        self.listings: list[dict[str, Any]] = []
+        self.listing_failure: Exception | None = None
 
     def __call__(self, task: FakeTask) -> Any:
         if task.kind == "activity" and task.name == "claim_batch_counter_signal":
@@ -317,6 +372,8 @@ class ParentWorld:
             if isinstance(self.claimed, Exception):
                 raise self.claimed
             return {"claimed": self.claimed}
+        if task.kind == "activity" and task.name == "list_batch_failures":
+            return self._list_failures(task.input)
         assert task.kind == "any", task
         assert len(task.children) <= self.lanes
         subs = sum(1 for child in task.children if child.kind == "sub_orchestrator")
@@ -331,6 +388,18 @@ class ParentWorld:
         except Exception as exc:
             return winner.resolved(exc)
 
+    def _list_failures(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.listings.append(request)
+        if self.listing_failure is not None:
+            raise self.listing_failure
+        after = request.get("after")
+        rows = [r for r in self.failed_rows if after is None or r > after]
+        page = rows[: request["top"]]
+        return {
+            "failures": [{"id": r, "code": "validation", "error": "bad"} for r in page],
+            "more": len(rows) > len(page),
+        }
+
 
 def all_processed(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
     return {
@@ -338,7 +407,6 @@ def all_processed(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
         "total": chunk["itemCount"],
         "processed": chunk["itemCount"],
         "failedCount": 0,
-        "failed": [],
     }
 
 
@@ -367,11 +435,13 @@ def test_items_are_split_into_chunk_sub_orchestrations(mocker: MockerFixture) ->
     )
     assert [s.instance_id for s in subs] == [f"b1:chunk-{n}" for n in range(5)]
     assert [s.input["itemCount"] for s in subs] == [10, 10, 10, 10, 5]
+    assert [s.input["firstPosition"] for s in subs] == [0, 10, 20, 30, 40]
     assert {s.input["maxParallel"] for s in subs} == {16}
     assert world.max_chunks_in_flight == 2  # 2 chunks x 16 items = maxParallel 32
     assert output["processed"] == 45
     assert output["status"] == "completed"
     assert (output["chunks"], output["chunkSize"], output["maxParallel"]) == (5, 10, 32)
+    assert world.listings == []  # nothing failed: no failures to read back
 
 
 def test_progress_is_published_as_chunks_complete(mocker: MockerFixture) -> None:
@@ -422,14 +492,15 @@ def test_a_failing_claim_does_not_fail_the_batch(mocker: MockerFixture) -> None:
 
 def test_nothing_is_signalled_when_nothing_was_processed(mocker: MockerFixture) -> None:
     def all_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
-        failures = [{"id": f"i{n}", "code": "validation", "error": "bad"} for n in range(3)]
-        return {**all_processed(chunk, _), "processed": 0, "failedCount": 3, "failed": failures}
+        return {**all_processed(chunk, _), "processed": 0, "failedCount": 3}
 
-    world = ParentWorld(all_failed, lanes=1)
+    world = ParentWorld(all_failed, lanes=1, failed_rows=["i0", "i1", "i2"])
     output, driver = run_parent(mocker, world, parent_input(3, 10, 4))
 
     assert (output["processed"], output["failedCount"]) == (0, 3)
     assert output["status"] == "completed_with_failures"
+    assert [f["id"] for f in output["failed"]] == ["i0", "i1", "i2"]
+    assert output["failuresTruncated"] is False
     assert world.claims == []
     driver.context.signal_entity.assert_not_called()
 
@@ -472,17 +543,60 @@ def test_a_chunk_failing_every_attempt_is_reported_and_the_batch_completes(
     assert output["status"] == "completed_with_failures"
 
 
-def test_failures_from_all_chunks_are_listed_up_to_the_cap(mocker: MockerFixture) -> None:
-    def half_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
-        n = chunk["chunkIndex"]
-        failures = [{"id": f"c{n}-{i}", "code": "validation", "error": "bad"} for i in range(60)]
-        return {**all_processed(chunk, _), "processed": 40, "failedCount": 60, "failed": failures}
+def half_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
+    return {**all_processed(chunk, _), "processed": 40, "failedCount": 60}
 
-    output, _ = run_parent(mocker, ParentWorld(half_failed, lanes=2), parent_input(300, 100, 32))
+
+def failed_rows(chunks: int) -> list[str]:
+    return [f"c{n}-{i:02d}" for n in range(chunks) for i in range(60)]
+
+
+def test_the_first_failures_are_read_back_from_the_results_table_in_pages(
+    mocker: MockerFixture,
+) -> None:
+    """Chunks report counts; the parent reads the first failed rows once, at the end."""
+    world = ParentWorld(half_failed, lanes=2, failed_rows=failed_rows(3))
+
+    output, driver = run_parent(mocker, world, parent_input(300, 100, 32))
 
     assert (output["processed"], output["failedCount"]) == (120, 180)
-    assert len(output["failed"]) == MAX_REPORTED_FAILURES
+    assert world.listings == [
+        {"batchId": "b1", "after": None, "top": FAILURE_LISTING_PAGE},
+        {"batchId": "b1", "after": "c0-49", "top": MAX_REPORTED_FAILURES - FAILURE_LISTING_PAGE},
+    ]
+    assert [f["id"] for f in output["failed"]] == sorted(failed_rows(3))[:MAX_REPORTED_FAILURES]
+    assert output["failed"][0] == {"id": "c0-00", "code": "validation", "error": "bad"}
     assert output["failuresTruncated"] is True
+    # ... after every chunk is done: the reads are the last activities but the claim.
+    names = [a.name for a in driver.activities]
+    assert names == ["list_batch_failures", "list_batch_failures", "claim_batch_counter_signal"]
+
+
+def test_a_short_failure_list_is_read_in_one_page_and_not_truncated(
+    mocker: MockerFixture,
+) -> None:
+    def few_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:
+        return {**all_processed(chunk, _), "processed": chunk["itemCount"] - 2, "failedCount": 2}
+
+    rows = [f"item-{n}" for n in range(6)]
+    world = ParentWorld(few_failed, lanes=1, failed_rows=rows)
+
+    output, _ = run_parent(mocker, world, parent_input(30, 10, 4))
+
+    assert world.listings == [{"batchId": "b1", "after": None, "top": FAILURE_LISTING_PAGE}]
+    assert [f["id"] for f in output["failed"]] == rows
+    assert output["failuresTruncated"] is False
+
+
+def test_failures_that_cannot_be_read_back_do_not_fail_the_batch(mocker: MockerFixture) -> None:
+    world = ParentWorld(half_failed, lanes=1, failed_rows=failed_rows(1))
+    world.listing_failure = permanent("list_batch_failures", ErrorCode.VALIDATION, "bad")
+
+    output, _ = run_parent(mocker, world, parent_input(100, 100, 4))
+
+    assert output["status"] == "completed_with_failures"
+    assert (output["failedCount"], output["failed"], output["failuresTruncated"]) == (60, [], True)
+    assert output["counterSignalled"] is True
 
 
 def test_the_parent_refuses_an_inconsistent_plan(mocker: MockerFixture) -> None:

@@ -22,19 +22,25 @@ CHUNK = user_function(batch.process_batch_chunk)
 PARENT = user_function(batch.process_batch)
 
 
-def item_world(item_ids: list[str]) -> Any:
-    """Every 7th item is flaky twice, every 11th is down for good, every 5th is rejected."""
+def item_world(
+    item_ids: list[str], first_position: int = 0, failed_rows: dict[str, Any] | None = None
+) -> Any:
+    """Every 7th item is flaky twice, every 11th is down for good, every 5th is rejected.
+
+    `failed_rows` stands in for the results table's failed rows, as the activities write them.
+    """
     attempts: dict[str, int] = {}
+    rows = {} if failed_rows is None else failed_rows
 
     def respond(name: str, payload: Any) -> Any:
         if name == "list_batch_chunk_items":
-            return {"itemIds": item_ids}
-        if name == "record_batch_item_failures":
-            return {
-                "results": [
-                    {"itemId": f["id"], "status": "failed", "code": f["code"], "error": f["error"]}
-                    for f in payload["failures"]
-                ]
+            start = payload["firstPosition"] - first_position
+            return {"itemIds": item_ids[start : start + payload["count"]]}
+        if name == "record_batch_item_failure":
+            failure = payload["failure"]
+            rows.setdefault(failure["id"], failure)
+            return {"itemId": failure["id"], "status": "failed"} | {
+                k: failure[k] for k in ("code", "error")
             }
         assert name == "process_batch_item", name
         item_id = payload["itemId"]
@@ -45,6 +51,7 @@ def item_world(item_ids: list[str]) -> Any:
         if n % 7 == 0 and attempts[item_id] < 3:
             raise TransientError(ErrorCode.UNAVAILABLE, "busy")
         if n % 5 == 0:
+            rows.setdefault(item_id, {"id": item_id, "code": "validation", "error": "bad"})
             return {"itemId": item_id, "status": "failed", "code": "validation", "error": "bad"}
         return {"itemId": item_id, "status": "processed"}
 
@@ -54,10 +61,11 @@ def item_world(item_ids: list[str]) -> Any:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_chunk_keeps_its_window_under_the_real_sdk(seed: int) -> None:
     item_ids = [f"item-{n}" for n in range(1, 31)]
+    rows: dict[str, Any] = {}
     host = MiniHost(
         CHUNK,
-        {"batchId": "b1", "chunkIndex": 0, "itemCount": 30, "maxParallel": 4},
-        item_world(item_ids),
+        {"batchId": "b1", "chunkIndex": 0, "firstPosition": 0, "itemCount": 30, "maxParallel": 4},
+        item_world(item_ids, failed_rows=rows),
         name="process_batch_chunk",
         seed=seed,
     )
@@ -67,12 +75,22 @@ def test_a_chunk_keeps_its_window_under_the_real_sdk(seed: int) -> None:
     assert host.max_in_flight_activities == 4
     down = [f"item-{n}" for n in (11, 22)]
     rejected = [f"item-{n}" for n in (5, 10, 15, 20, 25, 30)]
-    assert output["failedCount"] == len(down) + len(rejected)
-    assert output["processed"] == 30 - output["failedCount"]
-    assert {f["id"] for f in output["failed"]} == set(down) | set(rejected)
+    assert output == {
+        "chunkIndex": 0,
+        "total": 30,
+        "processed": 30 - len(down) - len(rejected),
+        "failedCount": len(down) + len(rejected),
+    }
+    assert set(rows) == set(down) | set(rejected)  # every failed item has its row
     for item in down:
         calls = [c for c in host.activity_calls if c[1].get("itemId") == item]
         assert len(calls) == batch.ITEM_BACKOFF.max_attempts
+        (recorded,) = [
+            c
+            for c in host.activity_calls
+            if c[0] == "record_batch_item_failure" and c[1]["failure"]["id"] == item
+        ]
+        assert recorded[1]["failure"]["code"] == "unavailable"
     assert host.custom_statuses[-1]["processed"] == output["processed"]
     # Several completions shared an episode: fewer episodes than answered tasks.
     assert host.episodes < len(host.activity_calls) + len(host.timers)
@@ -82,11 +100,13 @@ def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
     plan = plan_batch(45, 20, 32, None)
     chunk_windows: list[int] = []
     chunk_ids: list[str] = []
+    rows: dict[str, Any] = {}
 
     def run_chunk(name: str, payload: Any, instance_id: str) -> Any:
         chunk_ids.append(instance_id)
         item_ids = [f"c{payload['chunkIndex']}-{n}" for n in range(1, payload["itemCount"] + 1)]
-        host = MiniHost(CHUNK, payload, item_world(item_ids), name=name, instance_id=instance_id)
+        world = item_world(item_ids, payload["firstPosition"], rows)
+        host = MiniHost(CHUNK, payload, world, name=name, instance_id=instance_id)
         output = host.run()
         chunk_windows.append(host.max_in_flight_activities)
         if instance_id == "b1:chunk-2":
@@ -96,6 +116,9 @@ def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
     claims: list[Any] = []
 
     def respond(name: str, payload: Any) -> Any:
+        if name == "list_batch_failures":
+            listed = sorted(rows)[: payload["top"]]
+            return {"failures": [rows[r] for r in listed], "more": len(rows) > len(listed)}
         assert name == "claim_batch_counter_signal"
         claims.append(payload)
         return {"claimed": True}
@@ -119,6 +142,9 @@ def test_a_batch_runs_end_to_end_under_the_real_sdk() -> None:
     assert host.signals == [("@counter@items-processed", "add", output["processed"])]
     assert output["counterSignalled"] is True
     assert output["processed"] + output["failedCount"] == 45
+    assert output["failedCount"] == len(rows)
+    assert [f["id"] for f in output["failed"]] == sorted(rows)
+    assert output["failuresTruncated"] is False
     assert output["failedChunks"] == []
 
 
@@ -128,7 +154,7 @@ def test_a_permanent_listing_failure_fails_the_chunk_under_the_real_sdk() -> Non
 
     host = MiniHost(
         CHUNK,
-        {"batchId": "b1", "chunkIndex": 0, "itemCount": 3, "maxParallel": 2},
+        {"batchId": "b1", "chunkIndex": 0, "firstPosition": 0, "itemCount": 3, "maxParallel": 2},
         respond,
         name="process_batch_chunk",
     )
