@@ -1,6 +1,8 @@
 """Activity `send_notification`: records a notification in the outbox, once per key.
 
-The row mapping lives in `shared.outbox`, which the read route uses too.
+The row mapping lives in `shared.outbox`, which the read route uses too. A key that already
+holds a notification of another kind or to another recipient is a permanent `conflict`: the
+first notification stays, and this one is not reported as sent.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Any
 import azure.durable_functions as df
 
 from shared.errors import validate_payload
+from shared.idempotency import FingerprintMismatch, key_reused
 from shared.models.notifications import NotificationRequest
 from shared.outbox import write_notification
 
@@ -18,4 +21,8 @@ bp = df.Blueprint()
 
 @bp.activity_trigger(input_name="request")
 def send_notification(request: dict[str, Any]) -> dict[str, Any]:
-    return write_notification(validate_payload(NotificationRequest, request)).to_json()
+    notification = validate_payload(NotificationRequest, request)
+    try:
+        return write_notification(notification).to_json()
+    except FingerprintMismatch:
+        raise key_reused(notification.idempotency_key) from None

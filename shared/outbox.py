@@ -3,6 +3,13 @@
 Notifications are recorded rather than sent, so users and HTTP-only tests can see what an
 instance sent (`GET /api/notifications?correlationId=...`). Rows are partitioned by
 correlation id (usually the sending instance's id) so one partition query lists them all.
+
+Each row stores a fingerprint of what makes the notification the same one: its kind, its
+recipient and its correlation id (`notification_fingerprint`). Subject, body and data are left
+out on purpose: they are wording, rebuilt from the run's state, and may change with a
+deployment or between two runs of one instance; a retry must not turn into a conflict because
+a sentence changed. A write whose key already holds another kind of notification, or one to
+another recipient, raises `FingerprintMismatch` (rows written before fingerprints match any).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from typing import Any
 
 from shared import storage
 from shared.errors import ErrorCode, PermanentError
+from shared.idempotency import fingerprint
 from shared.models.notifications import (
     MAX_SCANNED_NOTIFICATIONS,
     NOTIFICATIONS_TABLE,
@@ -30,8 +38,22 @@ MAX_DATA_CHARS = 32_000
 _LISTED_PROPERTIES = ["PartitionKey", "RowKey", "Kind", "Recipient", "Subject", "Body", "Data"]
 
 
+def notification_fingerprint(request: NotificationRequest) -> str:
+    """Who is told what, about which instance: the fields that make a notification one."""
+    return fingerprint(
+        {
+            "kind": request.kind.value,
+            "recipient": request.recipient,
+            "correlationId": request.correlation_id,
+        }
+    )
+
+
 def write_notification(request: NotificationRequest) -> NotificationReceipt:
-    """Insert the outbox row unless this key was written before; return what is stored."""
+    """Insert the outbox row unless this key was written before; return what is stored.
+
+    A row under the key written for another notification raises `FingerprintMismatch`.
+    """
     data = json.dumps(request.data, separators=(",", ":"))
     if len(data) > MAX_DATA_CHARS:
         raise PermanentError(
@@ -50,6 +72,7 @@ def write_notification(request: NotificationRequest) -> NotificationReceipt:
             "Data": data,
             "CreatedAt": datetime.now(UTC).isoformat(),
         },
+        fingerprint=notification_fingerprint(request),
     )
     return NotificationReceipt(
         notification_id=row["RowKey"],

@@ -27,6 +27,7 @@ def _request(correlation: str, key: str, subject: str = "Welcome") -> dict:
 
 
 def test_the_same_key_writes_one_row_and_returns_the_first_receipt() -> None:
+    """Wording is not part of a notification's fingerprint: a changed subject is a retry."""
     activity = user_function(send_notification)
     correlation = f"inst-{uuid.uuid4().hex}"
 
@@ -41,6 +42,25 @@ def test_the_same_key_writes_one_row_and_returns_the_first_receipt() -> None:
     )
     assert len(rows) == 1
     assert rows[0]["Subject"] == "Welcome"
+
+
+@pytest.mark.parametrize(
+    "changed", [{"kind": "order_cancelled"}, {"recipient": "grace@example.com"}]
+)
+def test_the_key_with_another_notification_is_a_permanent_conflict(changed: dict) -> None:
+    activity = user_function(send_notification)
+    correlation = f"inst-{uuid.uuid4().hex}"
+    key = f"{correlation}:welcome"
+    activity(_request(correlation, key))
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        activity({**_request(correlation, key), **changed})
+
+    assert f"'{key}'" in str(refused.value)
+    (row,) = storage.table(NOTIFICATIONS_TABLE).query_entities(
+        "PartitionKey eq @pk", parameters={"pk": correlation}
+    )
+    assert (row["Kind"], row["Recipient"]) == ("welcome", "ada@example.com")
 
 
 def test_invalid_request_is_a_permanent_error() -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from shared import outbox, storage
 from shared.errors import PermanentError
+from shared.idempotency import FingerprintMismatch
 from shared.models.notifications import (
     NOTIFICATIONS_TABLE,
     NotificationKind,
@@ -64,6 +65,44 @@ def test_rewriting_a_key_keeps_the_first_row_and_receipt() -> None:
     assert [n.subject for n in outbox.list_notifications(correlation, 10).notifications] == [
         "Step welcome"
     ]
+
+
+def test_a_key_with_another_kind_or_recipient_is_refused_and_keeps_the_first_row() -> None:
+    correlation = new_correlation()
+    first = notification(correlation, "alert")
+    outbox.write_notification(first)
+
+    for other in (
+        first.model_copy(update={"kind": NotificationKind.HEALTH_RESOLVED}),
+        first.model_copy(update={"recipient": "someone-else@example.com"}),
+    ):
+        with pytest.raises(FingerprintMismatch, match=f"{correlation}:alert"):
+            outbox.write_notification(other)
+
+    (stored,) = outbox.list_notifications(correlation, 10).notifications
+    assert (stored.kind, stored.recipient) == (NotificationKind.HEALTH_ALERT, "ops@example.com")
+
+
+def test_a_notification_written_before_fingerprints_replays_as_before() -> None:
+    correlation = new_correlation()
+    first = notification(correlation, "alert")
+    storage.table(NOTIFICATIONS_TABLE).create_entity(  # as the code before fingerprints wrote it
+        entity={
+            "PartitionKey": correlation,
+            "RowKey": first.idempotency_key,
+            "Kind": first.kind.value,
+            "Recipient": first.recipient,
+            "Subject": first.subject,
+            "Body": first.body,
+            "Data": "{}",
+            "CreatedAt": datetime(2026, 1, 5, 9, 0, tzinfo=UTC).isoformat(),
+        }
+    )
+
+    receipt = outbox.write_notification(first.model_copy(update={"recipient": "x@example.com"}))
+
+    assert receipt.recipient == "ops@example.com"
+    assert receipt.created_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_listing_is_chronological_and_keeps_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
