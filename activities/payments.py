@@ -17,6 +17,13 @@ A refund moves the row charged -> refunded once, and a refund of a key never cha
 `voided` row that makes a late duplicate charge fail instead of taking money. A charge that
 finds its row refunded or voided fails permanently: it must never report money it no longer
 holds as paid.
+
+Each payment row stores the charge request's fingerprint (order, amount, currency, payment
+method; see `ChargePaymentRequest.fingerprint`). A charge whose key holds a payment made for a
+different request (an order id reused after a purge, with another amount) fails permanently
+with `conflict` before calling the provider, instead of handing back the other order's
+receipt; a refund that names the charge it undoes leaves another request's payment alone and
+fails with `conflict` too.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ import azure.durable_functions as df
 from shared import payment_store
 from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
 from shared.etag import ConcurrencyExhausted
+from shared.idempotency import FingerprintMismatch, key_reused, not_undone
 from shared.models.orders import (
     ChargePaymentRequest,
     PaymentReceipt,
@@ -48,6 +56,8 @@ def charge_payment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(ChargePaymentRequest, request)
     try:
         return charge(command).to_json()
+    except FingerprintMismatch:
+        raise key_reused(command.idempotency_key) from None
     except ConcurrencyExhausted as exc:
         raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
 
@@ -57,13 +67,16 @@ def refund_payment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(RefundPaymentRequest, request)
     try:
         return refund(command).to_json()
+    except FingerprintMismatch:
+        raise not_undone(command.idempotency_key) from None
     except ConcurrencyExhausted as exc:
         raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
 
 
 def charge(command: ChargePaymentRequest) -> PaymentReceipt:
     key = command.idempotency_key
-    existing = payment_store.get_payment(key)
+    fingerprint = command.fingerprint()
+    existing = payment_store.get_payment(key, fingerprint)
     if existing is not None:
         return _settled(existing)
     unavailable = _CHARGE_UNAVAILABLE.match(command.payment_method)
@@ -75,7 +88,7 @@ def charge(command: ChargePaymentRequest) -> PaymentReceipt:
         else PaymentStatus.CHARGED
     )
     receipt = payment_store.record_payment(
-        key, command.order_id, command.amount, command.payment_method, status
+        key, command.order_id, command.amount, command.payment_method, status, fingerprint
     )
     return _settled(receipt)
 
@@ -96,7 +109,7 @@ def _settled(receipt: PaymentReceipt) -> PaymentReceipt:
 
 def refund(command: RefundPaymentRequest) -> PaymentReceipt:
     key = command.idempotency_key
-    existing = payment_store.get_payment(key)
+    existing = payment_store.get_payment(key, command.charge_fingerprint)
     if existing is not None and existing.status is PaymentStatus.CHARGED:
         failing = _REFUND_UNAVAILABLE.match(payment_store.stored_token(key) or "")
         if failing:
@@ -106,4 +119,4 @@ def refund(command: RefundPaymentRequest) -> PaymentReceipt:
                 raise TransientError(
                     ErrorCode.UNAVAILABLE, "payment provider cannot refund right now"
                 )
-    return payment_store.refund(key, command.order_id)
+    return payment_store.refund(key, command.order_id, command.charge_fingerprint)

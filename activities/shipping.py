@@ -4,6 +4,12 @@ The carrier delivers to a fixed list of countries (`SHIPPING_COUNTRIES`); any ot
 is a permanent `undeliverable` failure, e.g. `AQ` (Antarctica). Booking is once per key;
 cancelling is idempotent and, for a key never booked, leaves a tombstone that makes a late
 duplicate booking fail.
+
+Each shipment row stores the booking request's fingerprint (order, address, items; see
+`CreateShipmentRequest.fingerprint`). A booking whose key holds a shipment booked for a
+different request (an order id reused after a purge, with another address) fails permanently
+with `conflict` instead of handing back the other order's shipment; a cancellation that names
+the booking it undoes leaves another request's shipment alone and fails with `conflict` too.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import azure.durable_functions as df
 from shared import shipment_store
 from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
 from shared.etag import ConcurrencyExhausted
+from shared.idempotency import FingerprintMismatch, key_reused, not_undone
 from shared.models.orders import (
     CancelShipmentRequest,
     CreateShipmentRequest,
@@ -34,21 +41,29 @@ SHIPPING_COUNTRIES = frozenset(
 @bp.activity_trigger(input_name="request")
 def create_shipment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CreateShipmentRequest, request)
-    return book(command).to_json()
+    try:
+        return book(command).to_json()
+    except FingerprintMismatch:
+        raise key_reused(command.idempotency_key) from None
 
 
 @bp.activity_trigger(input_name="request")
 def cancel_shipment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CancelShipmentRequest, request)
     try:
-        shipment = shipment_store.cancel_shipment(command.idempotency_key, command.order_id)
+        shipment = shipment_store.cancel_shipment(
+            command.idempotency_key, command.order_id, command.shipment_fingerprint
+        )
+    except FingerprintMismatch:
+        raise not_undone(command.idempotency_key) from None
     except ConcurrencyExhausted as exc:
         raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
     return shipment.to_json()
 
 
 def book(command: CreateShipmentRequest) -> Shipment:
-    existing = shipment_store.get_shipment(command.idempotency_key)
+    fingerprint = command.fingerprint()
+    existing = shipment_store.get_shipment(command.idempotency_key, fingerprint)
     if existing is None:
         country = command.address.country
         if country not in SHIPPING_COUNTRIES:
@@ -56,7 +71,7 @@ def book(command: CreateShipmentRequest) -> Shipment:
                 ErrorCode.UNDELIVERABLE, f"the carrier does not deliver to '{country}'"
             )
         existing = shipment_store.create_shipment(
-            command.idempotency_key, command.order_id, country
+            command.idempotency_key, command.order_id, country, fingerprint
         )
     if existing.status is ShipmentStatus.CANCELLED:
         raise PermanentError(ErrorCode.CONFLICT, "this shipment was cancelled before it was booked")

@@ -24,6 +24,15 @@ Rules this orchestration follows, and why:
 - Shipping is the pivot: once the shipment exists the order is fulfilled. A confirmation
   e-mail that cannot be sent does not refund a shipped order; the order completes, the
   output records the failure and operations are alerted to resend it.
+- Step keys derive from the instance id, which comes back when a purged order is posted
+  again. So every step's request carries the order's fingerprint
+  (`OrderSagaInput.fingerprint()`), and a store whose key holds another order's effect
+  refuses with a permanent `conflict` naming the key: the new order compensates what it did
+  itself and ends `compensated` with that conflict as its failure; it never takes the
+  earlier order's charge, shipment or stock as its own. Each compensation names the forward
+  request it undoes by that request's fingerprint, so it never undoes another order's effect
+  either: one that finds such an effect under its key leaves it and fails (`conflict`), which
+  ends the saga `compensation_failed` so that a human looks.
 """
 
 from __future__ import annotations
@@ -140,17 +149,20 @@ class _OrderSaga:
         reserve_key = step_key(context, RESERVE_KEY)
         charge_key = step_key(context, CHARGE_KEY)
         shipment_key = step_key(context, SHIPMENT_KEY)
+        order_fingerprint = order.fingerprint()
         try:
             self._progress("reserving_inventory")
+            reserve = ReserveInventoryRequest(
+                idempotency_key=reserve_key,
+                order_id=order.order_id,
+                items=order.items,
+                order_fingerprint=order_fingerprint,
+            )
             reservation = InventoryReservation.from_json(
                 (
                     yield from self._forward(
                         SagaStep.RESERVE_INVENTORY,
-                        ReserveInventoryRequest(
-                            idempotency_key=reserve_key,
-                            order_id=order.order_id,
-                            items=order.items,
-                        ).to_json(),
+                        reserve.to_json(),
                         _Compensation(
                             SagaStep.RESERVE_INVENTORY,
                             CompensationName.RELEASE_INVENTORY,
@@ -158,6 +170,7 @@ class _OrderSaga:
                                 idempotency_key=reserve_key,
                                 skus=[item.sku for item in order.items],
                                 reason=f"order {order.order_id} compensated",
+                                reservation_fingerprint=reserve.fingerprint(),
                             ).to_json(),
                         ),
                     )
@@ -167,22 +180,26 @@ class _OrderSaga:
             self.result["total"] = reservation.total
 
             self._progress("charging_payment")
+            charge = ChargePaymentRequest(
+                idempotency_key=charge_key,
+                order_id=order.order_id,
+                amount=reservation.total,
+                payment_method=order.payment_method,
+                customer_email=order.customer_email,
+                order_fingerprint=order_fingerprint,
+            )
             self.result["payment"] = PaymentReceipt.from_json(
                 (
                     yield from self._forward(
                         SagaStep.CHARGE_PAYMENT,
-                        ChargePaymentRequest(
-                            idempotency_key=charge_key,
-                            order_id=order.order_id,
-                            amount=reservation.total,
-                            payment_method=order.payment_method,
-                            customer_email=order.customer_email,
-                        ).to_json(),
+                        charge.to_json(),
                         _Compensation(
                             SagaStep.CHARGE_PAYMENT,
                             CompensationName.REFUND_PAYMENT,
                             RefundPaymentRequest(
-                                idempotency_key=charge_key, order_id=order.order_id
+                                idempotency_key=charge_key,
+                                order_id=order.order_id,
+                                charge_fingerprint=charge.fingerprint(),
                             ).to_json(),
                         ),
                     )
@@ -190,21 +207,25 @@ class _OrderSaga:
             )
 
             self._progress("creating_shipment")
+            shipment = CreateShipmentRequest(
+                idempotency_key=shipment_key,
+                order_id=order.order_id,
+                address=order.shipping_address,
+                items=order.items,
+                order_fingerprint=order_fingerprint,
+            )
             self.result["shipment"] = Shipment.from_json(
                 (
                     yield from self._forward(
                         SagaStep.CREATE_SHIPMENT,
-                        CreateShipmentRequest(
-                            idempotency_key=shipment_key,
-                            order_id=order.order_id,
-                            address=order.shipping_address,
-                            items=order.items,
-                        ).to_json(),
+                        shipment.to_json(),
                         _Compensation(
                             SagaStep.CREATE_SHIPMENT,
                             CompensationName.CANCEL_SHIPMENT,
                             CancelShipmentRequest(
-                                idempotency_key=shipment_key, order_id=order.order_id
+                                idempotency_key=shipment_key,
+                                order_id=order.order_id,
+                                shipment_fingerprint=shipment.fingerprint(),
                             ).to_json(),
                         ),
                     )

@@ -84,10 +84,10 @@ def key_reused(key: str) -> PermanentError:
     )
 
 
-def not_undone(key: str) -> PermanentError:
+def not_undone(key: str, detail: str | None = None) -> PermanentError:
     """The permanent error of a compensation whose key holds another request's effect."""
-    return PermanentError(
-        ErrorCode.CONFLICT,
+    message = (
         f"idempotency key '{key}' holds the effect of a different request: it was left "
-        "untouched, not undone",
+        "untouched, not undone"
     )
+    return PermanentError(ErrorCode.CONFLICT, f"{message} ({detail})" if detail else message)

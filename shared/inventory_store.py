@@ -7,11 +7,18 @@ neither, concurrent buyers cannot oversell, and a second run with the same key i
 
 Rows per partition (PartitionKey = SKU):
 - `stock`: Available, Reserved, UnitPrice (decimal text), UpdatedAt
-- `reservation|<key>`: Quantity, UnitPrice, State (reserved|released), OrderId, Reason, ...
+- `reservation|<key>`: Quantity, UnitPrice, State (reserved|released), OrderId, Reason,
+  Fingerprint, ...
 
 A released reservation is terminal: a late duplicate of the reservation with the same key
 finds it and does not take stock again. Releasing a key that never reserved a SKU writes a
 released tombstone for the same reason.
+
+Each reservation row stores the reservation request's fingerprint
+(`ReserveInventoryRequest.fingerprint()`: order and all its lines). A reservation or release
+that brings another fingerprint is about a different request reusing the key: that SKU's row
+is left as it is and `FingerprintMismatch` is raised. Rows without one predate fingerprints and
+match any request (see `shared.idempotency`).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from shared.etag import (
     submit_or_retry,
     with_retries,
 )
+from shared.idempotency import FingerprintMismatch, require_match, stamped
 from shared.models.inventory import (
     InventoryItem,
     OrderLine,
@@ -126,32 +134,46 @@ def set_stock(sku: str, available: int, unit_price: Decimal) -> tuple[InventoryI
 # --- reservations ------------------------------------------------------------------------
 
 
-def reserve_lines(key: str, order_id: str, lines: Sequence[OrderLine]) -> list[ReservedLine]:
+def reserve_lines(
+    key: str, order_id: str, lines: Sequence[OrderLine], fingerprint: str | None = None
+) -> list[ReservedLine]:
     """Reserve every line under `key`, or leave none reserved.
 
-    SKUs are processed in a stable order. When one is unknown, short, or was released under
-    this key before, the SKUs this call already reserved are released (the caller reports a
-    permanent failure, so nothing must stay held). Any other error propagates with the
-    reservations in place: a retry with the same key continues where this run stopped.
+    SKUs are processed in a stable order. When one is unknown, short, was released under this
+    key before, or is reserved under this key for another request (`FingerprintMismatch`), the
+    SKUs this call already reserved are released (the caller reports a permanent failure, so
+    nothing must stay held). Any other error propagates with the reservations in place: a
+    retry with the same key continues where this run stopped.
     """
     reserved: list[ReservedLine] = []
     try:
         for line in sorted(lines, key=lambda item: item.sku):
-            reserved.append(reserve_one(key, order_id, line))
-    except (UnknownSku, OutOfStock, ReservationReleased) as exc:
-        release_skus(key, [line.sku for line in reserved], reason=f"order failed: {exc}")
+            reserved.append(reserve_one(key, order_id, line, fingerprint))
+    except (UnknownSku, OutOfStock, ReservationReleased, FingerprintMismatch) as exc:
+        release_skus(
+            key,
+            [line.sku for line in reserved],
+            reason=f"order failed: {exc}",
+            fingerprint=fingerprint,
+        )
         raise
     return reserved
 
 
-def reserve_one(key: str, order_id: str, line: OrderLine) -> ReservedLine:
-    """Reserve one SKU under `key` atomically; a repeat with the same key changes nothing."""
+def reserve_one(
+    key: str, order_id: str, line: OrderLine, fingerprint: str | None = None
+) -> ReservedLine:
+    """Reserve one SKU under `key` atomically; a repeat with the same key changes nothing.
+
+    A reservation of the SKU under `key` made for another request raises `FingerprintMismatch`.
+    """
     client = _table()
     row = reservation_row(key)
 
     def attempt() -> ReservedLine:
         existing = read(client, line.sku, row)
         if existing is not None:
+            require_match(existing[0], fingerprint, _where(key, line.sku))
             return _reserved_or_raise(existing[0])
         stock = read(client, line.sku, STOCK_ROW)
         if stock is None:
@@ -160,16 +182,19 @@ def reserve_one(key: str, order_id: str, line: OrderLine) -> ReservedLine:
         if entity["Available"] < line.quantity:
             raise OutOfStock(line.sku, line.quantity, entity["Available"])
         unit_price = Decimal(entity["UnitPrice"])
-        reservation = {
-            "PartitionKey": line.sku,
-            "RowKey": row,
-            "OrderId": order_id,
-            "Quantity": line.quantity,
-            "UnitPrice": entity["UnitPrice"],
-            "State": ReservationState.RESERVED.value,
-            "Reason": "",
-            "ReservedAt": _now(),
-        }
+        reservation = stamped(
+            {
+                "PartitionKey": line.sku,
+                "RowKey": row,
+                "OrderId": order_id,
+                "Quantity": line.quantity,
+                "UnitPrice": entity["UnitPrice"],
+                "State": ReservationState.RESERVED.value,
+                "Reason": "",
+                "ReservedAt": _now(),
+            },
+            fingerprint,
+        )
         updated = {
             **entity,
             "Available": entity["Available"] - line.quantity,
@@ -180,6 +205,11 @@ def reserve_one(key: str, order_id: str, line: OrderLine) -> ReservedLine:
         return _reserved_line(line.sku, line.quantity, unit_price)
 
     return with_retries(attempt, f"reserve {line.sku}")
+
+
+def _where(key: str, *skus: str) -> str:
+    names = ", ".join(f"'{sku}'" for sku in skus)
+    return f"the reservation of sku {names} under idempotency key '{key}'"
 
 
 def _reserved_or_raise(reservation: dict[str, Any]) -> ReservedLine:
@@ -199,31 +229,54 @@ def _reserved_line(sku: str, quantity: int, unit_price: Decimal) -> ReservedLine
     )
 
 
-def release_skus(key: str, skus: Iterable[str], reason: str) -> list[ReleasedLine]:
-    """Give back what `key` holds on each SKU; idempotent, and final for that key."""
-    return [release_one(key, sku, reason) for sku in sorted(set(skus))]
+def release_skus(
+    key: str, skus: Iterable[str], reason: str, fingerprint: str | None = None
+) -> list[ReleasedLine]:
+    """Give back what `key` holds on each SKU; idempotent, and final for that key.
+
+    `fingerprint` is the reservation request's. A SKU reserved under `key` for another request
+    is left alone while the others are released; then `FingerprintMismatch` names it.
+    """
+    released: list[ReleasedLine] = []
+    foreign: list[str] = []
+    for sku in sorted(set(skus)):
+        try:
+            released.append(release_one(key, sku, reason, fingerprint))
+        except FingerprintMismatch:
+            foreign.append(sku)
+    if foreign:
+        raise FingerprintMismatch(_where(key, *foreign))
+    return released
 
 
-def release_one(key: str, sku: str, reason: str) -> ReleasedLine:
+def release_one(key: str, sku: str, reason: str, fingerprint: str | None = None) -> ReleasedLine:
+    """Release `key`'s reservation of `sku`; one made for another request is left alone.
+
+    A SKU never reserved under `key` gets a released tombstone carrying `fingerprint`.
+    """
     client = _table()
     row = reservation_row(key)
 
     def attempt() -> ReleasedLine:
         existing = read(client, sku, row)
         if existing is None:
-            tombstone = {
-                "PartitionKey": sku,
-                "RowKey": row,
-                "OrderId": "",
-                "Quantity": 0,
-                "UnitPrice": "0",
-                "State": ReservationState.RELEASED.value,
-                "Reason": reason,
-                "ReleasedAt": _now(),
-            }
+            tombstone = stamped(
+                {
+                    "PartitionKey": sku,
+                    "RowKey": row,
+                    "OrderId": "",
+                    "Quantity": 0,
+                    "UnitPrice": "0",
+                    "State": ReservationState.RELEASED.value,
+                    "Reason": reason,
+                    "ReleasedAt": _now(),
+                },
+                fingerprint,
+            )
             create_or_retry(client, tombstone)
             return ReleasedLine(sku=sku, quantity=0, state=ReservationState.RELEASED)
         reservation, reservation_etag = existing
+        require_match(reservation, fingerprint, _where(key, sku))
         if reservation["State"] == ReservationState.RELEASED.value:
             return ReleasedLine(
                 sku=sku, quantity=reservation["Quantity"], state=ReservationState.RELEASED

@@ -2,9 +2,13 @@
 
 Rows per partition (PartitionKey = the charge's idempotency key):
 - `payment`: PaymentId, OrderId, Amount (decimal text), Currency, Status, Token, ChargedAt,
-  RefundedAt. Status moves charged -> refunded only (ETag-guarded); a refund that finds no
-  charge writes a `voided` row, so a late duplicate of the charge is refused instead of
-  taking money for an order that was already rolled back.
+  RefundedAt, Fingerprint. Status moves charged -> refunded only (ETag-guarded); a refund that
+  finds no charge writes a `voided` row, so a late duplicate of the charge is refused instead
+  of taking money for an order that was already rolled back.
+  Fingerprint is the charge request's (`ChargePaymentRequest.fingerprint()`: order, amount,
+  currency, payment method). A charge or refund that brings another fingerprint is about a
+  different request reusing the key: `FingerprintMismatch`, and the row stays as it is. Rows
+  without one predate fingerprints and match any request (see `shared.idempotency`).
 - `attempts|<operation>`: how often the simulated provider was called for this key, so the
   test tokens that fail the first n attempts are driven by stored state, not randomness.
 """
@@ -20,6 +24,7 @@ from azure.data.tables import TableClient
 
 from shared import storage
 from shared.etag import create_or_retry, read, replace_if_unchanged, with_retries
+from shared.idempotency import require_match, stamped
 from shared.models.inventory import CURRENCY
 from shared.models.orders import PaymentReceipt, PaymentStatus
 
@@ -35,15 +40,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def get_payment(key: str) -> PaymentReceipt | None:
+def get_payment(key: str, fingerprint: str | None = None) -> PaymentReceipt | None:
+    """The payment under `key`; `FingerprintMismatch` if it was made for another request."""
     found = read(_table(), key, PAYMENT_ROW)
-    return _receipt(found[0]) if found else None
+    if found is None:
+        return None
+    require_match(found[0], fingerprint, _where(key))
+    return _receipt(found[0])
 
 
 def record_payment(
-    key: str, order_id: str, amount: Decimal, token: str, status: PaymentStatus
+    key: str,
+    order_id: str,
+    amount: Decimal,
+    token: str,
+    status: PaymentStatus,
+    fingerprint: str | None = None,
 ) -> PaymentReceipt:
-    """Record the charge's outcome unless one exists for `key`; return what is stored."""
+    """Record the charge's outcome unless one exists for `key`; return what is stored.
+
+    A payment stored under `key` for another request raises `FingerprintMismatch`.
+    """
     row, _ = storage.insert_once(
         _table(),
         {
@@ -58,32 +75,42 @@ def record_payment(
             "ChargedAt": _now() if status is PaymentStatus.CHARGED else "",
             "RefundedAt": "",
         },
+        fingerprint=fingerprint,
     )
     return _receipt(row)
 
 
-def refund(key: str, order_id: str) -> PaymentReceipt:
-    """Refund the charge under `key`: charged -> refunded once; no charge -> voided."""
+def refund(key: str, order_id: str, fingerprint: str | None = None) -> PaymentReceipt:
+    """Refund the charge under `key`: charged -> refunded once; no charge -> voided.
+
+    `fingerprint` is the charge request's: a payment under `key` made for another request is
+    not refunded (`FingerprintMismatch`). The void row carries it, so a late duplicate of the
+    charge is refused as voided, and another request's charge as a conflict.
+    """
     client = _table()
 
     def attempt() -> PaymentReceipt:
         found = read(client, key, PAYMENT_ROW)
         if found is None:
-            void = {
-                "PartitionKey": key,
-                "RowKey": PAYMENT_ROW,
-                "PaymentId": f"pay-{uuid.uuid4().hex}",
-                "OrderId": order_id,
-                "Amount": "0",
-                "Currency": CURRENCY,
-                "Status": PaymentStatus.VOIDED.value,
-                "Token": "",
-                "ChargedAt": "",
-                "RefundedAt": _now(),
-            }
+            void = stamped(
+                {
+                    "PartitionKey": key,
+                    "RowKey": PAYMENT_ROW,
+                    "PaymentId": f"pay-{uuid.uuid4().hex}",
+                    "OrderId": order_id,
+                    "Amount": "0",
+                    "Currency": CURRENCY,
+                    "Status": PaymentStatus.VOIDED.value,
+                    "Token": "",
+                    "ChargedAt": "",
+                    "RefundedAt": _now(),
+                },
+                fingerprint,
+            )
             create_or_retry(client, void)
             return _receipt(void)
         row, etag = found
+        require_match(row, fingerprint, _where(key))
         if row["Status"] != PaymentStatus.CHARGED.value:
             return _receipt(row)  # refunded, voided or declined: nothing (more) to give back
         refunded = {**row, "Status": PaymentStatus.REFUNDED.value, "RefundedAt": _now()}
@@ -115,6 +142,10 @@ def stored_token(key: str) -> str | None:
     """The token the charge under `key` was made with (drives the refund test tokens)."""
     found = read(_table(), key, PAYMENT_ROW)
     return str(found[0]["Token"]) if found else None
+
+
+def _where(key: str) -> str:
+    return f"the payment under idempotency key '{key}'"
 
 
 def _receipt(row: dict[str, Any]) -> PaymentReceipt:

@@ -4,6 +4,11 @@ PartitionKey = the shipment step's idempotency key, RowKey = "shipment". Status 
 created -> cancelled only (ETag-guarded). Cancelling a key that has no shipment writes a
 `cancelled` row, so a late duplicate of the creation is refused rather than shipping an
 order that was already rolled back.
+
+Each row stores the booking request's fingerprint (`CreateShipmentRequest.fingerprint()`:
+order, address, items). A booking or cancellation that brings another fingerprint is about a
+different request reusing the key: `FingerprintMismatch`, and the row stays as it is. Rows
+without one predate fingerprints and match any request (see `shared.idempotency`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from azure.data.tables import TableClient
 
 from shared import storage
 from shared.etag import create_or_retry, read, replace_if_unchanged, with_retries
+from shared.idempotency import require_match, stamped
 from shared.models.orders import Shipment, ShipmentStatus
 
 SHIPMENTS_TABLE = "Shipments"
@@ -31,13 +37,22 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def get_shipment(key: str) -> Shipment | None:
+def get_shipment(key: str, fingerprint: str | None = None) -> Shipment | None:
+    """The shipment under `key`; `FingerprintMismatch` if it was booked for another request."""
     found = read(_table(), key, SHIPMENT_ROW)
-    return _shipment(found[0]) if found else None
+    if found is None:
+        return None
+    require_match(found[0], fingerprint, _where(key))
+    return _shipment(found[0])
 
 
-def create_shipment(key: str, order_id: str, country: str) -> Shipment:
-    """Book a shipment unless `key` has a row already; return what is stored."""
+def create_shipment(
+    key: str, order_id: str, country: str, fingerprint: str | None = None
+) -> Shipment:
+    """Book a shipment unless `key` has a row already; return what is stored.
+
+    A shipment stored under `key` for another request raises `FingerprintMismatch`.
+    """
     shipment_id = uuid.uuid4().hex
     row, _ = storage.insert_once(
         _table(),
@@ -53,32 +68,42 @@ def create_shipment(key: str, order_id: str, country: str) -> Shipment:
             "CreatedAt": _now(),
             "CancelledAt": "",
         },
+        fingerprint=fingerprint,
     )
     return _shipment(row)
 
 
-def cancel_shipment(key: str, order_id: str) -> Shipment:
-    """Cancel the shipment under `key`: created -> cancelled once; none -> cancelled tombstone."""
+def cancel_shipment(key: str, order_id: str, fingerprint: str | None = None) -> Shipment:
+    """Cancel the shipment under `key`: created -> cancelled once; none -> cancelled tombstone.
+
+    `fingerprint` is the booking request's: a shipment under `key` booked for another request
+    is not cancelled (`FingerprintMismatch`). The tombstone carries it, so a late duplicate of
+    the booking is refused as cancelled, and another request's booking as a conflict.
+    """
     client = _table()
 
     def attempt() -> Shipment:
         found = read(client, key, SHIPMENT_ROW)
         if found is None:
-            tombstone = {
-                "PartitionKey": key,
-                "RowKey": SHIPMENT_ROW,
-                "ShipmentId": f"shp-{uuid.uuid4().hex}",
-                "OrderId": order_id,
-                "Carrier": CARRIER,
-                "TrackingNumber": "",
-                "Country": "",
-                "Status": ShipmentStatus.CANCELLED.value,
-                "CreatedAt": "",
-                "CancelledAt": _now(),
-            }
+            tombstone = stamped(
+                {
+                    "PartitionKey": key,
+                    "RowKey": SHIPMENT_ROW,
+                    "ShipmentId": f"shp-{uuid.uuid4().hex}",
+                    "OrderId": order_id,
+                    "Carrier": CARRIER,
+                    "TrackingNumber": "",
+                    "Country": "",
+                    "Status": ShipmentStatus.CANCELLED.value,
+                    "CreatedAt": "",
+                    "CancelledAt": _now(),
+                },
+                fingerprint,
+            )
             create_or_retry(client, tombstone)
             return _shipment(tombstone)
         row, etag = found
+        require_match(row, fingerprint, _where(key))
         if row["Status"] == ShipmentStatus.CANCELLED.value:
             return _shipment(row)
         cancelled = {**row, "Status": ShipmentStatus.CANCELLED.value, "CancelledAt": _now()}
@@ -86,6 +111,10 @@ def cancel_shipment(key: str, order_id: str) -> Shipment:
         return _shipment(cancelled)
 
     return with_retries(attempt, f"cancel shipment {key}")
+
+
+def _where(key: str) -> str:
+    return f"the shipment under idempotency key '{key}'"
 
 
 def _shipment(row: dict[str, Any]) -> Shipment:

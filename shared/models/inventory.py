@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StrictInt
 
+from shared.idempotency import Fingerprint, fingerprint
 from shared.models.base import Contract, DecimalText, IdempotencyKey, Identifier, UnsignedZero
 
 #: Stock keeping unit: any `Identifier` (safe in URLs and as a Table partition key).
@@ -83,12 +84,36 @@ OrderItems = Annotated[
 ]
 
 
+def canonical_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
+    """An order's lines as JSON in SKU order: the same lines in another order are one order."""
+    return [line.to_json() for line in sorted(lines, key=lambda line: line.sku)]
+
+
+#: What `order_fingerprint` means on the order steps' requests.
+ORDER_FINGERPRINT_DESCRIPTION = (
+    "Fingerprint of the whole order (`OrderSagaInput.fingerprint()`). An order id comes back "
+    "when a purged order is posted again, so the order's content, not its id, says which "
+    "order an effect belongs to. Absent from requests scheduled before it existed."
+)
+
+
 class ReserveInventoryRequest(Contract):
     """Input of `reserve_inventory`: all lines are reserved, or none stay reserved."""
 
     idempotency_key: IdempotencyKey
     order_id: Identifier
     items: OrderItems
+    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+
+    def fingerprint(self) -> str:
+        """What defines the reservation: the order and its lines (the key only names it)."""
+        return fingerprint(
+            {
+                "orderId": self.order_id,
+                "items": canonical_lines(self.items),
+                "order": self.order_fingerprint,
+            }
+        )
 
 
 class ReservedLine(Contract):
@@ -119,6 +144,14 @@ class ReleaseInventoryRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the reservation was made with.")
     skus: list[Sku] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     reason: Annotated[str, Field(min_length=1, max_length=200)] = "compensated"
+    reservation_fingerprint: Fingerprint | None = Field(
+        None,
+        description=(
+            "`ReserveInventoryRequest.fingerprint()` of the reservation to undo: a SKU whose "
+            "reservation under the key was made for another request is left alone. Absent: "
+            "whatever the key holds is released, as before fingerprints."
+        ),
+    )
 
 
 class ReservationState(StrEnum):

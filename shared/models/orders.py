@@ -11,9 +11,18 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from shared.errors import ErrorKind
+from shared.idempotency import Fingerprint, fingerprint
 from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
 from shared.models.customers import NormalizedEmail
-from shared.models.inventory import InventoryRelease, InventoryReservation, Money, OrderItems
+from shared.models.inventory import (
+    CURRENCY,
+    ORDER_FINGERPRINT_DESCRIPTION,
+    InventoryRelease,
+    InventoryReservation,
+    Money,
+    OrderItems,
+    canonical_lines,
+)
 from shared.models.notifications import NotificationReceipt
 
 #: A payment method token from the (simulated) payment provider; never card numbers.
@@ -106,6 +115,10 @@ class OrderRequest(Contract):
     )
 
 
+#: What makes two saga inputs the same order (their settings and retry knobs may differ).
+_ORDER_FIELDS = {"order_id", "customer_email", "items", "payment_method", "shipping_address"}
+
+
 class OrderSagaInput(Contract):
     """Input of the `order_fulfillment_saga` orchestration, resolved by the starter."""
 
@@ -120,8 +133,26 @@ class OrderSagaInput(Contract):
 
     def same_order_as(self, other: OrderSagaInput) -> bool:
         """Whether two inputs describe one order (settings and retry knobs aside)."""
-        fields = {"order_id", "customer_email", "items", "payment_method", "shipping_address"}
-        return self.model_dump(include=fields) == other.model_dump(include=fields)
+        return self.model_dump(include=_ORDER_FIELDS) == other.model_dump(include=_ORDER_FIELDS)
+
+    def fingerprint(self) -> str:
+        """The order's identity where its id is not enough: the fields `same_order_as` compares.
+
+        Every order step's request carries it, so an effect stored for an earlier order with
+        this id (purged, then posted again with other details) is never taken as this one's,
+        and never undone by this one's compensations. Lines are in SKU order; settings and
+        retry knobs are left out, as in `same_order_as`.
+        """
+        order = self.to_json()
+        return fingerprint(
+            {
+                "orderId": order["orderId"],
+                "customerEmail": order["customerEmail"],
+                "items": canonical_lines(self.items),
+                "paymentMethod": order["paymentMethod"],
+                "shippingAddress": order["shippingAddress"],
+            }
+        )
 
 
 # --- payments ----------------------------------------------------------------------------
@@ -140,6 +171,19 @@ class ChargePaymentRequest(Contract):
     amount: Money
     payment_method: PaymentToken
     customer_email: NormalizedEmail
+    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+
+    def fingerprint(self) -> str:
+        """What defines the charge: which order, how much, in what currency, from which method."""
+        return fingerprint(
+            {
+                "orderId": self.order_id,
+                "amount": str(self.amount),
+                "currency": CURRENCY,
+                "paymentMethod": self.payment_method,
+                "order": self.order_fingerprint,
+            }
+        )
 
 
 class PaymentReceipt(Contract):
@@ -158,6 +202,14 @@ class PaymentReceipt(Contract):
 class RefundPaymentRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the charge was made with.")
     order_id: OrderId
+    charge_fingerprint: Fingerprint | None = Field(
+        None,
+        description=(
+            "`ChargePaymentRequest.fingerprint()` of the charge to undo: a payment under the key "
+            "made for another request is left alone. Absent: whatever the key holds is "
+            "refunded, as before fingerprints."
+        ),
+    )
 
 
 # --- shipments ---------------------------------------------------------------------------
@@ -173,6 +225,18 @@ class CreateShipmentRequest(Contract):
     order_id: OrderId
     address: ShippingAddress
     items: OrderItems
+    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+
+    def fingerprint(self) -> str:
+        """What defines the shipment: which order, where to, and what goes in the parcel."""
+        return fingerprint(
+            {
+                "orderId": self.order_id,
+                "address": self.address.to_json(),
+                "items": canonical_lines(self.items),
+                "order": self.order_fingerprint,
+            }
+        )
 
 
 class Shipment(Contract):
@@ -191,6 +255,14 @@ class Shipment(Contract):
 class CancelShipmentRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the shipment was created with.")
     order_id: OrderId
+    shipment_fingerprint: Fingerprint | None = Field(
+        None,
+        description=(
+            "`CreateShipmentRequest.fingerprint()` of the shipment to cancel: a shipment under "
+            "the key booked for another request is left alone. Absent: whatever the key holds "
+            "is cancelled, as before fingerprints."
+        ),
+    )
 
 
 # --- the saga's progress and result ------------------------------------------------------

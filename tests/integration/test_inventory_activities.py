@@ -11,6 +11,8 @@ import pytest
 from activities.inventory import release_inventory, reserve_inventory
 from shared import inventory_store, storage
 from shared.errors import PermanentError
+from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
+from shared.models.inventory import OrderLine, ReserveInventoryRequest
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -31,18 +33,39 @@ def _stock(sku: str) -> tuple[int, int]:
     return item.available, item.reserved
 
 
-def _reserve(key: str, *lines: tuple[str, int]) -> dict:
-    return reserve(
+ORDER = fingerprint({"order": "o-1 as first posted"})
+OTHER_ORDER = fingerprint({"order": "o-1 posted again"})
+
+
+def _request(key: str, lines: tuple[tuple[str, int], ...], order: str | None = ORDER) -> dict:
+    return {
+        "idempotencyKey": key,
+        "orderId": "o-1",
+        "items": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+        "orderFingerprint": order,
+    }
+
+
+def _reserve(key: str, *lines: tuple[str, int], order: str | None = ORDER) -> dict:
+    return reserve(_request(key, lines, order))
+
+
+def _release(key: str, *lines: tuple[str, int], order: str | None = ORDER) -> dict:
+    """The saga's release: every SKU of the order, naming the reservation by its fingerprint."""
+    reservation = ReserveInventoryRequest.from_json(_request(key, lines, order))
+    return release(
         {
             "idempotencyKey": key,
-            "orderId": "o-1",
-            "items": [{"sku": sku, "quantity": quantity} for sku, quantity in lines],
+            "skus": [sku for sku, _ in lines],
+            "reservationFingerprint": reservation.fingerprint(),
         }
     )
 
 
-def _release(key: str, *skus: str) -> dict:
-    return release({"idempotencyKey": key, "skus": list(skus)})
+def _reservation(key: str, sku: str) -> dict | None:
+    return storage.get_entity(
+        storage.table(inventory_store.INVENTORY_TABLE), sku, inventory_store.reservation_row(key)
+    )
 
 
 def _key() -> str:
@@ -67,8 +90,8 @@ def test_releasing_twice_gives_stock_back_once() -> None:
     key = _key()
     _reserve(key, (sku, 4))
 
-    first = _release(key, sku)
-    second = _release(key, sku)
+    first = _release(key, (sku, 4))
+    second = _release(key, (sku, 4))
 
     assert first == second
     assert first["lines"] == [{"sku": sku, "quantity": 4, "state": "released"}]
@@ -79,9 +102,9 @@ def test_a_reservation_is_not_taken_again_after_its_release() -> None:
     sku = _sku(10)
     key = _key()
     _reserve(key, (sku, 4))
-    _release(key, sku)
+    _release(key, (sku, 4))
 
-    with pytest.raises(PermanentError, match="conflict"):
+    with pytest.raises(PermanentError, match="already released"):
         _reserve(key, (sku, 4))  # a late duplicate of the original reservation
     assert _stock(sku) == (10, 0)
 
@@ -90,11 +113,13 @@ def test_releasing_a_key_that_never_reserved_leaves_a_tombstone() -> None:
     sku = _sku(10)
     key = _key()
 
-    released = _release(key, sku)
+    released = _release(key, (sku, 1))
 
     assert released["lines"] == [{"sku": sku, "quantity": 0, "state": "released"}]
-    with pytest.raises(PermanentError):
+    with pytest.raises(PermanentError, match="already released"):
         _reserve(key, (sku, 1))
+    with pytest.raises(PermanentError, match="different request"):
+        _reserve(key, (sku, 2))
     assert _stock(sku) == (10, 0)
 
 
@@ -160,8 +185,124 @@ def test_concurrent_releases_give_stock_back_once() -> None:
     _reserve(key, (sku, 6))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
-        list(pool.map(lambda _: _release(key, sku), range(6)))
+        list(pool.map(lambda _: _release(key, (sku, 6)), range(6)))
 
+    assert _stock(sku) == (10, 0)
+
+
+# --- a key reused by a different request ---------------------------------------------------
+
+
+def test_a_reservation_row_carries_its_requests_fingerprint() -> None:
+    sku = _sku(10)
+    key = _key()
+
+    _reserve(key, (sku, 2))
+
+    row = _reservation(key, sku)
+    assert row is not None
+    expected = ReserveInventoryRequest.from_json(_request(key, ((sku, 2),))).fingerprint()
+    assert row[FINGERPRINT_PROPERTY] == expected
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"quantity": 3},  # another quantity of the same SKU
+        {"extra_line": True},  # the same line plus another one
+        {"order": OTHER_ORDER},  # the same lines for another order with this id
+    ],
+)
+def test_the_key_with_other_lines_is_a_conflict_and_takes_no_stock(other: dict) -> None:
+    sku, extra = _sku(10), _sku(10)
+    key = _key()
+    first = _reserve(key, (sku, 2))
+
+    lines = [(sku, other.get("quantity", 2))]
+    if other.get("extra_line"):
+        lines.append((extra, 1))
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _reserve(key, *lines, order=other.get("order", ORDER))
+
+    assert f"'{key}'" in str(refused.value)
+    assert _stock(sku) == (8, 2)
+    assert _stock(extra) == (10, 0)  # reserved first or not at all, it is not held
+    assert _reserve(key, (sku, 2)) == first  # the first request still replays
+
+
+def test_a_conflict_gives_back_the_skus_the_same_call_had_reserved() -> None:
+    """SKUs are reserved in order: one reserved before the conflicting one is released again."""
+    fresh, taken = sorted([_sku(10), _sku(10)])
+    key = _key()
+    _reserve(key, (taken, 1))
+
+    with pytest.raises(PermanentError, match="conflict"):
+        _reserve(key, (fresh, 4), (taken, 1), order=OTHER_ORDER)
+
+    assert _stock(fresh) == (10, 0)
+    assert _stock(taken) == (9, 1)
+    row = _reservation(key, fresh)
+    assert row is not None
+    assert row["State"] == "released"
+
+
+def test_the_same_lines_in_another_order_are_the_same_reservation() -> None:
+    sku_a, sku_b = _sku(10), _sku(10)
+    key = _key()
+
+    first = _reserve(key, (sku_a, 1), (sku_b, 2))
+
+    assert _reserve(key, (sku_b, 2), (sku_a, 1)) == first
+    assert _stock(sku_a) == (9, 1)
+
+
+def test_a_reservation_made_before_fingerprints_replays_as_before() -> None:
+    sku = _sku(10)
+    key = _key()
+    # Written as the code before fingerprints wrote it: no Fingerprint property.
+    (legacy,) = inventory_store.reserve_lines(key, "o-1", [OrderLine(sku=sku, quantity=2)])
+    assert FINGERPRINT_PROPERTY not in (_reservation(key, sku) or {})
+
+    replayed = _reserve(key, (sku, 3), order=OTHER_ORDER)  # nothing to compare with
+
+    assert replayed["lines"] == [legacy.to_json()]
+    assert _stock(sku) == (8, 2)
+    assert _release(key, (sku, 3), order=OTHER_ORDER)["lines"][0]["quantity"] == 2
+    assert _stock(sku) == (10, 0)
+
+
+def test_a_release_leaves_another_requests_reservation_alone_and_releases_its_own() -> None:
+    """The key holds sku_a for the first order; the second order's release names its own."""
+    sku_a, sku_b = _sku(10), _sku(10)
+    key = _key()
+    _reserve(key, (sku_a, 2))  # the first order
+    inventory_store.reserve_one(  # the second order got sku_b before its attempt failed
+        key,
+        "o-1",
+        OrderLine(sku=sku_b, quantity=1),
+        ReserveInventoryRequest.from_json(
+            _request(key, ((sku_a, 3), (sku_b, 1)), OTHER_ORDER)
+        ).fingerprint(),
+    )
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _release(key, (sku_a, 3), (sku_b, 1), order=OTHER_ORDER)
+
+    assert "left untouched" in str(refused.value)
+    assert sku_a in str(refused.value)
+    assert _stock(sku_a) == (8, 2)  # the first order keeps its units
+    assert _stock(sku_b) == (10, 0)  # the second order's own units are back
+
+
+def test_a_release_without_a_fingerprint_releases_what_the_key_holds() -> None:
+    """Releases scheduled before fingerprints existed carry none: they behave as before."""
+    sku = _sku(10)
+    key = _key()
+    _reserve(key, (sku, 2))
+
+    released = release({"idempotencyKey": key, "skus": [sku]})
+
+    assert released["lines"] == [{"sku": sku, "quantity": 2, "state": "released"}]
     assert _stock(sku) == (10, 0)
 
 

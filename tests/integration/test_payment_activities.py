@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from activities.payments import charge_payment, refund_payment
 from shared import payment_store, storage
 from shared.errors import PermanentError, TransientError
+from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
+from shared.models.orders import ChargePaymentRequest, PaymentStatus
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -21,20 +25,39 @@ def _key() -> str:
     return f"order-{uuid.uuid4().hex[:8]}:charge-payment"
 
 
-def _charge(key: str, token: str = "tok_visa", amount: str = "10.20") -> dict:
-    return charge(
+ORDER = fingerprint({"order": "o-1 as first posted"})
+OTHER_ORDER = fingerprint({"order": "o-1 posted again with other items"})
+
+
+def _charge_request(key: str, token: str = "tok_visa", amount: str = "10.20", **extra: Any) -> dict:
+    return {
+        "idempotencyKey": key,
+        "orderId": "o-1",
+        "amount": amount,
+        "paymentMethod": token,
+        "customerEmail": "ada@example.com",
+        "orderFingerprint": ORDER,
+        **extra,
+    }
+
+
+def _charge(key: str, token: str = "tok_visa", amount: str = "10.20", **extra: Any) -> dict:
+    return charge(_charge_request(key, token, amount, **extra))
+
+
+def _fingerprint_of_charge(key: str, **changes: Any) -> str:
+    return ChargePaymentRequest.from_json(_charge_request(key, **changes)).fingerprint()
+
+
+def _refund(key: str, **changes: Any) -> dict:
+    """The saga's refund: it names the charge it undoes by that charge's fingerprint."""
+    return refund(
         {
             "idempotencyKey": key,
             "orderId": "o-1",
-            "amount": amount,
-            "paymentMethod": token,
-            "customerEmail": "ada@example.com",
+            "chargeFingerprint": _fingerprint_of_charge(key, **changes),
         }
     )
-
-
-def _refund(key: str) -> dict:
-    return refund({"idempotencyKey": key, "orderId": "o-1"})
 
 
 def _payment_rows(key: str) -> list[dict]:
@@ -49,12 +72,83 @@ def test_charging_twice_with_one_key_charges_once() -> None:
     key = _key()
 
     first = _charge(key)
-    second = _charge(key, amount="99.00")
+    second = _charge(key)
 
     assert first == second
     assert first["status"] == "charged"
     assert first["amount"] == "10.20"
-    assert len(_payment_rows(key)) == 1
+    (row,) = _payment_rows(key)
+    assert row[FINGERPRINT_PROPERTY] == _fingerprint_of_charge(key)
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"amount": "99.00"},
+        {"token": "tok_mastercard"},
+        {"orderFingerprint": OTHER_ORDER},  # the same charge for another order with this id
+        {"orderFingerprint": None},
+    ],
+)
+def test_the_key_with_another_charge_is_a_conflict_and_changes_nothing(
+    changed: dict[str, Any],
+) -> None:
+    key = _key()
+    first = _charge(key)
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _charge(key, **changed)
+
+    assert f"'{key}'" in str(refused.value)
+    (row,) = _payment_rows(key)
+    assert (row["Amount"], row["Status"], row["PaymentId"]) == (
+        "10.20",
+        "charged",
+        first["paymentId"],
+    )
+
+
+def test_the_customer_email_alone_does_not_define_the_charge() -> None:
+    """The e-mail is part of the order's fingerprint, not of the charge's own fields."""
+    key = _key()
+    first = _charge(key)
+
+    assert _charge(key, customerEmail="grace@example.com") == first
+
+
+def test_a_payment_stored_before_fingerprints_replays_as_before() -> None:
+    key = _key()
+    legacy = payment_store.record_payment(
+        key, "o-1", Decimal("10.20"), "tok_visa", PaymentStatus.CHARGED
+    )
+    assert FINGERPRINT_PROPERTY not in _payment_rows(key)[0]
+
+    replayed = _charge(key, amount="99.00")  # nothing to compare with: the first result
+
+    assert replayed == legacy.to_json()
+    assert _refund(key, amount="99.00")["status"] == "refunded"
+
+
+def test_a_refund_naming_another_charge_leaves_the_payment_alone() -> None:
+    key = _key()
+    _charge(key)
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _refund(key, amount="99.00")
+
+    assert "left untouched" in str(refused.value)
+    assert _payment_rows(key)[0]["Status"] == "charged"
+    assert _refund(key)["status"] == "refunded"  # the charge's own refund still works
+
+
+def test_a_refund_without_a_fingerprint_refunds_what_the_key_holds() -> None:
+    """Refunds scheduled before fingerprints existed carry none: they behave as they did."""
+    key = _key()
+    _charge(key)
+
+    refunded = refund({"idempotencyKey": key, "orderId": "o-1"})
+
+    assert refunded["status"] == "refunded"
 
 
 def test_refunding_twice_refunds_once() -> None:
@@ -75,8 +169,11 @@ def test_a_refund_before_any_charge_voids_the_key_so_a_late_charge_is_refused() 
     voided = _refund(key)
 
     assert voided["status"] == "voided"
-    with pytest.raises(PermanentError, match="conflict"):
+    assert _payment_rows(key)[0][FINGERPRINT_PROPERTY] == _fingerprint_of_charge(key)
+    with pytest.raises(PermanentError, match="voided"):
         _charge(key)
+    with pytest.raises(PermanentError, match="different request"):
+        _charge(key, amount="99.00")
     assert _payment_rows(key)[0]["Status"] == "voided"
 
 
@@ -98,7 +195,7 @@ def test_the_declined_token_is_permanent_every_time() -> None:
         with pytest.raises(PermanentError, match="payment_declined"):
             _charge(key, "tok_declined")
 
-    assert _refund(key)["status"] == "declined"  # nothing to give back
+    assert _refund(key, token="tok_declined")["status"] == "declined"  # nothing to give back
 
 
 def test_the_unavailable_token_fails_n_attempts_then_charges_once() -> None:
@@ -119,7 +216,7 @@ def test_the_refund_unavailable_token_keeps_the_payment_charged() -> None:
 
     for _ in range(3):
         with pytest.raises(TransientError):
-            _refund(key)
+            _refund(key, token="tok_refund_unavailable")
 
     assert _payment_rows(key)[0]["Status"] == "charged"
 
@@ -129,9 +226,9 @@ def test_the_counted_refund_token_refunds_after_n_failures() -> None:
     _charge(key, "tok_refund_unavailable_1")
 
     with pytest.raises(TransientError):
-        _refund(key)
+        _refund(key, token="tok_refund_unavailable_1")
 
-    assert _refund(key)["status"] == "refunded"
+    assert _refund(key, token="tok_refund_unavailable_1")["status"] == "refunded"
 
 
 def test_invalid_input_is_a_permanent_error() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 
 from activities.shipping import cancel_shipment, create_shipment
 from shared import shipment_store, storage
 from shared.errors import PermanentError
+from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
+from shared.models.orders import CreateShipmentRequest
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -21,25 +24,36 @@ def _key() -> str:
     return f"order-{uuid.uuid4().hex[:8]}:create-shipment"
 
 
-def _create(key: str, country: str = "DE") -> dict:
-    return create(
-        {
-            "idempotencyKey": key,
-            "orderId": "o-1",
-            "address": {
-                "name": "Ada",
-                "line1": "Hauptstr. 1",
-                "city": "Berlin",
-                "postalCode": "10115",
-                "country": country,
-            },
-            "items": [{"sku": "sku-a", "quantity": 1}],
-        }
+ORDER = fingerprint({"order": "o-1 as first posted"})
+
+
+def _request(key: str, country: str = "DE", **changes: Any) -> dict:
+    return {
+        "idempotencyKey": key,
+        "orderId": "o-1",
+        "address": {
+            "name": "Ada",
+            "line1": "Hauptstr. 1",
+            "city": "Berlin",
+            "postalCode": "10115",
+            "country": country,
+        },
+        "items": [{"sku": "sku-a", "quantity": 1}],
+        "orderFingerprint": ORDER,
+        **changes,
+    }
+
+
+def _create(key: str, country: str = "DE", **changes: Any) -> dict:
+    return create(_request(key, country, **changes))
+
+
+def _cancel(key: str, **changes: Any) -> dict:
+    """The saga's cancellation: it names the booking it undoes by that booking's fingerprint."""
+    booking = CreateShipmentRequest.from_json(_request(key, **changes))
+    return cancel(
+        {"idempotencyKey": key, "orderId": "o-1", "shipmentFingerprint": booking.fingerprint()}
     )
-
-
-def _cancel(key: str) -> dict:
-    return cancel({"idempotencyKey": key, "orderId": "o-1"})
 
 
 def _rows(key: str) -> list[dict]:
@@ -59,7 +73,84 @@ def test_booking_twice_with_one_key_books_one_shipment() -> None:
     assert first == second
     assert first["status"] == "created"
     assert first["trackingNumber"]
-    assert len(_rows(key)) == 1
+    (row,) = _rows(key)
+    assert row[FINGERPRINT_PROPERTY] == CreateShipmentRequest.from_json(_request(key)).fingerprint()
+
+
+OTHER_ADDRESS = {
+    "name": "Ada",
+    "line1": "Rue de Rivoli 1",
+    "city": "Paris",
+    "postalCode": "75001",
+    "country": "FR",
+}
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"address": OTHER_ADDRESS},
+        {"items": [{"sku": "sku-a", "quantity": 2}]},
+        {"orderId": "o-2"},
+        {"orderFingerprint": fingerprint({"order": "o-1 posted again"})},
+    ],
+)
+def test_the_key_with_another_booking_is_a_conflict_and_changes_nothing(
+    changed: dict[str, Any],
+) -> None:
+    key = _key()
+    first = _create(key)
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _create(key, **changed)
+
+    assert f"'{key}'" in str(refused.value)
+    (row,) = _rows(key)
+    assert (row["ShipmentId"], row["Country"], row["Status"]) == (
+        first["shipmentId"],
+        "DE",
+        "created",
+    )
+
+
+def test_the_same_lines_in_another_order_are_the_same_booking() -> None:
+    key = _key()
+    lines = [{"sku": "sku-a", "quantity": 1}, {"sku": "sku-b", "quantity": 2}]
+
+    first = _create(key, items=lines)
+
+    assert _create(key, items=list(reversed(lines))) == first
+
+
+def test_a_shipment_booked_before_fingerprints_replays_as_before() -> None:
+    key = _key()
+    legacy = shipment_store.create_shipment(key, "o-1", "DE")  # no fingerprint, as before
+    assert FINGERPRINT_PROPERTY not in _rows(key)[0]
+
+    replayed = _create(key, address=OTHER_ADDRESS)
+
+    assert replayed == legacy.to_json()
+    assert _cancel(key, address=OTHER_ADDRESS)["status"] == "cancelled"
+
+
+def test_a_cancellation_naming_another_booking_leaves_the_shipment_alone() -> None:
+    key = _key()
+    _create(key)
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        _cancel(key, address=OTHER_ADDRESS)
+
+    assert "left untouched" in str(refused.value)
+    assert _rows(key)[0]["Status"] == "created"
+    assert _cancel(key)["status"] == "cancelled"
+
+
+def test_a_cancellation_without_a_fingerprint_cancels_what_the_key_holds() -> None:
+    """Cancellations scheduled before fingerprints existed carry none: they behave as before."""
+    key = _key()
+    _create(key)
+
+    assert cancel({"idempotencyKey": key, "orderId": "o-1"})["status"] == "cancelled"
 
 
 def test_cancelling_twice_cancels_once() -> None:
@@ -88,10 +179,12 @@ def test_a_cancel_before_the_booking_refuses_a_late_booking() -> None:
     key = _key()
 
     assert _cancel(key)["status"] == "cancelled"
-    with pytest.raises(PermanentError, match="conflict"):
+    with pytest.raises(PermanentError, match="cancelled before it was booked"):
         _create(key)
     with pytest.raises(PermanentError, match="conflict"):
         _create(key)  # and keeps refusing
+    with pytest.raises(PermanentError, match="different request"):
+        _create(key, address=OTHER_ADDRESS)
 
 
 def test_invalid_input_is_a_permanent_error() -> None:

@@ -13,7 +13,10 @@ from pytest_mock import MockerFixture
 from orchestrators import order_saga
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
-from tests.support.failures import crashed, permanent, transient
+from shared.idempotency import key_reused, not_undone
+from shared.models.inventory import ReserveInventoryRequest
+from shared.models.orders import ChargePaymentRequest, CreateShipmentRequest, OrderSagaInput
+from tests.support.failures import activity_failed, crashed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
 
@@ -284,11 +287,115 @@ def test_compensations_undo_the_effects_of_their_own_steps(mocker: MockerFixture
     assert by_name["refund_payment"] == {
         "idempotencyKey": f"{INSTANCE}:charge-payment",
         "orderId": "o-1",
+        "chargeFingerprint": ChargePaymentRequest.from_json(
+            by_name["charge_payment"]
+        ).fingerprint(),
     }
     assert by_name["release_inventory"]["idempotencyKey"] == f"{INSTANCE}:reserve-inventory"
     assert sorted(by_name["release_inventory"]["skus"]) == ["sku-a", "sku-b"]
     assert output["payment"]["status"] == "refunded"  # the state after undoing
     assert output["release"]["lines"][0]["state"] == "released"
+
+
+# --- an order id reused after a purge: its keys hold another order's effects -----------
+
+
+def test_every_step_carries_the_orders_fingerprint_and_each_undo_its_steps(
+    mocker: MockerFixture,
+) -> None:
+    respond = responder(create_shipment=always(lambda: transient("create_shipment")))
+
+    driver, _ = run(mocker, respond)
+
+    by_name = {t.name: t.input for t in driver.activities}
+    order = OrderSagaInput.from_json(order_input()).fingerprint()
+    for step in FORWARD:
+        assert by_name[step]["orderFingerprint"] == order
+    reserve = ReserveInventoryRequest.from_json(by_name["reserve_inventory"])
+    charge = ChargePaymentRequest.from_json(by_name["charge_payment"])
+    ship = CreateShipmentRequest.from_json(by_name["create_shipment"])
+    assert by_name["release_inventory"]["reservationFingerprint"] == reserve.fingerprint()
+    assert by_name["refund_payment"]["chargeFingerprint"] == charge.fingerprint()
+    assert by_name["cancel_shipment"]["shipmentFingerprint"] == ship.fingerprint()
+
+
+def test_another_order_under_the_same_id_gets_another_fingerprint(
+    mocker: MockerFixture,
+) -> None:
+    first, _ = run(mocker, responder())
+    other, _ = run(mocker, responder(), items=[{"sku": "sku-a", "quantity": 3}])
+
+    assert (
+        first.activities[0].input["orderFingerprint"]
+        != other.activities[0].input["orderFingerprint"]
+    )
+    assert (
+        first.activities[0].input["idempotencyKey"] == other.activities[0].input["idempotencyKey"]
+    )
+
+
+def _reused(step: str) -> Failure:
+    key = f"{INSTANCE}:{step.replace('_', '-')}"
+    return always(lambda: activity_failed(step, key_reused(key)))
+
+
+@pytest.mark.parametrize(
+    ("failing", "undone"),
+    [
+        ("reserve_inventory", []),
+        ("charge_payment", ["release_inventory"]),
+        ("create_shipment", ["refund_payment", "release_inventory"]),
+    ],
+)
+def test_a_key_holding_another_orders_effect_compensates_only_this_orders_steps(
+    mocker: MockerFixture, failing: str, undone: list[str]
+) -> None:
+    driver, output = run(mocker, responder(**{failing: _reused(failing)}))
+
+    completed = FORWARD[: FORWARD.index(failing)]
+    assert names(driver) == [*completed, failing, *undone, CANCELLED]
+    assert [t.name for t in driver.activities].count(failing) == 1  # permanent: no retry
+    assert output["status"] == "compensated"
+    failure = output["failure"]
+    assert (failure["step"], failure["kind"], failure["code"]) == (failing, "permanent", "conflict")
+    assert f"'{INSTANCE}:{failing.replace('_', '-')}'" in failure["message"]
+    assert "already used for a different request" in failure["message"]
+    # The conflicting step is not compensated: its key holds the other order's effect.
+    assert COMPENSATION_OF[failing] not in names(driver)
+    assert [c["compensation"] for c in output["compensations"]] == undone
+    assert output["operationsAlerted"] is None
+    [notice] = cancellation_notices(driver)
+    assert notice["data"]["reason"] == "technical_problem"  # never the internal text
+    assert "different request" not in notice["body"]
+
+
+def test_a_compensation_that_finds_another_orders_effect_leaves_it_and_alerts_operations(
+    mocker: MockerFixture,
+) -> None:
+    key = f"{INSTANCE}:create-shipment"
+    respond = responder(
+        create_shipment=always(lambda: transient("create_shipment")),
+        cancel_shipment=always(lambda: activity_failed("cancel_shipment", not_undone(key))),
+    )
+
+    driver, output = run(mocker, respond)
+
+    assert names(driver) == [
+        *FORWARD,
+        "cancel_shipment",
+        "refund_payment",
+        "release_inventory",
+        CANCELLED,
+        "operations_alert",
+    ]
+    assert [t.name for t in driver.activities].count("cancel_shipment") == 1  # permanent
+    assert output["status"] == "compensation_failed"
+    [broken] = output["failedCompensations"]
+    assert broken["compensation"] == "cancel_shipment"
+    assert broken["failure"]["code"] == "conflict"
+    assert f"'{key}'" in broken["failure"]["message"]
+    assert output["operationsAlerted"] is True
+    assert driver.custom_status["failedCompensations"] == ["cancel_shipment"]
 
 
 def test_custom_status_names_the_compensation_running(mocker: MockerFixture) -> None:
