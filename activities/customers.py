@@ -1,7 +1,9 @@
 """Customer onboarding's side effects: create the customer, open their account.
 
 Both are insert-if-absent (see `shared.customer_store`), so a re-run, or a second onboarding
-for the same e-mail, never creates a second customer or a second account.
+for the same e-mail, never creates a second customer or a second account. Their rows are keyed
+by the e-mail and the customer id, not by the idempotency key, so they need no request
+fingerprint: a request under the same key with another name is handed the stored customer.
 """
 
 from __future__ import annotations

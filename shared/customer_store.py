@@ -8,6 +8,13 @@
 
 Every write is insert-if-absent, so re-running a step (same key, or another request for the
 same e-mail) converges on the rows the first run wrote.
+
+These rows store no request fingerprint (see `shared.idempotency`), unlike the order's effect
+rows, because they are not keyed by the idempotency key but by natural keys: the claim by the
+normalized e-mail, the account by the customer id. What defines the effect *is* the row's
+key, so a fingerprint of it could never differ. A request that differs in anything else (the
+name) is by design another request for the same customer, handed the stored one: onboarding
+restarts a failed instance with a corrected name on exactly that basis.
 """
 
 from __future__ import annotations

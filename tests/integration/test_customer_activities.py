@@ -66,6 +66,23 @@ def test_another_request_for_the_same_email_gets_the_existing_customer() -> None
     assert len(_customers_with(email)) == 1
 
 
+def test_the_same_key_with_another_name_is_handed_the_stored_customer_not_refused() -> None:
+    """The e-mail is the natural key: a corrected name does not conflict, the first one stays.
+
+    Onboarding restarts a failed instance with a corrected name (same instance id, so the
+    same key): it must converge on the customer that run created, not fail.
+    """
+    email = _email()
+    key = f"onb-{uuid.uuid4().hex[:8]}:create-customer"
+    first = _create(key, email, name="Ada")
+
+    corrected = _create(key, email, name="Ada Lovelace")
+
+    assert corrected == first
+    assert corrected["name"] == "Ada"
+    assert len(_customers_with(email)) == 1
+
+
 def test_concurrent_onboardings_of_one_email_create_one_customer() -> None:
     email = _email()
 

@@ -11,7 +11,8 @@ from pytest_mock import MockerFixture
 from orchestrators import onboarding
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
-from tests.support.failures import permanent, transient
+from shared.idempotency import key_reused
+from tests.support.failures import activity_failed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
 
@@ -152,6 +153,29 @@ def test_a_step_that_keeps_failing_fails_the_instance_and_names_the_step(
         "error": "no such customer",
     }
     assert "send_notification" not in [t.name for t in driver.activities]
+
+
+def test_a_key_holding_another_requests_effect_fails_at_once_and_names_the_key(
+    mocker: MockerFixture,
+) -> None:
+    """A permanent conflict (the key was used for a different request) is not retried."""
+    key = f"{INSTANCE}:welcome"
+    driver = drive(mocker)
+
+    with pytest.raises(onboarding.OnboardingFailed, match="sending_welcome") as failed:
+        driver.run(
+            responder(
+                {"send_notification": lambda: activity_failed("send_notification", key_reused(key))}
+            )
+        )
+
+    assert f"'{key}'" in str(failed.value)
+    assert [t.name for t in driver.activities].count("send_notification") == 1
+    assert driver.timers == []
+    assert driver.custom_status["step"] == "failed"
+    assert driver.custom_status["failedStep"] == "sending_welcome"
+    assert driver.custom_status["errorCode"] == "conflict"
+    assert f"'{key}'" in driver.custom_status["error"]
 
 
 def test_exhausted_retries_fail_the_instance(mocker: MockerFixture) -> None:
