@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from tests.e2e.support.client import ApiClient, Json, expect_problem
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import (
     QUICK_RETRY,
     UNDELIVERABLE,
     accepted,
+    address,
     inventory,
     order,
     stock,
@@ -306,3 +309,72 @@ def test_buyers_racing_for_the_last_units_never_oversell(api: ApiClient, clock: 
     assert {o["failure"]["code"] for o in refused} == {"out_of_stock"}
     assert all(o["customerNotified"] for o in refused)
     assert_stock(api, sku, available=1, reserved=2)
+
+
+def _other_address() -> Json:
+    return {**address(), "line1": "1 Difference Engine Road", "city": "Hamburg"}
+
+
+@pytest.mark.parametrize(
+    ("change", "failed_step"),
+    [
+        ("quantity", "reserve_inventory"),  # the key's SKU row holds the first order's units
+        ("sku", "charge_payment"),  # a new SKU is free under the key; the charge is not
+        ("address", "reserve_inventory"),  # same lines, but another order: refused at once
+    ],
+)
+def test_a_purged_order_id_posted_again_with_other_details_takes_nothing_of_the_first(
+    api: ApiClient, clock: Clock, change: str, failed_step: str
+) -> None:
+    """Step keys derive from the instance id, which a purge frees for another order."""
+    books, pens = stock(api, 10, "12.50"), stock(api, 5, "3.20")
+    order_id = unique("ord")
+    body = order({books: 2}, order_id=order_id)
+    first = place(api, clock, body)
+    assert first["output"]["status"] == "completed"
+    (confirmation,) = api.notifications(first["instanceId"])
+    assert api.delete(f"/instances/{first['instanceId']}").status_code == 204
+
+    changes: dict[str, Json] = {
+        "quantity": {"items": [{"sku": books, "quantity": 3}]},
+        "sku": {"items": [{"sku": pens, "quantity": 1}]},
+        "address": {"shippingAddress": _other_address()},
+    }
+    again = place(api, clock, {**body, **changes[change]})
+
+    assert again["instanceId"] == first["instanceId"]
+    output = again["output"]
+    assert output["status"] == "compensated"
+    failure = output["failure"]
+    assert (failure["step"], failure["kind"], failure["code"]) == (
+        failed_step,
+        "permanent",
+        "conflict",
+    )
+    key = f"{first['instanceId']}:{failed_step.replace('_', '-')}"
+    assert (
+        f"idempotency key '{key}' was already used for a different request" in (failure["message"])
+    )
+    assert failure["attempts"] == 1
+    # Nothing of the first order's was handed over, or undone.
+    assert output["payment"] is None
+    assert output["shipment"] is None
+    assert "refund_payment" not in [c["compensation"] for c in output["compensations"]]
+    assert output["failedCompensations"] == []
+    assert_stock(api, books, available=8, reserved=2)  # the first order's units, still held
+    assert_stock(api, pens, available=5, reserved=0)  # the new order's own units are back
+    if change == "sku":
+        assert compensations(output) == [("release_inventory", True)]
+        assert output["release"]["lines"] == [{"sku": pens, "quantity": 1, "state": "released"}]
+    else:
+        assert output["compensations"] == []
+    # The first order's confirmation is still the one on record; the new customer is told.
+    confirmation_again, notice = api.notifications(again["instanceId"])
+    assert confirmation_again == confirmation
+    assert notice["kind"] == "order_cancelled"
+    assert notice["data"] == {
+        "orderId": order_id,
+        "reason": "technical_problem",
+        "payment": "not_charged",
+    }
+    assert key not in notice["body"]
