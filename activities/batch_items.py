@@ -1,5 +1,5 @@
-"""Activities of the batch import: list a chunk, price one item, record a failure, read the
-first failures back, claim the count.
+"""Activities of the batch import: list a chunk, price one item, record a failure (of an item,
+or of every item of a chunk given up on), read the first failures back, claim the count.
 
 Every effect is keyed by (batch id, item id) in the results table, so an activity that runs
 twice, or a chunk that is retried as a whole, prices and records each item once. Payloads
@@ -23,8 +23,10 @@ from shared.models.batches import (
     BatchItemRecord,
     BatchItemRequest,
     BatchItemResult,
+    ChunkFailureRecord,
     ChunkItemIds,
     ChunkPageRef,
+    ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
@@ -128,6 +130,21 @@ def record_batch_item_failure(request: dict[str, Any]) -> dict[str, Any]:
             ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
         )
     return _as_result(record).to_json()
+
+
+@bp.activity_trigger(input_name="request")
+def record_batch_chunk_failure(request: dict[str, Any]) -> dict[str, Any]:
+    """A `failed` row for each item of a chunk the parent gave up on, unless it has a result.
+
+    Without these rows the chunk's items would count as failed but be missing from
+    `/results?status=failed`. Returns the chunk's counts as its rows now say.
+    """
+    job = validate_payload(ChunkFailureRecord, request)
+    with storage_faults_as_transient("record_batch_chunk_failure"):
+        processed, failed = batch_store.record_chunk_failure(
+            job.batch_id, job.chunk_index, job.code, job.error
+        )
+    return ChunkTally(processed=processed, failed=failed).to_json()
 
 
 @bp.activity_trigger(input_name="request")

@@ -11,7 +11,8 @@ sliding window (`orchestrators.window`). A transient failure is retried with bac
 the item's slot; an item whose retries run out, or that breaks a business rule, counts as
 failed without failing the chunk. A chunk that fails anyway is retried by the parent under a
 new instance id (items are idempotent, so finished ones are not redone) and, if it keeps
-failing, reported by index so the batch still completes.
+failing, reported by index so the batch still completes: its items without a result get a
+`failed` row with the chunk's error, and it counts as its rows then say.
 
 Failures live in the results table only: every failed item has a row there, a chunk returns
 counts, and the parent reads the first `MAX_REPORTED_FAILURES` rows back once, at the end, for
@@ -28,7 +29,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Generator
 from datetime import timedelta
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
@@ -48,11 +49,13 @@ from shared.models.batches import (
     BatchStage,
     BatchSummary,
     ChunkFailure,
+    ChunkFailureRecord,
     ChunkInput,
     ChunkItemIds,
     ChunkPageRef,
     ChunkProgress,
     ChunkSummary,
+    ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
@@ -89,6 +92,13 @@ CHUNK_BACKOFF: Final = Backoff(
 CLAIM_BACKOFF: Final = Backoff(max_attempts=4, first_delay=timedelta(seconds=5))
 
 
+class ChunkOutcome(NamedTuple):
+    """How a chunk ended, as the parent counts it: its counts, and its failure if it failed."""
+
+    counts: ChunkSummary
+    failure: ChunkFailure | None = None
+
+
 def chunk_instance_id(batch_id: str, chunk_index: int, attempt: int) -> str:
     """Deterministic child ids: `<batch>:chunk-<n>`, then `...:attempt-<k>` for retries."""
     base = chunk_partition(batch_id, chunk_index)
@@ -113,13 +123,12 @@ def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any
     )
     context.set_custom_status(progress.to_json())
 
-    def chunk_done(_: int, outcome: ChunkSummary | ChunkFailure) -> None:
+    def chunk_done(_: int, outcome: ChunkOutcome) -> None:
         nonlocal progress
-        processed, failed = _counts(outcome)
         progress = progress.model_copy(
             update={
-                "processed": progress.processed + processed,
-                "failed": progress.failed + failed,
+                "processed": progress.processed + outcome.counts.processed,
+                "failed": progress.failed + outcome.counts.failed_count,
                 "chunks_done": progress.chunks_done + 1,
             }
         )
@@ -127,7 +136,7 @@ def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any
 
     jobs = (_run_chunk(context, batch, index) for index in range(plan.chunk_count))
     outcomes = yield from run_windowed(context, jobs, plan.lanes, on_done=chunk_done)
-    failed_count = sum(_counts(o)[1] for o in outcomes)
+    failed_count = sum(outcome.counts.failed_count for outcome in outcomes)
     failures = yield from _first_failures(context, batch.batch_id, failed_count)
     summary = _summarize(batch, outcomes, failures)
 
@@ -138,7 +147,7 @@ def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any
 
 def _run_chunk(
     context: df.DurableOrchestrationContext, batch: BatchInput, chunk_index: int
-) -> Generator[TaskBase, Any, ChunkSummary | ChunkFailure]:
+) -> Generator[TaskBase, Any, ChunkOutcome]:
     item_count = batch.plan.chunk_item_count(chunk_index)
     chunk = ChunkInput(
         batch_id=batch.batch_id,
@@ -159,19 +168,58 @@ def _run_chunk(
         )
     except StepFailed as failed:
         replay_safe_logger(context, __name__).error("chunk %d failed: %s", chunk_index, failed)
-        return ChunkFailure(
-            chunk_index=chunk_index,
-            item_count=item_count,
-            code=failed.failure.code,
-            error=short_error(failed.failure.message),
+        return (yield from _give_up_chunk(context, batch.batch_id, chunk_index, item_count, failed))
+    return ChunkOutcome(ChunkSummary.from_json(output))
+
+
+def _give_up_chunk(
+    context: df.DurableOrchestrationContext,
+    batch_id: str,
+    chunk_index: int,
+    item_count: int,
+    failed: StepFailed,
+) -> Generator[TaskBase, Any, ChunkOutcome]:
+    """Give the chunk's items without a result a `failed` row, and count them as the rows say.
+
+    Items the chunk finished before failing keep their rows (and count as processed); an item
+    whose row cannot be written (storage kept failing) counts as failed, unlisted, and the
+    chunk's `resultsRecorded` says so.
+    """
+    code = short_code(failed.failure.code)
+    record = ChunkFailureRecord(
+        batch_id=batch_id,
+        chunk_index=chunk_index,
+        code=code,
+        error=short_error(
+            f"chunk {chunk_index} failed after {failed.attempts} attempt(s): "
+            f"{failed.failure.message}"
+        ),
+    )
+    try:
+        raw = yield from call_activity_with_backoff(
+            context, "record_batch_chunk_failure", record.to_json(), CHUNK_STEP_BACKOFF
         )
-    return ChunkSummary.from_json(output)
-
-
-def _counts(outcome: ChunkSummary | ChunkFailure) -> tuple[int, int]:
-    if isinstance(outcome, ChunkFailure):
-        return 0, outcome.item_count
-    return outcome.processed, outcome.failed_count
+        tally = ChunkTally.from_json(raw)
+    except StepFailed as unrecorded:
+        replay_safe_logger(context, __name__).error(
+            "chunk %d: failed rows not written: %s", chunk_index, unrecorded
+        )
+        tally = ChunkTally(processed=0, failed=0)
+    processed = min(tally.processed, item_count)
+    failure = ChunkFailure(
+        chunk_index=chunk_index,
+        item_count=item_count,
+        code=code,
+        error=short_error(failed.failure.message),
+        results_recorded=tally.processed + tally.failed == item_count,
+    )
+    counts = ChunkSummary(
+        chunk_index=chunk_index,
+        total=item_count,
+        processed=processed,
+        failed_count=item_count - processed,
+    )
+    return ChunkOutcome(counts, failure)
 
 
 def _first_failures(
@@ -206,11 +254,11 @@ def _first_failures(
 
 
 def _summarize(
-    batch: BatchInput, outcomes: list[ChunkSummary | ChunkFailure], listed: list[ItemFailure]
+    batch: BatchInput, outcomes: list[ChunkOutcome], listed: list[ItemFailure]
 ) -> BatchSummary:
-    failed_chunks = [o for o in outcomes if isinstance(o, ChunkFailure)]
-    processed = sum(_counts(o)[0] for o in outcomes)
-    failed_count = sum(_counts(o)[1] for o in outcomes)
+    failed_chunks = [o.failure for o in outcomes if o.failure is not None]
+    processed = sum(outcome.counts.processed for outcome in outcomes)
+    failed_count = sum(outcome.counts.failed_count for outcome in outcomes)
     return BatchSummary(
         batch_id=batch.batch_id,
         status=BatchOutcome.COMPLETED_WITH_FAILURES if failed_count else BatchOutcome.COMPLETED,

@@ -234,6 +234,25 @@ def record_result(batch_id: str, item_id: str, result: ItemResult) -> tuple[Batc
     return _record_from_row(row), created
 
 
+def record_chunk_failure(batch_id: str, chunk_index: int, code: str, error: str) -> tuple[int, int]:
+    """Give each staged item of a chunk that has no result a `failed` row; count the rows.
+
+    Returns (processed, failed) over the chunk's staged items. Rows already there keep their
+    first result, so items the chunk finished before it failed still count as processed, and
+    running this again changes nothing.
+    """
+    failure = ItemResult(ItemStatus.FAILED, code=code, error=error)
+
+    def record(item_id: str) -> ItemStatus:
+        return record_result(batch_id, item_id, failure)[0].status
+
+    item_ids = list_chunk_item_ids(batch_id, chunk_index)
+    with ThreadPoolExecutor(max_workers=STAGING_CONCURRENCY) as pool:
+        statuses = list(pool.map(record, item_ids))
+    processed = statuses.count(ItemStatus.PROCESSED)
+    return processed, len(statuses) - processed
+
+
 def list_results(
     batch_id: str, status: ItemStatus | None, top: int, continuation_token: str | None
 ) -> tuple[list[BatchItemRecord], str | None]:

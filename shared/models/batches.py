@@ -308,6 +308,26 @@ class RecordFailureRequest(Contract):
     failure: ItemFailure
 
 
+class ChunkFailureRecord(Contract):
+    """Input of `record_batch_chunk_failure`: a chunk the parent gave up on.
+
+    Every staged item of the chunk without a result gets a `failed` row with the chunk's
+    error; rows already there keep their first result.
+    """
+
+    batch_id: BatchId
+    chunk_index: Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
+    code: ErrorCodeText
+    error: ErrorText
+
+
+class ChunkTally(Contract):
+    """Output of `record_batch_chunk_failure`: the chunk's staged items by their result row."""
+
+    processed: Annotated[int, Field(ge=0, le=HARD_MAX_ITEMS)]
+    failed: Annotated[int, Field(ge=0, le=HARD_MAX_ITEMS)]
+
+
 class FailureListingRequest(Contract):
     """Input of `list_batch_failures`: failed rows in item-id order, after `after` if given."""
 
@@ -363,6 +383,12 @@ class ChunkFailure(Contract):
     item_count: int
     code: str
     error: ErrorText
+    results_recorded: bool = Field(
+        description="Whether every item of the chunk has a results row: items without a "
+        "result got a `failed` row with this error, items the chunk finished keep theirs. "
+        "If false, some rows could not be written (storage kept failing): the items without "
+        "a row count as failed, but `/results` does not list them."
+    )
 
 
 class BatchStage(StrEnum):

@@ -64,6 +64,7 @@ EXPECTED_TRIGGERS: dict[str, str] = {
     "list_batch_chunk_items": ACTIVITY,
     "process_batch_item": ACTIVITY,
     "record_batch_item_failure": ACTIVITY,
+    "record_batch_chunk_failure": ACTIVITY,
     "list_batch_failures": ACTIVITY,
     "claim_batch_counter_signal": ACTIVITY,
     "get_export_job_status": ACTIVITY,

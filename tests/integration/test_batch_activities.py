@@ -30,6 +30,7 @@ process_item = user_function(batch_items.process_batch_item)
 list_items = user_function(batch_items.list_batch_chunk_items)
 record_failure = user_function(batch_items.record_batch_item_failure)
 list_failures = user_function(batch_items.list_batch_failures)
+record_chunk_failure = user_function(batch_items.record_batch_chunk_failure)
 claim = user_function(batch_items.claim_batch_counter_signal)
 
 
@@ -183,6 +184,33 @@ def test_recording_a_failure_twice_writes_its_row_once_and_keeps_an_existing_row
         }
     )
     assert len(result_rows(batch_id)) == 2
+
+
+def test_a_chunk_given_up_on_gets_a_failed_row_for_each_item_without_a_result() -> None:
+    items = price_updates(4) + price_updates(1, id="rejected", currency="XXX")
+    batch_id = staged(items, chunk_size=250)
+    for done in ("item-00001", "rejected"):  # priced before the chunk failed for good
+        process_item({"batchId": batch_id, "chunkIndex": 0, "itemId": done})
+    request = {"batchId": batch_id, "chunkIndex": 0, "code": "unexpected", "error": "gone"}
+
+    first = record_chunk_failure(request)
+    again = record_chunk_failure(request | {"error": "gone again"})
+
+    assert first == again == {"processed": 1, "failed": 4}
+    rows = {row["RowKey"]: row for row in result_rows(batch_id)}
+    assert {k: r["Status"] for k, r in rows.items()} == {
+        "item-00000": "failed",
+        "item-00001": "processed",
+        "item-00002": "failed",
+        "item-00003": "failed",
+        "rejected": "failed",
+    }
+    assert rows["item-00000"]["Error"] == "gone"  # the first recording's row stays
+    assert "'XXX' is not supported" in rows["rejected"]["Error"]
+    # ... so /results?status=failed lists every item the batch counts as failed.
+    listed, _ = batch_store.list_results(batch_id, ItemStatus.FAILED, 100, None)
+    assert [r.id for r in listed] == ["item-00000", "item-00002", "item-00003", "rejected"]
+    assert {r.code for r in listed} == {"unexpected", "validation"}
 
 
 def test_the_first_failures_are_read_back_in_item_id_order_a_page_at_a_time() -> None:

@@ -355,6 +355,7 @@ class ParentWorld:
         claimed: bool | Exception = True,
         seed: int = 2,
         failed_rows: list[str] | None = None,
+        chunk_tally: dict[str, int] | Exception | None = None,
     ) -> None:
         self.chunk = chunk
         self.lanes = lanes
@@ -365,6 +366,8 @@ class ParentWorld:
         self.failed_rows = sorted(failed_rows or [])
         self.listings: list[dict[str, Any]] = []
         self.listing_failure: Exception | None = None
+        self.chunk_tally = chunk_tally
+        self.chunk_records: list[dict[str, Any]] = []
 
     def __call__(self, task: FakeTask) -> Any:
         if task.kind == "activity" and task.name == "claim_batch_counter_signal":
@@ -375,10 +378,16 @@ class ParentWorld:
         if task.kind == "activity" and task.name == "list_batch_failures":
             return self._list_failures(task.input)
         assert task.kind == "any", task
+        winner = self.rng.choice(task.children)
+        if winner.name == "record_batch_chunk_failure":  # in the given-up chunk's lane
+            self.chunk_records.append(winner.input)
+            if isinstance(self.chunk_tally, Exception):
+                return winner.resolved(self.chunk_tally)
+            assert self.chunk_tally is not None, "no tally scripted for a failed chunk"
+            return winner.resolved(self.chunk_tally)
         assert len(task.children) <= self.lanes
         subs = sum(1 for child in task.children if child.kind == "sub_orchestrator")
         self.max_chunks_in_flight = max(self.max_chunks_in_flight, subs)
-        winner = self.rng.choice(task.children)
         if winner.kind == "timer":
             return winner.resolved(None)
         assert winner.name == "process_batch_chunk"
@@ -520,27 +529,70 @@ def test_a_failed_chunk_is_retried_under_a_new_instance_id(mocker: MockerFixture
     assert output["failedChunks"] == []
 
 
-def test_a_chunk_failing_every_attempt_is_reported_and_the_batch_completes(
+def broken(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
+    if chunk["chunkIndex"] == 0:
+        raise crashed("process_batch_chunk", "storage down")
+    return all_processed(chunk, instance_id)
+
+
+def test_a_chunk_failing_every_attempt_gets_failed_rows_and_the_batch_completes(
     mocker: MockerFixture,
 ) -> None:
-    def broken(chunk: dict[str, Any], instance_id: str) -> dict[str, Any]:
-        if chunk["chunkIndex"] == 0:
-            raise crashed("process_batch_chunk", "storage down")
-        return all_processed(chunk, instance_id)
+    """Chunk 0 priced 4 of its 10 items before failing for good: those keep their rows."""
+    rows = [f"c0-{n}" for n in range(6)]
+    world = ParentWorld(
+        broken, lanes=1, failed_rows=rows, chunk_tally={"processed": 4, "failed": 6}
+    )
 
-    output, _ = run_parent(mocker, ParentWorld(broken, lanes=1), parent_input(15, 10, 4))
+    output, _ = run_parent(mocker, world, parent_input(15, 10, 4))
 
+    (record,) = world.chunk_records
+    assert (record["batchId"], record["chunkIndex"], record["code"]) == ("b1", 0, "unexpected")
+    assert record["error"].startswith("chunk 0 failed after 3 attempt(s): ")
+    assert "storage down" in record["error"]
     assert output["failedChunks"] == [
         {
             "chunkIndex": 0,
             "itemCount": 10,
             "code": "unexpected",
             "error": output["failedChunks"][0]["error"],
+            "resultsRecorded": True,
         }
     ]
     assert "storage down" in output["failedChunks"][0]["error"]
-    assert (output["processed"], output["failedCount"]) == (5, 10)
+    assert (output["processed"], output["failedCount"]) == (5 + 4, 6)
     assert output["status"] == "completed_with_failures"
+    assert [f["id"] for f in output["failed"]] == rows  # listed by /results too
+    assert output["failuresTruncated"] is False
+
+
+def test_a_failed_chunk_whose_rows_cannot_be_written_says_so(mocker: MockerFixture) -> None:
+    down = transient("record_batch_chunk_failure", ErrorCode.UNAVAILABLE, "storage down")
+    world = ParentWorld(broken, lanes=1, chunk_tally=down)
+
+    output, _ = run_parent(mocker, world, parent_input(15, 10, 4))
+
+    assert len(world.chunk_records) == batch.CHUNK_STEP_BACKOFF.max_attempts
+    assert output["failedChunks"][0]["resultsRecorded"] is False
+    assert (output["processed"], output["failedCount"]) == (5, 10)
+    assert (output["failed"], output["failuresTruncated"]) == ([], True)
+    assert output["status"] == "completed_with_failures"
+
+
+def test_failed_chunk_items_missing_from_staging_count_as_failed_and_unrecorded(
+    mocker: MockerFixture,
+) -> None:
+    rows = [f"c0-{n}" for n in range(5)]
+    world = ParentWorld(
+        broken, lanes=1, failed_rows=rows, chunk_tally={"processed": 2, "failed": 5}
+    )
+
+    output, _ = run_parent(mocker, world, parent_input(15, 10, 4))
+
+    assert output["failedChunks"][0]["resultsRecorded"] is False  # 3 of 10 items have no row
+    assert (output["processed"], output["failedCount"]) == (5 + 2, 8)
+    assert [f["id"] for f in output["failed"]] == rows
+    assert output["failuresTruncated"] is True
 
 
 def half_failed(chunk: dict[str, Any], _: str) -> dict[str, Any]:

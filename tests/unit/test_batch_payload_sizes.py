@@ -26,10 +26,12 @@ from shared.models.batches import (
     BatchInput,
     BatchItemRequest,
     BatchItemResult,
+    ChunkFailureRecord,
     ChunkInput,
     ChunkItemIds,
     ChunkPageRef,
     ChunkSummary,
+    ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
@@ -110,6 +112,13 @@ def largest_payloads() -> dict[str, Contract]:
         "record_batch_item_failure input": RecordFailureRequest(
             batch_id=LONGEST_BATCH_ID, failure=longest_failure()
         ),
+        "record_batch_chunk_failure input": ChunkFailureRecord(
+            batch_id=LONGEST_BATCH_ID,
+            chunk_index=last_chunk,
+            code=LONGEST_CODE,
+            error=LONGEST_ERROR,
+        ),
+        "record_batch_chunk_failure output": ChunkTally(processed=chunk_size, failed=chunk_size),
         "list_batch_failures input": FailureListingRequest(
             batch_id=LONGEST_BATCH_ID, after=item_id(0), top=FAILURE_LISTING_PAGE
         ),

@@ -161,3 +161,44 @@ def test_a_permanent_listing_failure_fails_the_chunk_under_the_real_sdk() -> Non
 
     with pytest.raises(Exception, match="0 staged items"):
         host.run()
+
+
+def test_a_chunk_given_up_on_gets_its_rows_under_the_real_sdk() -> None:
+    """Chunk 1 fails on every attempt: the parent writes its rows in its lane, then lists them."""
+    plan = plan_batch(30, 10, 16, None)
+    rows: dict[str, Any] = {}
+    recorded: list[Any] = []
+
+    def run_chunk(name: str, payload: Any, instance_id: str) -> Any:
+        if payload["chunkIndex"] == 1:
+            raise RuntimeError("worker crashed")
+        item_ids = [f"c{payload['chunkIndex']}-{n}" for n in range(1, 11)]
+        world = item_world(item_ids, payload["firstPosition"], rows)
+        return MiniHost(CHUNK, payload, world, name=name, instance_id=instance_id).run()
+
+    def respond(name: str, payload: Any) -> Any:
+        if name == "record_batch_chunk_failure":
+            recorded.append(payload)
+            for n in range(1, 11):
+                failure = {"id": f"c1-{n}", "code": payload["code"], "error": payload["error"]}
+                rows.setdefault(f"c1-{n}", failure)
+            return {"processed": 0, "failed": 10}
+        if name == "list_batch_failures":
+            listed = sorted(rows)[: payload["top"]]
+            return {"failures": [rows[r] for r in listed], "more": len(rows) > len(listed)}
+        assert name == "claim_batch_counter_signal"
+        return {"claimed": True}
+
+    host = MiniHost(
+        PARENT, {"batchId": "b1", "plan": plan.to_json()}, respond, run_chunk, name="process_batch"
+    )
+    output = host.run()
+
+    (record,) = recorded
+    assert record["chunkIndex"] == 1
+    assert "worker crashed" in record["error"]
+    assert [c["chunkIndex"] for c in output["failedChunks"]] == [1]
+    assert output["failedChunks"][0]["resultsRecorded"] is True
+    assert output["processed"] + output["failedCount"] == 30
+    assert output["failedCount"] == len(rows)
+    assert {f"c1-{n}" for n in range(1, 11)} <= {f["id"] for f in output["failed"]}
