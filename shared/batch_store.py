@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final, cast
 
+from azure.core.exceptions import HttpResponseError
 from azure.data.tables import TableClient, UpdateMode
 
 from shared import storage
@@ -59,6 +60,9 @@ class BatchIdTaken(Exception):
 
 class InvalidContinuationToken(ValueError):
     """A continuation token that this app did not hand out."""
+
+    def __init__(self) -> None:
+        super().__init__("continuationToken is not one this API issued")
 
 
 @dataclass(frozen=True)
@@ -268,7 +272,14 @@ def list_results(
     paged = _results().query_entities(query, parameters=parameters, results_per_page=top)
     # The SDK types the token as str; at runtime it is the {PartitionKey, RowKey} dict.
     pages: Any = paged.by_page(continuation_token=cast(Any, continuation))
-    page: list[Any] = list(next(pages, []))
+    try:
+        page: list[Any] = list(next(pages, []))
+    except HttpResponseError as exc:
+        # Azurite takes any keys, but Azure Storage answers 400 to keys it cannot parse: that
+        # is the caller's token, not our fault (and must not become a 500).
+        if continuation is not None and exc.status_code == 400:
+            raise InvalidContinuationToken from exc
+        raise
     records = [_record_from_row(dict(row)) for row in page]
     return records, encode_continuation(pages.continuation_token)
 
@@ -330,14 +341,14 @@ def decode_continuation(token: str | None) -> dict[str, str] | None:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         value = json.loads(raw)
     except (binascii.Error, ValueError) as exc:
-        raise InvalidContinuationToken("continuationToken is not one this API issued") from exc
+        raise InvalidContinuationToken from exc
     if not (
         isinstance(value, dict)
         and value
         and set(value) <= {"PartitionKey", "RowKey"}
         and all(isinstance(part, str) for part in value.values())
     ):
-        raise InvalidContinuationToken("continuationToken is not one this API issued")
+        raise InvalidContinuationToken
     return value
 
 

@@ -7,7 +7,10 @@ from typing import Any
 
 import azure.functions as func
 import pytest
+from azure.core.exceptions import HttpResponseError
+from azure.data.tables import TableClient
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from pytest_mock import MockerFixture
 
 from activities import batch_items
 from api import batches
@@ -330,6 +333,28 @@ async def test_bad_result_queries_are_400s(client: Any, params: dict[str, str], 
 
     assert response.status_code == 400
     assert fields(response) == {field}
+
+
+async def test_a_token_azure_storage_refuses_is_a_400_naming_it(
+    client: Any, mocker: MockerFixture
+) -> None:
+    """Azurite takes any continuation keys; Azure Storage answers 400, which was a 500 here."""
+    batch_id = body(await start(post({"items": items(1)}), client))["batchId"]
+    refused = HttpResponseError(message="One of the request inputs is not valid.")
+    refused.status_code = 400
+    table = mocker.create_autospec(TableClient, instance=True)
+    table.query_entities.return_value.by_page.return_value.__next__.side_effect = refused
+    mocker.patch.object(batch_store, "_results", return_value=table)
+    forged = batch_store.encode_continuation({"PartitionKey": "1!8!x", "RowKey": "%%%"})
+    assert forged is not None
+
+    response = await list_results(
+        get(f"batches/{batch_id}/results", {"batchId": batch_id}, {"continuationToken": forged})
+    )
+
+    assert response.status_code == 400
+    assert response.mimetype == "application/problem+json"
+    assert fields(response) == {"continuationToken"}
 
 
 async def test_results_of_an_unknown_batch_are_a_404() -> None:
