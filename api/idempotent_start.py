@@ -11,6 +11,10 @@ request: the steps' idempotency keys derive from the instance id, so a restart w
 details would be handed the old run's effects (its charge, its shipment) as its own. So by
 default a failed or terminated instance is restarted only by a request with its details;
 `restart_with_other_details=True` opts out where a step keeps what was stored first anyway.
+
+The id must also belong to *this* orchestrator: an instance of another one under that id
+(started by other means than this app's routes) is a 409, never joined, and never replaced
+by a start over its history.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ async def start_once(
     """
     status = await client.get_status(instance_id, show_input=True)
     if status:
+        _refuse_another_orchestrator(req, status, orchestrator, instance_id)
         joinable = status.runtime_status in JOINABLE
         if joinable or not restart_with_other_details:
             _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
@@ -58,8 +63,25 @@ async def start_once(
         status = await client.get_status(instance_id, show_input=True)
         if not (status and status.runtime_status in JOINABLE):
             raise
+        _refuse_another_orchestrator(req, status, orchestrator, instance_id)
         _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
     return accepted(req, instance_id)
+
+
+def _refuse_another_orchestrator(
+    req: func.HttpRequest,
+    status: DurableOrchestrationStatus,
+    orchestrator: str,
+    instance_id: str,
+) -> None:
+    """409 when the id names an instance of another orchestrator (a missing name is ours)."""
+    if status.name not in (None, orchestrator):
+        raise HttpProblem(
+            409,
+            "Conflict",
+            f"'{instance_id}' is the instance id of another orchestration",
+            headers={"Location": instance_url(req, instance_id)},
+        )
 
 
 def _refuse_other_details(

@@ -1,0 +1,126 @@
+"""`start_once` (orders and onboarding): an id held by another orchestrator is a 409.
+
+Instance ids share one namespace across orchestrators. An instance of another orchestrator
+started under an `order-`/`onboarding-` id by other means than this app's routes must never
+be "joined" (the caller would poll someone else's workflow as their order) nor replaced by a
+start over its history when it has ended.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+
+from api import customers, orders
+from shared.models.customers import onboarding_instance_id
+from tests.support.functions import client_function
+
+BASE = "https://shop.example.com/api"
+
+start_order = client_function(orders.start_order_fulfillment)
+start_onboarding = client_function(customers.start_customer_onboarding)
+
+ORDER = {
+    "orderId": "o-42",
+    "customerEmail": "ada@example.com",
+    "items": [{"sku": "sku-a", "quantity": 2}],
+    "paymentMethod": "tok_visa",
+    "shippingAddress": {
+        "name": "Ada",
+        "line1": "Hauptstr. 1",
+        "city": "Berlin",
+        "postalCode": "10115",
+        "country": "de",
+    },
+}
+ORDER_INSTANCE = "order-o-42"
+ONBOARDING = {"email": "ada@example.com", "name": "Ada"}
+ONBOARDING_INSTANCE = onboarding_instance_id("ada@example.com")
+
+
+def instance(name: str | None, runtime: str, instance_id: str, input_: Any = None) -> Any:
+    status: dict[str, Any] = {
+        "instanceId": instance_id,
+        "createdTime": "2026-01-05T09:00:00Z",
+        "runtimeStatus": runtime,
+        "input": input_,
+    }
+    if name is not None:
+        status["name"] = name
+    return DurableOrchestrationStatus.from_json(status)
+
+
+def post(path: str, payload: dict[str, Any]) -> func.HttpRequest:
+    return func.HttpRequest(
+        "POST",
+        f"{BASE}/{path}",
+        headers={"content-type": "application/json"},
+        body=json.dumps(payload).encode(),
+    )
+
+
+def assert_conflict_naming(response: func.HttpResponse, instance_id: str) -> None:
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert f"'{instance_id}'" in json.loads(response.get_body())["detail"]
+    assert response.headers["Location"] == f"{BASE}/instances/{instance_id}"
+
+
+@pytest.mark.parametrize("runtime", ["Pending", "Running", "Completed", "Failed", "Terminated"])
+async def test_an_order_id_held_by_another_orchestrator_is_a_409(client: Any, runtime: str) -> None:
+    # Same input even: what tells the instances apart is the orchestrator.
+    client.get_status.return_value = instance("process_batch", runtime, ORDER_INSTANCE, ORDER)
+
+    response = await start_order(post("orders", ORDER), client)
+
+    assert_conflict_naming(response, ORDER_INSTANCE)
+    client.start_new.assert_not_awaited()
+
+
+@pytest.mark.parametrize("runtime", ["Running", "Completed", "Failed", "Terminated"])
+async def test_an_onboarding_id_held_by_another_orchestrator_is_a_409(
+    client: Any, runtime: str
+) -> None:
+    """Onboarding restarts a failed instance even with other details: not another's, though."""
+    client.get_status.return_value = instance("expense_approval", runtime, ONBOARDING_INSTANCE)
+
+    response = await start_onboarding(post("customers", ONBOARDING), client)
+
+    assert_conflict_naming(response, ONBOARDING_INSTANCE)
+    client.start_new.assert_not_awaited()
+
+
+async def test_losing_a_start_race_to_another_orchestrator_is_a_409(client: Any) -> None:
+    not_yet = DurableOrchestrationStatus.from_json("")
+    theirs = instance("health_monitor", "Running", ORDER_INSTANCE)
+    client.get_status.side_effect = [not_yet, theirs]
+    client.start_new.side_effect = Exception("An orchestration with this id already exists")
+
+    response = await start_order(post("orders", ORDER), client)
+
+    assert_conflict_naming(response, ORDER_INSTANCE)
+
+
+async def test_the_same_orchestrators_instance_is_still_joined(client: Any) -> None:
+    client.get_status.return_value = instance(
+        "customer_onboarding", "Running", ONBOARDING_INSTANCE, ONBOARDING
+    )
+
+    response = await start_onboarding(post("customers", ONBOARDING), client)
+
+    assert response.status_code == 202
+    client.start_new.assert_not_awaited()
+
+
+async def test_a_status_without_a_name_is_taken_as_ours(client: Any) -> None:
+    """The host always names the orchestrator; if it did not, joining is the safe reading."""
+    client.get_status.return_value = instance(None, "Running", ORDER_INSTANCE)
+
+    response = await start_order(post("orders", ORDER), client)
+
+    assert response.status_code == 202
+    client.start_new.assert_not_awaited()
