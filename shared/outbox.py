@@ -14,7 +14,9 @@ another recipient, raises `FingerprintMismatch` (rows written before fingerprint
 
 from __future__ import annotations
 
+import heapq
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,8 +90,8 @@ def list_notifications(
 ) -> NotificationList:
     """The newest `top` notifications of one correlation, oldest first.
 
-    Row keys are idempotency keys, not times, so the partition is read (up to
-    `MAX_SCANNED_NOTIFICATIONS` rows) and ordered by creation time here.
+    Row keys are idempotency keys, not times, so the whole partition is read (up to
+    `MAX_SCANNED_NOTIFICATIONS` rows, in pages) while only the newest `top` are kept.
     """
     query = "PartitionKey eq @pk"
     parameters: dict[str, Any] = {"pk": correlation_id}
@@ -99,20 +101,32 @@ def list_notifications(
     rows = storage.table(NOTIFICATIONS_TABLE).query_entities(
         query, parameters=parameters, select=[*_LISTED_PROPERTIES, "CreatedAt"]
     )
-    found: list[SentNotification] = []
+    scanned = 0
     scan_stopped = False
-    for row in rows:
-        if len(found) == MAX_SCANNED_NOTIFICATIONS:
-            scan_stopped = True
-            break
-        found.append(_from_row(row))
-    found.sort(key=lambda item: (item.created_at, item.notification_id))
-    newest = found[-top:]
+
+    def bounded() -> Iterator[dict[str, Any]]:
+        nonlocal scanned, scan_stopped
+        for row in rows:
+            if scanned == MAX_SCANNED_NOTIFICATIONS:
+                scan_stopped = True
+                return
+            scanned += 1
+            yield row
+
+    newest_rows = heapq.nlargest(top, bounded(), key=_created_order)
+    newest = sorted(
+        (_from_row(row) for row in newest_rows),
+        key=lambda item: (item.created_at, item.notification_id),
+    )
     return NotificationList(
         notifications=newest,
         count=len(newest),
-        truncated=scan_stopped or len(found) > len(newest),
+        truncated=scan_stopped or scanned > len(newest),
     )
+
+
+def _created_order(row: dict[str, Any]) -> tuple[datetime, str]:
+    return datetime.fromisoformat(row["CreatedAt"]), str(row["RowKey"])
 
 
 def _from_row(row: dict[str, Any]) -> SentNotification:

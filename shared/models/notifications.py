@@ -54,9 +54,11 @@ class NotificationReceipt(Contract):
     created_at: datetime
 
 
-#: A correlation's notifications are read from one partition; past this many rows the
-#: listing stops scanning and says it is truncated.
-MAX_SCANNED_NOTIFICATIONS = 1000
+#: The most notifications one listing returns.
+MAX_LISTED_NOTIFICATIONS = 1000
+#: A correlation's notifications are read from one partition (an eternal monitor's keeps
+#: growing); past this many rows the listing stops scanning and says it is truncated.
+MAX_SCANNED_NOTIFICATIONS = 50_000
 
 
 class NotificationQuery(Contract):
@@ -64,7 +66,7 @@ class NotificationQuery(Contract):
 
     correlation_id: Identifier = Field(description="The instance id that sent the notifications.")
     kind: NotificationKind | None = Field(None, description="Only notifications of this kind.")
-    top: int = Field(100, ge=1, le=MAX_SCANNED_NOTIFICATIONS, description="The newest N.")
+    top: int = Field(100, ge=1, le=MAX_LISTED_NOTIFICATIONS, description="The newest N.")
 
 
 class SentNotification(Contract):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -173,3 +174,30 @@ class _FrozenClock:
 
     def fromisoformat(self, text: str) -> datetime:
         return datetime.fromisoformat(text)
+
+
+def test_the_newest_are_listed_even_when_their_keys_sort_after_the_first_thousand() -> None:
+    """An eternal monitor's partition outgrows one page; new alerts must not fall off it."""
+    correlation = new_correlation()
+    client = storage.table(NOTIFICATIONS_TABLE)
+    start = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+    rows = [
+        {
+            "PartitionKey": correlation,
+            "RowKey": f"{correlation}:alert-{n:05d}",  # key order = time order: newest last
+            "Kind": NotificationKind.HEALTH_ALERT.value,
+            "Recipient": "ops@example.com",
+            "Subject": f"alert {n}",
+            "Body": "",
+            "Data": json.dumps({"n": n}),
+            "CreatedAt": (start + timedelta(minutes=n)).isoformat(),
+        }
+        for n in range(1200)
+    ]
+    for offset in range(0, len(rows), 100):
+        client.submit_transaction([("create", row) for row in rows[offset : offset + 100]])
+
+    newest = outbox.list_notifications(correlation, top=3)
+
+    assert [n.data["n"] for n in newest.notifications] == [1197, 1198, 1199]
+    assert newest.truncated is True
