@@ -16,7 +16,6 @@ shows the escalation; the next approver decides.
 from __future__ import annotations
 
 import uuid
-from typing import TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -54,7 +53,6 @@ from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings, platform_authentication_enabled
 
 bp = df.Blueprint()
-M = TypeVar("M", bound=Contract)
 
 TAGS = ("approvals",)
 #: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).

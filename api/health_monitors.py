@@ -8,7 +8,6 @@ while it runs is a 409, and a finished one (stopped, failed, terminated) is repl
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TypeVar
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -24,7 +23,6 @@ from api.http import (
     parse_params,
 )
 from api.instance_state import ACTIVE, runtime_status_name, status_field
-from shared.models.base import Contract
 from shared.models.health_monitors import (
     HEALTH_MONITOR_ORCHESTRATOR,
     STOP_EVENT,
@@ -41,7 +39,6 @@ from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings
 
 bp = df.Blueprint()
-M = TypeVar("M", bound=Contract)
 
 TAGS = ("health-monitors",)
 

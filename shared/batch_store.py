@@ -208,11 +208,6 @@ def _results() -> TableClient:
     return storage.table(BATCH_RESULTS_TABLE)
 
 
-def get_result(batch_id: str, item_id: str) -> BatchItemRecord | None:
-    row = storage.get_entity(_results(), batch_id, item_id)
-    return None if row is None else _record_from_row(row)
-
-
 def record_result(batch_id: str, item_id: str, result: ItemResult) -> tuple[BatchItemRecord, bool]:
     """Write the item's result unless one exists; return the stored one and whether it is ours."""
     entity: dict[str, Any] = {
