@@ -2,7 +2,8 @@
 
 Each module owns one concern (a pattern's orchestrator, a domain's activities, a route group)
 and exposes `bp`; this file is the only place that decides what the app serves.
-HTTP functions default to the FUNCTION auth level; `/api/health` is the one anonymous route.
+Each HTTP function declares its own auth level with its route (api/routing.py), as the key
+model in api/access.py requires; the app-wide default below applies to none of them.
 """
 
 import azure.durable_functions as df

@@ -21,16 +21,17 @@ import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
+from api.access import Access
 from api.http import (
     HttpProblem,
     accepted,
-    endpoint,
     instance_url,
     json_response,
     parse_body,
     parse_params,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
+from api.routing import Routes
 from shared.models.approvals import (
     APPROVAL_INSTANCE_PREFIX,
     APPROVAL_ORCHESTRATOR,
@@ -52,9 +53,9 @@ from shared.models.base import Contract, InstanceId
 from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings, platform_authentication_enabled
 
-bp = df.Blueprint()
+routes = Routes("approvals")
+bp = routes.bp
 
-TAGS = ("approvals",)
 #: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).
 PRINCIPAL_HEADER = "x-ms-client-principal-name"
 
@@ -63,15 +64,14 @@ class ApprovalRoute(Contract):
     instance_id: InstanceId
 
 
-@bp.route(route="approvals", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "approvals",
+    access=Access.FUNCTION,
+    client=True,
     summary="Start an expense approval that escalates along a chain of approvers",
     request=ApprovalRequest,
     responses={202: AcceptedResponse},
-    tags=TAGS,
 )
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -98,17 +98,16 @@ def stage_timeout_seconds(request: ApprovalRequest) -> int:
     return min(max(seconds, MIN_STAGE_SECONDS), MAX_STAGE_SECONDS)
 
 
-@bp.route(route="approvals/{instanceId}/decision", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "approvals/{instanceId}/decision",
+    access=Access.FUNCTION,
+    client=True,
     path=ApprovalRoute,
     summary="Approve or reject as the current stage's approver",
     request=DecisionRequest,
     responses={202: DecisionAccepted},
     errors=(403, 404, 409),
-    tags=TAGS,
 )
 async def submit_approval_decision(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -151,16 +150,15 @@ async def submit_approval_decision(
     return json_response(answer, status=202, headers={"Location": status_url})
 
 
-@bp.route(route="approvals/{instanceId}", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "GET",
     "approvals/{instanceId}",
+    access=Access.FUNCTION,
+    client=True,
     path=ApprovalRoute,
     summary="An approval's current stage, or its outcome once finished",
     responses={200: ApprovalView},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

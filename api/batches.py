@@ -25,17 +25,18 @@ from urllib.parse import quote
 import azure.durable_functions as df
 import azure.functions as func
 
+from api.access import Access
 from api.http import (
     HttpProblem,
     accepted,
     app_base_url,
-    endpoint,
     instance_url,
     json_response,
     parse_body,
     parse_params,
 )
 from api.instance_state import JOINABLE
+from api.routing import Routes
 from shared import batch_store
 from shared.batch_store import BatchHeader
 from shared.models.batches import (
@@ -52,11 +53,11 @@ from shared.models.batches import (
 from shared.models.http import FieldProblem
 from shared.settings import get_settings
 
-bp = df.Blueprint()
+routes = Routes("batches")
+bp = routes.bp
 logger = logging.getLogger(__name__)
 
 ORCHESTRATOR = "process_batch"
-TAGS = ("batches",)
 
 
 def _batch_url(req: func.HttpRequest, batch_id: str) -> str:
@@ -67,16 +68,15 @@ def _results_url(req: func.HttpRequest, batch_id: str) -> str:
     return f"{_batch_url(req, batch_id)}/results"
 
 
-@bp.route(route="batches", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "batches",
+    access=Access.FUNCTION,
+    client=True,
     summary="Price up to 10,000 items with bounded parallelism; failures are per item",
     request=BatchRequest,
     responses={202: BatchAccepted},
     errors=(409,),
-    tags=TAGS,
 )
 async def start_batch(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -176,15 +176,14 @@ def _accepted(req: func.HttpRequest, batch_id: str, plan: BatchPlan) -> func.Htt
     return json_response(body, status=202, headers=headers)
 
 
-@bp.route(route="batches/{batchId}", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "batches/{batchId}",
+    access=Access.FUNCTION,
     path=BatchRouteParams,
     summary="What a batch was submitted with: item count and the plan in effect",
     responses={200: BatchInfo},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_batch(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, BatchRouteParams, "route")
@@ -200,16 +199,15 @@ async def get_batch(req: func.HttpRequest) -> func.HttpResponse:
     )
 
 
-@bp.route(route="batches/{batchId}/results", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "batches/{batchId}/results",
+    access=Access.FUNCTION,
     path=BatchRouteParams,
     summary="Per-item results, paged; `?status=failed` lists every failure",
     query=BatchResultsQuery,
     responses={200: BatchResultsPage},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def list_batch_results(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, BatchRouteParams, "route")

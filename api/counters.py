@@ -12,15 +12,16 @@ from urllib.parse import quote
 import azure.durable_functions as df
 import azure.functions as func
 
+from api.access import Access
 from api.http import (
     HttpProblem,
     app_base_url,
-    endpoint,
     json_response,
     parse_body,
     parse_params,
     read_body,
 )
+from api.routing import Routes
 from shared.models.counters import (
     COUNTER_ENTITY,
     CounterAmount,
@@ -32,26 +33,24 @@ from shared.models.counters import (
 )
 from shared.models.http import FieldProblem
 
-bp = df.Blueprint()
-
-TAGS = ("counters",)
+routes = Routes("counters")
+bp = routes.bp
 
 
 def _value_url(req: func.HttpRequest, key: str) -> str:
     return f"{app_base_url(req)}/counters/{quote(key, safe='')}"
 
 
-@bp.route(route="counters/{key}/{operation}", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "counters/{key}/{operation}",
+    access=Access.FUNCTION,
+    client=True,
     path=CounterSignalRoute,
     summary="Signal add/subtract (body {amount}) or reset (no body) to a counter",
     request=CounterAmount,
     body_optional=True,
     responses={202: CounterSignalAccepted},
-    tags=TAGS,
 )
 async def signal_counter(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -74,16 +73,15 @@ async def signal_counter(
     return json_response(body, status=202, headers={"Location": body.value_url})
 
 
-@bp.route(route="counters/{key}", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "GET",
     "counters/{key}",
+    access=Access.FUNCTION,
+    client=True,
     path=CounterRoute,
     summary="Read a counter's value (404 if it was never signalled)",
     responses={200: CounterValue},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_counter(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

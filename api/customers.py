@@ -8,8 +8,10 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
 
-from api.http import HttpProblem, endpoint, json_response, parse_body, parse_params
+from api.access import Access
+from api.http import HttpProblem, json_response, parse_body, parse_params
 from api.idempotent_start import start_once
+from api.routing import Routes
 from shared import customer_store
 from shared.models.customers import (
     CustomerQuery,
@@ -20,21 +22,19 @@ from shared.models.customers import (
 )
 from shared.models.http import AcceptedResponse
 
-bp = df.Blueprint()
+routes = Routes("customers")
+bp = routes.bp
 
-TAGS = ("customers",)
 
-
-@bp.route(route="customers", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "customers",
+    access=Access.FUNCTION,
+    client=True,
     summary="Onboard a customer: create them, open their account, send a welcome",
     request=OnboardingRequest,
     responses={202: AcceptedResponse},
     errors=(409,),
-    tags=TAGS,
 )
 async def start_customer_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -62,30 +62,28 @@ def _same_onboarding(stored: object, request: OnboardingRequest) -> bool:
         return True  # an input we cannot read is treated as a retry: nothing new starts
 
 
-@bp.route(route="customers/{customerId}", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "customers/{customerId}",
+    access=Access.ADMIN,
     path=CustomerRoute,
     summary="A customer and their account",
     responses={200: CustomerView},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_customer(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, CustomerRoute, "route")
     return json_response(await asyncio.to_thread(_view, route.customer_id))
 
 
-@bp.route(route="customers", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "customers",
+    access=Access.ADMIN,
     summary="Find the customer who owns an e-mail address",
     query=CustomerQuery,
     responses={200: CustomerView},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def find_customer_by_email(req: func.HttpRequest) -> func.HttpResponse:
     query = parse_params(req.params, CustomerQuery, "query")

@@ -12,14 +12,16 @@ import asyncio
 import os
 import time
 
-import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import endpoint, json_response
+from api.access import Access
+from api.http import json_response
+from api.routing import Routes
 from shared.models.operations import CheckResult, HealthReport, HealthStatus
 from shared.service_health import table_storage_reachable
 
-bp = df.Blueprint()
+routes = Routes("operations")
+bp = routes.bp
 
 #: Socket timeouts of one storage probe (no retries).
 PROBE_TIMEOUT_SECONDS = 3.0
@@ -59,14 +61,12 @@ async def _storage_check() -> CheckResult:
         return result
 
 
-@bp.route(route="health", methods=["GET"], auth_level=func.AuthLevel.ANONYMOUS)
-@endpoint(
+@routes.route(
     "GET",
     "health",
+    access=Access.ANONYMOUS,
     summary="Liveness and dependency check (anonymous; 503 when storage is unreachable)",
     responses={200: HealthReport, 503: HealthReport},
-    anonymous=True,
-    tags=("operations",),
 )
 async def health(req: func.HttpRequest) -> func.HttpResponse:
     checks = {"storage": await _storage_check()}

@@ -13,16 +13,17 @@ import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
+from api.access import Access
 from api.http import (
     HttpProblem,
     accepted,
-    endpoint,
     instance_url,
     json_response,
     parse_body,
     parse_params,
 )
 from api.instance_state import ACTIVE, runtime_status_name, status_field
+from api.routing import Routes
 from shared.models.health_monitors import (
     HEALTH_MONITOR_ORCHESTRATOR,
     STOP_EVENT,
@@ -38,21 +39,19 @@ from shared.models.health_monitors import (
 from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings
 
-bp = df.Blueprint()
+routes = Routes("health-monitors")
+bp = routes.bp
 
-TAGS = ("health-monitors",)
 
-
-@bp.route(route="health-monitors", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "health-monitors",
+    access=Access.FUNCTION,
+    client=True,
     summary="Start the periodic health check of an allow-listed endpoint (one per name)",
     request=HealthMonitorRequest,
     responses={202: AcceptedResponse},
     errors=(409,),
-    tags=TAGS,
 )
 async def start_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -85,16 +84,15 @@ async def start_health_monitor(
     return accepted(req, instance_id)
 
 
-@bp.route(route="health-monitors/{name}", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "GET",
     "health-monitors/{name}",
+    access=Access.FUNCTION,
+    client=True,
     path=MonitorRoute,
     summary="A monitor's phase, counters and last check (or its result once stopped)",
     responses={200: HealthMonitorView},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -114,16 +112,15 @@ async def get_health_monitor(
     return json_response(view)
 
 
-@bp.route(route="health-monitors/{name}", methods=["DELETE"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "DELETE",
     "health-monitors/{name}",
+    access=Access.FUNCTION,
+    client=True,
     path=MonitorRoute,
     summary="Stop a running monitor gracefully (raises its `stop` event)",
     responses={202: AcceptedResponse},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def stop_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

@@ -1,18 +1,14 @@
 """HTTP plumbing shared by every route: parsing, problem responses, 202 responses.
 
-Every HTTP function is wrapped by `endpoint`, which turns `HttpProblem` and validation errors
-into `application/problem+json` answers and any unexpected error into a 500 problem without a
-stack trace, and records the route's contract for `/api/openapi.json`.
+Handlers raise `HttpProblem` (or let a validation error through `parse_body`/`parse_params`);
+the route decorator in `api.routing` turns those into `application/problem+json` answers.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal, NoReturn, ParamSpec, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urlsplit
 
 import azure.functions as func
@@ -21,13 +17,10 @@ from pydantic import BaseModel, ValidationError
 from shared.models.http import AcceptedResponse, FieldProblem, Problem
 from shared.settings import get_settings
 
-logger = logging.getLogger(__name__)
-
 JSON = "application/json"
 PROBLEM_JSON = "application/problem+json"
 
 M = TypeVar("M", bound=BaseModel)
-P = ParamSpec("P")
 
 
 class HttpProblem(Exception):
@@ -248,98 +241,3 @@ def accepted(req: func.HttpRequest, instance_id: str, retry_after: int = 2) -> f
 
 def _is_json_type(content_type: str) -> bool:
     return content_type == JSON or content_type.endswith("+json")
-
-
-# --- Route contracts for /api/openapi.json ------------------------------------------------
-
-Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
-ResponseSpec = type[BaseModel] | None
-
-
-@dataclass(frozen=True)
-class Operation:
-    """What one HTTP function promises: documented in OpenAPI, checked against the index."""
-
-    function_name: str
-    method: Method
-    route: str
-    summary: str
-    request: type[BaseModel] | None = None
-    query: type[BaseModel] | None = None
-    #: The route parameters' model (what `parse_params(req.route_params, ...)` validates).
-    path: type[BaseModel] | None = None
-    responses: Mapping[int, ResponseSpec] = field(default_factory=dict)
-    errors: tuple[int, ...] = ()
-    anonymous: bool = False
-    tags: tuple[str, ...] = ()
-    #: The request body may be omitted (e.g. an optional `{reason}` on management routes).
-    body_optional: bool = False
-
-
-#: Every documented operation, filled as the api modules are imported.
-OPERATIONS: dict[str, Operation] = {}
-
-
-Handler = Callable[P, Awaitable[func.HttpResponse]]
-
-
-def endpoint(
-    method: Method,
-    route: str,
-    *,
-    summary: str,
-    request: type[BaseModel] | None = None,
-    query: type[BaseModel] | None = None,
-    path: type[BaseModel] | None = None,
-    responses: Mapping[int, ResponseSpec] | None = None,
-    errors: Iterable[int] = (),
-    anonymous: bool = False,
-    tags: Iterable[str] = (),
-    body_optional: bool = False,
-) -> Callable[[Handler[P]], Handler[P]]:
-    """Document a handler's contract and give it problem+json error handling.
-
-    Place it directly above the handler, below `@bp.route` and `@bp.durable_client_input`.
-    A route with parameters names their model as `path`, so the document gives each one the
-    pattern or values the handler accepts instead of "any string".
-    `method` and `route` repeat the route decorator's values on purpose: a test compares them
-    with what the Functions index actually serves, so the OpenAPI document cannot drift.
-    Handlers must be `async def` (the durable client wrapper awaits them).
-    """
-
-    def decorate(handler: Handler[P]) -> Handler[P]:
-        name = handler.__name__
-        OPERATIONS[name] = Operation(
-            function_name=name,
-            method=method,
-            route=route,
-            summary=summary,
-            request=request,
-            query=query,
-            path=path,
-            responses=dict(responses or {}),
-            errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
-            anonymous=anonymous,
-            tags=tuple(tags),
-            body_optional=body_optional,
-        )
-
-        @functools.wraps(handler)
-        async def guarded(*args: P.args, **kwargs: P.kwargs) -> func.HttpResponse:
-            try:
-                return await handler(*args, **kwargs)
-            except HttpProblem as exc:
-                return exc.to_response()
-            except Exception:
-                logger.exception("unhandled error in %s", name)
-                return problem_response(
-                    Problem(
-                        status=500,
-                        title="Internal error",
-                        detail="the request failed unexpectedly; it has been logged",
-                    )
-                )
-
-        return guarded
-
-    return decorate

@@ -1,7 +1,9 @@
-"""Instance management behind function keys: status, listing, terminate/suspend/resume, purge.
+"""Instance management: status, details, listing, terminate/suspend/resume, purge.
 
-These are the URLs every starter's 202 points at, instead of the host's built-in webhooks
-(whose URLs carry the system key). Status follows the async request-reply convention of the
+The status route is what every starter's 202 points at, instead of the host's built-in webhooks
+(whose URLs carry the system key); it opens with a function key. Everything that reveals an
+instance's input or history, lists instances or changes them needs the master key
+(api/access.py). Status follows the async request-reply convention of the
 built-in endpoint, so polling clients (Logic Apps, scripts) work unchanged: 202 with
 `Location` and `Retry-After` while the instance is not finished, 200 once it is (whatever
 the outcome: the body's `runtimeStatus` says Completed, Failed, Terminated or Canceled).
@@ -14,7 +16,8 @@ The check and the command are two calls: an instance that finishes in between st
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,17 +29,21 @@ from azure.durable_functions.models.DurableOrchestrationStatus import (
 from azure.durable_functions.models.OrchestrationRuntimeStatus import (
     OrchestrationRuntimeStatus,
 )
+from azure.functions.decorators.function_app import FunctionBuilder
+from pydantic.alias_generators import to_camel
 
+from api.access import Access
 from api.http import (
+    FUNCTION_KEY_PARAM,
     HttpProblem,
     accepted,
-    endpoint,
     instance_url,
     json_response,
     parse_optional_body,
     parse_params,
 )
-from shared.models.http import AcceptedResponse
+from api.routing import Routes
+from shared.models.http import AcceptedResponse, FieldProblem
 from shared.models.instances import (
     MAX_LISTED_INSTANCES,
     InstanceList,
@@ -49,37 +56,64 @@ from shared.models.instances import (
     RuntimeStatus,
 )
 
-bp = df.Blueprint()
+routes = Routes("instances")
+bp = routes.bp
 
-TAGS = ("instances",)
 #: Polling hint while an instance runs; the same as the starters' 202.
 RETRY_AFTER_SECONDS = 2
 #: The client writes filter times with strftime("%Y"), which glibc does not zero-pad below
 #: year 1000 ("332-03-04T..."), and the host refuses that. No instance was created earlier,
 #: so an earlier createdFrom filters nothing and an earlier createdTo matches nothing.
 EARLIEST_FILTER_TIME = datetime(1000, 1, 1, tzinfo=UTC)
+#: Why the status route refuses a query parameter: `/details` serves input and history.
+_QUERY_REFUSALS = {
+    to_camel(name): "input and history are served by GET /instances/{instanceId}/details"
+    for name in InstanceStatusQuery.model_fields
+}
 
 
 # --- Status ----------------------------------------------------------------------------------
 
 
-@bp.route(route="instances/{instanceId}", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "GET",
     "instances/{instanceId}",
+    access=Access.FUNCTION,
+    client=True,
     path=InstanceRoute,
     summary="Status of one instance: 202 while it runs, 200 once finished",
-    query=InstanceStatusQuery,
     responses={200: InstanceStatus, 202: InstanceStatus},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_instance_status(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
+    _refuse_query(req)
+    return await _status_answer(req, client, InstanceStatusQuery())
+
+
+@routes.route(
+    "GET",
+    "instances/{instanceId}/details",
+    access=Access.ADMIN,
+    client=True,
+    path=InstanceRoute,
+    summary="Status of one instance with its input and history (operators only)",
+    query=InstanceStatusQuery,
+    responses={200: InstanceStatus, 202: InstanceStatus},
+    errors=(400, 404),
+)
+async def get_instance_details(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    return await _status_answer(req, client, parse_params(req.params, InstanceStatusQuery))
+
+
+async def _status_answer(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient, options: InstanceStatusQuery
+) -> func.HttpResponse:
+    """The status, with input and history as `options` ask; 202 and Location while running."""
     instance_id = _instance_id(req)
-    options = parse_params(req.params, InstanceStatusQuery, "query")
     status = await client.get_status(
         instance_id,
         show_history=options.show_history,
@@ -102,16 +136,38 @@ async def get_instance_status(
     return json_response(body, status=202, headers=headers)
 
 
-@bp.route(route="instances", methods=["GET"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+def _refuse_query(req: func.HttpRequest) -> None:
+    """The status route takes no query; input and history have their own route.
+
+    They may hold what a status poller must not see: the status route opens with a storefront's
+    key, `/details` needs the master key.
+    """
+    extra = sorted(set(req.params) - {FUNCTION_KEY_PARAM})
+    if extra:
+        raise HttpProblem(
+            400,
+            "Invalid request",
+            f"{len(extra)} invalid field(s) in the query",
+            [
+                FieldProblem(
+                    field=name,
+                    message=_QUERY_REFUSALS.get(name, "Extra inputs are not permitted"),
+                    type="extra_forbidden",
+                )
+                for name in extra
+            ],
+        )
+
+
+@routes.route(
     "GET",
     "instances",
+    access=Access.ADMIN,
+    client=True,
     summary=f"List instances by status, id prefix, creation time ({MAX_LISTED_INSTANCES} max)",
     query=InstanceListQuery,
     responses={200: InstanceList},
     errors=(400,),
-    tags=TAGS,
 )
 async def list_instances(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -149,91 +205,84 @@ async def list_instances(
 # --- Lifecycle commands ------------------------------------------------------------------------
 
 
-def _can_terminate(status: RuntimeStatus) -> bool:
-    return not status.is_finished
+@dataclass(frozen=True)
+class Control:
+    """One lifecycle command: when it makes sense and which client call performs it."""
+
+    verb: str
+    summary: str
+    allowed: Callable[[RuntimeStatus], bool]
+    perform: Callable[[df.DurableOrchestrationClient, str, str], Awaitable[None]]
+
+    @property
+    def function_name(self) -> str:
+        return f"{self.verb}_instance"
 
 
-def _can_suspend(status: RuntimeStatus) -> bool:
-    return not status.is_finished and status is not RuntimeStatus.SUSPENDED
-
-
-def _can_resume(status: RuntimeStatus) -> bool:
-    return status is RuntimeStatus.SUSPENDED
-
-
-@bp.route(route="instances/{instanceId}/terminate", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
-    "POST",
-    "instances/{instanceId}/terminate",
-    path=InstanceRoute,
-    summary="Terminate a pending, running or suspended instance (no compensation runs)",
-    request=ManagementRequest,
-    body_optional=True,
-    responses={202: AcceptedResponse},
-    errors=(404, 409),
-    tags=TAGS,
+CONTROLS: tuple[Control, ...] = (
+    Control(
+        "terminate",
+        "Terminate a pending, running or suspended instance (no compensation runs)",
+        lambda status: not status.is_finished,
+        lambda client, instance_id, reason: client.terminate(instance_id, reason),
+    ),
+    Control(
+        "suspend",
+        "Suspend a pending or running instance until it is resumed",
+        lambda status: not status.is_finished and status is not RuntimeStatus.SUSPENDED,
+        lambda client, instance_id, reason: client.suspend(instance_id, reason),
+    ),
+    Control(
+        "resume",
+        "Resume a suspended instance",
+        lambda status: status is RuntimeStatus.SUSPENDED,
+        lambda client, instance_id, reason: client.resume(instance_id, reason),
+    ),
 )
-async def terminate_instance(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    instance_id, reason = await _command(req, client, "terminate", _can_terminate)
-    await client.terminate(instance_id, reason)
-    return accepted(req, instance_id)
 
 
-@bp.route(route="instances/{instanceId}/suspend", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
-    "POST",
-    "instances/{instanceId}/suspend",
-    path=InstanceRoute,
-    summary="Suspend a pending or running instance until it is resumed",
-    request=ManagementRequest,
-    body_optional=True,
-    responses={202: AcceptedResponse},
-    errors=(404, 409),
-    tags=TAGS,
-)
-async def suspend_instance(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    instance_id, reason = await _command(req, client, "suspend", _can_suspend)
-    await client.suspend(instance_id, reason)
-    return accepted(req, instance_id)
+def _register_control(control: Control) -> FunctionBuilder:
+    """One HTTP function per command, all with the same contract and checks."""
+
+    async def command(
+        req: func.HttpRequest, client: df.DurableOrchestrationClient
+    ) -> func.HttpResponse:
+        instance_id = _instance_id(req)
+        body = parse_optional_body(req, ManagementRequest) or ManagementRequest()
+        current = _runtime_status(await _existing(client, instance_id))
+        _refuse_unless(control.allowed(current), instance_id, control.verb, current)
+        reason = body.reason or f"{control.verb} requested through the management API"
+        await control.perform(client, instance_id, reason)
+        return accepted(req, instance_id)
+
+    return routes.route(
+        "POST",
+        f"instances/{{instanceId}}/{control.verb}",
+        access=Access.ADMIN,
+        client=True,
+        name=control.function_name,
+        path=InstanceRoute,
+        summary=control.summary,
+        request=ManagementRequest,
+        body_optional=True,
+        responses={202: AcceptedResponse},
+        errors=(404, 409),
+    )(command)
 
 
-@bp.route(route="instances/{instanceId}/resume", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
-    "POST",
-    "instances/{instanceId}/resume",
-    path=InstanceRoute,
-    summary="Resume a suspended instance",
-    request=ManagementRequest,
-    body_optional=True,
-    responses={202: AcceptedResponse},
-    errors=(404, 409),
-    tags=TAGS,
-)
-async def resume_instance(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient
-) -> func.HttpResponse:
-    instance_id, reason = await _command(req, client, "resume", _can_resume)
-    await client.resume(instance_id, reason)
-    return accepted(req, instance_id)
+#: The registered command functions by verb (served through `bp` like every other route).
+CONTROL_FUNCTIONS: dict[str, FunctionBuilder] = {c.verb: _register_control(c) for c in CONTROLS}
 
 
-@bp.route(route="instances/{instanceId}", methods=["DELETE"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "DELETE",
     "instances/{instanceId}",
+    access=Access.ADMIN,
+    client=True,
     path=InstanceRoute,
     summary="Purge a finished instance's history (domain data and the outbox are kept)",
     responses={204: None},
     errors=(400, 404, 409),
-    tags=TAGS,
 )
 async def purge_instance(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -256,20 +305,6 @@ async def purge_instance(
 
 
 # --- Helpers -----------------------------------------------------------------------------------
-
-
-async def _command(
-    req: func.HttpRequest,
-    client: df.DurableOrchestrationClient,
-    verb: str,
-    allowed: Callable[[RuntimeStatus], bool],
-) -> tuple[str, str]:
-    """Validate id and body, then check the instance exists and the command makes sense."""
-    instance_id = _instance_id(req)
-    command = parse_optional_body(req, ManagementRequest) or ManagementRequest()
-    current = _runtime_status(await _existing(client, instance_id))
-    _refuse_unless(allowed(current), instance_id, verb, current)
-    return instance_id, command.reason or f"{verb} requested through the management API"
 
 
 def _instance_id(req: func.HttpRequest) -> str:

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import asyncio
 
-import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import HttpProblem, endpoint, json_response, parse_body, parse_params
+from api.access import Access
+from api.http import HttpProblem, json_response, parse_body, parse_params
+from api.routing import Routes
 from shared import inventory_store
 from shared.etag import ConcurrencyExhausted
 from shared.models.inventory import InventoryItem, InventoryUpdate, SkuRoute
 
-bp = df.Blueprint()
+routes = Routes("inventory")
+bp = routes.bp
 
-TAGS = ("inventory",)
 
-
-@bp.route(route="inventory/{sku}", methods=["PUT"])
-@endpoint(
+@routes.route(
     "PUT",
     "inventory/{sku}",
+    access=Access.FUNCTION,
     path=SkuRoute,
     summary="Set the units available to reserve and the unit price of a SKU",
     request=InventoryUpdate,
     responses={200: InventoryItem, 201: InventoryItem},
     errors=(503,),
-    tags=TAGS,
 )
 async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     """Units already reserved by orders are kept; 201 when the SKU is new."""
@@ -43,15 +42,14 @@ async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(item, status=201 if created else 200)
 
 
-@bp.route(route="inventory/{sku}", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "inventory/{sku}",
+    access=Access.FUNCTION,
     path=SkuRoute,
     summary="A SKU's available and reserved units and its unit price",
     responses={200: InventoryItem},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, SkuRoute, "route")

@@ -10,24 +10,23 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import quote
 
-import azure.durable_functions as df
 import azure.functions as func
 
+from api.access import Access
 from api.http import (
     HttpProblem,
     app_base_url,
-    endpoint,
     json_response,
     parse_body,
     parse_optional_body,
     parse_params,
 )
+from api.routing import Routes
 from shared import job_store
 from shared.models.jobs import CreateJobRequest, Job, JobRoute, UpdateJobRequest
 
-bp = df.Blueprint()
-
-TAGS = ("jobs",)
+routes = Routes("jobs")
+bp = routes.bp
 
 
 def job_url(req: func.HttpRequest, job_id: str) -> str:
@@ -38,15 +37,14 @@ def _not_found(job_id: str) -> HttpProblem:
     return HttpProblem(404, "Not found", f"job '{job_id}' does not exist")
 
 
-@bp.route(route="jobs", methods=["POST"])
-@endpoint(
+@routes.route(
     "POST",
     "jobs",
+    access=Access.FUNCTION,
     summary="Create an export job (status `pending`)",
     request=CreateJobRequest,
     body_optional=True,
     responses={201: Job},
-    tags=TAGS,
 )
 async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
     request = parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
@@ -54,15 +52,14 @@ async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(job, status=201, headers={"Location": job_url(req, job.id)})
 
 
-@bp.route(route="jobs/{jobId}", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "jobs/{jobId}",
+    access=Access.FUNCTION,
     path=JobRoute,
     summary="Read an export job",
     responses={200: Job},
     errors=(400, 404),
-    tags=TAGS,
 )
 async def get_export_job(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, JobRoute, "route")
@@ -72,16 +69,15 @@ async def get_export_job(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(job)
 
 
-@bp.route(route="jobs/{jobId}", methods=["PUT"])
-@endpoint(
+@routes.route(
     "PUT",
     "jobs/{jobId}",
+    access=Access.FUNCTION,
     path=JobRoute,
     summary="Change an export job's status (forward only; finished jobs are final)",
     request=UpdateJobRequest,
     responses={200: Job},
     errors=(404, 409, 503),
-    tags=TAGS,
 )
 async def update_export_job(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, JobRoute, "route")

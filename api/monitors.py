@@ -16,7 +16,9 @@ from datetime import UTC, datetime
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import HttpProblem, accepted, endpoint, json_response, parse_body
+from api.access import Access
+from api.http import HttpProblem, accepted, json_response, parse_body
+from api.routing import Routes
 from shared import job_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
@@ -28,22 +30,22 @@ from shared.models.monitors import (
 )
 from shared.settings import get_settings
 
-bp = df.Blueprint()
+routes = Routes("monitors")
+bp = routes.bp
 
 ORCHESTRATOR = "monitor_export_job"
 DEFAULT_TIMEOUT_MINUTES = 60
 
 
-@bp.route(route="monitors", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "monitors",
+    access=Access.FUNCTION,
+    client=True,
     summary="Watch an export job until it completes, fails or the deadline passes",
     request=MonitorRequest,
     responses={202: MonitorAccepted},
     errors=(404,),
-    tags=("monitors",),
 )
 async def start_export_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

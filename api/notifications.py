@@ -8,25 +8,26 @@ from __future__ import annotations
 
 import asyncio
 
-import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import endpoint, json_response, parse_params
+from api.access import Access
+from api.http import json_response, parse_params
+from api.routing import Routes
 from shared import outbox
 from shared.models.notifications import NotificationList, NotificationQuery
 
-bp = df.Blueprint()
+routes = Routes("notifications")
+bp = routes.bp
 
 
-@bp.route(route="notifications", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "notifications",
+    access=Access.ADMIN,
     summary="Notifications one instance sent (its outbox rows), oldest first",
     query=NotificationQuery,
     responses={200: NotificationList},
     errors=(400,),
-    tags=("notifications",),
 )
 async def list_sent_notifications(req: func.HttpRequest) -> func.HttpResponse:
     query = parse_params(req.params, NotificationQuery, "query")

@@ -1,9 +1,10 @@
 """`GET /api/openapi.json`: the OpenAPI 3.1 document, generated from the routes themselves.
 
-Every handler's `@endpoint` records its method, route, models and error statuses in
-`api.http.OPERATIONS`; a test checks those against what the Functions index serves, so this
-document cannot drift from the app. Schemas come from the pydantic contracts in one pass, so
-two models that share a class name still get distinct component names.
+Every handler's route declaration (`api.routing`) records its method, route, key, models and
+error statuses in `OPERATIONS` with the same call that registers it with the host, so this
+document cannot drift from the app. Each operation names the key it needs (api/access.py).
+Schemas come from the pydantic contracts in one pass, so two models that share a class name
+still get distinct component names.
 """
 
 from __future__ import annotations
@@ -13,23 +14,47 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-import azure.durable_functions as df
 import azure.functions as func
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from api.http import OPERATIONS, PROBLEM_JSON, Operation, app_base_url, endpoint, json_response
+from api.access import Access
+from api.http import PROBLEM_JSON, app_base_url, json_response
+from api.routing import OPERATIONS, Operation, Routes
 from shared.models.http import Problem
 from shared.models.operations import OpenApiDocument
 
-bp = df.Blueprint()
+routes = Routes("operations")
+bp = routes.bp
 
 JSON = "application/json"
 REF_TEMPLATE = "#/components/schemas/{model}"
 API_TITLE = "Durable shop"
 API_VERSION = "1.0.0"
-FUNCTION_KEY_HEADER = "functionKeyHeader"
-FUNCTION_KEY_QUERY = "functionKeyQuery"
+KEY_HEADER = "x-functions-key"
+KEY_QUERY = "code"
+
+#: One pair of security schemes (header, query) per key a route can need.
+SECURITY_SCHEMES: dict[Access, dict[str, dict[str, str]]] = {
+    Access.FUNCTION: {
+        "functionKeyHeader": {
+            "type": "apiKey",
+            "in": "header",
+            "name": KEY_HEADER,
+            "description": "A key created on this function, a host key, or the master key.",
+        },
+        "functionKeyQuery": {"type": "apiKey", "in": "query", "name": KEY_QUERY},
+    },
+    Access.ADMIN: {
+        "masterKeyHeader": {
+            "type": "apiKey",
+            "in": "header",
+            "name": KEY_HEADER,
+            "description": "The master key (`_master`); function and host keys are refused.",
+        },
+        "masterKeyQuery": {"type": "apiKey", "in": "query", "name": KEY_QUERY},
+    },
+}
 
 #: Where each (model, mode) pair's schema lives: `{"$ref": "#/components/schemas/..."}`.
 SchemaRefs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
@@ -54,20 +79,21 @@ def build_document(
             "title": API_TITLE,
             "version": API_VERSION,
             "description": (
-                "Every Durable Functions pattern for a small shop. Routes need a function key "
-                "(`x-functions-key` header or `code` query parameter) except `/health`. "
-                "Errors are RFC 9457 problem documents listing each offending field."
+                "Every Durable Functions pattern for a small shop. Each operation's `security` "
+                "names the key it needs (`x-functions-key` header or `code` query parameter): "
+                "a function or host key, or the master key for operator routes; `/health` is "
+                "open. Errors are RFC 9457 problem documents listing each offending field."
             ),
         },
         "paths": paths,
         "components": {
             "schemas": components,
             "securitySchemes": {
-                FUNCTION_KEY_HEADER: {"type": "apiKey", "in": "header", "name": "x-functions-key"},
-                FUNCTION_KEY_QUERY: {"type": "apiKey", "in": "query", "name": "code"},
+                name: scheme
+                for schemes in SECURITY_SCHEMES.values()
+                for name, scheme in schemes.items()
             },
         },
-        "security": [{FUNCTION_KEY_HEADER: []}, {FUNCTION_KEY_QUERY: []}],
     }
     if server_url:
         document["servers"] = [{"url": server_url}]
@@ -108,8 +134,7 @@ def _operation(
             "required": not op.body_optional,
             "content": {JSON: {"schema": refs[(op.request, "validation")]}},
         }
-    if op.anonymous:
-        spec["security"] = []
+    spec["security"] = [{name: []} for name in SECURITY_SCHEMES.get(op.access, {})]
     return spec
 
 
@@ -180,8 +205,10 @@ def _responses(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
     for status in sorted({*op.errors, 500}):
         responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
-    if not op.anonymous:
-        responses["401"] = {"description": "Missing or invalid function key (no body)."}
+    if op.access is Access.ADMIN:
+        responses["401"] = {"description": "Missing key, or not the master key (no body)."}
+    elif op.access is Access.FUNCTION:
+        responses["401"] = {"description": "Missing or invalid key (no body)."}
     return dict(sorted(responses.items()))
 
 
@@ -210,13 +237,12 @@ def _is_array(schema: Mapping[str, Any], components: Mapping[str, Any]) -> bool:
     return any(_resolve(option, components).get("type") == "array" for option in options)
 
 
-@bp.route(route="openapi.json", methods=["GET"])
-@endpoint(
+@routes.route(
     "GET",
     "openapi.json",
+    access=Access.FUNCTION,
     summary="This OpenAPI 3.1 document: every route, request model and error shape",
     responses={200: OpenApiDocument},
-    tags=("operations",),
 )
 async def get_openapi_document(req: func.HttpRequest) -> func.HttpResponse:
     return json_response(build_document(OPERATIONS.values(), server_url=app_base_url(req)))

@@ -8,8 +8,10 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
 
-from api.http import endpoint, parse_body
+from api.access import Access
+from api.http import parse_body
 from api.idempotent_start import start_once
+from api.routing import Routes
 from shared.models.http import AcceptedResponse
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
@@ -20,19 +22,19 @@ from shared.models.orders import (
 )
 from shared.settings import get_settings
 
-bp = df.Blueprint()
+routes = Routes("orders")
+bp = routes.bp
 
 
-@bp.route(route="orders", methods=["POST"])
-@bp.durable_client_input(client_name="client")
-@endpoint(
+@routes.route(
     "POST",
     "orders",
+    access=Access.FUNCTION,
+    client=True,
     summary="Place an order: reserve stock, charge, ship, confirm; compensate on failure",
     request=OrderRequest,
     responses={202: AcceptedResponse},
     errors=(409,),
-    tags=("orders",),
 )
 async def start_order_fulfillment(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

@@ -2,9 +2,9 @@
 
 The app is imported fresh from its file (a new app object: `get_functions()` may be called only
 once per app) and indexed once per session. The checks catch what otherwise shows up only on
-a real host: a function that moved or lost a binding, a second anonymous route, OpenAPI docs
-that no longer match the served routes, a handler using a durable client it never bound, and
-an orchestrator, activity or entity name that nothing registers.
+a real host: a function that moved or lost a binding, a route whose key is not the one the key
+model gives it, a route OpenAPI does not know, a handler using a durable client it never bound,
+and an orchestrator, activity or entity name that nothing registers.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import azure.functions as func
 import pytest
 
 import function_app
-from api.http import OPERATIONS, Operation
+from api.access import CALLERS, STOREFRONT, required_access
+from api.routing import OPERATIONS, Operation
 
 ROOT = Path(function_app.__file__).parent
 CODE_FOLDERS = ("api", "orchestrators", "activities", "entities")
@@ -31,6 +32,20 @@ CODE_FOLDERS = ("api", "orchestrators", "activities", "entities")
 #: The documented operations as the app modules declared them (taken at import, before any
 #: test defines a throwaway endpoint of its own).
 APP_OPERATIONS: dict[str, Operation] = dict(OPERATIONS)
+
+#: Routes that reveal an instance's input or history, list or change instances, or read
+#: personal data: the master key only, whatever the caller table says.
+OPERATOR_ONLY = (
+    "list_instances",
+    "get_instance_details",
+    "terminate_instance",
+    "suspend_instance",
+    "resume_instance",
+    "purge_instance",
+    "list_sent_notifications",
+    "get_customer",
+    "find_customer_by_email",
+)
 
 HTTP = "httpTrigger"
 ORCHESTRATION = "orchestrationTrigger"
@@ -93,6 +108,7 @@ EXPECTED_TRIGGERS: dict[str, str] = {
     "get_counter": HTTP,
     # HTTP: management and operations
     "get_instance_status": HTTP,
+    "get_instance_details": HTTP,
     "list_instances": HTTP,
     "terminate_instance": HTTP,
     "suspend_instance": HTTP,
@@ -105,6 +121,7 @@ EXPECTED_TRIGGERS: dict[str, str] = {
 #: Bindings each function must have besides its trigger (HTTP functions also get `http` out).
 EXTRA_BINDINGS_OF_MANAGEMENT_ROUTES = {
     "get_instance_status": {CLIENT},
+    "get_instance_details": {CLIENT},
     "list_instances": {CLIENT},
     "terminate_instance": {CLIENT},
     "suspend_instance": {CLIENT},
@@ -244,22 +261,41 @@ def test_python_parameters_match_the_bindings(index: dict[str, Indexed]) -> None
 # --- HTTP routes and their documentation ------------------------------------------------------
 
 
-def test_only_health_is_anonymous(index: dict[str, Indexed]) -> None:
-    levels = {name: f.trigger["authLevel"] for name, f in http_functions(index).items()}
-
-    assert {name for name, level in levels.items() if level == "ANONYMOUS"} == {"health"}
-    assert set(levels.values()) == {"FUNCTION", "ANONYMOUS"}
-
-
-def test_every_http_function_is_documented_with_its_method_and_route(
+def test_every_http_function_is_declared_through_the_route_decorator(
     index: dict[str, Indexed],
 ) -> None:
-    for name, f in http_functions(index).items():
-        assert name in APP_OPERATIONS, f"{name} has no @endpoint: it is missing from OpenAPI"
-        operation = APP_OPERATIONS[name]
-        assert f.trigger["methods"] == [operation.method], name
-        assert f.trigger["route"] == operation.route, name
-        assert operation.anonymous is (f.trigger["authLevel"] == "ANONYMOUS"), name
+    """A bare `bp.route` would serve a route OpenAPI does not know and the key model ignores."""
+    for name in http_functions(index):
+        assert name in APP_OPERATIONS, f"{name} is not declared with Routes.route"
+
+
+def test_every_route_needs_exactly_the_key_the_model_gives_it(index: dict[str, Indexed]) -> None:
+    """The key model (api/access.py CALLERS) decides each route's level; the index must agree."""
+    served = {name: f.trigger["authLevel"] for name, f in http_functions(index).items()}
+
+    expected = {name: required_access(name).auth_level.name for name in served}
+    assert served == expected
+
+
+def test_every_http_function_has_a_caller_and_every_caller_function_exists(
+    index: dict[str, Indexed],
+) -> None:
+    called = {name for caller in CALLERS for name in caller.functions}
+
+    assert not sorted(set(http_functions(index)) - called), "no caller uses these routes"
+    assert not sorted(called - set(http_functions(index))), "callers name unknown functions"
+
+
+def test_only_operators_reach_instance_data_and_lifecycle_commands(
+    index: dict[str, Indexed],
+) -> None:
+    """The storefront's key must not read inputs, histories, the outbox or customers."""
+    levels = {name: f.trigger["authLevel"] for name, f in http_functions(index).items()}
+    for name in OPERATOR_ONLY:
+        assert levels[name] == "ADMIN", name
+    assert {name for name, level in levels.items() if level == "ANONYMOUS"} == {"health"}
+    assert set(STOREFRONT.functions) & set(OPERATOR_ONLY) == set()
+    assert all(levels[name] == "FUNCTION" for name in STOREFRONT.functions)
 
 
 def test_every_documented_operation_is_served(index: dict[str, Indexed]) -> None:

@@ -9,8 +9,11 @@ import azure.functions as func
 import pytest
 from pydantic import Field
 
-from api.http import OPERATIONS, HttpProblem, accepted, endpoint, parse_body, parse_params
+from api.access import Access
+from api.http import HttpProblem, accepted, parse_body, parse_params
+from api.routing import OPERATIONS, Routes
 from shared.models.base import Contract, Identifier
+from tests.support.functions import user_function
 
 
 class _Order(Contract):
@@ -176,11 +179,13 @@ def test_accepted_points_at_the_apps_own_status_endpoint() -> None:
 
 @pytest.mark.usefixtures("scratch_operations")
 async def test_unexpected_errors_become_a_500_problem_without_a_stack_trace() -> None:
-    @endpoint("GET", "boom", summary="always fails")
+    @Routes("scratch").route("GET", "boom", access=Access.FUNCTION, summary="always fails")
     async def boom(req: func.HttpRequest) -> func.HttpResponse:
         raise RuntimeError("secret internal detail")
 
-    response = await boom(func.HttpRequest("GET", "http://localhost/api/boom", body=b""))
+    response = await user_function(boom)(
+        func.HttpRequest("GET", "http://localhost/api/boom", body=b"")
+    )
 
     body = response.get_body().decode()
     assert response.status_code == 500
@@ -191,11 +196,13 @@ async def test_unexpected_errors_become_a_500_problem_without_a_stack_trace() ->
 
 @pytest.mark.usefixtures("scratch_operations")
 async def test_http_problems_raised_in_handlers_become_responses() -> None:
-    @endpoint("GET", "gone", summary="always 404")
+    @Routes("scratch").route("GET", "gone", access=Access.FUNCTION, summary="always 404")
     async def gone(req: func.HttpRequest) -> func.HttpResponse:
         raise HttpProblem(404, "Not found", "no such thing")
 
-    response = await gone(func.HttpRequest("GET", "http://localhost/api/gone", body=b""))
+    response = await user_function(gone)(
+        func.HttpRequest("GET", "http://localhost/api/gone", body=b"")
+    )
 
     assert response.status_code == 404
     assert json.loads(response.get_body())["detail"] == "no such thing"

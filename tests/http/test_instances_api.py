@@ -182,7 +182,7 @@ async def test_input_and_history_are_returned_when_asked_for(client: Any) -> Non
     client.get_status.return_value = status(history=[{"EventType": "ExecutionStarted"}])
 
     response = await call(
-        instances.get_instance_status,
+        instances.get_instance_details,
         get_status_request(showInput="TRUE", showHistory="true", showHistoryOutput="true"),
         client,
     )
@@ -206,7 +206,7 @@ async def test_input_and_history_are_returned_when_asked_for(client: Any) -> Non
 async def test_status_options_are_strict_booleans(
     client: Any, params: dict[str, str], fields: set[str]
 ) -> None:
-    response = await call(instances.get_instance_status, get_status_request(**params), client)
+    response = await call(instances.get_instance_details, get_status_request(**params), client)
 
     assert response.status_code == 400
     assert problem_fields(response) == fields
@@ -215,11 +215,26 @@ async def test_status_options_are_strict_booleans(
 
 async def test_history_output_without_history_is_a_400(client: Any) -> None:
     response = await call(
-        instances.get_instance_status, get_status_request(showHistoryOutput="true"), client
+        instances.get_instance_details, get_status_request(showHistoryOutput="true"), client
     )
 
     assert response.status_code == 400
     assert "showHistory" in response.get_body().decode()
+
+
+@pytest.mark.parametrize("option", ["showInput", "showHistory", "showHistoryOutput"])
+async def test_the_status_route_sends_input_and_history_requests_to_details(
+    client: Any, option: str
+) -> None:
+    """The status route opens with a storefront's key; input and history need the master key."""
+    response = await call(
+        instances.get_instance_status, get_status_request(**{option: "true"}), client
+    )
+
+    assert response.status_code == 400
+    assert problem_fields(response) == {option}
+    assert "/details" in response.get_body().decode()
+    client.get_status.assert_not_called()
 
 
 async def test_function_key_in_the_query_is_neither_refused_nor_echoed(client: Any) -> None:
@@ -370,9 +385,9 @@ async def test_a_reversed_creation_window_is_a_400(client: Any) -> None:
 # --- POST /instances/{instanceId}/terminate|suspend|resume -----------------------------------
 
 COMMANDS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
-    "terminate": (instances.terminate_instance, lambda c: c.terminate),
-    "suspend": (instances.suspend_instance, lambda c: c.suspend),
-    "resume": (instances.resume_instance, lambda c: c.resume),
+    "terminate": (instances.CONTROL_FUNCTIONS["terminate"], lambda c: c.terminate),
+    "suspend": (instances.CONTROL_FUNCTIONS["suspend"], lambda c: c.suspend),
+    "resume": (instances.CONTROL_FUNCTIONS["resume"], lambda c: c.resume),
 }
 ALLOWED = {
     "terminate": ["Pending", "Running", "ContinuedAsNew", "Suspended"],

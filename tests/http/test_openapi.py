@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
 from api import openapi
-from api.http import OPERATIONS, Operation
+from api.access import Access
+from api.routing import OPERATIONS, Operation
 from shared.models.instances import ManagementRequest
 from tests.support.functions import user_function
 
@@ -174,19 +175,32 @@ def test_query_parameters_are_camel_case_and_comma_lists_are_not_exploded(
     assert params["top"]["schema"]["maximum"] == 100
 
 
-def test_only_health_is_anonymous(document: dict[str, Any]) -> None:
-    anonymous = {
-        spec["operationId"] for _, _, spec in operations_in(document) if "security" in spec
+def test_each_operation_names_the_key_its_route_needs(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    needed = {
+        spec["operationId"]: {name for option in spec["security"] for name in option}
+        for _, _, spec in operations_in(document)
     }
 
-    assert anonymous == {"health"}
-    assert document["paths"]["/health"]["get"]["security"] == []
-    schemes = document["components"]["securitySchemes"]
+    assert "security" not in document  # every operation says it; no default to fall back on
+    for name, op in APP_OPERATIONS.items():
+        assert needed[name] == set(openapi.SECURITY_SCHEMES.get(op.access, {})), name
+    assert needed["health"] == set()
+    assert needed["list_instances"] == {"masterKeyHeader", "masterKeyQuery"}
+    assert needed["start_order_fulfillment"] == {"functionKeyHeader", "functionKeyQuery"}
     assert {(s["in"], s["name"]) for s in schemes.values()} == {
         ("header", "x-functions-key"),
         ("query", "code"),
     }
-    assert document["security"] == [{name: []} for name in schemes]
+
+
+def test_admin_operations_say_other_keys_are_refused(document: dict[str, Any]) -> None:
+    for _, _, spec in operations_in(document):
+        unauthorized = spec["responses"].get("401", {}).get("description", "")
+        if APP_OPERATIONS[spec["operationId"]].access is Access.ADMIN:
+            assert "master key" in unauthorized, spec["operationId"]
+        elif APP_OPERATIONS[spec["operationId"]].access is Access.ANONYMOUS:
+            assert not unauthorized
 
 
 def test_accepted_responses_document_location_and_retry_after(document: dict[str, Any]) -> None:
@@ -202,8 +216,12 @@ def test_models_sharing_a_class_name_get_distinct_components() -> None:
 
     first, second = model("a"), model("b")
     ops = [
-        Operation("make_a", "POST", "a", "a", request=first, responses={200: first}),
-        Operation("make_b", "POST", "b", "b", request=second, responses={200: second}),
+        Operation(
+            "make_a", "POST", "a", "a", Access.FUNCTION, request=first, responses={200: first}
+        ),
+        Operation(
+            "make_b", "POST", "b", "b", Access.FUNCTION, request=second, responses={200: second}
+        ),
     ]
 
     document = openapi.build_document(ops)
@@ -215,7 +233,16 @@ def test_models_sharing_a_class_name_get_distinct_components() -> None:
 
 
 def test_route_constraints_and_optional_segments_become_plain_parameters() -> None:
-    ops = [Operation("things", "GET", "things/{id:int}/{part?}", "things", responses={200: None})]
+    ops = [
+        Operation(
+            "things",
+            "GET",
+            "things/{id:int}/{part?}",
+            "things",
+            Access.FUNCTION,
+            responses={200: None},
+        )
+    ]
 
     document = openapi.build_document(ops)
 

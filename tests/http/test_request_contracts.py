@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel, Strict, ValidationError
 
 import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
-from api.http import OPERATIONS
+from api.routing import OPERATIONS
 from shared.models.approvals import ApprovalRequest
 from shared.models.batches import PriceUpdate
 from shared.models.health_monitors import HealthMonitorRequest

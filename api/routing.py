@@ -1,0 +1,137 @@
+"""One declaration per HTTP function: route, method, key, durable client, OpenAPI contract.
+
+`Routes.route` registers the Functions HTTP trigger (route, method, auth level), binds the
+durable client when asked, records the contract `/api/openapi.json` serves, and wraps the
+handler so `HttpProblem` and unexpected errors answer `application/problem+json`. Everything
+the host serves and everything the document says come from the same call, so they cannot drift.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import azure.durable_functions as df
+import azure.functions as func
+from azure.functions.decorators.function_app import FunctionBuilder
+from pydantic import BaseModel
+
+from api.access import Access
+from api.http import HttpProblem, problem_response
+from shared.models.http import Problem
+
+logger = logging.getLogger(__name__)
+
+Method = Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+ResponseSpec = type[BaseModel] | None
+Handler = Callable[..., Awaitable[func.HttpResponse]]
+#: The parameter name a handler declares to receive the durable client.
+CLIENT_PARAMETER = "client"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one HTTP function promises: documented in OpenAPI, served by the host."""
+
+    function_name: str
+    method: Method
+    route: str
+    summary: str
+    access: Access
+    request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    #: The route parameters' model (what `parse_params(req.route_params, ...)` validates).
+    path: type[BaseModel] | None = None
+    responses: Mapping[int, ResponseSpec] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+    tags: tuple[str, ...] = ()
+    #: The request body may be omitted (e.g. an optional `{reason}` on management routes).
+    body_optional: bool = False
+
+
+#: Every declared operation, filled as the api modules are imported.
+OPERATIONS: dict[str, Operation] = {}
+
+
+class Routes:
+    """One api module's HTTP functions: `bp` goes into function_app.py, `route` declares each."""
+
+    def __init__(self, *tags: str) -> None:
+        self.bp = df.Blueprint()
+        self.tags = tags
+
+    def route(
+        self,
+        method: Method,
+        route: str,
+        *,
+        access: Access,
+        summary: str,
+        client: bool = False,
+        name: str | None = None,
+        request: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        path: type[BaseModel] | None = None,
+        responses: Mapping[int, ResponseSpec] | None = None,
+        errors: Iterable[int] = (),
+        body_optional: bool = False,
+    ) -> Callable[[Handler], FunctionBuilder]:
+        """Declare an `async def` handler as the HTTP function `name` (default: its own name).
+
+        `access` is the key the route needs (see api/access.py); `client=True` binds the
+        durable client to the handler's `client` parameter. `path` names the route
+        parameters' model, so the document gives each one the values the handler accepts.
+        A body model adds 400, 413 and 415 to the documented errors.
+        """
+
+        def register(handler: Handler) -> FunctionBuilder:
+            function_name = name or handler.__name__
+            OPERATIONS[function_name] = Operation(
+                function_name=function_name,
+                method=method,
+                route=route,
+                summary=summary,
+                access=access,
+                request=request,
+                query=query,
+                path=path,
+                responses=dict(responses or {}),
+                errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
+                tags=self.tags,
+                body_optional=body_optional,
+            )
+            builder: Any = _problem_answers(handler, function_name)
+            if client:
+                builder = self.bp.durable_client_input(client_name=CLIENT_PARAMETER)(builder)
+            builder = self.bp.function_name(function_name)(builder)
+            built: FunctionBuilder = self.bp.route(
+                route=route, methods=[method], auth_level=access.auth_level
+            )(builder)
+            return built
+
+        return register
+
+
+def _problem_answers(handler: Handler, function_name: str) -> Handler:
+    """The handler, answering `HttpProblem` and any unexpected error as problem+json."""
+
+    @functools.wraps(handler)
+    async def guarded(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        try:
+            return await handler(*args, **kwargs)
+        except HttpProblem as exc:
+            return exc.to_response()
+        except Exception:
+            logger.exception("unhandled error in %s", function_name)
+            return problem_response(
+                Problem(
+                    status=500,
+                    title="Internal error",
+                    detail="the request failed unexpectedly; it has been logged",
+                )
+            )
+
+    return guarded
