@@ -53,8 +53,12 @@ def test_a_running_instance_is_suspended_resumed_terminated_and_purged(
     body = running.json()
     assert body["name"] == "expense_approval"
     assert not {"input", "history"} & set(body)
-    with_input = expect(api.get(f"/instances/{instance_id}", {"showInput": True}), 202)
+    details = f"/instances/{instance_id}/details"
+    with_input = expect(api.get(details, {"showInput": True}), 202)
     assert with_input.get("input") is not None  # only when asked for (202 bodies too)
+    assert "input" not in expect(api.get(details), 202)
+    # The status route (a storefront's key opens it) never serves input or history.
+    expect_problem(api.get(f"/instances/{instance_id}", {"showInput": True}), 400, ["showInput"])
 
     # A running instance cannot be purged.
     expect_problem(api.delete(f"/instances/{instance_id}"), 409)
@@ -90,10 +94,10 @@ def test_unknown_and_malformed_instance_ids(api: ApiClient) -> None:
         expect_problem(api.post(f"/instances/{missing}/{verb}"), 404)
     expect_problem(api.delete(f"/instances/{missing}"), 404)
     expect_problem(api.get("/instances/bad%20id!"), 400, ["instanceId"])
-    expect_problem(
-        api.get(f"/instances/{missing}", {"showHistoryOutput": True}), 400
-    )  # needs showHistory
-    expect_problem(api.get(f"/instances/{missing}", {"showInput": "yes"}), 400, ["showInput"])
+    details = f"/instances/{missing}/details"
+    expect_problem(api.get(details, {"showHistoryOutput": True}), 400)  # needs showHistory
+    expect_problem(api.get(details, {"showInput": "yes"}), 400, ["showInput"])
+    expect_problem(api.get(details), 404)
     # A reason that is not text is named.
     expect_problem(api.post(f"/instances/{missing}/terminate", {"reason": 42}), 400, ["reason"])
 

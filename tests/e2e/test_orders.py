@@ -203,7 +203,8 @@ def test_transient_payment_failures_are_retried_until_the_charge_succeeds(
     assert output["payment"]["status"] == "charged"
     assert_stock(api, sku, available=2, reserved=1)
     history = api.get_json(
-        f"/instances/{done['instanceId']}", {"showHistory": True, "showHistoryOutput": True}
+        f"/instances/{done['instanceId']}/details",
+        {"showHistory": True, "showHistoryOutput": True},
     )["history"]
     charges = [event for event in history if event.get("FunctionName") == "charge_payment"]
     assert [event["EventType"] for event in charges] == [

@@ -5,7 +5,13 @@ from __future__ import annotations
 from openapi_spec_validator import validate
 
 from tests.e2e.support.client import PROBLEM_JSON, ApiClient, expect
-from tests.e2e.support.routes import ANONYMOUS, ROUTES, concrete, documented_routes
+from tests.e2e.support.routes import (
+    ANONYMOUS,
+    MASTER_KEY_ONLY,
+    ROUTES,
+    concrete,
+    documented_routes,
+)
 from tests.e2e.support.target import Target
 
 
@@ -34,12 +40,17 @@ def test_the_openapi_document_lists_every_route(api: ApiClient) -> None:
         ("header", "x-functions-key"),
         ("query", "code"),
     }
-    # Every route needs a key (the document's default) except the health check.
-    assert document.get("security")
+    # Each operation names its key: none for the health check, the master key for operator
+    # routes, a function (or host) key for the rest.
     for method, path in ROUTES:
-        operation = document["paths"][path][method.lower()]
-        needs_key = operation.get("security", document["security"]) != []
-        assert needs_key == ((method, path) not in ANONYMOUS), (method, path)
+        security = document["paths"][path][method.lower()]["security"]
+        named = {name for option in security for name in option}
+        if (method, path) in ANONYMOUS:
+            assert named == set(), (method, path)
+        elif (method, path) in MASTER_KEY_ONLY:
+            assert named == {"masterKeyHeader", "masterKeyQuery"}, (method, path)
+        else:
+            assert named == {"functionKeyHeader", "functionKeyQuery"}, (method, path)
 
 
 def test_every_route_is_served_and_answers_json(api: ApiClient) -> None:

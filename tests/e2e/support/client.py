@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 
-from tests.e2e.support.target import Target
+from tests.e2e.support.routes import needs_master_key
+from tests.e2e.support.target import ROUTE_PREFIX, Target
 
 #: Markers of the host's management URLs and of keys; no response of the app may contain them.
 LEAK_MARKERS = ("runtime/webhooks", "code=")
@@ -50,12 +51,19 @@ class ApiClient:
         presented = key if key is not None else target.function_key
         if send_key and presented:
             headers["x-functions-key"] = presented
+        #: Without an explicit key, operator routes get the master key (when the target has one).
+        self.master_key = target.master_key if send_key and key is None else None
         self.http = httpx.Client(
             base_url=target.api_url,
             headers=headers,
             timeout=REQUEST_TIMEOUT,
-            event_hooks={"response": [check_no_leak]},
+            event_hooks={"request": [self._choose_key], "response": [check_no_leak]},
         )
+
+    def _choose_key(self, request: httpx.Request) -> None:
+        path = request.url.path.removeprefix(f"/{ROUTE_PREFIX}")
+        if self.master_key and needs_master_key(request.method, path):
+            request.headers["x-functions-key"] = self.master_key
 
     def close(self) -> None:
         self.http.close()

@@ -31,6 +31,7 @@ ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/counters/{key}"),
         ("GET", "/instances"),
         ("GET", "/instances/{instanceId}"),
+        ("GET", "/instances/{instanceId}/details"),
         ("DELETE", "/instances/{instanceId}"),
         ("POST", "/instances/{instanceId}/terminate"),
         ("POST", "/instances/{instanceId}/suspend"),
@@ -44,6 +45,21 @@ ROUTES: frozenset[tuple[str, str]] = frozenset(
 #: The one route callable without a function key.
 ANONYMOUS = frozenset({("GET", "/health")})
 
+#: Routes only the master key opens: instance data and commands, the outbox, customers.
+MASTER_KEY_ONLY = frozenset(
+    {
+        ("GET", "/customers"),
+        ("GET", "/customers/{customerId}"),
+        ("GET", "/instances"),
+        ("GET", "/instances/{instanceId}/details"),
+        ("DELETE", "/instances/{instanceId}"),
+        ("POST", "/instances/{instanceId}/terminate"),
+        ("POST", "/instances/{instanceId}/suspend"),
+        ("POST", "/instances/{instanceId}/resume"),
+        ("GET", "/notifications"),
+    }
+)
+
 _PARAMETER = re.compile(r"\{([^}]+)\}")
 
 
@@ -55,6 +71,21 @@ def documented_routes(document: dict[str, Any]) -> set[tuple[str, str]]:
         for method in operations
         if method in {"get", "put", "post", "delete", "patch"}
     }
+
+
+def _template_pattern(path: str) -> re.Pattern[str]:
+    """`/instances/{instanceId}` as a regex matching one concrete path."""
+    return re.compile("^" + "[^/]+".join(map(re.escape, _PARAMETER.split(path)[::2])) + "$")
+
+
+_MASTER_KEY_PATTERNS = tuple(
+    (method, _template_pattern(path)) for method, path in sorted(MASTER_KEY_ONLY)
+)
+
+
+def needs_master_key(method: str, path: str) -> bool:
+    """Whether a concrete request path (under /api, no query) is a master-key route."""
+    return any(m == method.upper() and p.match(path) for m, p in _MASTER_KEY_PATTERNS)
 
 
 def concrete(path: str) -> str:

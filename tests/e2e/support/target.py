@@ -2,9 +2,9 @@
 
 `E2E_BASE_URL` (the app's root, e.g. `http://localhost:7071` or
 `https://shop.azurewebsites.net`; a trailing `/api` is accepted) switches the suite to remote
-mode. `E2E_FUNCTION_KEY` is then sent as `x-functions-key` on every request, and
-`E2E_MASTER_KEY` (optional) only on the emulator's control API, for a remote emulator started
-with `--clock virtual --keys`.
+mode. `E2E_FUNCTION_KEY` (a host key) is then sent as `x-functions-key`, and `E2E_MASTER_KEY`
+on the operator routes only the master key opens (instances, the outbox, customers) and on the
+emulator's control API, for a remote emulator started with `--clock virtual --keys`.
 """
 
 from __future__ import annotations
