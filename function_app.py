@@ -9,6 +9,7 @@ model in api/access.py requires; the app-wide default below applies to none of t
 import azure.durable_functions as df
 import azure.functions as func
 
+import activities.approvals
 import activities.batch_items
 import activities.customers
 import activities.health_checks
@@ -54,6 +55,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     activities.notifications.bp,
     activities.batch_items.bp,
     activities.jobs.bp,
+    activities.approvals.bp,
     activities.health_checks.bp,
     # Durable entities.
     entities.counter.bp,

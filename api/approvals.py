@@ -1,25 +1,31 @@
 """HTTP routes of the expense approval: start one, decide on it, read it.
 
-Who decides: the App Service Authentication (Easy Auth) principal header
-`X-MS-CLIENT-PRINCIPAL-NAME` when present, else the body's `approver`. The header can only be
-trusted when Easy Auth is enabled on the app (it strips client-supplied copies); without it the
-route is guarded by its function key alone and the identity is the caller's claim. Enable Easy
-Auth in any real deployment.
+Who asks and who decides: with App Service Authentication on (`WEBSITE_AUTH_ENABLED`), the
+signed-in principal (`X-MS-CLIENT-PRINCIPAL-NAME`, which the platform sets and strips from
+client requests) and nothing else: a request without it is a 401, and a body `requester` or
+`approver` naming someone else is a 403. Without it (local development) the body's values are
+used and the outcome records them as unverified (`identitySource: request_body`).
 
-The decision route reads the instance's custom status (current stage, approver, event name)
-and raises that stage's event. The read and the raise are two calls: if the stage times out in
-between, the event goes to `decision-stage-<n>`, which the escalated stage n+1 does not wait
-for, so a late decision can never decide a later stage. The caller got a 202 and the status
+The parties are stored in the approvals table under the approval id before the instance
+starts; the orchestration only ever sees the id and stage numbers.
+
+The decision route reads the instance's custom status (current stage, event name), checks the
+caller against that stage's stored approver and raises that stage's event. The read and the
+raise are two calls: if the stage times out in between, the event goes to `decision-stage-<n>`,
+which the escalated stage n+1 does not wait for, so a late decision can never decide a later
+stage. The caller got a 202 and the status
 shows the escalation; the next approver decides.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import azure.durable_functions as df
 import azure.functions as func
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from pydantic import ValidationError
 
 from api.access import Access
 from api.http import (
@@ -29,15 +35,18 @@ from api.http import (
     json_response,
     parse_body,
     parse_params,
+    validation_problem,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
 from api.routing import Routes
+from shared.approval_store import ApprovalNotFound, load_parties, save_parties
 from shared.models.approvals import (
     APPROVAL_INSTANCE_PREFIX,
     APPROVAL_ORCHESTRATOR,
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
     ApprovalInput,
+    ApprovalParties,
     ApprovalRequest,
     ApprovalResult,
     ApprovalState,
@@ -72,18 +81,30 @@ class ApprovalRoute(Contract):
     summary="Start an expense approval that escalates along a chain of approvers",
     request=ApprovalRequest,
     responses={202: AcceptedResponse},
+    errors=(401, 403),
 )
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     request = parse_body(req, ApprovalRequest)
-    orchestration_input = ApprovalInput.model_validate(
-        {
-            **request.model_dump(exclude={"stage_timeout_hours", "stage_timeout_seconds"}),
-            "stage_timeout_seconds": stage_timeout_seconds(request),
-        }
-    )
+    requester, source = _caller(req, request.requester, "requester")
+    try:
+        parties = ApprovalParties(
+            requester=requester, approvers=request.approvers, requester_source=source
+        )
+    except ValidationError as exc:  # the signed-in requester is among the approvers
+        raise validation_problem(exc) from None
     instance_id = f"{APPROVAL_INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    await asyncio.to_thread(save_parties, instance_id, parties)
+    orchestration_input = ApprovalInput(
+        approval_id=instance_id,
+        amount=request.amount,
+        currency=request.currency,
+        description=request.description,
+        stage_count=len(parties.approvers),
+        requester_source=source,
+        stage_timeout_seconds=stage_timeout_seconds(request),
+    )
     await client.start_new(APPROVAL_ORCHESTRATOR, instance_id, orchestration_input.to_json())
     return accepted(req, instance_id)
 
@@ -107,28 +128,31 @@ def stage_timeout_seconds(request: ApprovalRequest) -> int:
     summary="Approve or reject as the current stage's approver",
     request=DecisionRequest,
     responses={202: DecisionAccepted},
-    errors=(403, 404, 409),
+    errors=(401, 403, 404, 409),
 )
 async def submit_approval_decision(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     instance_id = parse_params(req.route_params, ApprovalRoute, "route").instance_id
     body = parse_body(req, DecisionRequest)
-    caller, source = _identity(req, body)
+    caller, source = _caller(req, body.approver, "approver")
 
     status = await _approval_status(client, instance_id)
     _require_not_finished(status)
     current = _awaiting(status)
-    if not same_person(caller, current.approver):
+    try:
+        parties = await asyncio.to_thread(load_parties, instance_id)
+    except ApprovalNotFound:
+        raise HttpProblem(404, "Not found", f"no expense approval '{instance_id}'") from None
+    if not same_person(caller, parties.approver(current.stage)):
         raise HttpProblem(
             403,
             "Not the current approver",
             f"stage {current.stage} of this approval is waiting for another approver",
         )
     event_name = current.event_name or ""
-    # The stage's own address (the caller matched it case-insensitively) keeps the record tidy.
     event = DecisionEvent(
-        approver=current.approver,
+        stage=current.stage,
         decision=body.decision,
         comment=body.comment,
         identity_source=source,
@@ -174,31 +198,37 @@ async def get_expense_approval(
     return json_response(view)
 
 
-def _identity(req: func.HttpRequest, body: DecisionRequest) -> tuple[str, IdentitySource]:
-    """Who decides: the signed-in principal when App Service Authentication vouches for it.
+def _caller(req: func.HttpRequest, claimed: str | None, field: str) -> tuple[str, IdentitySource]:
+    """Who is calling: the signed-in principal when App Service Authentication is on.
 
-    Without platform authentication the principal header is just something a caller sent, so
-    it is ignored and the body's approver is used, recorded as a claim (`request_body`).
+    Then the principal is required (401 without it) and a body value naming someone else is a
+    403: the body never stands in for it. Without platform authentication the header is just
+    something a caller sent, so it is ignored and the body's `field` is used, as a claim.
     """
-    principal = ""
     if platform_authentication_enabled():
         principal = (req.headers.get(PRINCIPAL_HEADER) or "").strip()
-    if principal:
-        if body.approver is not None and not same_person(body.approver, principal):
+        if not principal:
+            raise HttpProblem(
+                401,
+                "Sign-in required",
+                "App Service Authentication is on, and the request carries no signed-in user",
+            )
+        if claimed is not None and not same_person(claimed, principal):
             raise HttpProblem(
                 403,
-                "Approver mismatch",
-                "the body's approver is not the signed-in principal",
+                "Not the signed-in user",
+                f"the body's {field} is not the signed-in user",
+                [FieldProblem(field=field, message="must be the signed-in user", type="identity")],
             )
         return principal, IdentitySource.PRINCIPAL
-    if body.approver is None:
+    if claimed is None:
         raise HttpProblem(
             400,
             "Invalid request",
-            "who decides is unknown: sign in, or give the approver",
-            [FieldProblem(field="approver", message="Field required", type="missing")],
+            f"who is calling is unknown: sign in, or give the {field}",
+            [FieldProblem(field=field, message="Field required", type="missing")],
         )
-    return body.approver, IdentitySource.REQUEST_BODY
+    return claimed, IdentitySource.REQUEST_BODY
 
 
 async def _approval_status(

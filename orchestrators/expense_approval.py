@@ -9,8 +9,11 @@ stage the approval ends `expired`. The requester is told the outcome either way.
 Event names are per stage, so a decision the API forwarded for stage n just as stage n timed
 out lands on `decision-stage-n`, which nobody waits for any more: it cannot decide stage n+1.
 
-A decision from someone other than the stage's approver, or a payload that does not validate,
-is ignored and the stage keeps waiting for the same deadline (same timer). Waiting again on the
+The input, history, custom status and output name the approval by id and the approvers by
+stage number: the addresses stay in the approvals table, and `notify_approval_party` looks them
+up. The decision API checks the caller against the stage's stored approver before it raises
+the event; a decision for another stage, or a payload that does not validate, is ignored and
+the stage keeps waiting for the same deadline (same timer). Waiting again on the
 same event name needs care in azure-functions-durable 1.7.0 (SDK issue #507): an event that
 arrived before its wait was opened stays buffered in the SDK and is handed to every later wait
 with that name, so a naive re-wait would spin forever on the ignored event. `_consume_buffered`
@@ -30,9 +33,10 @@ from azure.durable_functions.models.Task import TaskBase
 from pydantic import ValidationError
 
 from orchestrators.common import decode_json_text, read_input, replay_safe_logger, step_key
-from orchestrators.notify import send_notification
+from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
 from shared.models.approvals import (
     ApprovalInput,
+    ApprovalNotice,
     ApprovalResult,
     ApprovalState,
     ApprovalStatus,
@@ -41,11 +45,12 @@ from shared.models.approvals import (
     StageResult,
     Verdict,
     decision_event_name,
-    same_person,
 )
-from shared.models.notifications import NotificationKind, NotificationRequest
+from shared.models.notifications import NotificationKind
 
 bp = df.Blueprint()
+
+NOTIFY_APPROVAL_PARTY = "notify_approval_party"
 
 #: After this many ignored decisions in one stage, the stage stops listening and only waits
 #: for its deadline: bounds history growth from a misbehaving sender, and stops a spin should a
@@ -73,18 +78,17 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
     stages: list[StageRecord] = []
     decision: DecisionEvent | None = None
 
-    for stage, approver in enumerate(request.approvers, start=1):
+    for stage in range(1, request.stage_count + 1):
         started_at = context.current_utc_datetime
         deadline = started_at + stage_timeout
         event_name = decision_event_name(stage)
         status = ApprovalStatus(
             state=ApprovalState.AWAITING_DECISION,
             stage=stage,
-            stage_count=len(request.approvers),
-            approver=approver,
+            stage_count=request.stage_count,
             event_name=event_name,
             deadline=deadline,
-            requester=request.requester,
+            approval_id=request.approval_id,
             amount=request.amount,
             currency=request.currency,
         )
@@ -93,16 +97,19 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
         context.set_custom_status(status.to_json())
         # A failed notification is recorded, never fatal: the approver can still decide
         # through the API, and the deadline escalates regardless.
-        delivery = yield from send_notification(
-            context, _stage_notification(context, request, stage, approver, deadline)
+        kind = (
+            NotificationKind.APPROVAL_ESCALATED
+            if stage > 1
+            else NotificationKind.APPROVAL_REQUESTED
         )
-        notified = delivery.sent
+        notified = yield from _notify(
+            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
+        )
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
         stages.append(
             StageRecord(
                 stage=stage,
-                approver=approver,
                 started_at=started_at,
                 deadline=deadline,
                 result=_stage_result(decision),
@@ -120,31 +127,42 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
         ApprovalStatus(
             state=final_state,
             stage=len(stages),
-            stage_count=len(request.approvers),
-            approver=stages[-1].approver,
+            stage_count=request.stage_count,
             event_name=None,
             deadline=stages[-1].deadline,
             ignored_decisions=stages[-1].ignored_decisions,
-            requester=request.requester,
+            approval_id=request.approval_id,
             amount=request.amount,
             currency=request.currency,
         ).to_json()
     )
-    outcome_delivery = yield from send_notification(
-        context, _outcome_notification(context, request, final_state, decision)
+    requester_notified = yield from _notify(
+        context,
+        _notice(
+            context,
+            request,
+            "notify-outcome",
+            NotificationKind.APPROVAL_DECIDED if decision else NotificationKind.APPROVAL_EXPIRED,
+            len(stages),
+            outcome=final_state,
+            comment=decision.comment if decision else None,
+        ),
     )
-    requester_notified = outcome_delivery.sent
     log.info("approval finished: %s", final_state.value)
+    decider_source = decision.identity_source if decision else None
     return ApprovalResult(
         outcome=final_state,
-        requester=request.requester,
+        approval_id=request.approval_id,
         amount=request.amount,
         currency=request.currency,
         description=request.description,
-        decided_by=decision.approver if decision else None,
+        decided_at_stage=decision.stage if decision else None,
         decided_at=decided_at,
         comment=decision.comment if decision else None,
-        identity_source=decision.identity_source if decision else None,
+        requester_source=request.requester_source,
+        identity_source=decider_source,
+        identity_verified=request.requester_source.verified
+        and (decider_source is None or decider_source.verified),
         stages=stages,
         requester_notified=requester_notified,
         completed_at=context.current_utc_datetime,
@@ -167,7 +185,7 @@ def _await_decision(
         if winner is timer:
             return _StageOutcome(decision=None, ignored=ignored)
         _consume_buffered(context, event_name)
-        decision, reason = _valid_decision(winner.result, status.approver)
+        decision, reason = _valid_decision(winner.result, status.stage)
         if decision is not None:
             _cancel(timer)
             return _StageOutcome(decision=decision, ignored=ignored)
@@ -198,78 +216,55 @@ def _consume_buffered(context: df.DurableOrchestrationContext, event_name: str) 
         buffered.pop(event_name, None)
 
 
-def _valid_decision(raw: Any, approver: str) -> tuple[DecisionEvent | None, str]:
-    """The decision if it is well-formed and comes from `approver`; else why it is ignored."""
+def _valid_decision(raw: Any, stage: int) -> tuple[DecisionEvent | None, str]:
+    """The decision if it is well-formed and decides `stage`; else why it is ignored."""
     try:
         decision = DecisionEvent.model_validate(decode_json_text(raw))
     except ValidationError:
         return None, "malformed payload"
-    if not same_person(decision.approver, approver):
-        return None, "not the current approver"
+    if decision.stage != stage:
+        return None, "meant for another stage"
     return decision, ""
 
 
-def _stage_notification(
+def _notice(
     context: df.DurableOrchestrationContext,
     request: ApprovalInput,
+    step: str,
+    kind: NotificationKind,
     stage: int,
-    approver: str,
-    deadline: datetime,
-) -> NotificationRequest:
-    escalated = stage > 1
-    amount = f"{request.amount} {request.currency}"
-    subject = f"Escalated approval needed: {amount}" if escalated else f"Approval needed: {amount}"
-    body = (
-        f"{request.requester} asks for {amount}: {request.description}\n"
-        f"Please decide by {deadline.isoformat()}."
-    )
-    if escalated:
-        body += f"\nThe previous approver ({request.approvers[stage - 2]}) did not decide in time."
-    return NotificationRequest(
-        idempotency_key=step_key(context, f"notify-stage-{stage}"),
-        correlation_id=context.instance_id,
-        kind=NotificationKind.APPROVAL_ESCALATED
-        if escalated
-        else NotificationKind.APPROVAL_REQUESTED,
-        recipient=approver,
-        subject=subject,
-        body=body,
-        data={
-            "instanceId": context.instance_id,
-            "stage": stage,
-            "eventName": decision_event_name(stage),
-            "deadline": deadline.isoformat(),
-            "decisionPath": f"/api/approvals/{context.instance_id}/decision",
-        },
-    )
-
-
-def _outcome_notification(
-    context: df.DurableOrchestrationContext,
-    request: ApprovalInput,
-    state: ApprovalState,
-    decision: DecisionEvent | None,
-) -> NotificationRequest:
-    amount = f"{request.amount} {request.currency}"
-    if decision is None:
-        kind = NotificationKind.APPROVAL_EXPIRED
-        subject = f"Expense request expired: {amount}"
-        body = "No approver decided before the last deadline. Submit a new request if needed."
-    else:
-        kind = NotificationKind.APPROVAL_DECIDED
-        subject = f"Expense request {state.value}: {amount}"
-        body = f"{decision.approver} {state.value} your request."
-        if decision.comment:
-            body += f"\nComment: {decision.comment}"
-    return NotificationRequest(
-        idempotency_key=step_key(context, "notify-outcome"),
-        correlation_id=context.instance_id,
+    deadline: datetime | None = None,
+    outcome: ApprovalState | None = None,
+    comment: str | None = None,
+) -> ApprovalNotice:
+    return ApprovalNotice(
+        idempotency_key=step_key(context, step),
+        approval_id=request.approval_id,
         kind=kind,
-        recipient=request.requester,
-        subject=subject,
-        body=body,
-        data={"instanceId": context.instance_id, "outcome": state.value},
+        stage=stage,
+        amount=request.amount,
+        currency=request.currency,
+        description=request.description,
+        deadline=deadline,
+        outcome=outcome,
+        comment=comment,
     )
+
+
+def _notify(
+    context: df.DurableOrchestrationContext, notice: ApprovalNotice
+) -> Generator[TaskBase, Any, bool]:
+    """Send `notice` with backoff; whether it was written (a failure is logged, not raised)."""
+    try:
+        yield from call_activity_with_backoff(
+            context, NOTIFY_APPROVAL_PARTY, notice.to_json(), DEFAULT_BACKOFF
+        )
+    except StepFailed as failed:
+        replay_safe_logger(context, __name__).error(
+            "%s notification %s not sent: %s", notice.kind.value, notice.idempotency_key, failed
+        )
+        return False
+    return True
 
 
 def _stage_result(decision: DecisionEvent | None) -> StageResult:

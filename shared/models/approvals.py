@@ -2,7 +2,11 @@
 
 The approval escalates through an ordered chain of approvers. Each stage has its own event name
 (`decision-stage-<n>`) and an absolute deadline; the orchestrator publishes both in its custom
-status, which is how the decision API knows whom to accept and which event to raise.
+status, which is how the decision API knows which stage waits and which event to raise.
+
+Who requested and who approves are e-mail addresses, kept in the approvals table
+(`shared.approval_store`) under the approval id. The orchestration's input, history, custom
+status and output carry the approval id and stage numbers only.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.models.base import Contract, DecimalText
+from shared.models.base import Contract, DecimalText, IdempotencyKey, Identifier
+from shared.models.notifications import NotificationKind
 
 #: Orchestrator function name; the decision API refuses instances of any other orchestrator.
 APPROVAL_ORCHESTRATOR = "expense_approval"
@@ -54,9 +59,22 @@ def decision_event_name(stage: int) -> str:
     return f"decision-stage-{stage}"
 
 
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def identity_key(identity: str) -> str:
+    """An identity as compared: ASCII letters lower-cased, every other character kept as is.
+
+    No Unicode case folding or compatibility normalization: a long s (U+017F) folds to `s` and
+    fullwidth letters normalize to ASCII ones, yet each spelling is another mailbox and another
+    sign-in name.
+    """
+    return identity.translate(_ASCII_LOWER)
+
+
 def same_person(a: str, b: str) -> bool:
-    """E-mail addresses compared case-insensitively (what users and identity providers expect)."""
-    return a.casefold() == b.casefold()
+    """Whether two e-mail addresses or principal names name the same person (see identity_key)."""
+    return identity_key(a) == identity_key(b)
 
 
 class Verdict(StrEnum):
@@ -78,17 +96,62 @@ class StageResult(StrEnum):
 
 
 class IdentitySource(StrEnum):
-    """Where the decider's identity came from: App Service Authentication or the request body."""
+    """Where an identity came from: App Service Authentication (verified) or the request body."""
 
     PRINCIPAL = "principal"
     REQUEST_BODY = "request_body"
 
+    @property
+    def verified(self) -> bool:
+        return self is IdentitySource.PRINCIPAL
+
 
 class _ExpenseFields(Contract):
-    requester: Email
     amount: Amount = Field(description="Positive, at most 2 decimals; serialized as a string.")
     currency: CurrencyCode = "EUR"
     description: Description
+
+
+class ApprovalParties(Contract):
+    """Who asks and who decides, in escalation order: the approvals table's row, never history."""
+
+    requester: Email
+    approvers: list[Email] = Field(
+        min_length=1,
+        max_length=MAX_APPROVERS,
+        description="Escalation order: the first decides first; each next one on timeout.",
+    )
+    requester_source: IdentitySource
+
+    @field_validator("approvers")
+    @classmethod
+    def _distinct_and_not_the_requester(
+        cls, approvers: list[str], info: ValidationInfo
+    ) -> list[str]:
+        return checked_chain(info.data.get("requester"), approvers)
+
+    def approver(self, stage: int) -> str:
+        return self.approvers[stage - 1]
+
+
+def checked_chain(requester: object, approvers: list[str]) -> list[str]:
+    """The approver chain, refused if it names anyone twice or includes the requester."""
+    keys = [identity_key(a) for a in approvers]
+    if len(set(keys)) != len(keys):
+        raise PydanticCustomError("duplicate_approver", "each approver may appear only once")
+    if isinstance(requester, str) and identity_key(requester) in keys:
+        raise PydanticCustomError("self_approval", "the requester cannot approve their own expense")
+    return approvers
+
+
+class ApprovalRequest(_ExpenseFields):
+    """Body of `POST /api/approvals`."""
+
+    requester: Email | None = Field(
+        default=None,
+        description="Who asks. With App Service Authentication on, the signed-in principal is "
+        "the requester; a different value here is refused.",
+    )
     approvers: list[Email] = Field(
         min_length=1,
         max_length=MAX_APPROVERS,
@@ -100,19 +163,7 @@ class _ExpenseFields(Contract):
     def _distinct_and_not_the_requester(
         cls, approvers: list[str], info: ValidationInfo
     ) -> list[str]:
-        folded = [a.casefold() for a in approvers]
-        if len(set(folded)) != len(folded):
-            raise PydanticCustomError("duplicate_approver", "each approver may appear only once")
-        requester = info.data.get("requester")
-        if isinstance(requester, str) and requester.casefold() in folded:
-            raise PydanticCustomError(
-                "self_approval", "the requester cannot approve their own expense"
-            )
-        return approvers
-
-
-class ApprovalRequest(_ExpenseFields):
-    """Body of `POST /api/approvals`."""
+        return checked_chain(info.data.get("requester"), approvers)
 
     stage_timeout_hours: StrictFloat | None = Field(
         default=None,
@@ -138,8 +189,11 @@ class ApprovalRequest(_ExpenseFields):
 
 
 class ApprovalInput(_ExpenseFields):
-    """Orchestration input: the request with its per-stage deadline resolved by the starter."""
+    """Orchestration input: references to the stored parties, and the resolved deadline."""
 
+    approval_id: str = Field(description="The approvals table's key (the instance id).")
+    stage_count: int = Field(ge=1, le=MAX_APPROVERS)
+    requester_source: IdentitySource
     stage_timeout_seconds: int = Field(ge=MIN_STAGE_SECONDS, le=MAX_STAGE_SECONDS)
 
 
@@ -148,17 +202,21 @@ class DecisionRequest(Contract):
 
     approver: Email | None = Field(
         default=None,
-        description="Who decides. Ignored in favour of the signed-in principal when App Service "
-        "Authentication supplies one (then it must match if given).",
+        description="Who decides, without App Service Authentication (local development). With "
+        "it on, the signed-in principal decides and a different value here is refused.",
     )
     decision: Verdict
     comment: Comment | None = None
 
 
 class DecisionEvent(Contract):
-    """Payload of the `decision-stage-<n>` event; the orchestrator validates it again."""
+    """Payload of the `decision-stage-<n>` event; the orchestrator validates it again.
 
-    approver: Email
+    The API checked the decider against the stage's stored approver; the event names the stage
+    it decides, never the person.
+    """
+
+    stage: int = Field(ge=1, le=MAX_APPROVERS)
     decision: Verdict
     comment: Comment | None = None
     identity_source: IdentitySource = IdentitySource.REQUEST_BODY
@@ -170,13 +228,12 @@ class ApprovalStatus(Contract):
     state: ApprovalState
     stage: int = Field(ge=1, le=MAX_APPROVERS)
     stage_count: int = Field(ge=1, le=MAX_APPROVERS)
-    approver: str
     event_name: str | None = Field(
         default=None, description="The event the current stage waits for; null when finished."
     )
     deadline: datetime | None = None
     ignored_decisions: int = Field(default=0, ge=0)
-    requester: str
+    approval_id: str
     amount: Amount
     currency: str
 
@@ -185,7 +242,6 @@ class StageRecord(Contract):
     """What happened in one stage."""
 
     stage: int
-    approver: str
     started_at: datetime
     deadline: datetime
     result: StageResult
@@ -197,14 +253,23 @@ class ApprovalResult(Contract):
     """Orchestration output."""
 
     outcome: Literal[ApprovalState.APPROVED, ApprovalState.REJECTED, ApprovalState.EXPIRED]
-    requester: str
+    approval_id: str
     amount: Amount
     currency: str
     description: str
-    decided_by: str | None = None
+    decided_at_stage: int | None = Field(
+        default=None, description="The stage whose approver decided; who that is is stored."
+    )
     decided_at: datetime | None = None
     comment: str | None = None
-    identity_source: IdentitySource | None = None
+    requester_source: IdentitySource
+    identity_source: IdentitySource | None = Field(
+        default=None, description="Where the decider's identity came from."
+    )
+    identity_verified: bool = Field(
+        description="True only when App Service Authentication vouched for the requester and "
+        "the decider; false means both were taken from request bodies."
+    )
     stages: list[StageRecord]
     requester_notified: bool
     completed_at: datetime
@@ -227,3 +292,31 @@ class ApprovalView(Contract):
     runtime_status: str
     status: ApprovalStatus | None = None
     result: ApprovalResult | None = None
+
+
+class ApprovalNotice(Contract):
+    """Input of `notify_approval_party`: what to tell whom, by reference.
+
+    `stage` names the approver told about stage n (`approval_requested`/`approval_escalated`),
+    or the stage that decided when the requester is told the outcome. The activity looks the
+    address up, so no e-mail address enters the orchestration's history.
+    """
+
+    idempotency_key: IdempotencyKey
+    approval_id: Identifier
+    kind: NotificationKind
+    stage: int = Field(ge=1, le=MAX_APPROVERS)
+    amount: Amount
+    currency: str
+    description: str
+    deadline: datetime | None = None
+    outcome: ApprovalState | None = None
+    comment: str | None = None
+
+
+class ApprovalNoticeReceipt(Contract):
+    """What the activity returns: which outbox row was written, not to whom."""
+
+    notification_id: str
+    kind: NotificationKind
+    created_at: datetime

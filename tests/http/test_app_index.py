@@ -76,6 +76,7 @@ EXPECTED_TRIGGERS: dict[str, str] = {
     "create_shipment": ACTIVITY,
     "cancel_shipment": ACTIVITY,
     "send_notification": ACTIVITY,
+    "notify_approval_party": ACTIVITY,
     "list_batch_chunk_items": ACTIVITY,
     "process_batch_item": ACTIVITY,
     "record_batch_item_failure": ACTIVITY,

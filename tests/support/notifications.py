@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.models.approvals import ApprovalNotice, ApprovalNoticeReceipt
 from shared.models.notifications import NotificationReceipt, NotificationRequest
 from tests.support.orchestration import DEFAULT_START
 
@@ -17,4 +18,12 @@ def receipt_for(request: Any) -> dict[str, Any]:
         kind=sent.kind,
         recipient=sent.recipient,
         created_at=DEFAULT_START,
+    ).to_json()
+
+
+def notice_receipt_for(notice: Any) -> dict[str, Any]:
+    """What `notify_approval_party` returns for `notice` (an ApprovalNotice's JSON)."""
+    sent = ApprovalNotice.from_json(notice)
+    return ApprovalNoticeReceipt(
+        notification_id=sent.idempotency_key, kind=sent.kind, created_at=DEFAULT_START
     ).to_json()

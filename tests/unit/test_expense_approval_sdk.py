@@ -26,33 +26,36 @@ import pytest
 from orchestrators import expense_approval
 from tests.support.functions import orchestrator_function
 from tests.support.history import T0, History, actions, timers, waits
-from tests.support.notifications import receipt_for
+from tests.support.notifications import notice_receipt_for
 
 pytestmark = pytest.mark.filterwarnings("ignore:Potential duplicate Task completion")
 
-MANAGER = "manager@example.com"
+NOTIFY = expense_approval.NOTIFY_APPROVAL_PARTY
 INPUT = {
-    "requester": "ada@example.com",
+    "approvalId": "approval-1",
     "amount": "420.50",
     "description": "Conference ticket",
-    "approvers": [MANAGER, "director@example.com"],
+    "stageCount": 2,
+    "requesterSource": "request_body",
     "stageTimeoutSeconds": 72 * 3600,
 }
 RECEIPT = json.dumps(
-    receipt_for(
+    notice_receipt_for(
         {
             "idempotencyKey": "approval-1:notify-stage-1",
-            "correlationId": "approval-1",
+            "approvalId": "approval-1",
             "kind": "approval_requested",
-            "recipient": MANAGER,
-            "subject": "Approval needed",
+            "stage": 1,
+            "amount": "420.50",
+            "currency": "EUR",
+            "description": "Conference ticket",
         }
     )
 )
 
 
-def _decision(approver: str, decision: str = "approve") -> dict[str, Any]:
-    return {"approver": approver, "decision": decision}
+def _decision(stage: int, decision: str = "approve") -> dict[str, Any]:
+    return {"stage": stage, "decision": decision}
 
 
 def _approval() -> Callable[..., Generator[Any, Any, Any]]:
@@ -85,15 +88,15 @@ def _stage_one_with_buffered(payload: dict[str, Any]) -> History:
     at = T0 + timedelta(seconds=5)
     return (
         History(INPUT)
-        .scheduled(0, "send_notification")
+        .scheduled(0, NOTIFY)
         .new_episode(at)
         .raised("decision-stage-1", payload, at)
         .completed(0, RECEIPT, at)
     )
 
 
-def test_a_buffered_decision_from_the_approver_completes_the_first_wait() -> None:
-    state = _stage_one_with_buffered(_decision(MANAGER)).run(_approval())
+def test_a_buffered_decision_for_the_stage_completes_the_first_wait() -> None:
+    state = _stage_one_with_buffered(_decision(1)).run(_approval())
 
     assert waits(state) == ["decision-stage-1"]
     [timer] = timers(state)
@@ -101,8 +104,10 @@ def test_a_buffered_decision_from_the_approver_completes_the_first_wait() -> Non
     assert state["customStatus"]["state"] == "approved"
 
 
-def test_a_buffered_wrong_decision_is_ignored_once_and_the_stage_keeps_waiting() -> None:
-    state = _stage_one_with_buffered(_decision("mallory@example.com")).run(_approval())
+def test_a_buffered_decision_for_another_stage_is_ignored_once_and_the_stage_keeps_waiting() -> (
+    None
+):
+    state = _stage_one_with_buffered(_decision(2)).run(_approval())
 
     assert state["isDone"] is False, "still waiting, not spinning on the buffered event"
     assert waits(state) == ["decision-stage-1", "decision-stage-1"]
@@ -116,10 +121,10 @@ def test_a_buffered_wrong_decision_is_ignored_once_and_the_stage_keeps_waiting()
 def test_after_an_ignored_buffered_decision_a_live_one_decides_and_cancels_the_timer() -> None:
     later = T0 + timedelta(hours=1)
     history = (
-        _stage_one_with_buffered(_decision("mallory@example.com"))
+        _stage_one_with_buffered(_decision(2))
         .timer_created(1, T0 + timedelta(hours=72))
         .new_episode(later)
-        .raised("decision-stage-1", _decision(MANAGER, "reject"), later)
+        .raised("decision-stage-1", _decision(1, "reject"), later)
     )
 
     state = history.run(_approval())
@@ -128,13 +133,13 @@ def test_after_an_ignored_buffered_decision_a_live_one_decides_and_cancels_the_t
     assert timer["isCanceled"] is True
     assert state["customStatus"]["state"] == "rejected"
     outcome_call = actions(state)[-1]
-    assert outcome_call["functionName"] == "send_notification"
+    assert outcome_call["functionName"] == NOTIFY
 
-    done = history.scheduled(2, "send_notification", later).new_episode(later)
+    done = history.scheduled(2, NOTIFY, later).new_episode(later)
     state = done.completed(2, RECEIPT, later).run(_approval())
 
     assert state["isDone"] is True
     assert state["output"]["outcome"] == "rejected"
-    assert state["output"]["decidedBy"] == MANAGER
+    assert state["output"]["decidedAtStage"] == 1
     assert state["output"]["decidedAt"].startswith("2026-01-05T10:00:00")
     assert state["output"]["stages"][0]["ignoredDecisions"] == 1

@@ -1,0 +1,88 @@
+"""Activity `notify_approval_party`: tells an approver or the requester, addressed from the store.
+
+The orchestration names the party by approval id and stage; the e-mail addresses come from the
+approvals table here, so they reach the outbox but never the orchestration's history. The
+receipt names the outbox row, not the recipient. One notification per idempotency key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import azure.durable_functions as df
+
+from shared.approval_store import ApprovalNotFound, load_parties
+from shared.errors import ErrorCode, PermanentError, validate_payload
+from shared.idempotency import FingerprintMismatch, key_reused
+from shared.models.approvals import (
+    ApprovalNotice,
+    ApprovalNoticeReceipt,
+    ApprovalParties,
+)
+from shared.models.notifications import NotificationKind, NotificationRequest
+from shared.outbox import write_notification
+
+bp = df.Blueprint()
+
+#: Kinds addressed to the approver of `notice.stage`; the others go to the requester.
+TO_APPROVER = {NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ESCALATED}
+
+
+@bp.activity_trigger(input_name="notice")
+def notify_approval_party(notice: dict[str, Any]) -> dict[str, Any]:
+    request = validate_payload(ApprovalNotice, notice)
+    try:
+        parties = load_parties(request.approval_id)
+    except ApprovalNotFound as exc:
+        raise PermanentError(ErrorCode.NOT_FOUND, str(exc)) from None
+    notification = _notification(request, parties)
+    try:
+        receipt = write_notification(notification)
+    except FingerprintMismatch:
+        raise key_reused(notification.idempotency_key) from None
+    return ApprovalNoticeReceipt(
+        notification_id=receipt.notification_id, kind=receipt.kind, created_at=receipt.created_at
+    ).to_json()
+
+
+def _notification(notice: ApprovalNotice, parties: ApprovalParties) -> NotificationRequest:
+    amount = f"{notice.amount} {notice.currency}"
+    data: dict[str, Any] = {"instanceId": notice.approval_id, "stage": notice.stage}
+    if notice.kind in TO_APPROVER:
+        recipient = parties.approver(notice.stage)
+        escalated = notice.kind is NotificationKind.APPROVAL_ESCALATED
+        subject = (
+            f"Escalated approval needed: {amount}" if escalated else f"Approval needed: {amount}"
+        )
+        deadline = notice.deadline.isoformat() if notice.deadline else "the deadline"
+        body = f"{parties.requester} asks for {amount}: {notice.description}\n"
+        body += f"Please decide by {deadline}."
+        if escalated:
+            previous = parties.approver(notice.stage - 1)
+            body += f"\nThe previous approver ({previous}) did not decide in time."
+        data.update(
+            eventName=f"decision-stage-{notice.stage}",
+            deadline=notice.deadline.isoformat() if notice.deadline else None,
+            decisionPath=f"/api/approvals/{notice.approval_id}/decision",
+        )
+    else:
+        recipient = parties.requester
+        outcome = notice.outcome.value if notice.outcome else "expired"
+        if notice.kind is NotificationKind.APPROVAL_EXPIRED:
+            subject = f"Expense request expired: {amount}"
+            body = "No approver decided before the last deadline. Submit a new request if needed."
+        else:
+            subject = f"Expense request {outcome}: {amount}"
+            body = f"{parties.approver(notice.stage)} {outcome} your request."
+            if notice.comment:
+                body += f"\nComment: {notice.comment}"
+        data["outcome"] = outcome
+    return NotificationRequest(
+        idempotency_key=notice.idempotency_key,
+        correlation_id=notice.approval_id,
+        kind=notice.kind,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        data=data,
+    )
