@@ -1,4 +1,5 @@
-"""Approval routes in-process with a mocked durable client: every 2xx/400/403/404/409 path."""
+"""Approval routes in-process with a mocked durable client and an in-memory approvals table:
+every 2xx/400/401/403/404/409 path, and each way around the signed-in identity."""
 
 from __future__ import annotations
 
@@ -11,11 +12,45 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from api import approvals
+from shared.approval_store import ApprovalNotFound
+from shared.models.approvals import ApprovalParties, IdentitySource
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"
 MANAGER = "manager@example.com"
+DIRECTOR = "director@example.com"
+REQUESTER = "ada@example.com"
 INSTANCE = "approval-0123456789abcdef0123456789abcdef"
+PRINCIPAL = "X-MS-CLIENT-PRINCIPAL-NAME"
+LONG_S = "\u017f"
+FULLWIDTH_MANAGER = "".join(chr(ord(c) + 0xFEE0) for c in "MANAGER")
+
+
+@pytest.fixture(autouse=True)
+def parties(monkeypatch: pytest.MonkeyPatch) -> dict[str, ApprovalParties]:
+    """The approvals table, in memory: INSTANCE asks ada, approved by manager then director."""
+    table = {
+        INSTANCE: ApprovalParties(
+            requester=REQUESTER,
+            approvers=[MANAGER, DIRECTOR],
+            requester_source=IdentitySource.REQUEST_BODY,
+        )
+    }
+
+    def load(approval_id: str) -> ApprovalParties:
+        if approval_id not in table:
+            raise ApprovalNotFound(approval_id)
+        return table[approval_id]
+
+    monkeypatch.setattr(approvals, "save_parties", table.__setitem__)
+    monkeypatch.setattr(approvals, "load_parties", load)
+    return table
+
+
+@pytest.fixture
+def platform_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
+    """App Service Authentication is on: the platform vouches for the principal header."""
+    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
 
 
 def _request(
@@ -50,11 +85,10 @@ def _status(
             "state": "awaiting_decision",
             "stage": 1,
             "stageCount": 2,
-            "approver": MANAGER,
             "eventName": "decision-stage-1",
             "deadline": "2026-01-08T09:00:00Z",
             "ignoredDecisions": 0,
-            "requester": "ada@example.com",
+            "approvalId": INSTANCE,
             "amount": "420.50",
             "currency": "EUR",
         }
@@ -74,17 +108,20 @@ def _status(
 
 def _approval(**overrides: Any) -> dict[str, Any]:
     return {
-        "requester": "ada@example.com",
+        "requester": REQUESTER,
         "amount": 420.5,
         "description": "Conference ticket",
-        "approvers": [MANAGER, "director@example.com"],
+        "approvers": [MANAGER, DIRECTOR],
         **overrides,
     }
 
 
-async def _start(client: Any, body: Any) -> func.HttpResponse:
+async def _start(
+    client: Any, body: Any, headers: dict[str, str] | None = None
+) -> func.HttpResponse:
     handler = client_function(approvals.start_expense_approval)
-    response: func.HttpResponse = await handler(_request("POST", "approvals", body), client)
+    request = _request("POST", "approvals", body, headers=headers)
+    response: func.HttpResponse = await handler(request, client)
     return response
 
 
@@ -107,6 +144,21 @@ async def test_start_passes_the_default_stage_timeout_and_answers_202(client: An
     assert started["amount"] == "420.50"
     assert started["currency"] == "EUR"
     assert "stageTimeoutHours" not in started
+
+
+async def test_start_stores_the_parties_and_starts_with_references_only(
+    client: Any, parties: dict[str, ApprovalParties]
+) -> None:
+    response = await _start(client, _approval())
+
+    approval_id = _json(response)["id"]
+    started = _started_input(client)
+    assert (started["approvalId"], started["stageCount"]) == (approval_id, 2)
+    assert started["requesterSource"] == "request_body"
+    assert "@" not in json.dumps(started)
+    stored = parties[approval_id]
+    assert (stored.requester, stored.approvers) == (REQUESTER, [MANAGER, DIRECTOR])
+    assert stored.requester_source is IdentitySource.REQUEST_BODY
 
 
 async def test_the_default_stage_timeout_comes_from_settings(
@@ -148,6 +200,7 @@ async def test_an_explicit_stage_timeout_is_used(
         ({"approvers": [f"a{n}@example.com" for n in range(6)]}, "approvers"),
         ({"approvers": [MANAGER, "Manager@Example.com"]}, "approvers"),
         ({"approvers": ["ada@example.com"]}, "approvers"),
+        ({"approvers": [MANAGER, "ADA@example.COM"]}, "approvers"),
         ({"approvers": ["not-an-email"]}, "approvers.0"),
         ({"stageTimeoutHours": 145}, "stageTimeoutHours"),
         ({"stageTimeoutHours": 0}, "stageTimeoutHours"),
@@ -172,7 +225,66 @@ async def test_missing_fields_are_all_listed(client: Any) -> None:
 
     assert response.status_code == 400
     fields = {e["field"] for e in _json(response)["errors"]}
-    assert fields == {"requester", "amount", "description", "approvers"}
+    assert fields == {"amount", "description", "approvers"}
+
+
+async def test_without_authentication_the_requester_field_is_required(client: Any) -> None:
+    body = _approval()
+    del body["requester"]
+
+    response = await _start(client, body, headers={PRINCIPAL: REQUESTER})
+
+    assert response.status_code == 400
+    assert [e["field"] for e in _json(response)["errors"]] == ["requester"]
+    client.start_new.assert_not_called()
+
+
+@pytest.mark.usefixtures("platform_authentication")
+async def test_with_authentication_the_signed_in_user_is_the_requester(
+    client: Any, parties: dict[str, ApprovalParties]
+) -> None:
+    body = _approval()
+    del body["requester"]
+
+    response = await _start(client, body, headers={PRINCIPAL: "Ada@example.com"})
+
+    assert response.status_code == 202
+    stored = parties[_json(response)["id"]]
+    assert stored.requester == "Ada@example.com"
+    assert stored.requester_source is IdentitySource.PRINCIPAL
+    assert _started_input(client)["requesterSource"] == "principal"
+
+
+@pytest.mark.usefixtures("platform_authentication")
+async def test_with_authentication_a_start_without_the_principal_is_401(client: Any) -> None:
+    response = await _start(client, _approval())
+
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    client.start_new.assert_not_called()
+
+
+@pytest.mark.usefixtures("platform_authentication")
+async def test_filing_in_someone_elses_name_is_403_naming_the_requester(client: Any) -> None:
+    body = _approval(requester="victim@example.com", approvers=["mallory@example.com"])
+
+    response = await _start(client, body, headers={PRINCIPAL: "mallory@example.com"})
+
+    assert response.status_code == 403
+    assert [e["field"] for e in _json(response)["errors"]] == ["requester"]
+    client.start_new.assert_not_called()
+
+
+@pytest.mark.usefixtures("platform_authentication")
+async def test_the_signed_in_requester_cannot_be_an_approver(client: Any) -> None:
+    body = _approval(approvers=[MANAGER, "mallory@example.com"])
+    del body["requester"]
+
+    response = await _start(client, body, headers={PRINCIPAL: "MALLORY@example.com"})
+
+    assert response.status_code == 400
+    assert "approvers" in {e["field"] for e in _json(response)["errors"]}
+    client.start_new.assert_not_called()
 
 
 # --- POST /api/approvals/{instanceId}/decision -------------------------------------------
@@ -213,17 +325,11 @@ async def test_the_current_approver_decides_and_the_stage_event_is_raised(client
     instance_id, event_name, payload = client.raise_event.call_args.args
     assert (instance_id, event_name) == (INSTANCE, "decision-stage-1")
     assert payload == {
-        "approver": MANAGER,
+        "stage": 1,
         "decision": "approve",
         "comment": "ok",
         "identitySource": "request_body",
     }
-
-
-@pytest.fixture
-def platform_authentication(monkeypatch: pytest.MonkeyPatch) -> None:
-    """App Service Authentication is on: the platform vouches for the principal header."""
-    monkeypatch.setenv("WEBSITE_AUTH_ENABLED", "True")
 
 
 async def test_a_principal_header_is_ignored_without_platform_authentication(
@@ -240,7 +346,6 @@ async def test_a_principal_header_is_ignored_without_platform_authentication(
 
     assert response.status_code == 202
     payload = client.raise_event.call_args.args[2]
-    assert payload["approver"] == MANAGER
     assert payload["identitySource"] == "request_body"
 
 
@@ -268,8 +373,46 @@ async def test_the_signed_in_principal_is_preferred_over_the_body(client: Any) -
 
     assert response.status_code == 202
     payload = client.raise_event.call_args.args[2]
-    assert payload["approver"] == MANAGER
+    assert payload["stage"] == 1
     assert payload["identitySource"] == "principal"
+
+
+@pytest.mark.usefixtures("platform_authentication")
+async def test_with_authentication_a_decision_without_the_principal_is_401(client: Any) -> None:
+    """The body's approver never stands in for the signed-in user."""
+    client.get_status.return_value = _status()
+
+    response = await _decide(client, {"approver": MANAGER, "decision": "approve"})
+
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    client.raise_event.assert_not_called()
+
+
+@pytest.mark.usefixtures("platform_authentication")
+@pytest.mark.parametrize(
+    ("principal", "status"),
+    [
+        ("MANAGER@Example.COM", 202),  # ASCII case is not identity
+        ("manager@example.com ", 202),
+        (f"mana{LONG_S}er@example.com", 403),  # casefold() would make it "manaser"
+        (f"{FULLWIDTH_MANAGER}@example.com", 403),  # NFKC would make it "MANAGER"
+        ("manager@example.com.evil", 403),
+    ],
+)
+async def test_principals_compare_exactly_after_ascii_lowercasing(
+    client: Any, parties: dict[str, ApprovalParties], principal: str, status: int
+) -> None:
+    parties[INSTANCE] = ApprovalParties(
+        requester=REQUESTER,
+        approvers=["manaser@example.com" if LONG_S in principal else MANAGER],
+        requester_source=IdentitySource.PRINCIPAL,
+    )
+    client.get_status.return_value = _status()
+
+    response = await _decide(client, {"decision": "approve"}, headers={PRINCIPAL: principal})
+
+    assert response.status_code == status
 
 
 @pytest.mark.usefixtures("platform_authentication")
@@ -300,7 +443,7 @@ async def test_a_signed_in_principal_who_is_not_the_approver_is_403(client: Any)
 async def test_the_wrong_approver_is_403(client: Any) -> None:
     client.get_status.return_value = _status()
 
-    response = await _decide(client, {"approver": "director@example.com", "decision": "approve"})
+    response = await _decide(client, {"approver": DIRECTOR, "decision": "approve"})
 
     assert response.status_code == 403
     assert response.mimetype == "application/problem+json"
@@ -435,10 +578,12 @@ async def test_get_shows_the_waiting_stage(client: Any) -> None:
 async def test_get_shows_the_outcome(client: Any) -> None:
     output = {
         "outcome": "expired",
-        "requester": "ada@example.com",
+        "approvalId": INSTANCE,
         "amount": "420.50",
         "currency": "EUR",
         "description": "Conference ticket",
+        "requesterSource": "request_body",
+        "identityVerified": False,
         "stages": [],
         "requesterNotified": True,
         "completedAt": "2026-01-11T09:00:00Z",
@@ -448,6 +593,7 @@ async def test_get_shows_the_outcome(client: Any) -> None:
     body = _json(await _get(client))
 
     assert body["result"]["outcome"] == "expired"
+    assert body["result"]["identityVerified"] is False
 
 
 @pytest.mark.parametrize("status", [DurableOrchestrationStatus(), _status(name="health_monitor")])

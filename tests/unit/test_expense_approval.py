@@ -13,6 +13,7 @@ from pytest_mock import MockerFixture
 from orchestrators import expense_approval
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
+from shared.models.approvals import same_person
 from tests.support.failures import permanent
 from tests.support.functions import orchestrator_function
 from tests.support.notifications import notice_receipt_for
@@ -338,3 +339,19 @@ def test_no_email_address_in_input_status_activity_inputs_or_output(
         [driver.input, driver.custom_statuses, [a.input for a in driver.activities], output]
     )
     assert "@" not in recorded
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "same"),
+    [
+        ("Boss@Example.COM", "boss@example.com", True),
+        ("bo\u017fs@example.com", "boss@example.com", False),  # long s; casefold() says equal
+        ("\uff22\uff2f\uff33\uff33@example.com", "boss@example.com", False),  # fullwidth; NFKC
+        ("stra\u00dfe@example.com", "strasse@example.com", False),  # sharp s; casefold() says equal
+        ("\u00c9lise@example.com", "\u00e9lise@example.com", False),  # non-ASCII case is kept
+    ],
+)
+def test_identities_compare_after_lowercasing_ascii_letters_only(
+    a: str, b: str, same: bool
+) -> None:
+    assert same_person(a, b) is same
