@@ -6,20 +6,22 @@ from datetime import datetime, timedelta
 
 from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
 from tests.e2e.support.clock import Clock
-from tests.e2e.support.shop import accepted, email, unique
+from tests.e2e.support.shop import accepted, email, signed_in, unique
 from tests.e2e.support.waiting import wait_for_instance
 
 
 def waiting_approval(api: ApiClient, clock: Clock) -> str:
     """A running instance that stays running: an approval waiting for its first decision."""
+    requester = email("requester")
     request = {
-        "requester": email("requester"),
+        "requester": requester,
         "amount": "10",
         "description": "Keeps running",
         "approvers": [email("manager")],
         "stageTimeoutHours": 24,
     }
-    instance_id: str = accepted(api.post("/approvals", request))["id"]
+    started = api.post("/approvals", request, headers=signed_in(requester))
+    instance_id: str = accepted(started)["id"]
     wait_for_instance(
         api, clock, instance_id, lambda body: body["runtimeStatus"] == "Running", fire_timers=False
     )

@@ -25,7 +25,7 @@ from tests.e2e.support.client import (
 )
 from tests.e2e.support.clock import Clock, detect_clock
 from tests.e2e.support.routes import ANONYMOUS, MASTER_KEY_ONLY, ROUTES, concrete
-from tests.e2e.support.shop import accepted, email
+from tests.e2e.support.shop import accepted, email, signed_in
 from tests.e2e.support.target import Target
 from tests.e2e.support.waiting import wait_for_instance
 
@@ -158,13 +158,15 @@ def test_a_keyed_app_never_hands_out_a_key(
     keyed_api.get_json("/instances", {"prefix": "onboarding-"})
     keyed_api.notifications(started["id"])
 
+    requester = email("requester")
     approval = {
-        "requester": email("requester"),
+        "requester": requester,
         "amount": "5",
         "description": "Keys",
         "approvers": [email("manager")],
     }
-    approval_id = accepted(keyed_api.post("/approvals", approval))["id"]
+    started_approval = keyed_api.post("/approvals", approval, headers=signed_in(requester))
+    approval_id = accepted(started_approval)["id"]
     keyed_api.get_json(f"/approvals/{approval_id}")
     accepted(keyed_api.post(f"/instances/{approval_id}/suspend"))
     accepted(keyed_api.post(f"/instances/{approval_id}/resume"))

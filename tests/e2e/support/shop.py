@@ -26,6 +26,12 @@ def email(who: str) -> str:
     return f"{unique(who)}@example.com"
 
 
+def signed_in(user: str) -> dict[str, str]:
+    """The header App Service Authentication adds for a signed-in `user` (the suite's emulator
+    stands in for it with WEBSITE_AUTH_ENABLED; a remote app with Authentication strips it)."""
+    return {"X-MS-CLIENT-PRINCIPAL-NAME": user}
+
+
 def address(country: str = DELIVERABLE) -> Json:
     return {
         "name": "Ada Lovelace",
