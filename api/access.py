@@ -4,7 +4,7 @@ The host checks keys before the worker sees a request, so least privilege is dec
 route's auth level: `function` routes open with a key created on that function (or any host
 key, or the master key), `admin` routes with the master key only. `CALLERS` is the key model;
 a route's level is the least privileged key among the callers that use it, and a test asserts
-that every route's declared `access` is exactly that. docs/security-model.md explains it.
+that every route's declared `access` is exactly that. README.md (Security model) explains it.
 """
 
 from __future__ import annotations

@@ -438,3 +438,10 @@ def _resolve(node: ast.expr, module: ModuleType) -> str | None:
     except (NameError, AttributeError):
         return None
     return value if isinstance(value, str) else None
+
+
+def test_the_readme_creates_storefront_keys_on_exactly_the_storefronts_functions() -> None:
+    readme = (ROOT / "README.md").read_text()
+    loop = next(line for line in readme.splitlines() if line.startswith("for f in "))
+
+    assert loop.removeprefix("for f in ").removesuffix("; do").split() == list(STOREFRONT.functions)
