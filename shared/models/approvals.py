@@ -43,6 +43,14 @@ MAX_STAGE_SECONDS = 144 * 3600
 MAX_STAGE_HOURS = 144
 
 Email = Annotated[EmailStr, Field(max_length=254)]
+Approvers = Annotated[
+    list[Email],
+    Field(
+        min_length=1,
+        max_length=MAX_APPROVERS,
+        description="Escalation order: the first decides first; each next one on timeout.",
+    ),
+]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Comment = Annotated[str, StringConstraints(max_length=1000)]
@@ -116,11 +124,7 @@ class ApprovalParties(Contract):
     """Who asks and who decides, in escalation order: the approvals table's row, never history."""
 
     requester: Email
-    approvers: list[Email] = Field(
-        min_length=1,
-        max_length=MAX_APPROVERS,
-        description="Escalation order: the first decides first; each next one on timeout.",
-    )
+    approvers: Approvers
     requester_source: IdentitySource
 
     @field_validator("approvers")
@@ -152,11 +156,7 @@ class ApprovalRequest(_ExpenseFields):
         description="Who asks. With App Service Authentication on, the signed-in principal is "
         "the requester; a different value here is refused.",
     )
-    approvers: list[Email] = Field(
-        min_length=1,
-        max_length=MAX_APPROVERS,
-        description="Escalation order: the first decides first; each next one on timeout.",
-    )
+    approvers: Approvers
 
     @field_validator("approvers")
     @classmethod
