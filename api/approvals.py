@@ -140,10 +140,7 @@ async def submit_approval_decision(
     status = await _approval_status(client, instance_id)
     _require_not_finished(status)
     current = _awaiting(status)
-    try:
-        parties = await asyncio.to_thread(load_parties, instance_id)
-    except ApprovalNotFound:
-        raise HttpProblem(404, "Not found", f"no expense approval '{instance_id}'") from None
+    parties = await _stored_parties(instance_id)
     if not same_person(caller, parties.approver(current.stage)):
         raise HttpProblem(
             403,
@@ -189,9 +186,12 @@ async def get_expense_approval(
 ) -> func.HttpResponse:
     instance_id = parse_params(req.route_params, ApprovalRoute, "route").instance_id
     status = await _approval_status(client, instance_id)
+    parties = await _stored_parties(instance_id)
     view = ApprovalView(
         id=instance_id,
         runtime_status=runtime_status_name(status),
+        requester=parties.requester,
+        approvers=parties.approvers,
         status=status_field(ApprovalStatus, status.custom_status),
         result=status_field(ApprovalResult, status.output),
     )
@@ -239,6 +239,14 @@ async def _approval_status(
     if not status or status.name != APPROVAL_ORCHESTRATOR:
         raise HttpProblem(404, "Not found", f"no expense approval '{instance_id}'")
     return status
+
+
+async def _stored_parties(instance_id: str) -> ApprovalParties:
+    """Who asks and who decides; 404 if the approvals table has no row for the instance."""
+    try:
+        return await asyncio.to_thread(load_parties, instance_id)
+    except ApprovalNotFound:
+        raise HttpProblem(404, "Not found", f"no expense approval '{instance_id}'") from None
 
 
 def _require_not_finished(status: DurableOrchestrationStatus) -> None:

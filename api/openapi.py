@@ -63,6 +63,13 @@ SchemaRefs = Mapping[tuple[Any, JsonSchemaMode], dict[str, Any]]
 _ROUTE_PARAM = re.compile(r"\{\*?([A-Za-z_][A-Za-z0-9_]*)(?::[^}?]*)?\??\}")
 
 
+#: What the host's 401 means for each route level (it answers before the app, without a body).
+KEY_REFUSED = {
+    Access.FUNCTION: "Missing or invalid key",
+    Access.ADMIN: "Missing key, or not the master key",
+}
+
+
 def build_document(
     operations: Iterable[Operation], server_url: str | None = None
 ) -> dict[str, Any]:
@@ -205,10 +212,13 @@ def _responses(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
     for status in sorted({*op.errors, 500}):
         responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
-    if op.access is Access.ADMIN:
-        responses["401"] = {"description": "Missing key, or not the master key (no body)."}
-    elif op.access is Access.FUNCTION:
-        responses["401"] = {"description": "Missing or invalid key (no body)."}
+    key_refused = KEY_REFUSED.get(op.access)
+    if key_refused and 401 in op.errors:
+        responses["401"]["description"] = (
+            f"{key_refused} (no body), or no signed-in user (a problem document)."
+        )
+    elif key_refused:
+        responses["401"] = {"description": f"{key_refused} (no body)."}
     return dict(sorted(responses.items()))
 
 

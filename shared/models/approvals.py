@@ -290,6 +290,12 @@ class ApprovalView(Contract):
 
     id: str
     runtime_status: str
+    requester: str | None = Field(
+        default=None, description="From the approvals table; the instance never holds it."
+    )
+    approvers: list[str] | None = Field(
+        default=None, description="Escalation order; stage n is decided by approvers[n-1]."
+    )
     status: ApprovalStatus | None = None
     result: ApprovalResult | None = None
 

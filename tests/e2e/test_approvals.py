@@ -101,6 +101,7 @@ def test_an_expense_is_approved_by_its_first_approver(api: ApiClient, clock: Clo
     waiting = wait_for_stage(api, clock, instance_id, 1)
     assert waiting["runtimeStatus"] == "Running"
     assert waiting["result"] is None
+    assert (waiting["requester"], waiting["approvers"]) == (request["requester"], [first, second])
     status = waiting["status"]
     assert status["approvalId"] == instance_id
     assert status["stageCount"] == 2

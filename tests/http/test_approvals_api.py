@@ -573,6 +573,18 @@ async def test_get_shows_the_waiting_stage(client: Any) -> None:
     assert body["runtimeStatus"] == "Running"
     assert body["status"]["eventName"] == "decision-stage-1"
     assert body["result"] is None
+    assert (body["requester"], body["approvers"]) == (REQUESTER, [MANAGER, DIRECTOR])
+
+
+async def test_an_approval_without_stored_parties_is_404(
+    client: Any, parties: dict[str, ApprovalParties]
+) -> None:
+    del parties[INSTANCE]
+    client.get_status.return_value = _status()
+
+    assert (await _get(client)).status_code == 404
+    assert (await _decide(client, {"approver": MANAGER, "decision": "approve"})).status_code == 404
+    client.raise_event.assert_not_called()
 
 
 async def test_get_shows_the_outcome(client: Any) -> None:

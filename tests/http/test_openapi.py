@@ -249,3 +249,13 @@ def test_route_constraints_and_optional_segments_become_plain_parameters() -> No
     validate(document)
     spec = document["paths"]["/things/{id}/{part}"]["get"]
     assert [p["name"] for p in spec["parameters"]] == ["id", "part"]
+
+
+def test_a_route_that_also_answers_401_itself_documents_both_meanings(
+    document: dict[str, Any],
+) -> None:
+    decision = document["paths"]["/approvals/{instanceId}/decision"]["post"]["responses"]["401"]
+
+    assert "key" in decision["description"]
+    assert "signed-in user" in decision["description"]
+    assert decision["content"]["application/problem+json"]["schema"] == PROBLEM_REF
