@@ -39,8 +39,8 @@ def _bicep_parameter(setting: str) -> str:
 
 
 def _bicep_settings() -> dict[str, BicepValue]:
-    entries = as_list(bicep_file(BICEP, "modules/function-app.bicep").variables["siteAppSettings"])
-    return {str(as_dict(entry)["name"]): as_dict(entry)["value"] for entry in entries}
+    settings = bicep_file(BICEP, "modules/function-app-settings.bicep").variables["siteAppSettings"]
+    return as_dict(settings)
 
 
 def _terraform_settings(terraform: TerraformTree) -> dict[str, Any]:
