@@ -223,7 +223,7 @@ def test_a_wildcard_cors_origin_fails_the_deployment() -> None:
     """A `*` stops the deployment (like Terraform's validation); other origins pass unchanged."""
     main = _file("main.bicep")
     assert main.variables["checkedCorsAllowedOrigins"] == Expression(
-        "contains(corsAllowedOrigins, '*') ? fail('corsAllowedOrigins must list origins; "
+        "contains(corsAllowedOrigins, '*') ? int('corsAllowedOrigins must list origins; "
         "a wildcard is not allowed') : corsAllowedOrigins"
     )
     for symbol in ("functionApp", "stagingSlot"):
