@@ -71,11 +71,18 @@ def tf_block(conf: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def tf_app_settings(conf: Mapping[str, Any]) -> dict[str, Any] | None:
-    """`app_settings` as name -> value when checkov could render it, else None."""
+    """`app_settings` as name -> value when checkov could render it, else None.
+
+    After checkov expands a `dynamic` block in the same resource it wraps each map value in a
+    one-element list; those are unwrapped.
+    """
     settings = tf_value(conf, "app_settings")
-    if isinstance(settings, Mapping):
-        return dict(settings)
-    return None
+    if not isinstance(settings, Mapping):
+        return None
+    return {
+        name: value[0] if isinstance(value, list) and len(value) == 1 else value
+        for name, value in settings.items()
+    }
 
 
 def is_true(value: Any) -> bool:
