@@ -81,7 +81,7 @@ PACKAGES = {
 #: Keys of a Bicep resource body that are Bicep syntax or the URL, not the request body.
 BICEP_ONLY_KEYS = {"name", "parent", "scope", "dependsOn"}
 
-_PRIMITIVES = {
+_PRIMITIVES: dict[str, type | tuple[type, ...]] = {
     "str": str,
     "int": int,
     "long": int,
@@ -153,7 +153,9 @@ class SchemaChecker:
                     calls.append((caller, params))
         return calls
 
-    def interval(self, value: BicepValue, parsed: BicepFile, seen: frozenset[str] = frozenset()) -> Interval:
+    def interval(
+        self, value: BicepValue, parsed: BicepFile, seen: frozenset[str] = frozenset()
+    ) -> Interval:
         """The values `value` can take, following variables, module parameters and decorators."""
         if isinstance(value, bool) or value is None:
             return None
@@ -167,7 +169,7 @@ class SchemaChecker:
             if key in seen:
                 return None
             found = self._name_interval(name, parsed, seen | {key})
-            if found == "ignore":
+            if isinstance(found, str):  # "ignore": a condition, not a value
                 continue
             if found is None:
                 return None
@@ -178,7 +180,7 @@ class SchemaChecker:
 
     def _name_interval(
         self, name: str, parsed: BicepFile, seen: frozenset[str]
-    ) -> tuple[int, int] | None | str:
+    ) -> tuple[int, int] | str | None:
         if name in parsed.parameters:
             parameter = parsed.parameters[name]
             if parameter.type == "bool":
@@ -218,7 +220,12 @@ class SchemaChecker:
         self._check_object(request, property_tree(model), package, parsed, where)
 
     def _check_object(
-        self, body: dict[str, BicepValue], tree: dict[str, Any], package: str, parsed: BicepFile, where: str
+        self,
+        body: dict[str, BicepValue],
+        tree: dict[str, Any],
+        package: str,
+        parsed: BicepFile,
+        where: str,
     ) -> None:
         for key, value in body.items():
             path = f"{where}.{key}"
@@ -246,10 +253,14 @@ class SchemaChecker:
             if found is None:
                 self.problems.append(f"{path}: cannot bound {value!r} (schema: {low}..{high})")
             elif (low is not None and found[0] < low) or (high is not None and found[1] > high):
-                self.problems.append(f"{path}: takes {found[0]}..{found[1]}, schema allows {low}..{high}")
+                self.problems.append(
+                    f"{path}: takes {found[0]}..{found[1]}, schema allows {low}..{high}"
+                )
         self._check_type(value, prop.type, package, parsed, path)
 
-    def _check_type(self, value: BicepValue, type_name: str, package: str, parsed: BicepFile, path: str) -> None:
+    def _check_type(
+        self, value: BicepValue, type_name: str, package: str, parsed: BicepFile, path: str
+    ) -> None:
         if isinstance(value, Expression) or value is None:
             return
         if type_name.startswith("[") and type_name.endswith("]"):
@@ -257,13 +268,17 @@ class SchemaChecker:
                 self.problems.append(f"{path}: expected an array, got {value!r}")
                 return
             for index, item in enumerate(value):
-                self._check_type(parsed.resolve(item), type_name[1:-1], package, parsed, f"{path}[{index}]")
+                self._check_type(
+                    parsed.resolve(item), type_name[1:-1], package, parsed, f"{path}[{index}]"
+                )
         elif type_name.startswith("{") and type_name.endswith("}"):
             if not isinstance(value, dict):
                 self.problems.append(f"{path}: expected an object, got {value!r}")
                 return
             for key, item in value.items():
-                self._check_type(parsed.resolve(item), type_name[1:-1], package, parsed, f"{path}.{key}")
+                self._check_type(
+                    parsed.resolve(item), type_name[1:-1], package, parsed, f"{path}.{key}"
+                )
         elif type_name in _PRIMITIVES:
             expected = _PRIMITIVES[type_name]
             wrong_bool = isinstance(value, bool) and type_name in ("int", "long", "float")

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.settings import APP_STORAGE_CONNECTION, SETTING_NAMES, Settings, load_settings
-from tests.infra.bicep_model import BicepValue, as_dict, as_list, bicep_file
+from tests.infra.bicep_model import BicepValue, as_dict, bicep_file
 from tests.infra.paths import BICEP, HOST_JSON
 from tests.infra.terraform_model import TerraformTree
 

@@ -23,8 +23,14 @@ def test_off_by_default_and_on_in_production(terraform: TerraformTree) -> None:
     assert bicep_file(BICEP, "main.bicep").parameters[bicep].default is False
     assert terraform.variables[terraform_name]["default"] is False
     for environment, expected in (("dev", None), ("prod", True)):
-        assert read_bicepparam(BICEP_ENVIRONMENTS / f"{environment}.bicepparam").values.get(bicep) is expected
-        assert load_hcl(TERRAFORM_ENVIRONMENTS / f"{environment}.tfvars").get(terraform_name) is expected
+        assert (
+            read_bicepparam(BICEP_ENVIRONMENTS / f"{environment}.bicepparam").values.get(bicep)
+            is expected
+        )
+        assert (
+            load_hcl(TERRAFORM_ENVIRONMENTS / f"{environment}.tfvars").get(terraform_name)
+            is expected
+        )
 
 
 @pytest.mark.parametrize(
@@ -34,7 +40,9 @@ def test_off_by_default_and_on_in_production(terraform: TerraformTree) -> None:
         ("modules/function-app-slot.bicep", "slotAuthSettings", "slotAuthentication"),
     ],
 )
-def test_bicep_lets_anonymous_requests_through_to_the_app(relative: str, variable: str, resource: str) -> None:
+def test_bicep_lets_anonymous_requests_through_to_the_app(
+    relative: str, variable: str, resource: str
+) -> None:
     parsed = bicep_file(BICEP, relative)
     settings = as_dict(parsed.variables[variable])
     assert settings["platform"] == {"enabled": Expression("authentication.enabled")}
@@ -55,12 +63,22 @@ def test_a_client_id_is_required_when_authentication_is_on(terraform: TerraformT
         "enableAppServiceAuthentication && empty(authClientId) ? int('authClientId is required "
         "when enableAppServiceAuthentication is true') : authClientId"
     )
-    conditions = [expression(rule["condition"]) for rule in terraform.variables["auth_client_id"]["validation"]]
-    assert conditions == ["!var.enable_app_service_authentication || length(var.auth_client_id) > 0"]
+    conditions = [
+        expression(rule["condition"])
+        for rule in terraform.variables["auth_client_id"]["validation"]
+    ]
+    assert conditions == [
+        "!var.enable_app_service_authentication || length(var.auth_client_id) > 0"
+    ]
 
 
-@pytest.mark.parametrize("resource", [("azurerm_linux_function_app", "this"), ("azurerm_linux_function_app_slot", "staging")])
-def test_terraform_lets_anonymous_requests_through_to_the_app(terraform: TerraformTree, resource: tuple[str, str]) -> None:
+@pytest.mark.parametrize(
+    "resource",
+    [("azurerm_linux_function_app", "this"), ("azurerm_linux_function_app_slot", "staging")],
+)
+def test_terraform_lets_anonymous_requests_through_to_the_app(
+    terraform: TerraformTree, resource: tuple[str, str]
+) -> None:
     content = dynamic_block(terraform.resource(*resource), "auth_settings_v2")["content"][0]
     assert content["auth_enabled"] is True
     assert content["require_authentication"] is False
@@ -71,5 +89,10 @@ def test_terraform_lets_anonymous_requests_through_to_the_app(terraform: Terrafo
 def test_the_guide_explains_the_split() -> None:
     guide = INFRA_README.read_text(encoding="utf-8")
     section = guide.split("## App Service Authentication", 1)[1].split("\n## ", 1)[0]
-    for term in ("AllowAnonymous", "excludedPaths", "x-ms-client-principal-name", "WEBSITE_AUTH_ENABLED"):
+    for term in (
+        "AllowAnonymous",
+        "excludedPaths",
+        "x-ms-client-principal-name",
+        "WEBSITE_AUTH_ENABLED",
+    ):
         assert term in section, term

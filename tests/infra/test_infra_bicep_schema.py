@@ -77,7 +77,9 @@ def test_the_bounds_that_matter_are_followed_to_the_parameters(
     must trace them to main.bicep's decorators rather than give up."""
     checker = SchemaChecker(bicep_files)
     site_module = next(f for f in bicep_files if f.path == BICEP / "modules/function-app.bicep")
-    slot_module = next(f for f in bicep_files if f.path == BICEP / "modules/function-app-slot.bicep")
+    slot_module = next(
+        f for f in bicep_files if f.path == BICEP / "modules/function-app-slot.bicep"
+    )
     for module in (site_module, slot_module):
         assert checker.interval(Expression("preWarmedInstanceCount"), module) == (1, 10)
         assert checker.interval(Expression("alwaysReadyInstanceCount"), module) == (1, 20)

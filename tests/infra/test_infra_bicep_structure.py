@@ -108,8 +108,9 @@ def test_slot_is_configured_exactly_like_the_site() -> None:
     assert slot["identity"] == site["identity"]
     assert slot["kind"] == site["kind"]
     assert _as_site(_settings(SLOT_SETTINGS_MODULE, "slotAppSettings")) == _site_settings()
-    assert _as_site(_file(SLOT_MODULE).variables["slotAuthSettings"]) == (
-        _file(SITE_MODULE).variables["siteAuthSettings"]
+    assert (
+        _as_site(_file(SLOT_MODULE).variables["slotAuthSettings"])
+        == (_file(SITE_MODULE).variables["siteAuthSettings"])
     )
     for site_module, slot_module in (
         (SITE_MODULE, SLOT_MODULE),
@@ -213,7 +214,10 @@ def test_task_hub_and_host_id_differ_per_slot_and_environment() -> None:
     assert main.variables["nameParts"] == Expression("'${namePrefix}${environmentName}'")
     assert main.variables["stagingTaskHubName"] == Expression("'${productionTaskHubName}staging'")
     assert main.variables["stagingHostId"] == Expression("'${baseName}-staging'")
-    hubs = {"functionAppSettings": "productionTaskHubName", "stagingSlotSettings": "stagingTaskHubName"}
+    hubs = {
+        "functionAppSettings": "productionTaskHubName",
+        "stagingSlotSettings": "stagingTaskHubName",
+    }
     for symbol, hub in hubs.items():
         params = as_dict(as_dict(main.module(symbol).body)["params"])
         assert params["durableTaskHubName"] == Expression(hub)

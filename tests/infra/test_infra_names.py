@@ -40,7 +40,8 @@ def _bicep_accepts(main: BicepFile, parameter: str, value: str) -> bool:
     `nameStem` and `baseName` fail on."""
     decorators = main.parameters[parameter].decorators
     low, high = decorators["minLength"], decorators["maxLength"]
-    assert isinstance(low, int) and isinstance(high, int)
+    assert isinstance(low, int)
+    assert isinstance(high, int)
     characters = main.variables["nameCharacters"]
     assert isinstance(characters, str)
     return low <= len(value) <= high and all(char in characters for char in value)
@@ -51,7 +52,9 @@ def _terraform_accepts(terraform: TerraformTree, variable: str, value: str) -> b
     for validation in terraform.variables[variable]["validation"]:
         condition = expression(validation["condition"])
         ref = re.escape(f"var.{variable}")
-        if match := re.fullmatch(rf"length\({ref}\) >= (\d+) && length\({ref}\) <= (\d+)", condition):
+        if match := re.fullmatch(
+            rf"length\({ref}\) >= (\d+) && length\({ref}\) <= (\d+)", condition
+        ):
             if not int(match[1]) <= len(value) <= int(match[2]):
                 return False
         elif match := re.fullmatch(rf'can\(regex\("(.+)", {ref}\)\)', condition):
@@ -62,17 +65,27 @@ def _terraform_accepts(terraform: TerraformTree, variable: str, value: str) -> b
     return True
 
 
-@pytest.mark.parametrize(("bicep", "terraform_name"), [("environmentName", "environment_name"), ("namePrefix", "name_prefix")])
+@pytest.mark.parametrize(
+    ("bicep", "terraform_name"),
+    [("environmentName", "environment_name"), ("namePrefix", "name_prefix")],
+)
 @pytest.mark.parametrize("name", sorted(BAD_NAMES))
-def test_both_trees_refuse_a_bad_name(terraform: TerraformTree, bicep: str, terraform_name: str, name: str) -> None:
+def test_both_trees_refuse_a_bad_name(
+    terraform: TerraformTree, bicep: str, terraform_name: str, name: str
+) -> None:
     main = bicep_file(BICEP, "main.bicep")
     assert not _bicep_accepts(main, bicep, name), BAD_NAMES[name]
     assert not _terraform_accepts(terraform, terraform_name, name), BAD_NAMES[name]
 
 
-@pytest.mark.parametrize(("bicep", "terraform_name"), [("environmentName", "environment_name"), ("namePrefix", "name_prefix")])
+@pytest.mark.parametrize(
+    ("bicep", "terraform_name"),
+    [("environmentName", "environment_name"), ("namePrefix", "name_prefix")],
+)
 @pytest.mark.parametrize("name", GOOD_NAMES)
-def test_both_trees_accept_a_good_name(terraform: TerraformTree, bicep: str, terraform_name: str, name: str) -> None:
+def test_both_trees_accept_a_good_name(
+    terraform: TerraformTree, bicep: str, terraform_name: str, name: str
+) -> None:
     main = bicep_file(BICEP, "main.bicep")
     assert _bicep_accepts(main, bicep, name)
     assert _terraform_accepts(terraform, terraform_name, name)
@@ -89,10 +102,14 @@ def test_bicep_stops_before_any_resource_when_a_name_breaks_the_rule() -> None:
     )
     guard = "contains(namePartCharacterIsValid, false) ? int(nameRuleMessage)"
     assert main.variables["nameStem"] == Expression(f"{guard} : nameParts")
-    assert main.variables["baseName"] == Expression(f"{guard} : '${{namePrefix}}-${{environmentName}}'")
+    assert main.variables["baseName"] == Expression(
+        f"{guard} : '${{namePrefix}}-${{environmentName}}'"
+    )
     for name in ("taskHubAccountName", "contentAccountName", "productionTaskHubName"):
         text = str(main.variables[name])
-        assert "nameStem" in text and "environmentName" not in text and "namePrefix" not in text
+        assert "nameStem" in text
+        assert "environmentName" not in text
+        assert "namePrefix" not in text
     for name, value in main.variables.items():
         if isinstance(value, Expression) and name not in {"nameParts", "baseName", "resourceToken"}:
             assert "${environmentName}" not in value.text, f"{name} bypasses the name rule"

@@ -27,7 +27,10 @@ FIRST_START_NEEDS_TERRAFORM = {
     "azurerm_subnet_network_security_group_association.integration",
     "azurerm_subnet_network_security_group_association.private_endpoints",
 }
-TERRAFORM_SITES = (("azurerm_linux_function_app", "this"), ("azurerm_linux_function_app_slot", "staging"))
+TERRAFORM_SITES = (
+    ("azurerm_linux_function_app", "this"),
+    ("azurerm_linux_function_app_slot", "staging"),
+)
 
 #: (module in main.bicep that creates the instance, module that writes its settings, settings
 #: file, settings variable, resource id main.bicep reads the current settings from)
@@ -55,7 +58,11 @@ def _main() -> BicepFile:
 
 def _depends_on(symbol: str) -> set[str]:
     body = as_dict(_main().module(symbol).body)
-    return {str(item.text) for item in as_list(body.get("dependsOn", [])) if isinstance(item, Expression)}
+    return {
+        str(item.text)
+        for item in as_list(body.get("dependsOn", []))
+        if isinstance(item, Expression)
+    }
 
 
 @pytest.mark.parametrize(("creator", "settings", "relative", "prefix", "current"), BICEP_INSTANCES)
@@ -65,7 +72,9 @@ def test_bicep_writes_the_settings_after_the_instance_and_what_it_needs(
     assert _depends_on(settings) >= {creator} | FIRST_START_NEEDS_BICEP
     # The instance itself is created without settings, after the roles and the network.
     assert _depends_on(creator) >= {"roleAssignments", "network"}
-    instance_file = "modules/function-app.bicep" if prefix == "site" else "modules/function-app-slot.bicep"
+    instance_file = (
+        "modules/function-app.bicep" if prefix == "site" else "modules/function-app-slot.bicep"
+    )
     properties = as_dict(bicep_file(BICEP, instance_file).variables[f"{prefix}Properties"])
     assert "appSettings" not in as_dict(properties["siteConfig"])
 

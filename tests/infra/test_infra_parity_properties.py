@@ -79,7 +79,8 @@ VOCABULARY = {
     "https://login.microsoftonline.com/${coalesce(var.auth_tenant_id, "
     "data.azurerm_client_config.current.tenant_id)}/v2.0": "issuer",
     "empty(authAllowedAudiences) ? [ 'api://${authClientId}' ] : authAllowedAudiences": "audiences",
-    'length(var.auth_allowed_audiences) > 0 ? var.auth_allowed_audiences : ["api://${var.auth_client_id}"]': "audiences",
+    "length(var.auth_allowed_audiences) > 0 ? var.auth_allowed_audiences : "
+    '["api://${var.auth_client_id}"]': "audiences",
     "authTenantId": "tenant",
     "var.auth_tenant_id": "tenant",
 }
@@ -146,7 +147,9 @@ def _negate(value: Any) -> Any:
 
 
 def _enabled(value: Any) -> Any:
-    return {True: "Enabled", False: "Disabled"}.get(value, value) if isinstance(value, bool) else value
+    return (
+        {True: "Enabled", False: "Disabled"}.get(value, value) if isinstance(value, bool) else value
+    )
 
 
 def _joined(value: Any) -> Any:
@@ -158,27 +161,81 @@ STORAGE_ROWS = (
     Row("tier", "properties.accessTier", "access_tier"),
     Row("shared keys", "properties.allowSharedKeyAccess", "shared_access_key_enabled"),
     Row("public blobs", "properties.allowBlobPublicAccess", "allow_nested_items_to_be_public"),
-    Row("cross-tenant replication", "properties.allowCrossTenantReplication", "cross_tenant_replication_enabled"),
-    Row("Entra ID by default", "properties.defaultToOAuthAuthentication", "default_to_oauth_authentication"),
+    Row(
+        "cross-tenant replication",
+        "properties.allowCrossTenantReplication",
+        "cross_tenant_replication_enabled",
+    ),
+    Row(
+        "Entra ID by default",
+        "properties.defaultToOAuthAuthentication",
+        "default_to_oauth_authentication",
+    ),
     Row("local users", "properties.isLocalUserEnabled", "local_user_enabled"),
     Row("SFTP", "properties.isSftpEnabled", "sftp_enabled"),
     Row("TLS", "properties.minimumTlsVersion", "min_tls_version"),
     Row("HTTPS only", "properties.supportsHttpsTrafficOnly", "https_traffic_only_enabled"),
     Row("public network", "properties.publicNetworkAccess", "public_network_access_enabled"),
     Row("network default", "properties.networkAcls.defaultAction", "network_rules.default_action"),
-    Row("network bypass", "properties.networkAcls.bypass", "network_rules.bypass", terraform_to=_joined),
-    Row("key source", "properties.encryption.keySource", "customer_managed_key", terraform_default="Microsoft.Storage"),
-    Row("infrastructure encryption", "properties.encryption.requireInfrastructureEncryption", "infrastructure_encryption_enabled"),
+    Row(
+        "network bypass",
+        "properties.networkAcls.bypass",
+        "network_rules.bypass",
+        terraform_to=_joined,
+    ),
+    Row(
+        "key source",
+        "properties.encryption.keySource",
+        "customer_managed_key",
+        terraform_default="Microsoft.Storage",
+    ),
+    Row(
+        "infrastructure encryption",
+        "properties.encryption.requireInfrastructureEncryption",
+        "infrastructure_encryption_enabled",
+    ),
     # Left out, queues and tables use the service-scoped key (both the platform and azurerm).
-    Row("queue key", "properties.encryption.services.queue.keyType", "queue_encryption_key_type", "Service", "Service"),
-    Row("table key", "properties.encryption.services.table.keyType", "table_encryption_key_type", "Service", "Service"),
-    Row("SAS expiry", "properties.sasPolicy.sasExpirationPeriod", "sas_policy.expiration_period", "none", "none"),
-    Row("SAS action", "properties.sasPolicy.expirationAction", "sas_policy.expiration_action", "none", "none"),
+    Row(
+        "queue key",
+        "properties.encryption.services.queue.keyType",
+        "queue_encryption_key_type",
+        "Service",
+        "Service",
+    ),
+    Row(
+        "table key",
+        "properties.encryption.services.table.keyType",
+        "table_encryption_key_type",
+        "Service",
+        "Service",
+    ),
+    Row(
+        "SAS expiry",
+        "properties.sasPolicy.sasExpirationPeriod",
+        "sas_policy.expiration_period",
+        "none",
+        "none",
+    ),
+    Row(
+        "SAS action",
+        "properties.sasPolicy.expirationAction",
+        "sas_policy.expiration_action",
+        "none",
+        "none",
+    ),
 )
 
 BLOB_SERVICE_ROWS = (
-    Row("blob soft delete", "properties.deleteRetentionPolicy.days", "blob_properties.delete_retention_policy.days"),
-    Row("container soft delete", "properties.containerDeleteRetentionPolicy.days", "blob_properties.container_delete_retention_policy.days"),
+    Row(
+        "blob soft delete",
+        "properties.deleteRetentionPolicy.days",
+        "blob_properties.delete_retention_policy.days",
+    ),
+    Row(
+        "container soft delete",
+        "properties.containerDeleteRetentionPolicy.days",
+        "blob_properties.container_delete_retention_policy.days",
+    ),
 )
 
 VAULT_ROWS = (
@@ -194,21 +251,56 @@ VAULT_ROWS = (
 SITE_ROWS = (
     Row("HTTPS only", "properties.httpsOnly", "https_only"),
     Row("client certificates", "properties.clientCertEnabled", "client_certificate_enabled"),
-    Row("public network", "properties.publicNetworkAccess", "public_network_access_enabled", terraform_to=_enabled),
-    Row("Key Vault reference identity", "properties.keyVaultReferenceIdentity", "key_vault_reference_identity_id"),
+    Row(
+        "public network",
+        "properties.publicNetworkAccess",
+        "public_network_access_enabled",
+        terraform_to=_enabled,
+    ),
+    Row(
+        "Key Vault reference identity",
+        "properties.keyVaultReferenceIdentity",
+        "key_vault_reference_identity_id",
+    ),
     Row("route all", "properties.vnetRouteAllEnabled", "site_config.vnet_route_all_enabled"),
     Row("FTPS", "properties.siteConfig.ftpsState", "site_config.ftps_state"),
     Row("TLS", "properties.siteConfig.minTlsVersion", "site_config.minimum_tls_version"),
     Row("SCM TLS", "properties.siteConfig.scmMinTlsVersion", "site_config.scm_minimum_tls_version"),
     Row("HTTP/2", "properties.siteConfig.http20Enabled", "site_config.http2_enabled"),
     Row("32-bit", "properties.siteConfig.use32BitWorkerProcess", "site_config.use_32_bit_worker"),
-    Row("remote debugging", "properties.siteConfig.remoteDebuggingEnabled", "site_config.remote_debugging_enabled"),
-    Row("always-ready", "properties.siteConfig.minimumElasticInstanceCount", "site_config.elastic_instance_minimum"),
-    Row("pre-warmed", "properties.siteConfig.preWarmedInstanceCount", "site_config.pre_warmed_instance_count"),
-    Row("scale limit", "properties.siteConfig.functionAppScaleLimit", "site_config.app_scale_limit"),
-    Row("runtime scale monitoring", "properties.siteConfig.functionsRuntimeScaleMonitoringEnabled", "site_config.runtime_scale_monitoring_enabled"),
-    Row("CORS origins", "properties.siteConfig.cors.allowedOrigins", "site_config.cors.allowed_origins"),
-    Row("CORS credentials", "properties.siteConfig.cors.supportCredentials", "site_config.cors.support_credentials"),
+    Row(
+        "remote debugging",
+        "properties.siteConfig.remoteDebuggingEnabled",
+        "site_config.remote_debugging_enabled",
+    ),
+    Row(
+        "always-ready",
+        "properties.siteConfig.minimumElasticInstanceCount",
+        "site_config.elastic_instance_minimum",
+    ),
+    Row(
+        "pre-warmed",
+        "properties.siteConfig.preWarmedInstanceCount",
+        "site_config.pre_warmed_instance_count",
+    ),
+    Row(
+        "scale limit", "properties.siteConfig.functionAppScaleLimit", "site_config.app_scale_limit"
+    ),
+    Row(
+        "runtime scale monitoring",
+        "properties.siteConfig.functionsRuntimeScaleMonitoringEnabled",
+        "site_config.runtime_scale_monitoring_enabled",
+    ),
+    Row(
+        "CORS origins",
+        "properties.siteConfig.cors.allowedOrigins",
+        "site_config.cors.allowed_origins",
+    ),
+    Row(
+        "CORS credentials",
+        "properties.siteConfig.cors.supportCredentials",
+        "site_config.cors.support_credentials",
+    ),
     Row("identity type", "identity.type", "identity.type"),
 )
 
@@ -223,12 +315,22 @@ PLAN_ROWS = (
 WORKSPACE_ROWS = (
     Row("sku", "properties.sku.name", "sku"),
     Row("retention", "properties.retentionInDays", "retention_in_days"),
-    Row("local auth", "properties.features.disableLocalAuth", "local_authentication_enabled", terraform_to=_negate),
+    Row(
+        "local auth",
+        "properties.features.disableLocalAuth",
+        "local_authentication_enabled",
+        terraform_to=_negate,
+    ),
 )
 
 INSIGHTS_ROWS = (
     Row("type", "properties.Application_Type", "application_type"),
-    Row("local auth", "properties.DisableLocalAuth", "local_authentication_enabled", terraform_to=_negate),
+    Row(
+        "local auth",
+        "properties.DisableLocalAuth",
+        "local_authentication_enabled",
+        terraform_to=_negate,
+    ),
 )
 
 
@@ -257,7 +359,9 @@ def _bicep_body(relative: str, symbol: str, module_call: str | None = None) -> d
     return as_dict(substitute(body))
 
 
-def _compare(rows: tuple[Row, ...], bicep: dict[str, Any], terraform: dict[str, Any]) -> dict[str, Any]:
+def _compare(
+    rows: tuple[Row, ...], bicep: dict[str, Any], terraform: dict[str, Any]
+) -> dict[str, Any]:
     mismatched = {}
     for row in rows:
         left = _at(bicep, row.bicep)
@@ -314,12 +418,26 @@ def test_key_vaults_match(terraform: TerraformTree) -> None:
 @pytest.mark.parametrize(
     ("relative", "symbol", "module_call", "terraform_resource"),
     [
-        ("modules/function-app.bicep", "site", "functionApp", ("azurerm_linux_function_app", "this")),
-        ("modules/function-app-slot.bicep", "slot", "stagingSlot", ("azurerm_linux_function_app_slot", "staging")),
+        (
+            "modules/function-app.bicep",
+            "site",
+            "functionApp",
+            ("azurerm_linux_function_app", "this"),
+        ),
+        (
+            "modules/function-app-slot.bicep",
+            "slot",
+            "stagingSlot",
+            ("azurerm_linux_function_app_slot", "staging"),
+        ),
     ],
 )
 def test_sites_match(
-    terraform: TerraformTree, relative: str, symbol: str, module_call: str, terraform_resource: tuple[str, str]
+    terraform: TerraformTree,
+    relative: str,
+    symbol: str,
+    module_call: str,
+    terraform_resource: tuple[str, str],
 ) -> None:
     bicep = _bicep_body(relative, symbol, module_call)
     resource = terraform.resource(*terraform_resource)
@@ -328,7 +446,9 @@ def test_sites_match(
     assert _at(bicep, "properties.siteConfig.linuxFxVersion") == (
         f"Python|{terraform.locals[python[2:-1].removeprefix('local.')]}"
     )
-    assert _at(bicep, "properties.siteConfig.healthCheckPath") == terraform.locals["health_check_path"]
+    assert (
+        _at(bicep, "properties.siteConfig.healthCheckPath") == terraform.locals["health_check_path"]
+    )
     identities = _at(bicep, "identity.userAssignedIdentities")
     args = _module_args(module_call)
     assert [_canon(args[key.strip("${}")]) for key in identities] == _canon(
@@ -347,9 +467,19 @@ def test_plans_match(terraform: TerraformTree) -> None:
 def test_monitoring_matches(terraform: TerraformTree) -> None:
     workspace = _bicep_body("modules/monitoring.bicep", "workspace")
     workspace["properties"]["retentionInDays"] = _module_args("monitoring")["retentionInDays"]
-    assert _compare(WORKSPACE_ROWS, workspace, terraform.resource("azurerm_log_analytics_workspace", "this")) == {}
+    assert (
+        _compare(
+            WORKSPACE_ROWS, workspace, terraform.resource("azurerm_log_analytics_workspace", "this")
+        )
+        == {}
+    )
     insights = _bicep_body("modules/monitoring.bicep", "applicationInsights")
-    assert _compare(INSIGHTS_ROWS, insights, terraform.resource("azurerm_application_insights", "this")) == {}
+    assert (
+        _compare(
+            INSIGHTS_ROWS, insights, terraform.resource("azurerm_application_insights", "this")
+        )
+        == {}
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -376,31 +506,52 @@ def test_subnet_rules_match(terraform: TerraformTree) -> None:
     terraform_rules = terraform.locals["nsg_rules"]
     assert _canon(bicep_rules["integration"]) == _canon(terraform_rules["integration"])
     assert _canon(bicep_rules["privateEndpoints"]) == _canon(terraform_rules["private_endpoints"])
-    for symbol, name in (("integrationNsg", "integration"), ("privateEndpointNsg", "private_endpoints")):
+    for symbol, name in (
+        ("integrationNsg", "integration"),
+        ("privateEndpointNsg", "private_endpoints"),
+    ):
         rendered = as_dict(as_dict(network.resource(symbol).body)["properties"])["securityRules"]
         assert isinstance(rendered, Expression), "rules are rendered from nsgRules in a loop"
-        content = dynamic_block(terraform.resource("azurerm_network_security_group", name), "security_rule")
+        content = dynamic_block(
+            terraform.resource("azurerm_network_security_group", name), "security_rule"
+        )
         assert content["for_each"] == f"${{local.nsg_rules.{name}}}"
         arguments = content["content"][0]
         for field, argument in NSG_RULE_FIELDS.items():
             assert f"{field}:" in rendered.text, field
             assert argument in arguments, argument
-        assert "sourcePortRange: '*'" in rendered.text and arguments["source_port_range"] == "*"
+        assert "sourcePortRange: '*'" in rendered.text
+        assert arguments["source_port_range"] == "*"
 
 
 def test_every_subnet_denies_what_it_does_not_allow(terraform: TerraformTree) -> None:
     for rules in terraform.locals["nsg_rules"].values():
-        denies = {rule["direction"] for rule in rules if rule["access"] == "Deny" and rule["source"] == "*"}
+        denies = {
+            rule["direction"]
+            for rule in rules
+            if rule["access"] == "Deny" and rule["source"] == "*"
+        }
         assert denies == {"Inbound", "Outbound"}
         assert max(rule["priority"] for rule in rules) == 4096
-    allowed = [rule for rules in terraform.locals["nsg_rules"].values() for rule in rules if rule["access"] == "Allow"]
+    allowed = [
+        rule
+        for rules in terraform.locals["nsg_rules"].values()
+        for rule in rules
+        if rule["access"] == "Allow"
+    ]
     assert all(rule["protocol"] == "Tcp" and "*" not in rule["ports"] for rule in allowed)
 
 
 def test_audit_logs_match(terraform: TerraformTree) -> None:
     diagnostics = bicep_file(BICEP, "modules/diagnostics.bicep")
-    assert diagnostics.variables["storageAuditCategories"] == terraform.locals["storage_audit_categories"]
-    assert diagnostics.variables["vaultAuditCategories"] == terraform.locals["key_vault_audit_categories"]
+    assert (
+        diagnostics.variables["storageAuditCategories"]
+        == terraform.locals["storage_audit_categories"]
+    )
+    assert (
+        diagnostics.variables["vaultAuditCategories"]
+        == terraform.locals["key_vault_audit_categories"]
+    )
     services = [
         resource.type.rpartition("/")[2]
         for resource in diagnostics.resources
@@ -423,7 +574,9 @@ def test_audit_logs_match(terraform: TerraformTree) -> None:
         "content": "${azurerm_storage_account.content.id}",
     }
     assert _canon(_module_args("diagnostics")["workspaceId"]) == _canon(
-        terraform.resource("azurerm_monitor_diagnostic_setting", "key_vault")["log_analytics_workspace_id"]
+        terraform.resource("azurerm_monitor_diagnostic_setting", "key_vault")[
+            "log_analytics_workspace_id"
+        ]
     )
 
 
@@ -436,15 +589,41 @@ def test_authentication_matches(terraform: TerraformTree) -> None:
     assert _canon(bicep_auth["allowedAudiences"]) == _canon(terraform_auth["allowed_audiences"])
     assert _canon(bicep_auth["enabled"]) == "authentication switch"
     site = as_dict(bicep_file(BICEP, "modules/function-app.bicep").variables["siteAuthSettings"])
-    block = dynamic_block(terraform.resource("azurerm_linux_function_app", "this"), "auth_settings_v2")
-    assert block["for_each"] == "${var.enable_app_service_authentication ? [local.app_authentication] : []}"
+    block = dynamic_block(
+        terraform.resource("azurerm_linux_function_app", "this"), "auth_settings_v2"
+    )
+    assert (
+        block["for_each"]
+        == "${var.enable_app_service_authentication ? [local.app_authentication] : []}"
+    )
     content = block["content"][0]
     assert _at(site, "globalValidation.requireAuthentication") == content["require_authentication"]
-    assert _at(site, "globalValidation.unauthenticatedClientAction") == content["unauthenticated_action"]
+    assert (
+        _at(site, "globalValidation.unauthenticatedClientAction")
+        == content["unauthenticated_action"]
+    )
     assert _at(site, "httpSettings.requireHttps") == content["require_https"]
     assert _at(site, "login.tokenStore.enabled") == _at(content, "login.token_store_enabled")
     provider = _at(site, "identityProviders.azureActiveDirectory")
     directory = content["active_directory_v2"][0]
     assert _canon(_at(provider, "registration.clientId")) == _canon(directory["client_id"])
-    assert _canon(_at(provider, "registration.openIdIssuer")) == _canon(directory["tenant_auth_endpoint"])
-    assert _canon(_at(provider, "validation.allowedAudiences")) == _canon(directory["allowed_audiences"])
+    assert _canon(_at(provider, "registration.openIdIssuer")) == _canon(
+        directory["tenant_auth_endpoint"]
+    )
+    assert _canon(_at(provider, "validation.allowedAudiences")) == _canon(
+        directory["allowed_audiences"]
+    )
+
+
+def test_content_share_secret_uses_the_accounts_own_cloud(terraform: TerraformTree) -> None:
+    """The connection string's endpoint suffix comes from the cloud deployed to, never a
+    hard-coded public-cloud `core.windows.net`."""
+    secret = _bicep_body("modules/key-vault.bicep", "contentShareSecret")
+    value = _at(secret, "properties.value")
+    assert isinstance(value, Expression)
+    assert "EndpointSuffix=${environment().suffixes.storage}" in value.text
+    body = terraform.resource("azapi_resource", "content_share_secret")["body"]
+    assert _at(body, "properties.value") == (
+        "${azurerm_storage_account.content.primary_connection_string}"
+    )
+    assert "core.windows.net" not in str(value.text) + str(body)

@@ -189,8 +189,6 @@ def test_role_assignments_give_the_identity_exactly_the_five_roles(
     assert expression(assignment["scope"]) == "local.role_scope_ids[each.value.scope]"
 
 
-
-
 def test_app_insights_takes_only_entra_authenticated_telemetry(terraform: TerraformTree) -> None:
     insights = terraform.resource("azurerm_application_insights", "this")
     assert insights["local_authentication_enabled"] is False
@@ -243,7 +241,11 @@ def _comparable(site: dict[str, Any]) -> dict[str, Any]:
     own |= {"count", "function_app_id", "app_settings"}
     result = {key: value for key, value in site.items() if key not in own}
     result["site_config"] = [
-        {key: value for key, value in block(site, "site_config").items() if key not in SLOT_OWN_SCALE}
+        {
+            key: value
+            for key, value in block(site, "site_config").items()
+            if key not in SLOT_OWN_SCALE
+        }
     ]
     result["dynamic"] = [entry for entry in site["dynamic"] if "sticky_settings" not in entry]
     return result
