@@ -113,7 +113,7 @@ resource "azurerm_linux_function_app" "this" {
 
   # What the first start needs: the identity's roles, the share and the secret, and with network
   # isolation the private endpoints (with their DNS zone groups), the DNS zone links and the
-  # subnet rules. Creation is not propagation: see infra/README.md, "After the first deployment".
+  # subnet rules. Creation is not propagation: see infra/README.md, "What a deployment looks like".
   depends_on = [
     azurerm_role_assignment.app,
     azurerm_storage_share.content,
