@@ -10,6 +10,7 @@ out), turns expressions into a shared vocabulary, and compares: a change on one 
 from __future__ import annotations
 
 from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -627,3 +628,157 @@ def test_content_share_secret_uses_the_accounts_own_cloud(terraform: TerraformTr
         "${azurerm_storage_account.content.primary_connection_string}"
     )
     assert "core.windows.net" not in str(value.text) + str(body)
+
+
+# ---------------------------------------------------------------------------------------------
+# App settings after merging: values, not only names
+# ---------------------------------------------------------------------------------------------
+
+#: What each tree's references in the app settings stand for. Bicep names are the settings
+#: module's parameters and variables; Terraform's are references in locals.tf.
+SETTING_REFERENCES = {
+    "workerProcessCount": "worker processes",
+    "local.worker_process_count": "worker processes",
+    "appIdentityClientId": "identity client id",
+    "azurerm_user_assigned_identity.app.client_id": "identity client id",
+    "durableTaskHubName": "task hub",
+    "hostId": "host id",
+    "tableServiceUri": "table endpoint",
+    'trimsuffix(azurerm_storage_account.task_hub.primary_table_endpoint, "/")': "table endpoint",
+    "keyVaultName": "vault",
+    "azurerm_key_vault.this.name": "vault",
+    "contentShareSecretName": "secret",
+    "local.content_share_secret_name": "secret",
+    "vnetIntegrated ? '1' : '0'": "1 when isolated",
+    'var.enable_network_isolation ? "1" : "0"': "1 when isolated",
+    "siteContentShareName": "content share",
+    "slotContentShareName": "content share",
+    "string(siteHealthMonitorAllowlist)": "health allowlist",
+    "string(slotHealthMonitorAllowlist)": "health allowlist",
+}
+
+#: Terraform's per-instance references, by instance.
+INSTANCE_REFERENCES = {
+    "task_hub_name": "task hub",
+    "host_id": "host id",
+    "content_share_name": "content share",
+}
+
+
+def _setting_meaning(value: Any, instance: str, terraform: TerraformTree) -> Any:
+    """A setting value in the shared vocabulary: `str(...)` for string conversions, references
+    replaced by what they stand for, literal strings as they are."""
+    text = value.text if isinstance(value, Expression) else value
+    if not isinstance(text, str):
+        return text
+    if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
+        text = text[2:-1]
+    elif text.startswith("'") and text.endswith("'"):
+        text = text[1:-1]
+    if text in SETTING_REFERENCES:
+        return SETTING_REFERENCES[text]
+    for key, meaning in INSTANCE_REFERENCES.items():
+        if text == f"local.site_instances.{instance}.{key}":
+            return meaning
+    allowlist = (
+        "jsonencode(merge(",
+        f"site_instances.{instance}.host_name",
+        "local.health_check_path",
+    )
+    if all(part in text for part in allowlist) and "var.health_monitor_allowlist" in text:
+        return "health allowlist"
+    for pattern in (r"^string\(appConfiguration\.(\w+)\)$", r"^tostring\(var\.(\w+)\)$"):
+        if match := re.fullmatch(pattern, text):
+            return f"str({_snake(match[1])})"
+    if match := re.fullmatch(r"^tostring\(local\.(\w+)\)$", text):
+        local = terraform.locals[match[1]]
+        meaning = SETTING_REFERENCES.get(f"local.{match[1]}", local)
+        return str(local) if isinstance(local, int) else f"str({meaning})"
+    if match := re.fullmatch(r"^string\((\w+)\)$", text):
+        return f"str({SETTING_REFERENCES.get(match[1], match[1])})"
+    if text == "appConfiguration.operationsEmail" or text == "var.operations_email":
+        return "operations email"
+    for reference, meaning in SETTING_REFERENCES.items():
+        text = text.replace(f"${{{reference}}}", f"{{{meaning}}}")
+    return text
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+#: Settings azurerm writes from arguments: the argument and what its value means.
+PROVIDER_SETTING_VALUES = {
+    "FUNCTIONS_EXTENSION_VERSION": ("functions_extension_version", lambda value: value),
+    "WEBSITE_HEALTHCHECK_MAXPINGFAILURES": (
+        "site_config.health_check_eviction_time_in_min",
+        lambda value: "10" if value == "${local.health_check_eviction_minutes}" else value,
+    ),
+    "FUNCTIONS_WORKER_RUNTIME": (
+        "site_config.application_stack.python_version",
+        lambda value: "python" if value == "${local.python_version}" else value,
+    ),
+    "AzureWebJobsStorage__accountName": (
+        "storage_account_name",
+        lambda value: (
+            "host storage" if value == "${azurerm_storage_account.task_hub.name}" else value
+        ),
+    ),
+    "APPLICATIONINSIGHTS_CONNECTION_STRING": (
+        "site_config.application_insights_connection_string",
+        lambda value: (
+            "insights"
+            if value == "${azurerm_application_insights.this.connection_string}"
+            else value
+        ),
+    ),
+}
+BICEP_PROVIDER_SETTING_ARGUMENTS = {
+    "hostStorageAccountName": "host storage",
+    "applicationInsightsConnectionString": "insights",
+}
+
+
+@pytest.mark.parametrize(
+    ("relative", "variable", "instance", "terraform_resource"),
+    [
+        (
+            "modules/function-app-settings.bicep",
+            "siteAppSettings",
+            "production",
+            ("azurerm_linux_function_app", "this"),
+        ),
+        (
+            "modules/function-app-slot-settings.bicep",
+            "slotAppSettings",
+            "staging",
+            ("azurerm_linux_function_app_slot", "staging"),
+        ),
+    ],
+)
+def test_app_setting_values_match(
+    terraform: TerraformTree,
+    relative: str,
+    variable: str,
+    instance: str,
+    terraform_resource: tuple[str, str],
+) -> None:
+    bicep = as_dict(bicep_file(BICEP, relative).variables[variable])
+    merged = {
+        **terraform.locals["app_settings_shared"],
+        **terraform.locals["app_settings_by_instance"][instance],
+    }
+    site = terraform.resource(*terraform_resource)
+    mismatched = {}
+    for name, value in bicep.items():
+        if name in PROVIDER_SETTING_VALUES:
+            argument, meaning = PROVIDER_SETTING_VALUES[name]
+            left = value.text if isinstance(value, Expression) else value
+            left = BICEP_PROVIDER_SETTING_ARGUMENTS.get(str(left), left)
+            right = meaning(_at(site, argument))
+        else:
+            left = _setting_meaning(value, instance, terraform)
+            right = _setting_meaning(merged.get(name), instance, terraform)
+        if left != right:
+            mismatched[name] = (left, right)
+    assert mismatched == {}
