@@ -9,8 +9,8 @@ out), turns expressions into a shared vocabulary, and compares: a change on one 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -692,8 +692,8 @@ def _setting_meaning(value: Any, instance: str, terraform: TerraformTree) -> Any
             return f"str({_snake(match[1])})"
     if match := re.fullmatch(r"^tostring\(local\.(\w+)\)$", text):
         local = terraform.locals[match[1]]
-        meaning = SETTING_REFERENCES.get(f"local.{match[1]}", local)
-        return str(local) if isinstance(local, int) else f"str({meaning})"
+        described = SETTING_REFERENCES.get(f"local.{match[1]}", local)
+        return str(local) if isinstance(local, int) else f"str({described})"
     if match := re.fullmatch(r"^string\((\w+)\)$", text):
         return f"str({SETTING_REFERENCES.get(match[1], match[1])})"
     if text == "appConfiguration.operationsEmail" or text == "var.operations_email":
@@ -708,7 +708,7 @@ def _snake(name: str) -> str:
 
 
 #: Settings azurerm writes from arguments: the argument and what its value means.
-PROVIDER_SETTING_VALUES = {
+PROVIDER_SETTING_VALUES: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "FUNCTIONS_EXTENSION_VERSION": ("functions_extension_version", lambda value: value),
     "WEBSITE_HEALTHCHECK_MAXPINGFAILURES": (
         "site_config.health_check_eviction_time_in_min",
