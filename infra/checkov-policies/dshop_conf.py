@@ -36,17 +36,22 @@ def bicep_path(conf: Mapping[str, Any], *keys: str) -> Any:
     return node
 
 
+#: The `Microsoft.Web/sites[/slots]/config` resource that holds a site's app settings.
+BICEP_APP_SETTINGS_CONFIG = "appsettings"
+
+
+def is_bicep_app_settings(conf: Mapping[str, Any]) -> bool:
+    """True for the `appsettings` config resource (not `slotConfigNames`, `authsettingsV2`)."""
+    return bicep_path(conf, "name") == BICEP_APP_SETTINGS_CONFIG
+
+
 def bicep_app_settings(conf: Mapping[str, Any]) -> dict[str, Any] | None:
-    """`siteConfig.appSettings` as name -> value, or None when it is not a literal list."""
-    settings = bicep_path(conf, "properties", "siteConfig", "appSettings")
-    if not isinstance(settings, list):
+    """An `appsettings` config resource's settings as name -> value, or None when they are not
+    a literal object."""
+    settings = bicep_path(conf, "properties")
+    if not isinstance(settings, Mapping) or "operator" in settings:
         return None
-    named = {}
-    for entry in settings:
-        if not isinstance(entry, Mapping) or not isinstance(entry.get("name"), str):
-            return None
-        named[entry["name"]] = entry.get("value")
-    return named
+    return dict(settings)
 
 
 def tf_value(conf: Mapping[str, Any], key: str) -> Any:
@@ -66,11 +71,18 @@ def tf_block(conf: Mapping[str, Any], key: str) -> Mapping[str, Any]:
 
 
 def tf_app_settings(conf: Mapping[str, Any]) -> dict[str, Any] | None:
-    """`app_settings` as name -> value when checkov could render it, else None."""
+    """`app_settings` as name -> value when checkov could render it, else None.
+
+    After checkov expands a `dynamic` block in the same resource it wraps each map value in a
+    one-element list; those are unwrapped.
+    """
     settings = tf_value(conf, "app_settings")
-    if isinstance(settings, Mapping):
-        return dict(settings)
-    return None
+    if not isinstance(settings, Mapping):
+        return None
+    return {
+        name: value[0] if isinstance(value, list) and len(value) == 1 else value
+        for name, value in settings.items()
+    }
 
 
 def is_true(value: Any) -> bool:

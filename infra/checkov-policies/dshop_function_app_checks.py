@@ -28,6 +28,7 @@ from dshop_conf import (
     bicep_path,
     has_wildcard,
     identity_connection_problems,
+    is_bicep_app_settings,
     is_false,
     is_true,
     tf_app_settings,
@@ -36,6 +37,9 @@ from dshop_conf import (
 )
 
 BICEP_SITES = ("Microsoft.Web/sites", "Microsoft.Web/sites/slots")
+#: Sites get their app settings from a separate `appsettings` config resource (written after
+#: the site exists; see infra/bicep/modules/function-app-settings.bicep).
+BICEP_SITE_CONFIGS = ("Microsoft.Web/sites/config", "Microsoft.Web/sites/slots/config")
 BICEP_PUBLISHING_POLICIES = (
     "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
     "Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies",
@@ -129,11 +133,13 @@ class BicepHostStorageIdentityBased(BicepResourceCheck):
             name="AzureWebJobsStorage (host and Durable task hub) uses the managed identity",
             id="CKV_DSHOP_6",
             categories=(CheckCategories.IAM,),
-            supported_resources=BICEP_SITES,
+            supported_resources=BICEP_SITE_CONFIGS,
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        self.evaluated_keys = ["properties/siteConfig/appSettings"]
+        if not is_bicep_app_settings(conf):
+            return CheckResult.UNKNOWN
+        self.evaluated_keys = ["properties"]
         settings = bicep_app_settings(conf)
         if settings is None:
             return CheckResult.FAILED
@@ -178,11 +184,13 @@ class BicepAppStorageIdentityBased(BicepResourceCheck):
             name="The app's AppStorage table connection uses the managed identity",
             id="CKV_DSHOP_7",
             categories=(CheckCategories.IAM,),
-            supported_resources=BICEP_SITES,
+            supported_resources=BICEP_SITE_CONFIGS,
         )
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        self.evaluated_keys = ["properties/siteConfig/appSettings"]
+        if not is_bicep_app_settings(conf):
+            return CheckResult.UNKNOWN
+        self.evaluated_keys = ["properties"]
         settings = bicep_app_settings(conf)
         if settings is None:
             return CheckResult.FAILED

@@ -71,18 +71,57 @@ resource "azurerm_linux_function_app" "this" {
     }
   }
 
-  app_settings = merge(local.app_settings_shared, local.app_settings_by_instance.production)
+  # App Service Authentication (Easy Auth) with Microsoft Entra ID. Unauthenticated requests pass
+  # through (AllowAnonymous): function-key routes and the health probe keep working, and the app
+  # itself rejects approval calls without the platform's principal (see infra/README.md,
+  # "App Service Authentication"). No token store: the app reads only the principal headers.
+  dynamic "auth_settings_v2" {
+    for_each = var.enable_app_service_authentication ? [local.app_authentication] : []
+    content {
+      auth_enabled           = true
+      require_authentication = false
+      unauthenticated_action = "AllowAnonymous"
+      require_https          = true
 
-  sticky_settings {
-    app_setting_names = local.sticky_app_setting_names
+      active_directory_v2 {
+        client_id            = auth_settings_v2.value.client_id
+        tenant_auth_endpoint = auth_settings_v2.value.open_id_issuer
+        allowed_audiences    = auth_settings_v2.value.allowed_audiences
+      }
+
+      login {
+        token_store_enabled = false
+      }
+    }
   }
 
-  # The identity's roles, the share and the secret must exist before the first cold start
-  # resolves the Key Vault reference and opens the task hub.
+  app_settings = merge(local.app_settings_shared, local.app_settings_by_instance.production)
+
+  # Only with a slot: slot settings mean nothing on a site without one.
+  dynamic "sticky_settings" {
+    for_each = var.enable_staging_slot ? [local.sticky_app_setting_names] : []
+    content {
+      app_setting_names = sticky_settings.value
+    }
+  }
+
+  # A slot swap exchanges WEBSITE_CONTENTSHARE (not sticky) between the slots; the declared value
+  # is used once, at creation, so a later apply never points production back at the old code.
+  lifecycle {
+    ignore_changes = [app_settings["WEBSITE_CONTENTSHARE"]]
+  }
+
+  # What the first start needs: the identity's roles, the share and the secret, and with network
+  # isolation the private endpoints (with their DNS zone groups), the DNS zone links and the
+  # subnet rules. Creation is not propagation: see infra/README.md, "What a deployment looks like".
   depends_on = [
     azurerm_role_assignment.app,
     azurerm_storage_share.content,
     azapi_resource.content_share_secret,
+    azurerm_private_endpoint.this,
+    azurerm_private_dns_zone_virtual_network_link.this,
+    azurerm_subnet_network_security_group_association.integration,
+    azurerm_subnet_network_security_group_association.private_endpoints,
   ]
 }
 
@@ -122,8 +161,8 @@ resource "azurerm_linux_function_app_slot" "staging" {
     remote_debugging_enabled               = false
     health_check_path                      = local.health_check_path
     health_check_eviction_time_in_min      = local.health_check_eviction_minutes
-    elastic_instance_minimum               = local.effective_always_ready_instance_count
-    pre_warmed_instance_count              = var.pre_warmed_instance_count
+    elastic_instance_minimum               = var.staging_always_ready_instance_count
+    pre_warmed_instance_count              = var.staging_pre_warmed_instance_count
     app_scale_limit                        = var.function_app_scale_limit
     runtime_scale_monitoring_enabled       = var.enable_network_isolation
     vnet_route_all_enabled                 = var.enable_network_isolation
@@ -138,5 +177,43 @@ resource "azurerm_linux_function_app_slot" "staging" {
     }
   }
 
+  # App Service Authentication (Easy Auth) with Microsoft Entra ID. Unauthenticated requests pass
+  # through (AllowAnonymous): function-key routes and the health probe keep working, and the app
+  # itself rejects approval calls without the platform's principal (see infra/README.md,
+  # "App Service Authentication"). No token store: the app reads only the principal headers.
+  dynamic "auth_settings_v2" {
+    for_each = var.enable_app_service_authentication ? [local.app_authentication] : []
+    content {
+      auth_enabled           = true
+      require_authentication = false
+      unauthenticated_action = "AllowAnonymous"
+      require_https          = true
+
+      active_directory_v2 {
+        client_id            = auth_settings_v2.value.client_id
+        tenant_auth_endpoint = auth_settings_v2.value.open_id_issuer
+        allowed_audiences    = auth_settings_v2.value.allowed_audiences
+      }
+
+      login {
+        token_store_enabled = false
+      }
+    }
+  }
+
   app_settings = merge(local.app_settings_shared, local.app_settings_by_instance.staging)
+
+  lifecycle {
+    ignore_changes = [app_settings["WEBSITE_CONTENTSHARE"]]
+  }
+
+  depends_on = [
+    azurerm_role_assignment.app,
+    azurerm_storage_share.content,
+    azapi_resource.content_share_secret,
+    azurerm_private_endpoint.this,
+    azurerm_private_dns_zone_virtual_network_link.this,
+    azurerm_subnet_network_security_group_association.integration,
+    azurerm_subnet_network_security_group_association.private_endpoints,
+  ]
 }

@@ -1,8 +1,9 @@
 # The app's user-assigned managed identity.
 #
-# Created before anything that uses it, so its role assignments exist (and have time to
-# propagate) before the function app first starts: a system-assigned identity would only exist
-# once the site does, and its first cold start would race the role assignments.
+# Created before anything that uses it, so its role assignments are created before the site: a
+# system-assigned identity would only exist once the site does. Created is not propagated: a new
+# assignment can take minutes to take effect, which infra/README.md ("What a deployment looks
+# like") covers with a check after the first deployment.
 
 resource "azurerm_user_assigned_identity" "app" {
   name                = "id-${local.base_name}"

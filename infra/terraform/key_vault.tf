@@ -34,7 +34,8 @@ resource "azapi_resource" "content_share_secret" {
   body = {
     properties = {
       contentType = "Azure Files connection string (Functions content share)"
-      value       = "DefaultEndpointsProtocol=https;AccountName=${azurerm_storage_account.content.name};AccountKey=${azurerm_storage_account.content.primary_access_key};EndpointSuffix=core.windows.net"
+      # The provider's connection string carries the endpoint suffix of the account's cloud.
+      value = azurerm_storage_account.content.primary_connection_string
     }
   }
 }

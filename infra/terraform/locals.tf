@@ -30,6 +30,13 @@ locals {
   python_threadpool_size        = 16
   health_check_eviction_minutes = 10
 
+  # App Service Authentication (see function_app.tf); the issuer is the public cloud's.
+  app_authentication = {
+    client_id         = var.auth_client_id
+    open_id_issuer    = "https://login.microsoftonline.com/${coalesce(var.auth_tenant_id, data.azurerm_client_config.current.tenant_id)}/v2.0"
+    allowed_audiences = length(var.auth_allowed_audiences) > 0 ? var.auth_allowed_audiences : ["api://${var.auth_client_id}"]
+  }
+
   # Zone-redundant Elastic Premium needs at least 2 always-ready instances.
   effective_always_ready_instance_count = var.zone_redundant ? max(var.always_ready_instance_count, 2) : var.always_ready_instance_count
 

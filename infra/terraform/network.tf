@@ -38,9 +38,91 @@ locals {
     }
   }
   deployed_private_link_targets = var.enable_network_isolation ? local.private_link_targets : {}
+
+  # Subnet rules (`nsgRules` in infra/bicep/modules/network.bicep holds the same table; the
+  # parity test compares them). The integration subnet carries only the app's outbound traffic
+  # (route-all): HTTPS and SMB to the private endpoints, HTTPS to the internet (the remote build's
+  # package index, Entra ID, Application Insights ingestion, the health monitor's targets),
+  # nothing else. The private endpoint subnet accepts HTTPS and SMB from the integration subnet
+  # only. Traffic to Azure DNS (168.63.129.16) is platform traffic that NSGs do not filter.
+  nsg_rules = {
+    integration = [
+      {
+        name        = "allow-private-endpoints-out"
+        priority    = 100
+        direction   = "Outbound"
+        access      = "Allow"
+        protocol    = "Tcp"
+        source      = var.integration_subnet_prefix
+        destination = var.private_endpoint_subnet_prefix
+        ports       = ["443", "445"]
+      },
+      {
+        name        = "allow-https-internet-out"
+        priority    = 110
+        direction   = "Outbound"
+        access      = "Allow"
+        protocol    = "Tcp"
+        source      = var.integration_subnet_prefix
+        destination = "Internet"
+        ports       = ["443"]
+      },
+      {
+        name        = "deny-all-out"
+        priority    = 4096
+        direction   = "Outbound"
+        access      = "Deny"
+        protocol    = "*"
+        source      = "*"
+        destination = "*"
+        ports       = ["*"]
+      },
+      {
+        name        = "deny-all-in"
+        priority    = 4096
+        direction   = "Inbound"
+        access      = "Deny"
+        protocol    = "*"
+        source      = "*"
+        destination = "*"
+        ports       = ["*"]
+      },
+    ]
+    private_endpoints = [
+      {
+        name        = "allow-integration-subnet-in"
+        priority    = 100
+        direction   = "Inbound"
+        access      = "Allow"
+        protocol    = "Tcp"
+        source      = var.integration_subnet_prefix
+        destination = var.private_endpoint_subnet_prefix
+        ports       = ["443", "445"]
+      },
+      {
+        name        = "deny-all-in"
+        priority    = 4096
+        direction   = "Inbound"
+        access      = "Deny"
+        protocol    = "*"
+        source      = "*"
+        destination = "*"
+        ports       = ["*"]
+      },
+      {
+        name        = "deny-all-out"
+        priority    = 4096
+        direction   = "Outbound"
+        access      = "Deny"
+        protocol    = "*"
+        source      = "*"
+        destination = "*"
+        ports       = ["*"]
+      },
+    ]
+  }
 }
 
-# No custom rules: the defaults allow VNet-internal traffic and deny inbound from the internet.
 resource "azurerm_network_security_group" "integration" {
   count = local.network_count
 
@@ -48,6 +130,21 @@ resource "azurerm_network_security_group" "integration" {
   resource_group_name = data.azurerm_resource_group.this.name
   location            = local.location
   tags                = local.tags
+
+  dynamic "security_rule" {
+    for_each = local.nsg_rules.integration
+    content {
+      name                       = security_rule.value.name
+      priority                   = security_rule.value.priority
+      direction                  = security_rule.value.direction
+      access                     = security_rule.value.access
+      protocol                   = security_rule.value.protocol
+      source_address_prefix      = security_rule.value.source
+      source_port_range          = "*"
+      destination_address_prefix = security_rule.value.destination
+      destination_port_ranges    = security_rule.value.ports
+    }
+  }
 }
 
 resource "azurerm_network_security_group" "private_endpoints" {
@@ -57,6 +154,21 @@ resource "azurerm_network_security_group" "private_endpoints" {
   resource_group_name = data.azurerm_resource_group.this.name
   location            = local.location
   tags                = local.tags
+
+  dynamic "security_rule" {
+    for_each = local.nsg_rules.private_endpoints
+    content {
+      name                       = security_rule.value.name
+      priority                   = security_rule.value.priority
+      direction                  = security_rule.value.direction
+      access                     = security_rule.value.access
+      protocol                   = security_rule.value.protocol
+      source_address_prefix      = security_rule.value.source
+      source_port_range          = "*"
+      destination_address_prefix = security_rule.value.destination
+      destination_port_ranges    = security_rule.value.ports
+    }
+  }
 }
 
 resource "azurerm_virtual_network" "this" {

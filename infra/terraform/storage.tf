@@ -34,6 +34,11 @@ resource "azurerm_storage_account" "task_hub" {
   infrastructure_encryption_enabled = true
   public_network_access_enabled     = !var.enable_network_isolation
 
+  # Queues and tables encrypted with the account-scoped key, like blobs and files (and like
+  # Bicep). Fixed at creation: changing it later replaces the account and its task hub.
+  queue_encryption_key_type = "Account"
+  table_encryption_key_type = "Account"
+
   network_rules {
     default_action = var.enable_network_isolation ? "Deny" : "Allow"
     bypass         = ["AzureServices"]

@@ -19,6 +19,12 @@ variable "environment_name" {
     condition     = length(var.environment_name) >= 2 && length(var.environment_name) <= 8
     error_message = "environment_name must be 2 to 8 characters."
   }
+
+  # Storage account names take lowercase letters and digits only.
+  validation {
+    condition     = can(regex("^[a-z0-9]+$", var.environment_name))
+    error_message = "environment_name may contain only lowercase letters and digits."
+  }
 }
 
 variable "location" {
@@ -35,6 +41,11 @@ variable "name_prefix" {
   validation {
     condition     = length(var.name_prefix) >= 2 && length(var.name_prefix) <= 8
     error_message = "name_prefix must be 2 to 8 characters."
+  }
+
+  validation {
+    condition     = can(regex("^[a-z0-9]+$", var.name_prefix))
+    error_message = "name_prefix may contain only lowercase letters and digits."
   }
 }
 
@@ -73,7 +84,7 @@ variable "maximum_elastic_worker_count" {
 variable "always_ready_instance_count" {
   type        = number
   default     = 1
-  description = "Always-ready instances (raised to 2 when zone redundant)."
+  description = "Always-ready instances of the production site (raised to 2 when zone redundant). Microsoft.Web/sites siteConfig.minimumElasticInstanceCount: 0-20."
 
   validation {
     condition     = var.always_ready_instance_count >= 1 && var.always_ready_instance_count <= 20
@@ -84,11 +95,33 @@ variable "always_ready_instance_count" {
 variable "pre_warmed_instance_count" {
   type        = number
   default     = 1
-  description = "Pre-warmed instances kept ahead of scale-out (at least 1: runtime scale monitoring requires it)."
+  description = "Pre-warmed instances of the production site kept ahead of scale-out (at least 1: runtime scale monitoring requires it). Microsoft.Web/sites siteConfig.preWarmedInstanceCount: 0-10."
 
   validation {
-    condition     = var.pre_warmed_instance_count >= 1 && var.pre_warmed_instance_count <= 20
-    error_message = "pre_warmed_instance_count must be between 1 and 20."
+    condition     = var.pre_warmed_instance_count >= 1 && var.pre_warmed_instance_count <= 10
+    error_message = "pre_warmed_instance_count must be between 1 and 10."
+  }
+}
+
+variable "staging_always_ready_instance_count" {
+  type        = number
+  default     = 1
+  description = "Always-ready instances of the staging slot: always-ready is per site, so these are billed on top of production's."
+
+  validation {
+    condition     = var.staging_always_ready_instance_count >= 1 && var.staging_always_ready_instance_count <= 20
+    error_message = "staging_always_ready_instance_count must be between 1 and 20."
+  }
+}
+
+variable "staging_pre_warmed_instance_count" {
+  type        = number
+  default     = 1
+  description = "Pre-warmed instances of the staging slot (at least 1: runtime scale monitoring requires it)."
+
+  validation {
+    condition     = var.staging_pre_warmed_instance_count >= 1 && var.staging_pre_warmed_instance_count <= 10
+    error_message = "staging_pre_warmed_instance_count must be between 1 and 10."
   }
 }
 
@@ -271,4 +304,37 @@ variable "operations_email" {
   type        = string
   default     = "ops@example.com"
   description = "OPERATIONS_EMAIL: where operational alerts go."
+}
+
+# -----------------------------------------------------------------------------------------------
+# App Service Authentication (Easy Auth) with Microsoft Entra ID
+# -----------------------------------------------------------------------------------------------
+
+variable "enable_app_service_authentication" {
+  type        = bool
+  default     = false
+  description = "Turn on App Service Authentication with Microsoft Entra ID (on in environments/prod): the platform validates bearer tokens and passes the caller as x-ms-client-principal-*; the approval routes then require it."
+}
+
+variable "auth_client_id" {
+  type        = string
+  default     = ""
+  description = "Application (client) id of the Entra app registration whose tokens the API accepts. Required when enable_app_service_authentication is true."
+
+  validation {
+    condition     = !var.enable_app_service_authentication || length(var.auth_client_id) > 0
+    error_message = "auth_client_id is required when enable_app_service_authentication is true."
+  }
+}
+
+variable "auth_tenant_id" {
+  type        = string
+  default     = ""
+  description = "Entra tenant that issues the tokens; empty: the tenant of the deployment."
+}
+
+variable "auth_allowed_audiences" {
+  type        = list(string)
+  default     = []
+  description = "Audiences a token may carry; empty: api://<auth_client_id>."
 }

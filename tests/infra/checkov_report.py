@@ -12,11 +12,17 @@ import re
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tests.infra.paths import CHECKOV, CHECKOV_POLICIES, INFRA, REPO_ROOT
 
 FRAMEWORKS = ("terraform", "bicep")
+
+#: The production configuration: checkov skips `count = 0` resources and expands no dynamic
+#: block with the defaults, so the slot, the network and authentication are scanned with it.
+PRODUCTION_SCAN = "terraform (prod.tfvars)"
+SCANS = (*FRAMEWORKS, PRODUCTION_SCAN)
 
 #: checkov logs a check that raised, then moves on: such a check verified nothing.
 _CRASH = re.compile(r"Failed to run check (?P<check>\S+) on (?P<file>[^:\s]+):(?P<resource>\S+)")
@@ -82,8 +88,11 @@ def _findings(results: dict[str, Any], key: str) -> tuple[Finding, ...]:
     )
 
 
-def run_checkov() -> dict[str, CheckovReport]:
-    """One checkov invocation over infra/ for both frameworks; framework -> report."""
+def run_checkov(
+    frameworks: tuple[str, ...] = FRAMEWORKS, var_file: Path | None = None
+) -> dict[str, CheckovReport]:
+    """One checkov invocation over infra/ for `frameworks`; framework -> report. With
+    `var_file`, Terraform is evaluated with those variable values instead of the defaults."""
     if not CHECKOV.is_file():
         raise CheckovUnavailableError(
             f"checkov not found at {CHECKOV}; `make deps` builds .venv-checkov from "
@@ -94,7 +103,8 @@ def run_checkov() -> dict[str, CheckovReport]:
         "--directory",
         str(INFRA),
         "--framework",
-        ",".join(FRAMEWORKS),
+        ",".join(frameworks),
+        *(["--var-file", str(var_file)] if var_file else []),
         "--skip-download",
         "--external-checks-dir",
         str(CHECKOV_POLICIES),

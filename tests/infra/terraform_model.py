@@ -50,6 +50,14 @@ def block(value: HclValue, name: str) -> dict[str, HclValue]:
     return found
 
 
+def dynamic_block(value: HclValue, name: str) -> dict[str, HclValue]:
+    """The `dynamic "name"` block of a resource body: its `for_each` and its `content`."""
+    found = [entry[name] for entry in value.get("dynamic", []) if name in entry]
+    assert len(found) == 1, f"expected one dynamic {name!r} block"
+    dynamic: dict[str, HclValue] = found[0]
+    return dynamic
+
+
 def expression(value: HclValue) -> str:
     """The inside of a `${...}` expression string (AssertionError if it is a literal)."""
     assert isinstance(value, str), value

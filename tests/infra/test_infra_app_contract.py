@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.settings import APP_STORAGE_CONNECTION, SETTING_NAMES, Settings, load_settings
-from tests.infra.bicep_model import BicepValue, as_dict, as_list, bicep_file
+from tests.infra.bicep_model import BicepValue, as_dict, bicep_file
 from tests.infra.paths import BICEP, HOST_JSON
 from tests.infra.terraform_model import TerraformTree
 
@@ -39,8 +39,8 @@ def _bicep_parameter(setting: str) -> str:
 
 
 def _bicep_settings() -> dict[str, BicepValue]:
-    entries = as_list(bicep_file(BICEP, "modules/function-app.bicep").variables["siteAppSettings"])
-    return {str(as_dict(entry)["name"]): as_dict(entry)["value"] for entry in entries}
+    settings = bicep_file(BICEP, "modules/function-app-settings.bicep").variables["siteAppSettings"]
+    return as_dict(settings)
 
 
 def _terraform_settings(terraform: TerraformTree) -> dict[str, Any]:

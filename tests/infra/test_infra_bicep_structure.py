@@ -25,6 +25,8 @@ pytestmark = pytest.mark.infra
 
 SITE_MODULE = "modules/function-app.bicep"
 SLOT_MODULE = "modules/function-app-slot.bicep"
+SITE_SETTINGS_MODULE = "modules/function-app-settings.bicep"
+SLOT_SETTINGS_MODULE = "modules/function-app-slot-settings.bicep"
 
 
 def _file(relative: str) -> BicepFile:
@@ -52,12 +54,11 @@ def _as_site(value: BicepValue) -> BicepValue:
 
 
 def _settings(relative: str, variable: str) -> dict[str, BicepValue]:
-    settings = {}
-    for entry in as_list(_file(relative).variables[variable]):
-        name = as_dict(entry)["name"]
-        assert isinstance(name, str)
-        settings[name] = as_dict(entry)["value"]
-    return settings
+    return as_dict(_file(relative).variables[variable])
+
+
+def _site_settings() -> dict[str, BicepValue]:
+    return _settings(SITE_SETTINGS_MODULE, "siteAppSettings")
 
 
 def test_plan_is_linux_elastic_premium() -> None:
@@ -106,12 +107,18 @@ def test_slot_is_configured_exactly_like_the_site() -> None:
     assert slot["properties"] == site["properties"]
     assert slot["identity"] == site["identity"]
     assert slot["kind"] == site["kind"]
-    assert _as_site(_settings(SLOT_MODULE, "slotAppSettings")) == _settings(
-        SITE_MODULE, "siteAppSettings"
+    assert _as_site(_settings(SLOT_SETTINGS_MODULE, "slotAppSettings")) == _site_settings()
+    assert (
+        _as_site(_file(SLOT_MODULE).variables["slotAuthSettings"])
+        == (_file(SITE_MODULE).variables["siteAuthSettings"])
     )
-    site_parameters = _file(SITE_MODULE).parameters
-    slot_parameters = _file(SLOT_MODULE).parameters
-    assert set(slot_parameters) - set(site_parameters) == {"slotName"}
+    for site_module, slot_module in (
+        (SITE_MODULE, SLOT_MODULE),
+        (SITE_SETTINGS_MODULE, SLOT_SETTINGS_MODULE),
+    ):
+        site_parameters = _file(site_module).parameters
+        slot_parameters = _file(slot_module).parameters
+        assert set(slot_parameters) ^ set(site_parameters) == {"slotName"}
 
 
 @pytest.mark.parametrize(
@@ -129,7 +136,7 @@ def test_basic_auth_publishing_is_off_for_ftp_and_scm(relative: str, symbol: str
 
 
 def test_host_storage_and_app_tables_are_identity_based() -> None:
-    settings = _settings(SITE_MODULE, "siteAppSettings")
+    settings = _site_settings()
     assert "AzureWebJobsStorage" not in settings
     assert "AppStorage" not in settings
     assert settings["AzureWebJobsStorage__accountName"] == Expression("hostStorageAccountName")
@@ -144,7 +151,7 @@ def test_host_storage_and_app_tables_are_identity_based() -> None:
 
 
 def test_content_share_connection_string_comes_from_key_vault() -> None:
-    settings = _settings(SITE_MODULE, "siteAppSettings")
+    settings = _site_settings()
     assert settings["WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"] == Expression(
         "'@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${contentShareSecretName})'"
     )
@@ -160,7 +167,7 @@ def test_app_insights_takes_only_entra_authenticated_telemetry() -> None:
     insights = as_dict(_body("modules/monitoring.bicep", "applicationInsights")["properties"])
     assert insights["DisableLocalAuth"] is True
     assert insights["WorkspaceResourceId"] == Expression("workspace.id")
-    settings = _settings(SITE_MODULE, "siteAppSettings")
+    settings = _site_settings()
     assert settings["APPLICATIONINSIGHTS_AUTHENTICATION_STRING"] == Expression(
         "'ClientId=${appIdentityClientId};Authorization=AAD'"
     )
@@ -203,20 +210,29 @@ def test_optional_parts_hang_off_one_parameter_each() -> None:
 
 def test_task_hub_and_host_id_differ_per_slot_and_environment() -> None:
     main = _file("main.bicep")
-    assert main.variables["productionTaskHubName"] == Expression(
-        "toLower(replace('${namePrefix}${environmentName}', '-', ''))"
-    )
+    assert main.variables["productionTaskHubName"] == Expression("nameStem")
+    assert main.variables["nameParts"] == Expression("'${namePrefix}${environmentName}'")
     assert main.variables["stagingTaskHubName"] == Expression("'${productionTaskHubName}staging'")
     assert main.variables["stagingHostId"] == Expression("'${baseName}-staging'")
-    hubs = {"functionApp": "productionTaskHubName", "stagingSlot": "stagingTaskHubName"}
+    hubs = {
+        "functionAppSettings": "productionTaskHubName",
+        "stagingSlotSettings": "stagingTaskHubName",
+    }
     for symbol, hub in hubs.items():
         params = as_dict(as_dict(main.module(symbol).body)["params"])
         assert params["durableTaskHubName"] == Expression(hub)
 
 
-def test_no_wildcard_cors_origin_is_deployed() -> None:
-    cors = as_dict(_site_config(SITE_MODULE, "site")["cors"])
-    assert cors["allowedOrigins"] == Expression(
-        "contains(corsAllowedOrigins, '*') ? [] : corsAllowedOrigins"
+def test_a_wildcard_cors_origin_fails_the_deployment() -> None:
+    """A `*` stops the deployment (like Terraform's validation); other origins pass unchanged."""
+    main = _file("main.bicep")
+    assert main.variables["checkedCorsAllowedOrigins"] == Expression(
+        "contains(corsAllowedOrigins, '*') ? int('corsAllowedOrigins must list origins; "
+        "a wildcard is not allowed') : corsAllowedOrigins"
     )
-    assert _file("main.bicep").parameters["corsAllowedOrigins"].default == []
+    for symbol in ("functionApp", "stagingSlot"):
+        params = as_dict(as_dict(main.module(symbol).body)["params"])
+        assert params["corsAllowedOrigins"] == Expression("checkedCorsAllowedOrigins")
+    cors = as_dict(_site_config(SITE_MODULE, "site")["cors"])
+    assert cors["allowedOrigins"] == Expression("corsAllowedOrigins")
+    assert main.parameters["corsAllowedOrigins"].default == []

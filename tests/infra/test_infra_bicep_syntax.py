@@ -43,6 +43,9 @@ EXPECTED_FILES = {
     "modules/plan.bicep",
     "modules/function-app.bicep",
     "modules/function-app-slot.bicep",
+    "modules/function-app-settings.bicep",
+    "modules/function-app-slot-settings.bicep",
+    "modules/diagnostics.bicep",
 }
 
 

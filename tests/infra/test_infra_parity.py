@@ -54,6 +54,8 @@ BICEP_KINDS = {
     "Microsoft.Web/sites/config": "function app",
     "Microsoft.Web/sites/slots": "function app slot",
     "Microsoft.Web/sites/slots/basicPublishingCredentialsPolicies": "function app slot",
+    "Microsoft.Web/sites/slots/config": "function app slot",
+    "Microsoft.Insights/diagnosticSettings": "diagnostic setting",
     "Microsoft.Network/virtualNetworks": "virtual network",
     "Microsoft.Network/networkSecurityGroups": "network security group",
     "Microsoft.Network/privateDnsZones": "private dns zone",
@@ -89,6 +91,7 @@ TERRAFORM_KINDS = {
     "azurerm_private_dns_zone": "private dns zone",
     "azurerm_private_dns_zone_virtual_network_link": "private dns zone link",
     "azurerm_private_endpoint": "private endpoint",
+    "azurerm_monitor_diagnostic_setting": "diagnostic setting",
 }
 
 #: Terraform variables without a Bicep parameter, and why.
@@ -113,10 +116,27 @@ BICEP_TO_TERRAFORM_TYPE = {
     "array": "list(string)",
 }
 
-#: Terraform validation rules Bicep cannot express, and what Bicep does instead.
+#: Terraform validation rules Bicep has no decorator for, and where Bicep enforces each one
+#: instead (a `fail()` in main.bicep that stops the deployment at validation). The name rules
+#: are fed the same good and bad names in both trees by test_infra_names.py.
 TERRAFORM_ONLY_RULES = {
-    "cors_allowed_origins": "Bicep cannot validate array items; function-app.bicep drops a "
-    "wildcard instead of deploying it (and CKV_DSHOP_9 checks both trees)",
+    "cors_allowed_origins": "main.bicep's checkedCorsAllowedOrigins fails on a wildcard "
+    "(test_infra_bicep_structure.py; CKV_DSHOP_9 checks both trees)",
+    "environment_name": "main.bicep's nameStem/baseName fail on any character outside "
+    "nameCharacters (test_infra_names.py)",
+    "name_prefix": "main.bicep's nameStem/baseName fail on any character outside "
+    "nameCharacters (test_infra_names.py)",
+    "auth_client_id": "main.bicep's appAuthentication fails when authentication is on "
+    "without a client id (test_infra_auth.py)",
+}
+
+#: Environment values that come from the deployer's environment rather than the files, and
+#: where each tree reads them.
+VALUES_FROM_THE_ENVIRONMENT = {
+    "auth_client_id": (
+        Expression("readEnvironmentVariable('SHOP_AUTH_CLIENT_ID')"),
+        "TF_VAR_auth_client_id",
+    ),
 }
 
 #: App settings azurerm writes from resource arguments instead of `app_settings`, with the
@@ -206,13 +226,8 @@ def _terraform_rules(name: str, variable: dict[str, Any]) -> dict[str, Any]:
     return rules
 
 
-def _bicep_app_settings(relative: str, variable: str) -> list[str]:
-    names = []
-    for entry in as_list(bicep_file(BICEP, relative).variables[variable]):
-        name = as_dict(entry)["name"]
-        assert isinstance(name, str)
-        names.append(name)
-    return names
+def _bicep_app_settings(relative: str, variable: str) -> dict[str, BicepValue]:
+    return as_dict(bicep_file(BICEP, relative).variables[variable])
 
 
 def _terraform_app_settings(terraform: TerraformTree, resource: tuple[str, str]) -> set[str]:
@@ -322,14 +337,13 @@ def test_every_parameter_is_described(terraform: TerraformTree) -> None:
 
 
 def test_same_app_setting_names_on_the_production_site(terraform: TerraformTree) -> None:
-    bicep = _bicep_app_settings("modules/function-app.bicep", "siteAppSettings")
-    assert len(bicep) == len(set(bicep)), "a Bicep app setting is listed twice"
+    bicep = _bicep_app_settings("modules/function-app-settings.bicep", "siteAppSettings")
     terraform_names = _terraform_app_settings(terraform, ("azurerm_linux_function_app", "this"))
     assert sorted(set(bicep) ^ terraform_names) == []
 
 
 def test_same_app_setting_names_on_the_staging_slot(terraform: TerraformTree) -> None:
-    bicep = _bicep_app_settings("modules/function-app-slot.bicep", "slotAppSettings")
+    bicep = _bicep_app_settings("modules/function-app-slot-settings.bicep", "slotAppSettings")
     terraform_names = _terraform_app_settings(
         terraform, ("azurerm_linux_function_app_slot", "staging")
     )
@@ -386,13 +400,11 @@ def test_same_worker_sizing(terraform: TerraformTree) -> None:
     sizes = terraform.locals["worker_process_count_by_sku"]
     assert _main().variables["workerProcessCountBySku"] == sizes
     bicep_threads = {
-        as_dict(entry)["value"]
+        _bicep_app_settings(relative, variable)["PYTHON_THREADPOOL_THREAD_COUNT"]
         for relative, variable in (
-            ("modules/function-app.bicep", "siteAppSettings"),
-            ("modules/function-app-slot.bicep", "slotAppSettings"),
+            ("modules/function-app-settings.bicep", "siteAppSettings"),
+            ("modules/function-app-slot-settings.bicep", "slotAppSettings"),
         )
-        for entry in as_list(bicep_file(BICEP, relative).variables[variable])
-        if as_dict(entry)["name"] == "PYTHON_THREADPOOL_THREAD_COUNT"
     }
     assert bicep_threads == {str(terraform.locals["python_threadpool_size"])}
 
@@ -402,4 +414,11 @@ def test_same_environment_values(environment: str) -> None:
     bicep, terraform_values = _environment_values(environment)
     for name in TERRAFORM_ONLY_VARIABLES:
         terraform_values.pop(name, None)
+    for name, (bicep_source, terraform_source) in VALUES_FROM_THE_ENVIRONMENT.items():
+        if name in bicep:
+            assert bicep.pop(name) == bicep_source
+            assert name not in terraform_values, f"{name} comes from {terraform_source}"
+            assert terraform_source in (TERRAFORM_ENVIRONMENTS / f"{environment}.tfvars").read_text(
+                encoding="utf-8"
+            )
     assert bicep == terraform_values

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.infra.paths import ENVIRONMENTS, TERRAFORM, TERRAFORM_ENVIRONMENTS
-from tests.infra.terraform_model import TerraformTree, block, expression, load_hcl
+from tests.infra.terraform_model import TerraformTree, block, dynamic_block, expression, load_hcl
 
 pytestmark = pytest.mark.infra
 
@@ -189,11 +189,6 @@ def test_role_assignments_give_the_identity_exactly_the_five_roles(
     assert expression(assignment["scope"]) == "local.role_scope_ids[each.value.scope]"
 
 
-def test_site_waits_for_its_roles(terraform: TerraformTree) -> None:
-    depends_on = terraform.resource("azurerm_linux_function_app", "this")["depends_on"]
-    assert "${azurerm_role_assignment.app}" in depends_on
-
-
 def test_app_insights_takes_only_entra_authenticated_telemetry(terraform: TerraformTree) -> None:
     insights = terraform.resource("azurerm_application_insights", "this")
     assert insights["local_authentication_enabled"] is False
@@ -216,22 +211,55 @@ def test_slot_has_its_own_task_hub_and_host_id(terraform: TerraformTree) -> None
     assert instances["production"].keys() == instances["staging"].keys()
     for setting in ("TASKHUB_NAME", "AzureFunctionsWebHost__hostid", "WEBSITE_CONTENTSHARE"):
         assert instances["production"][setting] != instances["staging"][setting]
-    sticky = block(terraform.resource("azurerm_linux_function_app", "this"), "sticky_settings")
-    assert expression(sticky["app_setting_names"]) == "local.sticky_app_setting_names"
+    site = terraform.resource("azurerm_linux_function_app", "this")
+    assert "sticky_settings" not in site, "slot settings only when the slot exists"
+    sticky = dynamic_block(site, "sticky_settings")
+    assert expression(sticky["for_each"]) == (
+        "var.enable_staging_slot ? [local.sticky_app_setting_names] : []"
+    )
+    assert expression(block(sticky, "content")["app_setting_names"]) == "sticky_settings.value"
     assert {"TASKHUB_NAME", "AzureFunctionsWebHost__hostid"} <= set(
         terraform.locals["sticky_app_setting_names"]
     )
 
 
+#: Site arguments the slot sets to its own values (always-ready and pre-warmed are per site).
+SLOT_OWN_SCALE = {
+    "elastic_instance_minimum": (
+        "local.effective_always_ready_instance_count",
+        "var.staging_always_ready_instance_count",
+    ),
+    "pre_warmed_instance_count": (
+        "var.pre_warmed_instance_count",
+        "var.staging_pre_warmed_instance_count",
+    ),
+}
+
+
+def _comparable(site: dict[str, Any]) -> dict[str, Any]:
+    own = {"name", "resource_group_name", "location", "service_plan_id", "tags"}
+    own |= {"count", "function_app_id", "app_settings"}
+    result = {key: value for key, value in site.items() if key not in own}
+    result["site_config"] = [
+        {
+            key: value
+            for key, value in block(site, "site_config").items()
+            if key not in SLOT_OWN_SCALE
+        }
+    ]
+    result["dynamic"] = [entry for entry in site["dynamic"] if "sticky_settings" not in entry]
+    return result
+
+
 def test_slot_mirrors_the_production_site(terraform: TerraformTree) -> None:
-    """The slot is a copy of the site's arguments; only identity and placement may differ."""
+    """The slot is a copy of the site's arguments (ordering, lifecycle and authentication
+    included); only placement, sticky settings and the per-site scale counts differ."""
     site = _site(terraform, SITES[0])
     slot = _site(terraform, SITES[1])
-    own = {"name", "resource_group_name", "location", "service_plan_id", "tags", "depends_on"}
-    own |= {"sticky_settings", "count", "function_app_id", "app_settings"}
-    assert {key: value for key, value in site.items() if key not in own} == {
-        key: value for key, value in slot.items() if key not in own
-    }
+    assert _comparable(site) == _comparable(slot)
+    for argument, expected in SLOT_OWN_SCALE.items():
+        found = tuple(expression(block(body, "site_config")[argument]) for body in (site, slot))
+        assert found == expected
 
 
 def test_network_isolation_turns_on_runtime_scale_monitoring(terraform: TerraformTree) -> None:

@@ -1,5 +1,6 @@
 // Production: zone redundant, a staging slot for swaps, storage and Key Vault behind private
-// endpoints. Mirrors infra/terraform/environments/prod.tfvars.
+// endpoints, App Service Authentication (the Entra app's client id comes from the environment:
+// SHOP_AUTH_CLIENT_ID). Mirrors infra/terraform/environments/prod.tfvars.
 //
 //   az deployment group create -g rg-shop-prod -f infra/bicep/main.bicep \
 //     -p infra/bicep/environments/prod.bicepparam
@@ -16,3 +17,5 @@ param enableStagingSlot = true
 param enableNetworkIsolation = true
 param logRetentionDays = 90
 param operationsEmail = 'shop-ops@example.com'
+param enableAppServiceAuthentication = true
+param authClientId = readEnvironmentVariable('SHOP_AUTH_CLIENT_ID')

@@ -68,13 +68,125 @@ var privateLinkTargets = [
   }
 ]
 
-// No custom rules: the defaults allow VNet-internal traffic and deny inbound from the internet.
+// Subnet rules (infra/terraform/network.tf `nsg_rules` holds the same table; the parity test
+// compares them). The integration subnet carries only the app's outbound traffic (route-all):
+// HTTPS and SMB to the private endpoints, HTTPS to the internet (the remote build's package
+// index, Entra ID, Application Insights ingestion, the health monitor's targets), nothing else.
+// The private endpoint subnet accepts HTTPS and SMB from the integration subnet only. Traffic to
+// Azure DNS (168.63.129.16) is platform traffic that NSGs do not filter.
+var nsgRules = {
+  integration: [
+    {
+      name: 'allow-private-endpoints-out'
+      priority: 100
+      direction: 'Outbound'
+      access: 'Allow'
+      protocol: 'Tcp'
+      source: integrationSubnetPrefix
+      destination: privateEndpointSubnetPrefix
+      ports: [
+        '443'
+        '445'
+      ]
+    }
+    {
+      name: 'allow-https-internet-out'
+      priority: 110
+      direction: 'Outbound'
+      access: 'Allow'
+      protocol: 'Tcp'
+      source: integrationSubnetPrefix
+      destination: 'Internet'
+      ports: [
+        '443'
+      ]
+    }
+    {
+      name: 'deny-all-out'
+      priority: 4096
+      direction: 'Outbound'
+      access: 'Deny'
+      protocol: '*'
+      source: '*'
+      destination: '*'
+      ports: [
+        '*'
+      ]
+    }
+    {
+      name: 'deny-all-in'
+      priority: 4096
+      direction: 'Inbound'
+      access: 'Deny'
+      protocol: '*'
+      source: '*'
+      destination: '*'
+      ports: [
+        '*'
+      ]
+    }
+  ]
+  privateEndpoints: [
+    {
+      name: 'allow-integration-subnet-in'
+      priority: 100
+      direction: 'Inbound'
+      access: 'Allow'
+      protocol: 'Tcp'
+      source: integrationSubnetPrefix
+      destination: privateEndpointSubnetPrefix
+      ports: [
+        '443'
+        '445'
+      ]
+    }
+    {
+      name: 'deny-all-in'
+      priority: 4096
+      direction: 'Inbound'
+      access: 'Deny'
+      protocol: '*'
+      source: '*'
+      destination: '*'
+      ports: [
+        '*'
+      ]
+    }
+    {
+      name: 'deny-all-out'
+      priority: 4096
+      direction: 'Outbound'
+      access: 'Deny'
+      protocol: '*'
+      source: '*'
+      destination: '*'
+      ports: [
+        '*'
+      ]
+    }
+  ]
+}
+
 resource integrationNsg 'Microsoft.Network/networkSecurityGroups@2024-05-01' = {
   name: 'nsg-${vnetName}-integration'
   location: location
   tags: tags
   properties: {
-    securityRules: []
+    securityRules: [
+      for rule in nsgRules.integration: {
+        name: rule.name
+        properties: {
+          priority: rule.priority
+          direction: rule.direction
+          access: rule.access
+          protocol: rule.protocol
+          sourceAddressPrefix: rule.source
+          sourcePortRange: '*'
+          destinationAddressPrefix: rule.destination
+          destinationPortRanges: rule.ports
+        }
+      }
+    ]
   }
 }
 
@@ -83,7 +195,21 @@ resource privateEndpointNsg 'Microsoft.Network/networkSecurityGroups@2024-05-01'
   location: location
   tags: tags
   properties: {
-    securityRules: []
+    securityRules: [
+      for rule in nsgRules.privateEndpoints: {
+        name: rule.name
+        properties: {
+          priority: rule.priority
+          direction: rule.direction
+          access: rule.access
+          protocol: rule.protocol
+          sourceAddressPrefix: rule.source
+          sourcePortRange: '*'
+          destinationAddressPrefix: rule.destination
+          destinationPortRanges: rule.ports
+        }
+      }
+    ]
   }
 }
 
