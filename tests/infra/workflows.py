@@ -80,7 +80,7 @@ class Step:
 
     @property
     def where(self) -> str:
-        return f"{self.workflow} › {self.job} › {self.name}"
+        return f"{self.workflow} > {self.job} > {self.name}"
 
 
 def load(path: Path) -> Mapping:
