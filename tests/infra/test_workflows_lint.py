@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.infra.paths import REPO_ROOT
 from tests.infra.workflows import (
     CHECK_JSONSCHEMA,
     FIXTURES,
@@ -133,8 +134,12 @@ def test_every_run_script_passes_shellcheck(shellcheck: str, step: Step, tmp_pat
     assert _check_step(shellcheck, step, tmp_path) == []
 
 
-@pytest.mark.parametrize("script", sorted(WORKFLOW_SCRIPTS.glob("*.sh")), ids=lambda p: p.name)
-def test_the_workflow_scripts_pass_shellcheck(shellcheck: str, script: Path) -> None:
+@pytest.mark.parametrize(
+    "script",
+    [*sorted(WORKFLOW_SCRIPTS.glob("*.sh")), REPO_ROOT / ".ci" / "run"],
+    ids=lambda p: p.name,
+)
+def test_the_shell_scripts_pass_shellcheck(shellcheck: str, script: Path) -> None:
     assert _shellcheck(shellcheck, script) == []
 
 
