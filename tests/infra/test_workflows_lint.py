@@ -22,9 +22,11 @@ from tests.infra.workflows import (
     ZIZMOR,
     Step,
     all_steps,
+    load,
     run_script,
     workflow_files,
 )
+from tests.infra.workflows import steps as workflow_steps
 
 pytestmark = pytest.mark.infra
 
@@ -66,13 +68,16 @@ def test_the_schema_check_rejects_a_job_without_a_runner() -> None:
 # --- zizmor -------------------------------------------------------------------------------------
 
 
-def _zizmor_findings(*inputs: Path) -> set[str]:
-    """The audits zizmor reports, as "audit at file:line" (offline audits; ignores honoured).
-
-    `--strict-collection`: without it, zizmor skips a workflow it cannot parse and reports
-    nothing for it."""
+def _zizmor(*inputs: Path) -> subprocess.CompletedProcess[str]:
+    """zizmor's offline audits as JSON. `--strict-collection`: without it, zizmor skips a
+    workflow it cannot parse and reports nothing for it."""
     options = ("--offline", "--strict-collection", "--no-progress", "--format", "json")
-    result = _run(_tool(ZIZMOR), *options, *inputs)
+    return _run(_tool(ZIZMOR), *options, *inputs)
+
+
+def _zizmor_findings(*inputs: Path) -> set[str]:
+    """The audits zizmor reports, as "audit at file:line" (ignore comments honoured)."""
+    result = _zizmor(*inputs)
     # 0: no finding; 10 and up: findings, by highest severity; anything else: zizmor failed.
     assert result.returncode == 0 or result.returncode >= 10, result.stderr
     found = set()
@@ -94,6 +99,11 @@ def test_zizmor_flags_an_injectable_workflow() -> None:
     audits = {finding.split()[0] for finding in _zizmor_findings(FIXTURES / "insecure.yml")}
     expected = {"template-injection", "artipacked", "dangerous-triggers", "excessive-permissions"}
     assert expected <= audits
+
+
+def test_zizmor_fails_on_a_workflow_it_cannot_parse() -> None:
+    result = _zizmor(FIXTURES / "unparseable.yml")
+    assert result.returncode == 1, result.stdout + result.stderr
 
 
 def test_every_zizmor_ignore_says_why() -> None:
@@ -148,7 +158,7 @@ def test_the_shell_scripts_pass_shellcheck(shellcheck: str, script: Path) -> Non
 
 
 def test_shellcheck_flags_unsafe_run_scripts(shellcheck: str, tmp_path: Path) -> None:
-    steps = [step for step in all_steps(FIXTURES) if step.workflow == "shell-unsafe.yml"]
+    steps = list(workflow_steps("shell-unsafe.yml", load(FIXTURES / "shell-unsafe.yml")))
     assert len(steps) == 1
     codes = {line.split()[2] for line in _check_step(shellcheck, steps[0], tmp_path)}
     assert {"SC2086", "SC2115"} <= codes  # unquoted; rm -rf "$TARGET/"* when TARGET is empty
