@@ -42,7 +42,8 @@ lint: $(VENV)/.installed
 ## zizmor (offline), shellcheck of every run: script, and the README's deploy commands.
 lint-workflows: $(VENV)/.installed
 	$(BIN)/pytest -q -p no:cacheprovider tests/infra/test_workflows_lint.py \
-		tests/infra/test_workflows_pipeline.py tests/infra/test_workflow_scripts.py
+		tests/infra/test_workflows_pipeline.py tests/infra/test_workflow_scripts.py \
+		tests/infra/test_workflow_steps.py
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
