@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.workflows import WORKFLOW_SCRIPTS
+from tests.infra.workflows import VERSION_PARAMETERS, WORKFLOW_SCRIPTS
 
 pytestmark = pytest.mark.infra
 
@@ -224,3 +224,43 @@ def test_a_failure_outside_the_listed_steps_still_reports_a_stop() -> None:
     text = _summary(OUTCOME_LOGIN="skipped")
     assert "Stopped by: a step outside this list (see the job log)." in text
     assert "No swap happened" in text
+
+
+# --- version-parameter.sh -------------------------------------------------------------------------
+
+DECLARATIONS = {
+    "bicep": ("bicep/main.bicep", "param orchestrationVersion string = ''\n"),
+    "terraform": (
+        "terraform/variables.tf",
+        'variable "orchestration_version" {\n  type = string\n}\n',
+    ),
+}
+
+
+@pytest.mark.parametrize("tool", sorted(VERSION_PARAMETERS))
+def test_the_version_parameter_is_passed_when_the_templates_declare_it(
+    tool: str, tmp_path: Path
+) -> None:
+    path, declaration = DECLARATIONS[tool]
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text(f"// other parameters\n{declaration}")
+    result = _bash("version-parameter.sh", tool, "1.3.2", env={"INFRA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{VERSION_PARAMETERS[tool]}=1.3.2\n"
+
+
+@pytest.mark.parametrize("tool", sorted(VERSION_PARAMETERS))
+def test_no_version_parameter_while_the_templates_declare_none(tool: str, tmp_path: Path) -> None:
+    path, _ = DECLARATIONS[tool]
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text('param somethingElse string\nvariable "something_else" {}\n')
+    result = _bash("version-parameter.sh", tool, "1.3.2", env={"INFRA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert f"declare no {VERSION_PARAMETERS[tool]} parameter" in result.stderr
+
+
+def test_an_unknown_infrastructure_tool_is_refused() -> None:
+    result = _bash("version-parameter.sh", "pulumi", "1.3.2")
+    assert result.returncode == 2
+    assert "unknown infrastructure tool 'pulumi'" in result.stderr

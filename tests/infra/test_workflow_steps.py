@@ -31,6 +31,11 @@ for pattern, output in json.load(open(os.environ["FAKE_AZ_ANSWERS"])):
         print(output)
         break
 """
+#: Terraform: logs its arguments; `output -raw` prints the app's name.
+FAKE_TERRAFORM = """\
+echo "terraform $*" >> "$FAKE_LOG"
+if [[ "$1" == output ]]; then echo shop-prod-app; fi
+"""
 #: curl as wait-healthy.sh calls it: prints only the status.
 FAKE_CURL = 'printf "%s" "${FAKE_CURL_STATUS:-200}"\n'
 #: The e2e suite: shows what it was given, then passes or fails.
@@ -49,6 +54,8 @@ class Ran:
     stderr: str
     calls: list[str]
     outputs: dict[str, str]
+    environment: dict[str, str]
+    summary: str
 
 
 @pytest.fixture
@@ -58,12 +65,15 @@ def runner(tmp_path: Path) -> Path:
     bin_dir.mkdir()
     (bin_dir / "az").write_text(f"#!{sys.executable}\n{FAKE_AZ}")
     (bin_dir / "curl").write_text(f"#!/usr/bin/env bash\n{FAKE_CURL}")
+    (bin_dir / "terraform").write_text(f"#!/usr/bin/env bash\n{FAKE_TERRAFORM}")
     venv_bin = tmp_path / "work" / ".venv" / "bin"
     venv_bin.mkdir(parents=True)
     (venv_bin / "pytest").write_text(f"#!/usr/bin/env bash\n{FAKE_PYTEST}")
-    for tool in (bin_dir / "az", bin_dir / "curl", venv_bin / "pytest"):
+    for tool in (*bin_dir.iterdir(), venv_bin / "pytest"):
         tool.chmod(0o755)
     (tmp_path / "work" / ".github").symlink_to(REPO_ROOT / ".github")
+    for tree in ("bicep", "terraform"):
+        (tmp_path / "work" / "infra" / tree).mkdir(parents=True)
     return tmp_path
 
 
@@ -75,13 +85,14 @@ def run_step(
 ) -> Ran:
     step = step_by_id(load(ENVIRONMENT_WORKFLOW), ENVIRONMENT_WORKFLOW.name, step_id)
     log, outputs = runner / "calls.log", runner / "github_output"
-    log.write_text("")
-    outputs.write_text("")
+    job_environment, summary = runner / "github_env", runner / "step_summary"
+    for path in (log, outputs, job_environment, summary):
+        path.write_text("")
     (runner / "answers.json").write_text(json.dumps(answers))
     job_env = load(ENVIRONMENT_WORKFLOW)["jobs"]["deploy"]["env"]
     result = subprocess.run(
         ["bash", "-c", run_script(step)],
-        cwd=runner / "work",
+        cwd=runner / "work" / step.body.get("working-directory", "."),
         capture_output=True,
         text=True,
         timeout=60,
@@ -91,6 +102,9 @@ def run_step(
             "FAKE_LOG": str(log),
             "FAKE_AZ_ANSWERS": str(runner / "answers.json"),
             "GITHUB_OUTPUT": str(outputs),
+            "GITHUB_ENV": str(job_environment),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "ENVIRONMENT": "prod",
             "RUNNER_TEMP": str(runner),
             "HEALTH_POLL_SECONDS": "0",
             "RESOURCE_GROUP": "rg-shop-prod",
@@ -101,10 +115,26 @@ def run_step(
             **env,
         },
     )
-    pairs = (line.split("=", 1) for line in outputs.read_text().splitlines() if "=" in line)
     return Ran(
-        result.returncode, result.stdout, result.stderr, log.read_text().splitlines(), dict(pairs)
+        result.returncode,
+        result.stdout,
+        result.stderr,
+        log.read_text().splitlines(),
+        _pairs(outputs),
+        _pairs(job_environment),
+        summary.read_text(),
     )
+
+
+def _pairs(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def declare_version_parameter(runner: Path) -> None:
+    """Templates that take the release version, as part 2 of the versioning work adds them."""
+    infra = runner / "work" / "infra"
+    (infra / "bicep" / "main.bicep").write_text("param orchestrationVersion string\n")
+    (infra / "terraform" / "variables.tf").write_text('variable "orchestration_version" {}\n')
 
 
 KEYS = [("--query masterKey", "the-master-key"), ("--query functionKeys.default", "the-host-key")]
@@ -179,3 +209,54 @@ def test_production_must_run_the_release_version_after_the_swap(runner: Path) ->
     assert "is '1.3.2' after the swap, not 1.4.0" in ran.stderr
     answers = [("--query defaultHostName", "shop.example"), ("appsettings list", "1.4.0")]
     assert run_step(runner, "production_health", answers).returncode == 0
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "not declared"])
+def test_bicep_keeps_production_at_its_version_when_the_template_takes_one(
+    runner: Path, declared: bool
+) -> None:
+    if declared:
+        declare_version_parameter(runner)
+    answers = [("what-if", "Resource changes: 1 to modify.")]
+    what_if = run_step(runner, "bicep_what_if", answers, PRODUCTION_VERSION="1.3.2")
+    assert what_if.returncode == 0, what_if.stderr
+    passed = "orchestrationVersion=1.3.2" if declared else ""
+    assert what_if.environment == {"BICEP_VERSION_PARAMETER": passed}
+    call = next(c for c in what_if.calls if c.startswith("az deployment group what-if"))
+    assert call.endswith(f"--parameters enableStagingSlot=true {passed}".rstrip())
+    assert "Resource changes: 1 to modify." in what_if.summary
+
+    answers = [("deployment group create", "shop-prod-app")]
+    create = run_step(runner, "bicep", answers, BICEP_VERSION_PARAMETER=passed)
+    assert create.returncode == 0, create.stderr
+    assert f"enableStagingSlot=true {passed}".rstrip() + " --query" in create.calls[0]
+    assert create.environment == {"APP": "shop-prod-app"}
+
+
+def test_a_bicep_deployment_without_the_app_name_stops_the_job(runner: Path) -> None:
+    ran = run_step(runner, "bicep", [], BICEP_VERSION_PARAMETER="")
+    assert ran.returncode == 1
+    assert "the deployment has no functionAppName output" in ran.stderr
+    assert ran.environment == {}
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["declared", "not declared"])
+def test_terraform_keeps_production_at_its_version_when_the_variables_take_one(
+    runner: Path, declared: bool
+) -> None:
+    if declared:
+        declare_version_parameter(runner)
+    plan = run_step(runner, "terraform_plan", [], PRODUCTION_VERSION="1.3.2")
+    assert plan.returncode == 0, plan.stderr
+    passed = " -var orchestration_version=1.3.2" if declared else ""
+    assert plan.calls[0] == (
+        "terraform plan -input=false -var-file=environments/prod.tfvars "
+        f"-var resource_group_name=rg-shop-prod -var enable_staging_slot=true{passed} "
+        "-out=prod.tfplan"
+    )
+    apply = run_step(runner, "terraform", [])
+    assert apply.calls == [
+        "terraform apply -input=false prod.tfplan",
+        "terraform output -raw function_app_name",
+    ]
+    assert apply.environment == {"APP": "shop-prod-app"}

@@ -31,6 +31,9 @@ ZIZMOR = Path(sys.executable).parent / "zizmor"
 #: What GitHub's runner runs a `shell: bash` (or default, on Linux) step with.
 RUNNER_BASH_PRELUDE = "#!/usr/bin/env bash\nset -eo pipefail\n"
 
+#: The infrastructure parameter for the release (orchestration) version, per tree.
+VERSION_PARAMETERS = {"bicep": "orchestrationVersion", "terraform": "orchestration_version"}
+
 #: The deployment commands the README and the workflows must give alike (name, then options).
 DEPLOY_COMMANDS = (
     "az bicep build-params",
