@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The deployment job's summary (Markdown, for $GITHUB_STEP_SUMMARY): what was deployed, or
 # which step stopped the deployment and whether production was swapped. Reads each step's
-# outcome (success, failure, cancelled, skipped) from the OUTCOME_* variables, in job order.
+# outcome (success, failure, cancelled, skipped) from the OUTCOME_* variables, in job order,
+# and the failed smoke tests from the JUnit report at SMOKE_REPORT, when there is one.
 set -euo pipefail
 
 environment="${ENVIRONMENT:?}"
@@ -65,4 +66,24 @@ if [[ "${OUTCOME_SWAP:-skipped}" == "success" ]]; then
   echo "changes\", says what to do with instances of a version that is no longer deployed."
 else
   echo "No swap happened: production still runs the previous release ($previous)."
+fi
+
+report="${SMOKE_REPORT:-}"
+if [[ "${OUTCOME_SMOKE:-skipped}" == "failure" && -n "$report" && -s "$report" ]]; then
+  echo
+  echo "Failed smoke tests:"
+  echo
+  python3 - "$report" <<'PYTHON'
+import sys
+import xml.etree.ElementTree as ElementTree
+
+cases = ElementTree.parse(sys.argv[1]).iter("testcase")
+failed = [case for case in cases if case.find("failure") is not None or case.find("error") is not None]
+for case in failed[:30]:
+    problem = case.find("failure") if case.find("failure") is not None else case.find("error")
+    message = (problem.get("message") or "").splitlines()[0][:200] if problem is not None else ""
+    print(f"- `{case.get('classname')}::{case.get('name')}`: {message}")
+if len(failed) > 30:
+    print(f"- ... and {len(failed) - 30} more (see the job log)")
+PYTHON
 fi

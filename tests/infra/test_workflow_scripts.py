@@ -220,6 +220,39 @@ def test_a_cancelled_run_is_not_reported_as_deployed() -> None:
     assert "Stopped by: the smoke test (tests/e2e against the staging slot) (cancelled)." in text
 
 
+JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="3" failures="1" errors="1">
+<testcase classname="tests.e2e.test_orders" name="test_an_order_ships"/>
+<testcase classname="tests.e2e.test_orders" name="test_a_declined_order_is_refunded">
+<failure message="AssertionError: answered 500, expected (202,)&#10;second line">trace</failure>
+</testcase>
+<testcase classname="tests.e2e.test_platform" name="test_health">
+<error message="ConnectError">x</error>
+</testcase>
+</testsuite></testsuites>
+"""
+
+
+def test_a_failed_smoke_test_lists_the_failed_tests(tmp_path: Path) -> None:
+    report = tmp_path / "smoke.xml"
+    report.write_text(JUNIT)
+    outcomes = {**PASSED_UNTIL_SWAP, "OUTCOME_SMOKE": "failure"}
+    text = _summary(**outcomes, SMOKE_REPORT=str(report))
+    assert text.endswith(
+        "Failed smoke tests:\n\n"
+        "- `tests.e2e.test_orders::test_a_declined_order_is_refunded`: "
+        "AssertionError: answered 500, expected (202,)\n"
+        "- `tests.e2e.test_platform::test_health`: ConnectError\n"
+    )
+    assert "test_an_order_ships" not in text
+
+
+def test_a_smoke_test_that_never_ran_lists_nothing(tmp_path: Path) -> None:
+    outcomes = {**PASSED_UNTIL_SWAP, "OUTCOME_SMOKE": "failure"}
+    text = _summary(**outcomes, SMOKE_REPORT=str(tmp_path / "missing.xml"))
+    assert "Failed smoke tests" not in text
+
+
 def test_a_failure_outside_the_listed_steps_still_reports_a_stop() -> None:
     text = _summary(OUTCOME_LOGIN="skipped")
     assert "Stopped by: a step outside this list (see the job log)." in text
