@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: deps test test-fast lint fmt run func bench clean
+.PHONY: deps test test-fast lint lint-workflows fmt run func bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+## The GitHub Actions workflows alone (also part of `make test`): GitHub's workflow schema,
+## zizmor (offline), shellcheck of every run: script, and the README's deploy commands.
+lint-workflows: $(VENV)/.installed
+	$(BIN)/pytest -q -p no:cacheprovider tests/infra/test_workflows_lint.py \
+		tests/infra/test_workflows_pipeline.py tests/infra/test_workflow_scripts.py \
+		tests/infra/test_workflow_steps.py
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
