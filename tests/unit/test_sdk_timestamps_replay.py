@@ -183,4 +183,3 @@ def test_every_episode_answers_byte_for_byte_the_same(
         assert with_patch == without, f"episode {index} differs"
     answers = "".join(answer for _, answer in slow)
     assert '"fireAt"' in answers, "every scenario exercises a durable timer"
-
