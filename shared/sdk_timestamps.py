@@ -48,7 +48,9 @@ _SHAPE = re.compile(
 _UTC_OFFSETS = frozenset({"Z", "+00:00", "-00:00"})
 
 
-_local_zone: tuple[tuple[object, ...], tzinfo] | None = None
+#: The local zone's names (`time.tzname`, a new tuple after each `time.tzset()`) and the tzinfo
+#: dateutil gives a UTC timestamp under them.
+_zone_cache: tuple[object, tzinfo | None] = (None, None)
 
 
 def _utc_zone() -> tzinfo | None:
@@ -56,20 +58,22 @@ def _utc_zone() -> tzinfo | None:
 
     dateutil names a zero offset "UTC" and gives it the local zone (`tzlocal()`) when the
     process's local zone is also called UTC (as on Azure's Linux workers), `tzutc()` otherwise.
-    One `tzlocal()` serves every timestamp until the local zone changes (`time.tzset()`): equal
-    to a fresh one in every respect but identity, and cheaper to compare (see the design note).
+    One `tzlocal()` serves every timestamp until the local zone changes: equal to a fresh one
+    in every respect but identity, and cheaper to compare (see the design note).
     """
-    global _local_zone
+    global _zone_cache
     names = time.tzname
+    if names is _zone_cache[0]:
+        return _zone_cache[1]
+    zone: tzinfo | None
     if "UTC" not in names:
-        utc: tzinfo = tz.UTC
-        return utc
-    if names != ("UTC", "UTC"):
-        return None  # UTC in one half of a DST pair: dateutil's ambiguity rules apply
-    key = (time.timezone, time.altzone, time.daylight, names)
-    if _local_zone is None or _local_zone[0] != key:
-        _local_zone = (key, tz.tzlocal())
-    return _local_zone[1]
+        zone = tz.UTC
+    elif names == ("UTC", "UTC"):
+        zone = tz.tzlocal()
+    else:
+        zone = None  # UTC in one half of a DST pair: dateutil's ambiguity rules apply
+    _zone_cache = (names, zone)
+    return zone
 
 
 def parse_timestamp(text: str) -> datetime:
