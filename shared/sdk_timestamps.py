@@ -92,9 +92,15 @@ def parse_timestamp(text: str) -> datetime:
         zone = _utc_zone()
         if zone is None:
             return dateutil_parse(text)  # type: ignore[no-any-return]
-        return naive.replace(tzinfo=zone)
+        return _aware(naive, zone)
     seconds = int(offset[1:3]) * 3600 + int(offset[4:6]) * 60
-    return naive.replace(tzinfo=tz.tzoffset(None, -seconds if offset[0] == "-" else seconds))
+    return _aware(naive, tz.tzoffset(None, -seconds if offset[0] == "-" else seconds))
+
+
+def _aware(naive: datetime, zone: tzinfo) -> datetime:
+    """`naive.replace(tzinfo=zone)` at less than half the cost (3.11 parses replace's keywords)."""
+    n = naive
+    return datetime(n.year, n.month, n.day, n.hour, n.minute, n.second, n.microsecond, zone)
 
 
 def _patch_modules() -> list[ModuleType]:
