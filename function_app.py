@@ -38,6 +38,7 @@ import orchestrators.export_monitor
 import orchestrators.health_monitor
 import orchestrators.onboarding
 import orchestrators.order_saga
+import shared.sdk_timestamps
 
 BLUEPRINTS: tuple[df.Blueprint, ...] = (
     # Orchestrations, one module per pattern.
@@ -74,6 +75,8 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     api.health.bp,
     api.openapi.bp,
 )
+
+shared.sdk_timestamps.apply_setting()  # exact, faster history timestamps (README, Benchmark)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)
 for blueprint in BLUEPRINTS:

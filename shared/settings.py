@@ -107,6 +107,27 @@ def platform_authentication_enabled(environ: Mapping[str, str] | None = None) ->
     return value.strip().lower() == "true"
 
 
+#: Optional and not set by the infrastructure templates: on unless set to a false value.
+#: Decides whether `shared.sdk_timestamps` speeds up the SDK's timestamp parsing (README,
+#: "Benchmark"); read once, when function_app.py is imported.
+FAST_HISTORY_TIMESTAMPS_SETTING = "FAST_HISTORY_TIMESTAMPS"
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def fast_history_timestamps_enabled(environ: Mapping[str, str] | None = None) -> bool:
+    value = (os.environ if environ is None else environ).get(FAST_HISTORY_TIMESTAMPS_SETTING, "")
+    word = value.strip().lower()
+    if not word or word in _TRUE_WORDS:
+        return True
+    if word in _FALSE_WORDS:
+        return False
+    raise SettingsError(
+        f"invalid app settings: {FAST_HISTORY_TIMESTAMPS_SETTING}: expected true or false, "
+        f"got {value!r}"
+    )
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings for this process. Tests that change the environment call `cache_clear()`."""

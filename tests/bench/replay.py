@@ -6,7 +6,9 @@ Three measurements per length:
 
 * SDK: the Durable SDK's orchestrator wrapper on the context JSON the host sends (parse every
   event and its timestamp, replay the generator, answer with every action so far), in wall
-  and thread CPU time, with the parse and timestamp shares.
+  and thread CPU time, with the parse and timestamp shares; once as the SDK ships (dateutil)
+  and once with the app's `shared.sdk_timestamps` installed, calls alternating so drifting
+  load touches both alike, and the two answers checked to be identical.
 * durabletask: the same history as protobuf, from request bytes to the executor's answer.
 * Emulator episode: the state seeded into a SQLite file, the emulator started on it, and the
   chain run a few steps further: the first episode after the restart is "cold" (its history
@@ -49,6 +51,7 @@ from emulator.model import InboxItem, Instance, RuntimeStatus, ScheduledStep
 from emulator.store import StateStore
 from emulator.testing import EmulatorServer
 from emulator.timeutil import to_wire
+from shared import sdk_timestamps
 from tests.bench.common import CHAIN_APP, median, quiet_logs
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ReplayPoint, ReplayReport, TimestampCost
@@ -168,21 +171,49 @@ def check_builder() -> None:
 # --- the SDK alone -----------------------------------------------------------------------
 
 
-def _cpu_and_wall(fn: Any, repeats: int) -> tuple[float, float]:
+def _cpu_and_wall(fn: Any, repeats: int, parser: bool | None = None) -> tuple[float, float]:
     """Median thread-CPU and wall seconds of ``fn()`` after one warm-up call."""
-    fn()
-    cpu: list[float] = []
-    wall: list[float] = []
-    for _ in range(repeats):
-        c0, w0 = time.thread_time(), time.perf_counter()
+    return _paired([(parser, fn)], repeats)[0]
+
+
+def _use_parser(fast: bool | None) -> None:
+    """Make the SDK parse timestamps by `parse_timestamp` (True) or dateutil (False)."""
+    if fast is True:
+        sdk_timestamps.install()
+    elif fast is False:
+        sdk_timestamps.uninstall()
+
+
+def _paired(calls: list[tuple[bool | None, Any]], repeats: int) -> list[tuple[float, float]]:
+    """Median thread-CPU and wall seconds of each (parser, fn), called in turn ``repeats`` times.
+
+    The parser is switched before each call, outside the timed window.
+    """
+    for parser, fn in calls:
+        _use_parser(parser)
         fn()
-        cpu.append(time.thread_time() - c0)
-        wall.append(time.perf_counter() - w0)
-    return median(cpu), median(wall)
+    cpu: list[list[float]] = [[] for _ in calls]
+    wall: list[list[float]] = [[] for _ in calls]
+    for _ in range(repeats):
+        for index, (parser, fn) in enumerate(calls):
+            _use_parser(parser)
+            c0, w0 = time.thread_time(), time.perf_counter()
+            fn()
+            cpu[index].append(time.thread_time() - c0)
+            wall[index].append(time.perf_counter() - w0)
+    return [(median(c), median(w)) for c, w in zip(cpu, wall, strict=True)]
 
 
-def sdk_replay(handler: Any, state: ChainState, repeats: int) -> tuple[float, float, float, float]:
-    """(wall ms, CPU ms, from_json CPU ms, timestamps CPU ms) for one context."""
+@dataclass
+class SdkReplay:
+    """Medians in ms: (wall, CPU, from_json CPU, timestamps CPU), without and with the patch."""
+
+    dateutil: tuple[float, float, float, float]
+    fast: tuple[float, float, float, float]
+
+
+def sdk_replay(handler: Any, state: ChainState, repeats: int) -> SdkReplay:
+    """The SDK's replay of one context, as it ships and with `shared.sdk_timestamps`."""
     from azure.durable_functions.models.DurableOrchestrationContext import (
         DurableOrchestrationContext,
     )
@@ -191,19 +222,38 @@ def sdk_replay(handler: Any, state: ChainState, repeats: int) -> tuple[float, fl
     context = build_context_json(
         state.instance, [orchestrator_started(now), state.completion], HostConfig()
     )
-    answer = json.loads(handler(context))
+
+    def replay() -> str:
+        answer: str = handler(context)
+        return answer
+
+    def from_json() -> Any:
+        return DurableOrchestrationContext.from_json(context)
+
+    answers = []
+    for fast in (False, True):
+        _use_parser(fast)
+        answers.append(replay())
+    if answers[0] != answers[1]:
+        raise RuntimeError("the SDK answered differently with shared.sdk_timestamps installed")
+    answer = json.loads(answers[0])
     scheduled = [a for group in answer["actions"] for a in group]
     if answer.get("isDone") or len(scheduled) != len(state.instance.steps) + 1:
         raise RuntimeError(f"unexpected SDK answer: {str(answer)[:300]}")
-    cpu, wall = _cpu_and_wall(lambda: handler(context), repeats)
-    parse_cpu, _ = _cpu_and_wall(lambda: DurableOrchestrationContext.from_json(context), repeats)
     stamps = [e["Timestamp"] for e in json.loads(context)["history"]]
-    stamps_cpu, _ = _cpu_and_wall(lambda: [dateutil_parse(s) for s in stamps], repeats)
-    return wall * 1e3, cpu * 1e3, parse_cpu * 1e3, stamps_cpu * 1e3
+    parsers = {False: dateutil_parse, True: sdk_timestamps.parse_timestamp}
+    figures: dict[bool, tuple[float, float, float, float]] = {}
+    replays = _paired([(fast, replay) for fast in (False, True)], repeats)
+    for fast, (cpu, wall) in zip((False, True), replays, strict=True):
+        parse_cpu, _ = _cpu_and_wall(from_json, repeats, parser=fast)
+        stamps_cpu, _ = _cpu_and_wall(lambda p=parsers[fast]: [p(s) for s in stamps], repeats)
+        figures[fast] = (wall * 1e3, cpu * 1e3, parse_cpu * 1e3, stamps_cpu * 1e3)
+    sdk_timestamps.uninstall()
+    return SdkReplay(dateutil=figures[False], fast=figures[True])
 
 
 def timestamp_costs(repeats: int) -> list[TimestampCost]:
-    """What one dateutil parse costs in each timestamp format a host may write."""
+    """What one parse costs in each timestamp format a host may write, by either parser."""
     moment = datetime(2026, 11, 21, 5, 52, 51, 123456, tzinfo=UTC)
     formats = [
         ("emulator (.FFFFFFF, trimmed)", to_wire(moment)),
@@ -212,12 +262,14 @@ def timestamp_costs(repeats: int) -> list[TimestampCost]:
         ("whole second", "2026-11-21T05:52:51Z"),
     ]
     found: list[TimestampCost] = []
+    batch = 200
     for label, text in formats:
-        batch = 200
-        cpu, _ = _cpu_and_wall(
-            lambda t=text, n=batch: [dateutil_parse(t) for _ in range(n)], repeats
+        parsers = (dateutil_parse, sdk_timestamps.parse_timestamp)
+        (slow, _), (fast, _) = _paired(
+            [(None, lambda p=parse, t=text: [p(t) for _ in range(batch)]) for parse in parsers],
+            repeats,
         )
-        found.append(TimestampCost(label, text, cpu / batch * 1e6))
+        found.append(TimestampCost(label, text, slow / batch * 1e6, fast / batch * 1e6))
     return found
 
 
@@ -322,7 +374,9 @@ def run(lengths: list[int], repeats: dict[str, int], hot: dict[str, int]) -> Rep
             steps = steps_for(length)
             count = repeats[str(length)]
             state = chain_state(steps, steps + 1, datetime.now(UTC) - timedelta(hours=1))
-            wall, cpu, parse_cpu, stamps_cpu = sdk_replay(handler, state, count)
+            sdk = sdk_replay(handler, state, count)
+            wall, cpu, parse_cpu, stamps_cpu = sdk.dateutil
+            fast_wall, fast_cpu, fast_parse_cpu, fast_stamps_cpu = sdk.fast
             dt_cpu = durabletask_replay(steps, count)
             hot_samples, cold = emulator_episodes(steps, hot[str(length)])
             points.append(
@@ -333,6 +387,10 @@ def run(lengths: list[int], repeats: dict[str, int], hot: dict[str, int]) -> Rep
                     sdk_cpu_ms=cpu,
                     sdk_parse_ms=parse_cpu,
                     sdk_timestamps_ms=stamps_cpu,
+                    fast_sdk_ms=fast_wall,
+                    fast_sdk_cpu_ms=fast_cpu,
+                    fast_sdk_parse_ms=fast_parse_cpu,
+                    fast_sdk_timestamps_ms=fast_stamps_cpu,
                     durabletask_ms=dt_cpu,
                     episode_events=round(median([s[0] for s in hot_samples])),
                     episode_ms=median([s[1] for s in hot_samples]),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.bench.common import median
-from tests.bench.results import BatchRun, ChainRun, ReplayReport
+from tests.bench.results import BatchRun, ChainRun, ReplayPoint, ReplayReport
 
 
 @dataclass
@@ -143,15 +143,46 @@ def _replay_section(report: ReplayReport | None) -> str:
         return "3. Replay: no result"
     points = report.points
     headers = ["ms per episode (us per event)", *(f"{p.events} events" for p in points)]
+
+    def ratio(cpu_ms: float, p: ReplayPoint) -> str:
+        return f"{cpu_ms / p.durabletask_ms:.1f}x" if p.durabletask_ms else "n/a"
+
     rows = [
-        ["SDK replay, wall", *(_per_event(p.sdk_ms, p.events) for p in points)],
-        ["SDK replay, thread CPU", *(_per_event(p.sdk_cpu_ms, p.events) for p in points)],
+        [
+            "SDK replay as shipped (dateutil), wall",
+            *(_per_event(p.sdk_ms, p.events) for p in points),
+        ],
+        [
+            "SDK replay as shipped, thread CPU",
+            *(_per_event(p.sdk_cpu_ms, p.events) for p in points),
+        ],
         ["  of which parsing the context", *(_per_event(p.sdk_parse_ms, p.events) for p in points)],
         [
             "  of which dateutil on timestamps",
             *(_per_event(p.sdk_timestamps_ms, p.events) for p in points),
         ],
+        [
+            "SDK replay with shared.sdk_timestamps, wall",
+            *(_per_event(p.fast_sdk_ms, p.events) for p in points),
+        ],
+        [
+            "SDK replay with shared.sdk_timestamps, CPU",
+            *(_per_event(p.fast_sdk_cpu_ms, p.events) for p in points),
+        ],
+        [
+            "  of which parsing the context",
+            *(_per_event(p.fast_sdk_parse_ms, p.events) for p in points),
+        ],
+        [
+            "  of which parse_timestamp on timestamps",
+            *(_per_event(p.fast_sdk_timestamps_ms, p.events) for p in points),
+        ],
         ["durabletask replay, CPU", *(_per_event(p.durabletask_ms, p.events) for p in points)],
+        ["SDK CPU / durabletask CPU, as shipped", *(ratio(p.sdk_cpu_ms, p) for p in points)],
+        [
+            "SDK CPU / durabletask CPU, with the module",
+            *(ratio(p.fast_sdk_cpu_ms, p) for p in points),
+        ],
         [
             "emulator episode, hot, wall",
             *(_per_event(p.episode_ms, p.episode_events) for p in points),
@@ -174,8 +205,8 @@ def _replay_section(report: ReplayReport | None) -> str:
         ],
     ]
     stamps = table(
-        ["dateutil parse of one timestamp", "example", "us"],
-        [[t.label, t.example, f"{t.us:.1f}"] for t in report.timestamps],
+        ["parse of one timestamp (thread CPU)", "example", "dateutil, us", "parse_timestamp, us"],
+        [[t.label, t.example, f"{t.us:.1f}", f"{t.fast_us:.2f}"] for t in report.timestamps],
     )
     title = (
         "3. Replay of a sequential activity chain (medians; CPU rows use thread CPU time, "

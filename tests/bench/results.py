@@ -51,11 +51,12 @@ class BatchRun:
 
 @dataclass
 class TimestampCost:
-    """dateutil's parse of one history timestamp in a given wire format."""
+    """One history timestamp in a given wire format, parsed by dateutil and by the app's parser."""
 
     label: str
     example: str
-    us: float  # median microseconds per parse (thread CPU time)
+    us: float  # dateutil: median microseconds per parse (thread CPU time)
+    fast_us: float  # shared.sdk_timestamps.parse_timestamp, the same way
 
 
 @dataclass
@@ -68,6 +69,10 @@ class ReplayPoint:
     sdk_cpu_ms: float  # the same calls in thread CPU time (immune to other load)
     sdk_parse_ms: float  # of which: DurableOrchestrationContext.from_json (CPU)
     sdk_timestamps_ms: float  # of which: dateutil parsing the history's timestamps (CPU)
+    fast_sdk_ms: float  # the SDK wrapper with shared.sdk_timestamps installed (median wall)
+    fast_sdk_cpu_ms: float  # the same in thread CPU time
+    fast_sdk_parse_ms: float  # of which: DurableOrchestrationContext.from_json (CPU)
+    fast_sdk_timestamps_ms: float  # of which: parse_timestamp on the history's timestamps (CPU)
     durabletask_ms: float  # OrchestratorRequest bytes -> protobuf -> executor.execute (CPU)
     episode_events: int  # median context length of the emulator's hot episodes
     episode_ms: float  # emulator episode with its history cached in memory (median wall)

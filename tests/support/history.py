@@ -68,7 +68,8 @@ class History:
         # The Python client JSON-encodes the payload once more (SDK issue #295).
         return self._add(EVENT_RAISED, at, Name=name, Input=json.dumps(json.dumps(payload)))
 
-    def run(self, orchestrator: Callable[..., Generator[Any, Any, Any]]) -> dict[str, Any]:
+    def context_json(self) -> str:
+        """The orchestration trigger's payload for this history, as the host sends it."""
         body = {
             "history": self.events,
             "instanceId": self.instance_id,
@@ -77,7 +78,10 @@ class History:
             "input": json.dumps(self.input),
             "upperSchemaVersion": 2,
         }
-        state: dict[str, Any] = json.loads(Orchestrator.create(orchestrator)(json.dumps(body)))
+        return json.dumps(body)
+
+    def run(self, orchestrator: Callable[..., Generator[Any, Any, Any]]) -> dict[str, Any]:
+        state: dict[str, Any] = json.loads(Orchestrator.create(orchestrator)(self.context_json()))
         return state
 
 

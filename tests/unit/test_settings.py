@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from shared.settings import SETTING_NAMES, SettingsError, load_settings
+from shared.settings import (
+    FAST_HISTORY_TIMESTAMPS_SETTING,
+    SETTING_NAMES,
+    SettingsError,
+    fast_history_timestamps_enabled,
+    load_settings,
+)
 
 
 def test_defaults_apply_when_nothing_is_set() -> None:
@@ -56,3 +62,21 @@ def test_operations_email_keeps_only_the_address_of_a_display_name_form() -> Non
     settings = load_settings({"OPERATIONS_EMAIL": "Ops Team <ops@example.com>"})
 
     assert settings.operations_email == "ops@example.com"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, True), ("", True), ("true", True), ("ON", True), ("0", False), ("False", False)],
+)
+def test_fast_history_timestamps_default_on_and_turn_off(value: str | None, expected: bool) -> None:
+    environ = {} if value is None else {FAST_HISTORY_TIMESTAMPS_SETTING: value}
+    assert fast_history_timestamps_enabled(environ) is expected
+
+
+def test_a_malformed_fast_history_timestamps_value_is_named() -> None:
+    with pytest.raises(SettingsError, match="FAST_HISTORY_TIMESTAMPS: expected true or false"):
+        fast_history_timestamps_enabled({FAST_HISTORY_TIMESTAMPS_SETTING: "maybe"})
+
+
+def test_fast_history_timestamps_is_optional_so_the_templates_need_not_set_it() -> None:
+    assert FAST_HISTORY_TIMESTAMPS_SETTING not in SETTING_NAMES
