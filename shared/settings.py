@@ -28,7 +28,8 @@ from pydantic import (
 APP_STORAGE_CONNECTION = "AppStorage"
 
 EndpointName = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", strip_whitespace=True)
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", max_length=63, strip_whitespace=True),
 ]
 
 

@@ -14,7 +14,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    EmailStr,
     Field,
     StrictFloat,
     StrictInt,
@@ -24,7 +23,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.models.base import Contract, DecimalText
+from shared.models.base import Contract, DecimalText, EmailAddress
 
 #: Orchestrator function name; the decision API refuses instances of any other orchestrator.
 APPROVAL_ORCHESTRATOR = "expense_approval"
@@ -37,8 +36,8 @@ MIN_STAGE_SECONDS = 1
 MAX_STAGE_SECONDS = 144 * 3600
 MAX_STAGE_HOURS = 144
 
-Email = Annotated[EmailStr, Field(max_length=254)]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Email = EmailAddress
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
 Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Comment = Annotated[str, StringConstraints(max_length=1000)]
 Amount = Annotated[
