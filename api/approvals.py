@@ -76,7 +76,7 @@ class ApprovalRoute(Contract):
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, ApprovalRequest)
+    request = await parse_body(req, ApprovalRequest)
     orchestration_input = ApprovalInput.model_validate(
         {
             **request.model_dump(exclude={"stage_timeout_hours", "stage_timeout_seconds"}),
@@ -114,7 +114,7 @@ async def submit_approval_decision(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     instance_id = parse_params(req.route_params, ApprovalRoute, "route").instance_id
-    body = parse_body(req, DecisionRequest)
+    body = await parse_body(req, DecisionRequest)
     caller, source = _identity(req, body)
 
     status = await _approval_status(client, instance_id)

@@ -81,7 +81,7 @@ def _results_url(req: func.HttpRequest, batch_id: str) -> str:
 async def start_batch(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, BatchRequest)
+    request = await parse_body(req, BatchRequest)
     settings = get_settings()
     if len(request.items) > settings.batch_max_items:
         message = f"at most {settings.batch_max_items} items per batch"

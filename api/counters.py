@@ -61,7 +61,7 @@ async def signal_counter(
     if route.operation is SignalOperation.RESET:
         _refuse_body(req)
     else:
-        amount = parse_body(req, CounterAmount).amount
+        amount = (await parse_body(req, CounterAmount)).amount
     await client.signal_entity(
         df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, amount
     )

@@ -40,7 +40,7 @@ async def start_customer_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """One onboarding per e-mail: a re-post points at the first one (see idempotent_start)."""
-    request = parse_body(req, OnboardingRequest)
+    request = await parse_body(req, OnboardingRequest)
     return await start_once(
         req,
         client,

@@ -57,7 +57,7 @@ TAGS = ("health-monitors",)
 async def start_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, HealthMonitorRequest)
+    request = await parse_body(req, HealthMonitorRequest)
     settings = get_settings()
     allowed = sorted(settings.health_monitor_allowlist)
     if request.name not in settings.health_monitor_allowlist:

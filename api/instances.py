@@ -266,7 +266,7 @@ async def _command(
 ) -> tuple[str, str]:
     """Validate id and body, then check the instance exists and the command makes sense."""
     instance_id = _instance_id(req)
-    command = parse_optional_body(req, ManagementRequest) or ManagementRequest()
+    command = await parse_optional_body(req, ManagementRequest) or ManagementRequest()
     current = _runtime_status(await _existing(client, instance_id))
     _refuse_unless(allowed(current), instance_id, verb, current)
     return instance_id, command.reason or f"{verb} requested through the management API"

@@ -49,7 +49,7 @@ def _not_found(job_id: str) -> HttpProblem:
     tags=TAGS,
 )
 async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
-    request = parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
+    request = await parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
     job = await asyncio.to_thread(job_store.create_job, request.description)
     return json_response(job, status=201, headers={"Location": job_url(req, job.id)})
 
@@ -85,7 +85,7 @@ async def get_export_job(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def update_export_job(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, JobRoute, "route")
-    update = parse_body(req, UpdateJobRequest)
+    update = await parse_body(req, UpdateJobRequest)
     try:
         job, _ = await asyncio.to_thread(job_store.update_job, route.job_id, update)
     except job_store.JobNotFound:

@@ -48,7 +48,7 @@ DEFAULT_TIMEOUT_MINUTES = 60
 async def start_export_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, MonitorRequest)
+    request = await parse_body(req, MonitorRequest)
     _check_deadline(request)
     if await asyncio.to_thread(job_store.get_job, request.job_id) is None:
         raise HttpProblem(

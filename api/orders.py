@@ -38,7 +38,7 @@ async def start_order_fulfillment(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """Send an `orderId` to make the POST safely repeatable; without one, each POST is new."""
-    request = parse_body(req, OrderRequest)
+    request = await parse_body(req, OrderRequest)
     saga_input = OrderSagaInput(
         order_id=request.order_id or uuid.uuid4().hex,
         customer_email=request.customer_email,
