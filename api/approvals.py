@@ -29,6 +29,7 @@ from api.http import (
     json_response,
     parse_body,
     parse_params,
+    require_allowed_recipients,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
 from shared.models.approvals import (
@@ -77,6 +78,12 @@ async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     request = await parse_body(req, ApprovalRequest)
+    require_allowed_recipients(
+        {
+            "requester": request.requester,
+            **{f"approvers.{i}": approver for i, approver in enumerate(request.approvers)},
+        }
+    )
     orchestration_input = ApprovalInput.model_validate(
         {
             **request.model_dump(exclude={"stage_timeout_hours", "stage_timeout_seconds"}),
@@ -85,7 +92,7 @@ async def start_expense_approval(
     )
     instance_id = f"{APPROVAL_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(APPROVAL_ORCHESTRATOR, instance_id, orchestration_input.to_json())
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 def stage_timeout_seconds(request: ApprovalRequest) -> int:
@@ -140,7 +147,7 @@ async def submit_approval_decision(
         # The instance may have finished or vanished since the read: answer from a fresh one.
         _require_not_finished(await _approval_status(client, instance_id))
         raise
-    status_url = instance_url(req, instance_id)
+    status_url = instance_url(instance_id)
     answer = DecisionAccepted(
         id=instance_id,
         stage=current.stage,

@@ -37,8 +37,8 @@ bp = df.Blueprint()
 TAGS = ("counters",)
 
 
-def _value_url(req: func.HttpRequest, key: str) -> str:
-    return f"{app_base_url(req)}/counters/{quote(key, safe='')}"
+def _value_url(key: str) -> str:
+    return f"{app_base_url()}/counters/{quote(key, safe='')}"
 
 
 @bp.route(route="counters/{key}/{operation}", methods=["POST"])
@@ -69,7 +69,7 @@ async def signal_counter(
         key=route.key,
         operation=route.operation,
         amount=amount,
-        value_url=_value_url(req, route.key),
+        value_url=_value_url(route.key),
     )
     return json_response(body, status=202, headers={"Location": body.value_url})
 

@@ -8,7 +8,14 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
 
-from api.http import HttpProblem, endpoint, json_response, parse_body, parse_params
+from api.http import (
+    HttpProblem,
+    endpoint,
+    json_response,
+    parse_body,
+    parse_params,
+    require_allowed_recipients,
+)
 from api.idempotent_start import start_once
 from shared import customer_store
 from shared.models.customers import (
@@ -41,6 +48,7 @@ async def start_customer_onboarding(
 ) -> func.HttpResponse:
     """One onboarding per e-mail: a re-post points at the first one (see idempotent_start)."""
     request = await parse_body(req, OnboardingRequest)
+    require_allowed_recipients({"email": request.email})
     return await start_once(
         req,
         client,

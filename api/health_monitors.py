@@ -82,7 +82,7 @@ async def start_health_monitor(
         # Two starts raced past the check: the host refuses the second; say so clearly.
         await _require_not_running(req, client, instance_id)
         raise
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 @bp.route(route="health-monitors/{name}", methods=["GET"])
@@ -137,7 +137,7 @@ async def stop_health_monitor(
     except Exception:
         await _require_running(client, instance_id, name)
         raise
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 async def _monitor_status(
@@ -154,7 +154,7 @@ async def _require_not_running(
 ) -> None:
     status = await _monitor_status(client, instance_id)
     if status is not None and status.runtime_status in ACTIVE:
-        url = instance_url(req, instance_id)
+        url = instance_url(instance_id)
         raise HttpProblem(
             409,
             "Monitor already running",

@@ -98,7 +98,7 @@ async def get_instance_status(
     ).to_body(show_input=options.show_input, show_history=options.show_history)
     if RuntimeStatus(body["runtimeStatus"]).is_finished:
         return json_response(body)
-    headers = {"Location": instance_url(req, instance_id), "Retry-After": str(RETRY_AFTER_SECONDS)}
+    headers = {"Location": instance_url(instance_id), "Retry-After": str(RETRY_AFTER_SECONDS)}
     return json_response(body, status=202, headers=headers)
 
 
@@ -179,7 +179,7 @@ async def terminate_instance(
 ) -> func.HttpResponse:
     instance_id, reason = await _command(req, client, "terminate", _can_terminate)
     await client.terminate(instance_id, reason)
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 @bp.route(route="instances/{instanceId}/suspend", methods=["POST"])
@@ -200,7 +200,7 @@ async def suspend_instance(
 ) -> func.HttpResponse:
     instance_id, reason = await _command(req, client, "suspend", _can_suspend)
     await client.suspend(instance_id, reason)
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 @bp.route(route="instances/{instanceId}/resume", methods=["POST"])
@@ -221,7 +221,7 @@ async def resume_instance(
 ) -> func.HttpResponse:
     instance_id, reason = await _command(req, client, "resume", _can_resume)
     await client.resume(instance_id, reason)
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 @bp.route(route="instances/{instanceId}", methods=["DELETE"])

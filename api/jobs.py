@@ -30,8 +30,8 @@ bp = df.Blueprint()
 TAGS = ("jobs",)
 
 
-def job_url(req: func.HttpRequest, job_id: str) -> str:
-    return f"{app_base_url(req)}/jobs/{quote(job_id, safe='')}"
+def job_url(job_id: str) -> str:
+    return f"{app_base_url()}/jobs/{quote(job_id, safe='')}"
 
 
 def _not_found(job_id: str) -> HttpProblem:
@@ -51,7 +51,7 @@ def _not_found(job_id: str) -> HttpProblem:
 async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
     request = await parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
     job = await asyncio.to_thread(job_store.create_job, request.description)
-    return json_response(job, status=201, headers={"Location": job_url(req, job.id)})
+    return json_response(job, status=201, headers={"Location": job_url(job.id)})
 
 
 @bp.route(route="jobs/{jobId}", methods=["GET"])

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 import azure.durable_functions as df
 import azure.functions as func
 
-from api.http import HttpProblem, accepted, endpoint, json_response, parse_body
+from api.http import (
+    HttpProblem,
+    accepted,
+    endpoint,
+    json_response,
+    parse_body,
+    require_allowed_recipients,
+)
 from shared import job_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
@@ -50,6 +57,8 @@ async def start_export_monitor(
 ) -> func.HttpResponse:
     request = await parse_body(req, MonitorRequest)
     _check_deadline(request)
+    if request.notify is not None:
+        require_allowed_recipients({"notify": request.notify})
     if await asyncio.to_thread(job_store.get_job, request.job_id) is None:
         raise HttpProblem(
             404,
@@ -71,7 +80,7 @@ async def start_export_monitor(
     instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
 
-    response = accepted(req, instance_id)
+    response = accepted(instance_id)
     body = MonitorAccepted.model_validate(
         {
             **json.loads(response.get_body()),

@@ -219,4 +219,4 @@ def _is_array(schema: Mapping[str, Any], components: Mapping[str, Any]) -> bool:
     tags=("operations",),
 )
 async def get_openapi_document(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(build_document(OPERATIONS.values(), server_url=app_base_url(req)))
+    return json_response(build_document(OPERATIONS.values(), server_url=app_base_url()))

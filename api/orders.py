@@ -8,7 +8,7 @@ import azure.durable_functions as df
 import azure.functions as func
 from pydantic import ValidationError
 
-from api.http import endpoint, parse_body
+from api.http import endpoint, parse_body, require_allowed_recipients
 from api.idempotent_start import start_once
 from shared.models.http import AcceptedResponse
 from shared.models.orders import (
@@ -39,6 +39,7 @@ async def start_order_fulfillment(
 ) -> func.HttpResponse:
     """Send an `orderId` to make the POST safely repeatable; without one, each POST is new."""
     request = await parse_body(req, OrderRequest)
+    require_allowed_recipients({"customerEmail": request.customer_email})
     saga_input = OrderSagaInput(
         order_id=request.order_id or uuid.uuid4().hex,
         customer_email=request.customer_email,

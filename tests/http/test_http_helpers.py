@@ -15,11 +15,13 @@ from api.http import (
     OPERATIONS,
     HttpProblem,
     accepted,
+    app_base_url,
     endpoint,
     parse_body,
     parse_params,
 )
 from shared.models.base import Contract, Identifier
+from tests.http.conftest import PUBLIC_ORIGIN
 
 
 class _Order(Contract):
@@ -201,17 +203,41 @@ def test_params_are_validated_with_their_source_named() -> None:
 
 
 def test_accepted_points_at_the_apps_own_status_endpoint() -> None:
-    request = func.HttpRequest("POST", "https://shop.example.com/api/orders?x=1", body=b"")
-
-    response = accepted(request, "order-1")
+    response = accepted("order-1")
 
     body = json.loads(response.get_body())
     assert response.status_code == 202
-    assert response.headers["Location"] == "https://shop.example.com/api/instances/order-1"
+    assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/order-1"
     assert body["statusUrl"] == response.headers["Location"]
     assert body["terminateUrl"].endswith("/instances/order-1/terminate")
     assert "code=" not in response.get_body().decode()
     assert "runtime/webhooks" not in response.get_body().decode()
+
+
+@pytest.mark.parametrize(
+    ("environ", "origin"),
+    [
+        ({"PUBLIC_BASE_URL": "https://shop.example.com/"}, "https://shop.example.com"),
+        (
+            {"WEBSITE_HOSTNAME": "func-shop.azurewebsites.net"},
+            "https://func-shop.azurewebsites.net",
+        ),
+        (
+            {"PUBLIC_BASE_URL": "https://shop.example.com", "WEBSITE_HOSTNAME": "func.example"},
+            "https://shop.example.com",
+        ),
+        ({}, "http://localhost:7071"),
+    ],
+    ids=["configured", "platform-host-name", "configured-wins", "local"],
+)
+def test_the_base_url_comes_from_settings(
+    app_settings: pytest.MonkeyPatch, environ: dict[str, str], origin: str
+) -> None:
+    app_settings.delenv("PUBLIC_BASE_URL", raising=False)
+    for name, value in environ.items():
+        app_settings.setenv(name, value)
+
+    assert app_base_url() == f"{origin}/api"
 
 
 @pytest.mark.usefixtures("scratch_operations")
