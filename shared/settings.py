@@ -82,8 +82,11 @@ class Settings(BaseModel):
     health_check_timeout_seconds: float = Field(10, gt=0, le=60)
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     operations_email: EmailStr = "ops@example.com"
+    #: The default is the app-setting text (the templates deploy the same string).
     notification_allowed_domains: tuple[DomainName, ...] = Field(
-        ("example.com", "example.org"), min_length=1
+        "example.com,example.org",
+        min_length=1,
+        validate_default=True,
     )
     public_base_url: AnyHttpUrl | None = None
     website_hostname: HostName | None = None
