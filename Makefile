@@ -4,13 +4,28 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
+SEMGREP_VENV := .venv-semgrep
+#: The deployed app and the local host: what bandit and the semgrep rules scan.
+APP_CODE := function_app.py activities api entities orchestrators shared
+LOCAL_HOST := emulator
+SEMGREP_RULES := tests/semgrep
+#: Local rule files only: registry configs need the network (and hang without it).
+SEMGREP := $(SEMGREP_VENV)/bin/semgrep
+SEMGREP_FLAGS := --metrics off --disable-version-check --quiet
+#: pip-compile against PyPI alone: this machine's local mirrors and wheel folders stay out of
+#: the lock, so every machine computes the same hashes.
+LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links
 
-.PHONY: deps test test-fast lint lint-workflows fmt run func bench clean
+.PHONY: deps test test-fast lint lint-workflows fmt lock run func bench clean
 
+# Both files are hashed locks (see `make lock`); the dev lock repeats the runtime pins.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q --require-hashes -r requirements.txt
+	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -22,7 +37,12 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install -q -r requirements-checkov.txt
 	touch $@
 
-deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+$(SEMGREP_VENV)/.installed: requirements-semgrep.txt
+	$(PYTHON) -m venv $(SEMGREP_VENV)
+	$(SEMGREP_VENV)/bin/pip install -q -r requirements-semgrep.txt
+	touch $@
+
+deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed $(SEMGREP_VENV)/.installed
 
 ## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint and types.
 test: deps
@@ -33,10 +53,24 @@ test: deps
 test-fast: $(VENV)/.installed
 	$(BIN)/pytest -m "unit or http"
 
-lint: $(VENV)/.installed
+## Style, types, then security checks: bandit and the local semgrep rules (each rule is
+## tested on its own bad and good samples first), over the app and the local host.
+lint: $(VENV)/.installed $(SEMGREP_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/bandit -q -r $(APP_CODE)
+	$(BIN)/bandit -q -c $(LOCAL_HOST)/bandit.yaml -r $(LOCAL_HOST)
+	$(SEMGREP) $(SEMGREP_FLAGS) --test $(SEMGREP_RULES)
+	$(SEMGREP) scan $(SEMGREP_FLAGS) --error --config $(SEMGREP_RULES)/orchestrator-determinism.yml orchestrators
+	$(SEMGREP) scan $(SEMGREP_FLAGS) --error --config $(SEMGREP_RULES)/anonymous-route.yml \
+		--config $(SEMGREP_RULES)/table-filter-from-strings.yml \
+		--config $(SEMGREP_RULES)/unsafe-calls.yml $(APP_CODE) $(LOCAL_HOST)
+
+## Regenerate the hashed locks from requirements.in / requirements-dev.in (needs PyPI).
+lock: $(VENV)/.installed
+	$(LOCK) --output-file requirements.txt requirements.in
+	$(LOCK) --output-file requirements-dev.txt requirements-dev.in
 
 ## The GitHub Actions workflows alone (also part of `make test`): GitHub's workflow schema,
 ## zizmor (offline), shellcheck of every run: script, and the README's deploy commands.
@@ -50,7 +84,7 @@ fmt: $(VENV)/.installed
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(SEMGREP_VENV) node_modules .local .mypy_cache .ruff_cache .pytest_cache
 
 ## Run the app locally: Azurite plus the project's Functions emulator on http://localhost:7071.
 run: $(VENV)/.installed node_modules/.installed

@@ -2,7 +2,8 @@
 
 The row mapping lives in `shared.outbox`, which the read route uses too. A key that already
 holds a notification of another kind or to another recipient is a permanent `conflict`: the
-first notification stays, and this one is not reported as sent.
+first notification stays, and this one is not reported as sent. A recipient outside
+NOTIFICATION_ALLOWED_DOMAINS is a permanent `not_allowed`, whatever path it came by.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from shared.errors import validate_payload
 from shared.idempotency import FingerprintMismatch, key_reused
 from shared.models.notifications import NotificationRequest
 from shared.outbox import write_notification
+from shared.recipients import require_allowed_recipient
+from shared.settings import get_settings
 
 bp = df.Blueprint()
 
@@ -22,6 +25,7 @@ bp = df.Blueprint()
 @bp.activity_trigger(input_name="request")
 def send_notification(request: dict[str, Any]) -> dict[str, Any]:
     notification = validate_payload(NotificationRequest, request)
+    require_allowed_recipient(notification.recipient, get_settings().notification_allowed_domains)
     try:
         return write_notification(notification).to_json()
     except FingerprintMismatch:

@@ -46,7 +46,8 @@ from shared.models.orders import (
 
 bp = df.Blueprint()
 
-DECLINED_TOKEN = "tok_declined"
+#: The simulated provider's test token for a declined card: a published name, not a secret.
+DECLINED_TOKEN = "tok_declined"  # nosec B105
 _CHARGE_UNAVAILABLE = re.compile(r"^tok_unavailable_(\d{1,2})$")
 _REFUND_UNAVAILABLE = re.compile(r"^tok_refund_unavailable(?:_(\d{1,2}))?$")
 

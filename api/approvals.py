@@ -35,6 +35,7 @@ from api.http import (
     json_response,
     parse_body,
     parse_params,
+    require_allowed_recipients,
     validation_problem,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
@@ -86,8 +87,14 @@ class ApprovalRoute(Contract):
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, ApprovalRequest)
+    request = await parse_body(req, ApprovalRequest)
     requester, source = _caller(req, request.requester, "requester")
+    require_allowed_recipients(
+        {
+            "requester": requester,
+            **{f"approvers.{i}": approver for i, approver in enumerate(request.approvers)},
+        }
+    )
     try:
         parties = ApprovalParties(
             requester=requester, approvers=request.approvers, requester_source=source
@@ -106,7 +113,7 @@ async def start_expense_approval(
         stage_timeout_seconds=stage_timeout_seconds(request),
     )
     await client.start_new(APPROVAL_ORCHESTRATOR, instance_id, orchestration_input.to_json())
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 def stage_timeout_seconds(request: ApprovalRequest) -> int:
@@ -134,7 +141,7 @@ async def submit_approval_decision(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     instance_id = parse_params(req.route_params, ApprovalRoute, "route").instance_id
-    body = parse_body(req, DecisionRequest)
+    body = await parse_body(req, DecisionRequest)
     caller, source = _caller(req, body.approver, "approver")
 
     status = await _approval_status(client, instance_id)
@@ -160,7 +167,7 @@ async def submit_approval_decision(
         # The instance may have finished or vanished since the read: answer from a fresh one.
         _require_not_finished(await _approval_status(client, instance_id))
         raise
-    status_url = instance_url(req, instance_id)
+    status_url = instance_url(instance_id)
     answer = DecisionAccepted(
         id=instance_id,
         stage=current.stage,

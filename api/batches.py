@@ -60,12 +60,12 @@ logger = logging.getLogger(__name__)
 ORCHESTRATOR = "process_batch"
 
 
-def _batch_url(req: func.HttpRequest, batch_id: str) -> str:
-    return f"{app_base_url(req)}/batches/{quote(batch_id, safe='')}"
+def _batch_url(batch_id: str) -> str:
+    return f"{app_base_url()}/batches/{quote(batch_id, safe='')}"
 
 
-def _results_url(req: func.HttpRequest, batch_id: str) -> str:
-    return f"{_batch_url(req, batch_id)}/results"
+def _results_url(batch_id: str) -> str:
+    return f"{_batch_url(batch_id)}/results"
 
 
 @routes.route(
@@ -81,7 +81,7 @@ def _results_url(req: func.HttpRequest, batch_id: str) -> str:
 async def start_batch(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, BatchRequest)
+    request = await parse_body(req, BatchRequest)
     settings = get_settings()
     if len(request.items) > settings.batch_max_items:
         message = f"at most {settings.batch_max_items} items per batch"
@@ -106,7 +106,7 @@ async def start_batch(
             if existing.fingerprint != fingerprint:
                 raise _taken(req, batch_id)
             if await _is_joinable(client, batch_id):
-                return _accepted(req, batch_id, existing.plan)
+                return _accepted(batch_id, existing.plan)
             plan = existing.plan  # finish the start with the plan its items were staged by
 
     header = BatchHeader(
@@ -127,7 +127,7 @@ async def start_batch(
         if not await _is_joinable(client, batch_id):
             raise
         logger.info("batch %s was started concurrently; joining it", batch_id)
-    return _accepted(req, batch_id, plan)
+    return _accepted(batch_id, plan)
 
 
 async def _is_joinable(client: df.DurableOrchestrationClient, batch_id: str) -> bool:
@@ -149,7 +149,7 @@ async def _refuse_another_orchestrations_id(
             409,
             "Conflict",
             f"'{batch_id}' is the instance id of another orchestration; choose another batchId",
-            headers={"Location": instance_url(req, batch_id)},
+            headers={"Location": instance_url(batch_id)},
         )
 
 
@@ -158,18 +158,18 @@ def _taken(req: func.HttpRequest, batch_id: str) -> HttpProblem:
         409,
         "Conflict",
         f"batch '{batch_id}' was already submitted with different items or maxParallel",
-        headers={"Location": instance_url(req, batch_id)},
+        headers={"Location": instance_url(batch_id)},
     )
 
 
-def _accepted(req: func.HttpRequest, batch_id: str, plan: BatchPlan) -> func.HttpResponse:
-    response = accepted(req, batch_id)
+def _accepted(batch_id: str, plan: BatchPlan) -> func.HttpResponse:
+    response = accepted(batch_id)
     body = BatchAccepted.model_validate(
         {
             **json.loads(response.get_body()),
             "batchId": batch_id,
             "plan": plan.to_json(),
-            "resultsUrl": _results_url(req, batch_id),
+            "resultsUrl": _results_url(batch_id),
         }
     )
     headers = {name: response.headers[name] for name in ("Location", "Retry-After")}
@@ -193,8 +193,8 @@ async def get_batch(req: func.HttpRequest) -> func.HttpResponse:
             batch_id=header.batch_id,
             plan=header.plan,
             created_at=header.created_at,
-            status_url=instance_url(req, header.batch_id),
-            results_url=_results_url(req, header.batch_id),
+            status_url=instance_url(header.batch_id),
+            results_url=_results_url(header.batch_id),
         )
     )
 

@@ -37,8 +37,8 @@ routes = Routes("counters")
 bp = routes.bp
 
 
-def _value_url(req: func.HttpRequest, key: str) -> str:
-    return f"{app_base_url(req)}/counters/{quote(key, safe='')}"
+def _value_url(key: str) -> str:
+    return f"{app_base_url()}/counters/{quote(key, safe='')}"
 
 
 @routes.route(
@@ -60,7 +60,7 @@ async def signal_counter(
     if route.operation is SignalOperation.RESET:
         _refuse_body(req)
     else:
-        amount = parse_body(req, CounterAmount).amount
+        amount = (await parse_body(req, CounterAmount)).amount
     await client.signal_entity(
         df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, amount
     )
@@ -68,7 +68,7 @@ async def signal_counter(
         key=route.key,
         operation=route.operation,
         amount=amount,
-        value_url=_value_url(req, route.key),
+        value_url=_value_url(route.key),
     )
     return json_response(body, status=202, headers={"Location": body.value_url})
 

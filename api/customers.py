@@ -9,7 +9,13 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from api.access import Access
-from api.http import HttpProblem, json_response, parse_body, parse_params
+from api.http import (
+    HttpProblem,
+    json_response,
+    parse_body,
+    parse_params,
+    require_allowed_recipients,
+)
 from api.idempotent_start import start_once
 from api.routing import Routes
 from shared import customer_store
@@ -40,7 +46,8 @@ async def start_customer_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """One onboarding per e-mail: a re-post points at the first one (see idempotent_start)."""
-    request = parse_body(req, OnboardingRequest)
+    request = await parse_body(req, OnboardingRequest)
+    require_allowed_recipients({"email": request.email})
     return await start_once(
         req,
         client,

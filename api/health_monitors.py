@@ -56,7 +56,7 @@ bp = routes.bp
 async def start_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, HealthMonitorRequest)
+    request = await parse_body(req, HealthMonitorRequest)
     settings = get_settings()
     allowed = sorted(settings.health_monitor_allowlist)
     if request.name not in settings.health_monitor_allowlist:
@@ -81,7 +81,7 @@ async def start_health_monitor(
         # Two starts raced past the check: the host refuses the second; say so clearly.
         await _require_not_running(req, client, instance_id)
         raise
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 @routes.route(
@@ -134,7 +134,7 @@ async def stop_health_monitor(
     except Exception:
         await _require_running(client, instance_id, name)
         raise
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 async def _monitor_status(
@@ -151,7 +151,7 @@ async def _require_not_running(
 ) -> None:
     status = await _monitor_status(client, instance_id)
     if status is not None and status.runtime_status in ACTIVE:
-        url = instance_url(req, instance_id)
+        url = instance_url(instance_id)
         raise HttpProblem(
             409,
             "Monitor already running",

@@ -6,15 +6,17 @@ the route decorator in `api.routing` turns those into `application/problem+json`
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn, TypeVar
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from shared.models.http import AcceptedResponse, FieldProblem, Problem
+from shared.recipients import recipient_allowed, recipient_domain
 from shared.settings import get_settings
 
 JSON = "application/json"
@@ -87,9 +89,30 @@ def validation_problem(exc: ValidationError, source: str = "body") -> HttpProble
     )
 
 
-def parse_body(req: func.HttpRequest, model: type[M]) -> M:
+#: Bodies up to this size are parsed and validated on the event loop (well under a
+#: millisecond); larger ones in a worker thread, so other requests are not held up meanwhile.
+INLINE_BODY_BYTES = 16 * 1024
+
+
+async def parse_body(req: func.HttpRequest, model: type[M]) -> M:
     """Validate a JSON request body against `model`, refusing oversized or non-JSON bodies."""
     body = read_body(req)
+    if len(body) <= INLINE_BODY_BYTES:
+        return _validate_body(req, body, model)
+    return await asyncio.to_thread(_validate_body, req, body, model)
+
+
+async def parse_optional_body(req: func.HttpRequest, model: type[M]) -> M | None:
+    """Like `parse_body` where the body may be left out: None for an empty (or blank) body.
+
+    The size limit applies first, so a blank body over MAX_REQUEST_BYTES is still a 413.
+    """
+    if not read_body(req).strip():
+        return None
+    return await parse_body(req, model)
+
+
+def _validate_body(req: func.HttpRequest, body: bytes, model: type[M]) -> M:
     content_type = (req.headers.get("content-type") or "").split(";")[0].strip().lower()
     if body.strip() and content_type and not _is_json_type(content_type):
         raise HttpProblem(415, "Unsupported media type", f"send {JSON}, not '{content_type}'")
@@ -105,16 +128,6 @@ def parse_body(req: func.HttpRequest, model: type[M]) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise validation_problem(exc) from None
-
-
-def parse_optional_body(req: func.HttpRequest, model: type[M]) -> M | None:
-    """Like `parse_body` where the body may be left out: None for an empty (or blank) body.
-
-    The size limit applies first, so a blank body over MAX_REQUEST_BYTES is still a 413.
-    """
-    if not read_body(req).strip():
-        return None
-    return parse_body(req, model)
 
 
 def read_body(req: func.HttpRequest) -> bytes:
@@ -198,6 +211,30 @@ def _load_json(body: bytes) -> Any:
     )
 
 
+def require_allowed_recipients(recipients: Mapping[str, str]) -> None:
+    """A 400 naming each field (wire name) whose address is outside the allowed domains.
+
+    `recipients` maps a field's wire path (`email`, `approvers.1`) to the address it holds.
+    """
+    allowed = get_settings().notification_allowed_domains
+    errors = [
+        FieldProblem(
+            field=field_name,
+            message=f"the app may not notify addresses at '{recipient_domain(address)}'",
+            type="recipient_not_allowed",
+        )
+        for field_name, address in recipients.items()
+        if not recipient_allowed(address, allowed)
+    ]
+    if errors:
+        raise HttpProblem(
+            400,
+            "Invalid request",
+            f"{len(errors)} recipient(s) outside the domains this app may notify",
+            errors,
+        )
+
+
 #: Query parameter the host consumes for function-key auth (`?code=<key>`); the worker still
 #: sees it in `req.params`, but it is never part of a route's own contract.
 FUNCTION_KEY_PARAM = "code"
@@ -214,19 +251,22 @@ def parse_params(values: Mapping[str, Any], model: type[M], source: str = "query
         raise validation_problem(exc, source) from None
 
 
-def app_base_url(req: func.HttpRequest) -> str:
-    """Origin of the incoming request plus the route prefix: where our own routes live."""
-    parts = urlsplit(req.url)
-    return f"{parts.scheme}://{parts.netloc}/api"
+def app_base_url() -> str:
+    """Where this app's routes live: the configured origin (`Settings.app_origin`) + `/api`.
+
+    Never taken from the request: its Host header is whatever the caller sent, and a URL
+    built from it would send the next request (with its function key) wherever they chose.
+    """
+    return f"{get_settings().app_origin}/api"
 
 
-def instance_url(req: func.HttpRequest, instance_id: str) -> str:
-    return f"{app_base_url(req)}/instances/{quote(instance_id, safe='')}"
+def instance_url(instance_id: str) -> str:
+    return f"{app_base_url()}/instances/{quote(instance_id, safe='')}"
 
 
-def accepted(req: func.HttpRequest, instance_id: str, retry_after: int = 2) -> func.HttpResponse:
+def accepted(instance_id: str, retry_after: int = 2) -> func.HttpResponse:
     """202 Accepted for a started orchestration, pointing at this app's status endpoint."""
-    status_url = instance_url(req, instance_id)
+    status_url = instance_url(instance_id)
     body = AcceptedResponse(
         id=instance_id,
         status_url=status_url,

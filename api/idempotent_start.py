@@ -54,7 +54,7 @@ async def start_once(
         if joinable or not restart_with_other_details:
             _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
         if joinable:
-            return accepted(req, instance_id)
+            return accepted(instance_id)
     try:
         await client.start_new(orchestrator, instance_id, payload)
     except Exception:
@@ -65,7 +65,7 @@ async def start_once(
             raise
         _refuse_another_orchestrator(req, status, orchestrator, instance_id)
         _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
-    return accepted(req, instance_id)
+    return accepted(instance_id)
 
 
 def _refuse_another_orchestrator(
@@ -80,7 +80,7 @@ def _refuse_another_orchestrator(
             409,
             "Conflict",
             f"'{instance_id}' is the instance id of another orchestration",
-            headers={"Location": instance_url(req, instance_id)},
+            headers={"Location": instance_url(instance_id)},
         )
 
 
@@ -93,5 +93,5 @@ def _refuse_other_details(
 ) -> None:
     stored = decode_json_text(status.input_)
     if isinstance(stored, dict) and not same_request(stored):
-        url = instance_url(req, instance_id)
+        url = instance_url(instance_id)
         raise HttpProblem(409, "Conflict", conflict_detail, headers={"Location": url})

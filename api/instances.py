@@ -132,7 +132,7 @@ async def _status_answer(
     ).to_body(show_input=options.show_input, show_history=options.show_history)
     if RuntimeStatus(body["runtimeStatus"]).is_finished:
         return json_response(body)
-    headers = {"Location": instance_url(req, instance_id), "Retry-After": str(RETRY_AFTER_SECONDS)}
+    headers = {"Location": instance_url(instance_id), "Retry-After": str(RETRY_AFTER_SECONDS)}
     return json_response(body, status=202, headers=headers)
 
 
@@ -248,12 +248,12 @@ def _register_control(control: Control) -> FunctionBuilder:
         req: func.HttpRequest, client: df.DurableOrchestrationClient
     ) -> func.HttpResponse:
         instance_id = _instance_id(req)
-        body = parse_optional_body(req, ManagementRequest) or ManagementRequest()
+        body = await parse_optional_body(req, ManagementRequest) or ManagementRequest()
         current = _runtime_status(await _existing(client, instance_id))
         _refuse_unless(control.allowed(current), instance_id, control.verb, current)
         reason = body.reason or f"{control.verb} requested through the management API"
         await control.perform(client, instance_id, reason)
-        return accepted(req, instance_id)
+        return accepted(instance_id)
 
     return routes.route(
         "POST",

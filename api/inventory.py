@@ -30,7 +30,7 @@ bp = routes.bp
 async def set_inventory_item(req: func.HttpRequest) -> func.HttpResponse:
     """Units already reserved by orders are kept; 201 when the SKU is new."""
     route = parse_params(req.route_params, SkuRoute, "route")
-    update = parse_body(req, InventoryUpdate)
+    update = await parse_body(req, InventoryUpdate)
     try:
         item, created = await asyncio.to_thread(
             inventory_store.set_stock, route.sku, update.quantity, update.unit_price

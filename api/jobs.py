@@ -29,8 +29,8 @@ routes = Routes("jobs")
 bp = routes.bp
 
 
-def job_url(req: func.HttpRequest, job_id: str) -> str:
-    return f"{app_base_url(req)}/jobs/{quote(job_id, safe='')}"
+def job_url(job_id: str) -> str:
+    return f"{app_base_url()}/jobs/{quote(job_id, safe='')}"
 
 
 def _not_found(job_id: str) -> HttpProblem:
@@ -47,9 +47,9 @@ def _not_found(job_id: str) -> HttpProblem:
     responses={201: Job},
 )
 async def create_export_job(req: func.HttpRequest) -> func.HttpResponse:
-    request = parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
+    request = await parse_optional_body(req, CreateJobRequest) or CreateJobRequest()
     job = await asyncio.to_thread(job_store.create_job, request.description)
-    return json_response(job, status=201, headers={"Location": job_url(req, job.id)})
+    return json_response(job, status=201, headers={"Location": job_url(job.id)})
 
 
 @routes.route(
@@ -81,7 +81,7 @@ async def get_export_job(req: func.HttpRequest) -> func.HttpResponse:
 )
 async def update_export_job(req: func.HttpRequest) -> func.HttpResponse:
     route = parse_params(req.route_params, JobRoute, "route")
-    update = parse_body(req, UpdateJobRequest)
+    update = await parse_body(req, UpdateJobRequest)
     try:
         job, _ = await asyncio.to_thread(job_store.update_job, route.job_id, update)
     except job_store.JobNotFound:

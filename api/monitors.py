@@ -17,7 +17,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.access import Access
-from api.http import HttpProblem, accepted, json_response, parse_body
+from api.http import HttpProblem, accepted, json_response, parse_body, require_allowed_recipients
 from api.routing import Routes
 from shared import job_store
 from shared.models.http import FieldProblem
@@ -50,8 +50,10 @@ DEFAULT_TIMEOUT_MINUTES = 60
 async def start_export_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    request = parse_body(req, MonitorRequest)
+    request = await parse_body(req, MonitorRequest)
     _check_deadline(request)
+    if request.notify is not None:
+        require_allowed_recipients({"notify": request.notify})
     if await asyncio.to_thread(job_store.get_job, request.job_id) is None:
         raise HttpProblem(
             404,
@@ -73,7 +75,7 @@ async def start_export_monitor(
     instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
 
-    response = accepted(req, instance_id)
+    response = accepted(instance_id)
     body = MonitorAccepted.model_validate(
         {
             **json.loads(response.get_body()),

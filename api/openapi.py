@@ -255,4 +255,4 @@ def _is_array(schema: Mapping[str, Any], components: Mapping[str, Any]) -> bool:
     responses={200: OpenApiDocument},
 )
 async def get_openapi_document(req: func.HttpRequest) -> func.HttpResponse:
-    return json_response(build_document(OPERATIONS.values(), server_url=app_base_url(req)))
+    return json_response(build_document(OPERATIONS.values(), server_url=app_base_url()))

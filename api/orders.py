@@ -9,7 +9,7 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from api.access import Access
-from api.http import parse_body
+from api.http import parse_body, require_allowed_recipients
 from api.idempotent_start import start_once
 from api.routing import Routes
 from shared.models.http import AcceptedResponse
@@ -40,7 +40,8 @@ async def start_order_fulfillment(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     """Send an `orderId` to make the POST safely repeatable; without one, each POST is new."""
-    request = parse_body(req, OrderRequest)
+    request = await parse_body(req, OrderRequest)
+    require_allowed_recipients({"customerEmail": request.customer_email})
     saga_input = OrderSagaInput(
         order_id=request.order_id or uuid.uuid4().hex,
         customer_email=request.customer_email,

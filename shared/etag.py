@@ -88,6 +88,7 @@ def with_retries(attempt: Callable[[], T], what: str) -> T:
         try:
             return attempt()
         except Retry:
-            # Jitter spreads competing writers apart; not part of any result.
-            time.sleep(random.uniform(0, min(0.2, 0.005 * number)))
+            # Jitter spreads competing writers apart; not part of any result, and it needs
+            # spread, not unpredictability (hence no `secrets`).
+            time.sleep(random.uniform(0, min(0.2, 0.005 * number)))  # nosec B311
     raise ConcurrencyExhausted(f"{what}: too many concurrent writers, try again")

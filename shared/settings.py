@@ -22,14 +22,45 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     field_validator,
+    model_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from shared.recipients import recipient_allowed
 
 #: Name of the connection used for the app's own tables (not the host's AzureWebJobsStorage).
 APP_STORAGE_CONNECTION = "AppStorage"
 
 EndpointName = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", strip_whitespace=True)
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", max_length=63, strip_whitespace=True),
 ]
+
+
+#: A DNS domain, lower-cased: labels of letters, digits and inner hyphens, at least two.
+DomainName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$",
+        max_length=253,
+        strip_whitespace=True,
+        to_lower=True,
+    ),
+]
+
+#: A host name with an optional port, as App Service puts it in WEBSITE_HOSTNAME.
+HostName = Annotated[
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})(:[0-9]{1,5})?$",
+        max_length=259,
+        strip_whitespace=True,
+    ),
+]
+
+#: Where the app is served when neither PUBLIC_BASE_URL nor WEBSITE_HOSTNAME says otherwise:
+#: the local host (`make run`, `func start`).
+LOCAL_BASE_URL = "http://localhost:7071"
 
 
 class SettingsError(RuntimeError):
@@ -51,6 +82,56 @@ class Settings(BaseModel):
     health_check_timeout_seconds: float = Field(10, gt=0, le=60)
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     operations_email: EmailStr = "ops@example.com"
+    #: The default is the app-setting text (the templates deploy the same string).
+    notification_allowed_domains: tuple[DomainName, ...] = Field(
+        "example.com,example.org",
+        min_length=1,
+        validate_default=True,
+    )
+    public_base_url: AnyHttpUrl | None = None
+    website_hostname: HostName | None = None
+
+    @field_validator("notification_allowed_domains", mode="before")
+    @classmethod
+    def _parse_domains(cls, value: object) -> object:
+        """Accept the comma-separated form used in app settings: `example.com,example.org`."""
+        if isinstance(value, str):
+            return tuple(part.strip().lower() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _origin_only(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        """Routes are appended to it, so it is a scheme and host (and port), nothing more."""
+        if value is not None and (
+            value.path not in (None, "", "/") or value.query or value.fragment or value.username
+        ):
+            raise ValueError(
+                "must be a scheme, host and optional port only, e.g. https://shop.example.com"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _operations_email_is_allowed(self) -> Settings:
+        if not recipient_allowed(self.operations_email, self.notification_allowed_domains):
+            raise PydanticCustomError(
+                "recipient_not_allowed",
+                "OPERATIONS_EMAIL is outside NOTIFICATION_ALLOWED_DOMAINS",
+            )
+        return self
+
+    @property
+    def app_origin(self) -> str:
+        """Scheme, host and port the app's own URLs start with; never the request's Host.
+
+        PUBLIC_BASE_URL when set (a custom domain or a gateway in front), else the platform's
+        host name over https, else the local host.
+        """
+        if self.public_base_url is not None:
+            return str(self.public_base_url).rstrip("/")
+        if self.website_hostname:
+            return f"https://{self.website_hostname}"
+        return LOCAL_BASE_URL
 
     @field_validator("health_monitor_allowlist", mode="before")
     @classmethod
@@ -77,10 +158,19 @@ _ENV_NAMES: dict[str, str] = {
     "health_check_timeout_seconds": "HEALTH_CHECK_TIMEOUT_SECONDS",
     "max_request_bytes": "MAX_REQUEST_BYTES",
     "operations_email": "OPERATIONS_EMAIL",
+    "notification_allowed_domains": "NOTIFICATION_ALLOWED_DOMAINS",
+    "public_base_url": "PUBLIC_BASE_URL",
+    "website_hostname": "WEBSITE_HOSTNAME",
 }
 
-#: The app-setting names this module reads; the infrastructure templates set the same names.
-SETTING_NAMES: tuple[str, ...] = tuple(_ENV_NAMES.values())
+#: Read too, but not deployed by the templates: App Service sets WEBSITE_HOSTNAME itself, and
+#: PUBLIC_BASE_URL is needed only where the app is reached under another name.
+PLATFORM_SETTING_NAMES: tuple[str, ...] = ("PUBLIC_BASE_URL", "WEBSITE_HOSTNAME")
+
+#: The app-setting names the infrastructure templates set; this module reads the same names.
+SETTING_NAMES: tuple[str, ...] = tuple(
+    name for name in _ENV_NAMES.values() if name not in PLATFORM_SETTING_NAMES
+)
 
 
 def load_settings(environ: Mapping[str, str]) -> Settings:
@@ -91,6 +181,8 @@ def load_settings(environ: Mapping[str, str]) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(
             f"{_ENV_NAMES.get(str(err['loc'][0]), err['loc'][0])}: {err['msg']}"
+            if err["loc"]
+            else err["msg"]
             for err in exc.errors()
         )
         raise SettingsError(f"invalid app settings: {problems}") from exc

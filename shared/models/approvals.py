@@ -18,7 +18,6 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    EmailStr,
     Field,
     StrictFloat,
     StrictInt,
@@ -28,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.models.base import Contract, DecimalText, IdempotencyKey, Identifier
+from shared.models.base import Contract, DecimalText, EmailAddress, IdempotencyKey, Identifier
 from shared.models.notifications import NotificationKind
 
 #: Orchestrator function name; the decision API refuses instances of any other orchestrator.
@@ -42,7 +41,7 @@ MIN_STAGE_SECONDS = 1
 MAX_STAGE_SECONDS = 144 * 3600
 MAX_STAGE_HOURS = 144
 
-Email = Annotated[EmailStr, Field(max_length=254)]
+Email = EmailAddress
 Approvers = Annotated[
     list[Email],
     Field(
@@ -51,7 +50,7 @@ Approvers = Annotated[
         description="Escalation order: the first decides first; each next one on timeout.",
     ),
 ]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
 Description = Annotated[str, StringConstraints(min_length=1, max_length=500)]
 Comment = Annotated[str, StringConstraints(max_length=1000)]
 Amount = Annotated[

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Final, Self
 
 from pydantic import (
     AfterValidator,
@@ -20,9 +20,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    EmailStr,
+    Field,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     StringConstraints,
+    WithJsonSchema,
 )
 from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
@@ -55,7 +58,10 @@ class Contract(BaseModel):
 #: Identifiers we mint or accept in paths: safe in URLs and as Table Storage keys
 #: (which forbid '/', '\\', '#', '?' and control characters).
 Identifier = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,99}$", max_length=100, strip_whitespace=True
+    ),
 ]
 
 #: Orchestration instance ids accepted on management routes.
@@ -65,18 +71,53 @@ InstanceId = Identifier
 #: same characters as `Identifier`, but longer, since they embed an instance id of up to 100
 #: characters. Stored as Table Storage keys, which allow 1 KiB.
 IdempotencyKey = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,199}$", max_length=200, strip_whitespace=True
+    ),
+]
+
+#: The longest e-mail address a mail server takes (RFC 5321: a 256-octet path, less `<>`).
+MAX_EMAIL_CHARS: Final = 254
+
+
+def _email_length(value: object) -> object:
+    """Refuse a long address before the e-mail parser (and its regular expressions) sees it."""
+    if isinstance(value, str) and len(value) > MAX_EMAIL_CHARS:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": MAX_EMAIL_CHARS},
+        )
+    return value
+
+
+#: An e-mail address: length checked first, then syntax (no DNS lookups).
+EmailAddress = Annotated[
+    EmailStr, BeforeValidator(_email_length), Field(max_length=MAX_EMAIL_CHARS)
 ]
 
 #: A short human-readable text (names, subjects, comments).
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
-_NUMBER = re.compile(r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*")
+#: The longest date-time text accepted: `2026-01-05T09:00:00.123456789+05:30` is 35
+#: characters. Longer text is refused before any parsing, so its cost stays bounded.
+MAX_DATETIME_CHARS: Final = 64
+
+#: A number as text (what pydantic would read as a Unix time). Each digit can be consumed in
+#: exactly one way, so a failing match backtracks over a bounded number of choices.
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
 
 
 def _iso_8601_text(value: object) -> object:
     """Pydantic reads numbers (and numeric strings) as Unix times; the contract says ISO 8601."""
+    if isinstance(value, str) and len(value) > MAX_DATETIME_CHARS:
+        raise PydanticCustomError(
+            "datetime_too_long",
+            "Input should be an ISO 8601 date-time of at most {max_length} characters",
+            {"max_length": MAX_DATETIME_CHARS},
+        )
     if isinstance(value, datetime) or (isinstance(value, str) and not _NUMBER.fullmatch(value)):
         return value
     raise PydanticCustomError(
@@ -99,7 +140,12 @@ def _to_utc(moment: datetime) -> datetime:
 #: can be compared, stored and handed to clients that format with a literal 'Z'). Unix times
 #: (`0.5`, `1700000000`) are refused, and offsets that push it past year 9999 or before year 1
 #: are a validation error, not an OverflowError later.
-UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_iso_8601_text), AfterValidator(_to_utc)]
+UtcDatetime = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_8601_text),
+    AfterValidator(_to_utc),
+    WithJsonSchema({"type": "string", "format": "date-time", "maxLength": MAX_DATETIME_CHARS}),
+]
 
 
 def _unsigned_zero(value: Decimal) -> Decimal:
@@ -109,6 +155,10 @@ def _unsigned_zero(value: Decimal) -> Decimal:
 #: Put on a `Decimal` that may be zero: `-0` and `-0.00` pass `ge=0` but would be stored and
 #: shown as "-0.00"; this makes them plain zero.
 UnsignedZero = AfterValidator(_unsigned_zero)
+
+
+#: Integer digits allowed in a decimal string; more than any amount a contract accepts.
+MAX_DECIMAL_DIGITS: Final = 20
 
 
 @dataclass(frozen=True)
@@ -127,8 +177,15 @@ class DecimalText:
     def pattern(self) -> str:
         return rf"^[0-9]+(\.[0-9]{{1,{self.places}}})?$"
 
+    @property
+    def max_length(self) -> int:
+        """Digits of the largest amount any contract allows, a point and the decimals."""
+        return MAX_DECIMAL_DIGITS + 1 + self.places
+
     def _check(self, value: object) -> object:
-        if isinstance(value, str) and not re.fullmatch(self.pattern, value):
+        if isinstance(value, str) and (
+            len(value) > self.max_length or not re.fullmatch(self.pattern, value)
+        ):
             raise PydanticCustomError(
                 "decimal_parsing",
                 "Input should be a non-negative number, or a string in plain decimal notation "
@@ -149,4 +206,5 @@ class DecimalText:
         for option in result.get("anyOf", []):
             if option.get("type") == "string":
                 option["pattern"] = self.pattern
+                option["maxLength"] = self.max_length
         return result

@@ -49,7 +49,10 @@ MAX_CODE_CHARS: Final = 40
 
 #: Batch ids become instance ids with `:chunk-<n>` appended, so they carry no ':' themselves.
 BatchId = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64, strip_whitespace=True
+    ),
 ]
 #: A batch id is its orchestration's instance id, and every orchestration shares one namespace.
 #: `process_batch` started under another pattern's id replaces that instance if it finished
@@ -73,9 +76,12 @@ def _any_case(prefix: str) -> str:
 _OTHER_PATTERNS_IDS = "^(" + "|".join(_any_case(p) for p in OTHER_PATTERNS_ID_PREFIXES) + ")"
 
 Sku = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", max_length=40, strip_whitespace=True
+    ),
 ]
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
 Price = Annotated[
     Decimal,
     Field(gt=0, le=Decimal(1_000_000), max_digits=9, decimal_places=2),

@@ -19,7 +19,10 @@ MAX_AMOUNT: Final = 1_000_000_000
 MAX_VALUE: Final = 2**53 - 1
 
 CounterKey = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64, strip_whitespace=True
+    ),
 ]
 #: A strictly positive integer: no bools, floats or numeric strings, and never 0 (the SDK
 #: client sends no body for a falsy input, so a 0 would arrive as "no amount").

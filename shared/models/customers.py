@@ -6,9 +6,9 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, EmailStr, Field
+from pydantic import AfterValidator, Field
 
-from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
+from shared.models.base import Contract, EmailAddress, IdempotencyKey, Identifier, ShortText
 from shared.models.notifications import NotificationReceipt
 
 
@@ -20,7 +20,7 @@ def _lower(value: str) -> str:
 #: whole, so `Ada@Example.com` and `ada@example.com` are one customer. Strictly the local
 #: part is case-sensitive; no real mailbox provider treats it so, and two customers
 #: differing only by case are far more likely a typo than two people.
-NormalizedEmail = Annotated[EmailStr, Field(max_length=254), AfterValidator(_lower)]
+NormalizedEmail = Annotated[EmailAddress, AfterValidator(_lower)]
 
 ONBOARDING_PREFIX = "onboarding-"
 

@@ -17,7 +17,10 @@ from shared.models.base import Contract, ShortText
 JOBS_TABLE: Final = "Jobs"
 
 JobId = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", strip_whitespace=True)
+    str,
+    StringConstraints(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64, strip_whitespace=True
+    ),
 ]
 ResultLocation = Annotated[
     str,

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Final
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    EmailStr,
     Field,
     Strict,
     ValidationInfo,
@@ -22,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from shared.models.base import Contract, UtcDatetime
+from shared.models.base import Contract, EmailAddress, UtcDatetime
 from shared.models.http import AcceptedResponse
 from shared.models.jobs import JobId, JobStatus
 
@@ -36,7 +35,7 @@ DEFAULT_MAX_INTERVAL_SECONDS: Final = 600
 #: Checks per orchestration generation before `continue_as_new` starts a fresh history.
 DEFAULT_CHECKS_PER_GENERATION: Final = 100
 
-Email = Annotated[EmailStr, Field(max_length=254), AfterValidator(str.lower)]
+Email = Annotated[EmailAddress, AfterValidator(str.lower)]
 IntervalSeconds = Annotated[int, Strict(), Field(ge=1, le=MAX_INTERVAL_SECONDS)]
 
 

@@ -27,10 +27,12 @@ from shared.models.notifications import NotificationReceipt
 
 #: A payment method token from the (simulated) payment provider; never card numbers.
 PaymentToken = Annotated[
-    str, StringConstraints(pattern=r"^tok_[a-z0-9_]{1,40}$", strip_whitespace=True)
+    str, StringConstraints(pattern=r"^tok_[a-z0-9_]{1,40}$", max_length=44, strip_whitespace=True)
 ]
 
-OrderId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+OrderId = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64)
+]
 
 INSTANCE_PREFIX = "order-"
 
@@ -48,10 +50,12 @@ class ShippingAddress(Contract):
     line1: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     line2: Annotated[str, StringConstraints(max_length=200)] | None = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    postal_code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$")]
+    postal_code: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$", max_length=16)
+    ]
     country: Annotated[
         str,
-        StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True),
+        StringConstraints(pattern=r"^[A-Za-z]{2}$", max_length=2, to_upper=True),
         Field(description="ISO 3166-1 alpha-2 code, e.g. `DE`."),
     ]
 

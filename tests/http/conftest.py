@@ -23,3 +23,14 @@ def client(mocker: MockerFixture) -> Any:
     mock.start_new.side_effect = lambda name, instance_id=None, payload=None: instance_id
     mock.read_entity_state.return_value = EntityStateResponse(False)
     return mock
+
+
+#: The origin route tests configure as PUBLIC_BASE_URL; every URL the app returns starts so.
+PUBLIC_ORIGIN = "https://shop.example.com"
+
+
+@pytest.fixture(autouse=True)
+def _public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Route tests see the app as deployed under a public name, whatever host they call."""
+    monkeypatch.setenv("PUBLIC_BASE_URL", PUBLIC_ORIGIN)
+    monkeypatch.delenv("WEBSITE_HOSTNAME", raising=False)

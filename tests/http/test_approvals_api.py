@@ -14,6 +14,7 @@ from azure.durable_functions.models.OrchestrationRuntimeStatus import Orchestrat
 from api import approvals
 from shared.approval_store import ApprovalNotFound
 from shared.models.approvals import ApprovalParties, IdentitySource
+from tests.http.conftest import PUBLIC_ORIGIN
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"
@@ -138,7 +139,7 @@ async def test_start_passes_the_default_stage_timeout_and_answers_202(client: An
     assert response.status_code == 202
     body = _json(response)
     assert body["id"].startswith("approval-")
-    assert response.headers["Location"] == f"{BASE}/instances/{body['id']}"
+    assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/{body['id']}"
     started = _started_input(client)
     assert started["stageTimeoutSeconds"] == 72 * 3600
     assert started["amount"] == "420.50"
@@ -319,7 +320,7 @@ async def test_the_current_approver_decides_and_the_stage_event_is_raised(client
     body = _json(response)
     assert body["stage"] == 1
     assert body["eventName"] == "decision-stage-1"
-    assert body["statusUrl"] == f"{BASE}/instances/{INSTANCE}"
+    assert body["statusUrl"] == f"{PUBLIC_ORIGIN}/api/instances/{INSTANCE}"
     assert response.headers["Location"] == body["statusUrl"]
     client.raise_event.assert_awaited_once()
     instance_id, event_name, payload = client.raise_event.call_args.args

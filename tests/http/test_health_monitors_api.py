@@ -11,6 +11,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from api import health_monitors
+from tests.http.conftest import PUBLIC_ORIGIN
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"
@@ -64,7 +65,7 @@ async def test_start_uses_the_singleton_id_and_the_settings_defaults(client: Any
 
     assert response.status_code == 202
     assert _json(response)["id"] == "health-monitor-shop"
-    assert response.headers["Location"] == f"{BASE}/instances/health-monitor-shop"
+    assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/health-monitor-shop"
     name, instance_id, state = client.start_new.call_args.args
     assert (name, instance_id) == ("health_monitor", "health-monitor-shop")
     assert state == {
@@ -131,7 +132,7 @@ async def test_a_running_monitor_is_409(client: Any, runtime: str) -> None:
     response = await _start(client, {"name": "shop"})
 
     assert response.status_code == 409
-    assert response.headers["Location"] == f"{BASE}/instances/health-monitor-shop"
+    assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/health-monitor-shop"
     client.start_new.assert_not_called()
 
 

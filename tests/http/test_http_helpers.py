@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 import azure.functions as func
 import pytest
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api.access import Access
-from api.http import HttpProblem, accepted, parse_body, parse_params
+from api.http import (
+    INLINE_BODY_BYTES,
+    HttpProblem,
+    accepted,
+    app_base_url,
+    parse_body,
+    parse_params,
+)
 from api.routing import OPERATIONS, Routes
 from shared.models.base import Contract, Identifier
+from tests.http.conftest import PUBLIC_ORIGIN
 from tests.support.functions import user_function
 
 
@@ -43,41 +52,41 @@ def _problem(exc: HttpProblem) -> dict:
     return json.loads(response.get_body())
 
 
-def test_valid_body_is_parsed_with_camel_case_aliases() -> None:
-    order = parse_body(_request('{"sku": "sku-1", "quantity": 2}'), _Order)
+async def test_valid_body_is_parsed_with_camel_case_aliases() -> None:
+    order = await parse_body(_request('{"sku": "sku-1", "quantity": 2}'), _Order)
 
     assert order.sku == "sku-1"
     assert order.quantity == 2
 
 
-def test_every_offending_field_is_listed() -> None:
+async def test_every_offending_field_is_listed() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request('{"sku": "bad sku!", "quantity": 0, "extra": 1}'), _Order)
+        await parse_body(_request('{"sku": "bad sku!", "quantity": 0, "extra": 1}'), _Order)
 
     problem = _problem(caught.value)
     assert problem["status"] == 400
     assert {e["field"] for e in problem["errors"]} == {"sku", "quantity", "extra"}
 
 
-def test_too_long_list_is_a_400_naming_the_list() -> None:
+async def test_too_long_list_is_a_400_naming_the_list() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request('{"sku": "a", "quantity": 1, "tags": ["1","2","3","4"]}'), _Order)
+        await parse_body(_request('{"sku": "a", "quantity": 1, "tags": ["1","2","3","4"]}'), _Order)
 
     assert [e["field"] for e in _problem(caught.value)["errors"]] == ["tags"]
 
 
-def test_malformed_json_is_a_400() -> None:
+async def test_malformed_json_is_a_400() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request('{"sku": '), _Order)
+        await parse_body(_request('{"sku": '), _Order)
 
     problem = _problem(caught.value)
     assert problem["status"] == 400
     assert problem["errors"][0]["field"] == "body"
 
 
-def test_invalid_utf8_is_a_400() -> None:
+async def test_invalid_utf8_is_a_400() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request(b'{"sku": "\xff"}'), _Order)
+        await parse_body(_request(b'{"sku": "\xff"}'), _Order)
 
     assert _problem(caught.value)["status"] == 400
 
@@ -98,10 +107,12 @@ def test_invalid_utf8_is_a_400() -> None:
         pytest.param(b'{"sku": "a", "quantity": 1e-400}', "too small", id="underflow"),
     ],
 )
-def test_json_that_python_cannot_or_should_not_decode_is_a_400(body: bytes, message: str) -> None:
+async def test_json_that_python_cannot_or_should_not_decode_is_a_400(
+    body: bytes, message: str
+) -> None:
     """Found by fuzzing: deep nesting and 5000-digit integers were 500s, NaN was accepted."""
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request(body), _Order)
+        await parse_body(_request(body), _Order)
 
     problem = _problem(caught.value)
     assert problem["status"] == 400
@@ -111,17 +122,17 @@ def test_json_that_python_cannot_or_should_not_decode_is_a_400(body: bytes, mess
 
 
 @pytest.mark.parametrize("number", [b"0.0", b"-0e10", b"0.000e-500", b"1.5", b"1e308"])
-def test_zero_and_representable_numbers_are_still_numbers(number: bytes) -> None:
+async def test_zero_and_representable_numbers_are_still_numbers(number: bytes) -> None:
     with pytest.raises(HttpProblem) as caught:  # a float for an int field: refused by name
-        parse_body(_request(b'{"sku": "a", "quantity": ' + number + b"}"), _Order)
+        await parse_body(_request(b'{"sku": "a", "quantity": ' + number + b"}"), _Order)
 
     assert [e["field"] for e in _problem(caught.value)["errors"]] == ["quantity"]
 
 
-def test_a_key_given_twice_is_a_400_naming_it() -> None:
+async def test_a_key_given_twice_is_a_400_naming_it() -> None:
     """Which of two values counts is ambiguous; Python's decoder silently kept the last."""
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request('{"sku": "a", "quantity": 1, "quantity": 9}'), _Order)
+        await parse_body(_request('{"sku": "a", "quantity": 1, "quantity": 9}'), _Order)
 
     problem = _problem(caught.value)
     assert problem["status"] == 400
@@ -130,28 +141,57 @@ def test_a_key_given_twice_is_a_400_naming_it() -> None:
     ]
 
 
-def test_empty_body_is_a_400() -> None:
+async def test_empty_body_is_a_400() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request(""), _Order)
+        await parse_body(_request(""), _Order)
 
     assert _problem(caught.value)["errors"][0]["type"] == "missing"
 
 
-def test_non_json_content_type_is_a_415() -> None:
+async def test_non_json_content_type_is_a_415() -> None:
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request("sku=a", "application/x-www-form-urlencoded"), _Order)
+        await parse_body(_request("sku=a", "application/x-www-form-urlencoded"), _Order)
 
     assert _problem(caught.value)["status"] == 415
 
 
-def test_oversized_body_is_a_413(app_settings: pytest.MonkeyPatch) -> None:
+async def test_oversized_body_is_a_413(app_settings: pytest.MonkeyPatch) -> None:
     app_settings.setenv("MAX_REQUEST_BYTES", "1024")
     body = json.dumps({"sku": "a", "quantity": 1, "tags": ["x" * 2000]})
 
     with pytest.raises(HttpProblem) as caught:
-        parse_body(_request(body), _Order)
+        await parse_body(_request(body), _Order)
 
     assert _problem(caught.value)["status"] == 413
+
+
+class _Recorded(Contract):
+    """Notes the thread that validates it, to tell the event loop's from a worker's."""
+
+    text: str = Field(max_length=100_000)
+
+    @field_validator("text")
+    @classmethod
+    def _note_thread(cls, value: str) -> str:
+        VALIDATING_THREADS.append(threading.get_ident())
+        return value
+
+
+VALIDATING_THREADS: list[int] = []
+
+
+@pytest.mark.parametrize(
+    ("size", "on_the_loop"), [(100, True), (INLINE_BODY_BYTES + 1, False)], ids=["small", "large"]
+)
+async def test_large_bodies_are_validated_off_the_event_loop(size: int, on_the_loop: bool) -> None:
+    """Validating a big body takes long enough to delay every other request on the loop."""
+    VALIDATING_THREADS.clear()
+    body = json.dumps({"text": "x" * size})
+
+    parsed = await parse_body(_request(body), _Recorded)
+
+    assert len(parsed.text) == size
+    assert (threading.get_ident() in VALIDATING_THREADS) is on_the_loop
 
 
 def test_params_are_validated_with_their_source_named() -> None:
@@ -164,17 +204,41 @@ def test_params_are_validated_with_their_source_named() -> None:
 
 
 def test_accepted_points_at_the_apps_own_status_endpoint() -> None:
-    request = func.HttpRequest("POST", "https://shop.example.com/api/orders?x=1", body=b"")
-
-    response = accepted(request, "order-1")
+    response = accepted("order-1")
 
     body = json.loads(response.get_body())
     assert response.status_code == 202
-    assert response.headers["Location"] == "https://shop.example.com/api/instances/order-1"
+    assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/order-1"
     assert body["statusUrl"] == response.headers["Location"]
     assert body["terminateUrl"].endswith("/instances/order-1/terminate")
     assert "code=" not in response.get_body().decode()
     assert "runtime/webhooks" not in response.get_body().decode()
+
+
+@pytest.mark.parametrize(
+    ("environ", "origin"),
+    [
+        ({"PUBLIC_BASE_URL": "https://shop.example.com/"}, "https://shop.example.com"),
+        (
+            {"WEBSITE_HOSTNAME": "func-shop.azurewebsites.net"},
+            "https://func-shop.azurewebsites.net",
+        ),
+        (
+            {"PUBLIC_BASE_URL": "https://shop.example.com", "WEBSITE_HOSTNAME": "func.example"},
+            "https://shop.example.com",
+        ),
+        ({}, "http://localhost:7071"),
+    ],
+    ids=["configured", "platform-host-name", "configured-wins", "local"],
+)
+def test_the_base_url_comes_from_settings(
+    app_settings: pytest.MonkeyPatch, environ: dict[str, str], origin: str
+) -> None:
+    app_settings.delenv("PUBLIC_BASE_URL", raising=False)
+    for name, value in environ.items():
+        app_settings.setenv(name, value)
+
+    assert app_base_url() == f"{origin}/api"
 
 
 @pytest.mark.usefixtures("scratch_operations")

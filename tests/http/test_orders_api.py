@@ -69,6 +69,7 @@ async def test_an_order_starts_the_saga_with_settings_resolved_by_the_starter(
     client: Any, app_settings: pytest.MonkeyPatch
 ) -> None:
     app_settings.setenv("OPERATIONS_EMAIL", "oncall@shop.example")
+    app_settings.setenv("NOTIFICATION_ALLOWED_DOMAINS", "shop.example,example.com")
 
     response = await start(post(order()), client)
 

@@ -29,6 +29,13 @@ APP_STORAGE_SETTINGS = (
 )
 
 
+#: App settings the templates do not set; the app's default applies there. infra/ is owned
+#: separately: it adds these to both trees, and `test_settings_left_to_the_templates_owner`
+#: fails once it has, so the name is removed here and the checks below cover it.
+NOT_IN_TEMPLATES = ("NOTIFICATION_ALLOWED_DOMAINS",)
+DEPLOYED = tuple(name for name in SETTING_NAMES if name not in NOT_IN_TEMPLATES)
+
+
 def _field(setting: str) -> str:
     return setting.lower()
 
@@ -72,9 +79,15 @@ def _app_bounds(setting: str) -> tuple[float, float]:
 
 
 def test_every_app_setting_is_set_in_both_trees(terraform: TerraformTree) -> None:
-    expected = {*SETTING_NAMES, *HOST_SETTINGS, *APP_STORAGE_SETTINGS}
+    expected = {*DEPLOYED, *HOST_SETTINGS, *APP_STORAGE_SETTINGS}
     assert sorted(expected - set(_bicep_settings())) == []
     assert sorted(expected - set(_terraform_settings(terraform))) == []
+
+
+def test_settings_left_to_the_templates_owner(terraform: TerraformTree) -> None:
+    for name in NOT_IN_TEMPLATES:
+        assert name not in _bicep_settings(), f"{name} is deployed: drop it from NOT_IN_TEMPLATES"
+        assert name not in _terraform_settings(terraform), f"{name} is deployed"
 
 
 def test_app_storage_connection_is_identity_based_under_the_names_the_app_reads(
@@ -85,7 +98,7 @@ def test_app_storage_connection_is_identity_based_under_the_names_the_app_reads(
         assert settings[f"{APP_STORAGE_CONNECTION}__credential"] == "managedidentity"
 
 
-@pytest.mark.parametrize("setting", SETTING_NAMES)
+@pytest.mark.parametrize("setting", DEPLOYED)
 def test_infra_defaults_are_the_app_defaults(setting: str, terraform: TerraformTree) -> None:
     field = Settings.model_fields[_field(setting)]
     app_default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
@@ -96,7 +109,7 @@ def test_infra_defaults_are_the_app_defaults(setting: str, terraform: TerraformT
 
 
 @pytest.mark.parametrize(
-    "setting", [name for name in SETTING_NAMES if Settings.model_fields[_field(name)].metadata]
+    "setting", [name for name in DEPLOYED if Settings.model_fields[_field(name)].metadata]
 )
 def test_infra_bounds_lie_inside_the_app_bounds(setting: str) -> None:
     decorators = bicep_file(BICEP, "main.bicep").parameters[_bicep_parameter(setting)].decorators
@@ -112,7 +125,7 @@ def test_the_app_accepts_the_deployed_defaults() -> None:
     main = bicep_file(BICEP, "main.bicep")
     environ = {
         setting: str(main.parameters[_bicep_parameter(setting)].default)
-        for setting in SETTING_NAMES
+        for setting in DEPLOYED
         if setting != "HEALTH_MONITOR_ALLOWLIST"
     }
     environ["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(

@@ -68,3 +68,18 @@ def test_invalid_request_is_a_permanent_error() -> None:
 
     with pytest.raises(PermanentError, match="recipient"):
         activity({**_request("c", "c:k"), "recipient": ""})
+
+
+def test_a_recipient_outside_the_allowed_domains_is_refused_and_nothing_is_written() -> None:
+    """The API refuses such recipients too; this holds for any other path into the outbox."""
+    activity = user_function(send_notification)
+    correlation = f"inst-{uuid.uuid4().hex}"
+
+    with pytest.raises(PermanentError, match="NOTIFICATION_ALLOWED_DOMAINS") as caught:
+        activity({**_request(correlation, f"{correlation}:k"), "recipient": "m@attacker.example"})
+
+    assert caught.value.info.code == "not_allowed"
+    rows = storage.table(NOTIFICATIONS_TABLE).query_entities(
+        "PartitionKey eq @pk", parameters={"pk": correlation}
+    )
+    assert list(rows) == []

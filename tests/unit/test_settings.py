@@ -6,6 +6,7 @@ import pytest
 
 from shared.settings import (
     FAST_HISTORY_TIMESTAMPS_SETTING,
+    PLATFORM_SETTING_NAMES,
     SETTING_NAMES,
     SettingsError,
     fast_history_timestamps_enabled,
@@ -46,11 +47,41 @@ def test_values_are_read_by_app_setting_name() -> None:
         ("HEALTH_MONITOR_ALLOWLIST", '{"ok": "ftp://x"}'),
         ("APPROVAL_DEFAULT_STAGE_HOURS", "200"),
         ("OPERATIONS_EMAIL", "ops"),
+        ("OPERATIONS_EMAIL", "ops@elsewhere.example"),
+        ("NOTIFICATION_ALLOWED_DOMAINS", "not a domain"),
+        ("NOTIFICATION_ALLOWED_DOMAINS", " , "),
+        ("PUBLIC_BASE_URL", "https://shop.example.com/api"),
+        ("PUBLIC_BASE_URL", "https://shop.example.com/?x=1"),
+        ("PUBLIC_BASE_URL", "ftp://shop.example.com"),
+        ("WEBSITE_HOSTNAME", "evil.example/path"),
     ],
 )
 def test_bad_values_fail_naming_the_setting(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value})
+
+
+def test_notification_domains_are_read_as_a_comma_separated_list() -> None:
+    settings = load_settings(
+        {
+            "NOTIFICATION_ALLOWED_DOMAINS": " Shop.Example , example.com,",
+            "OPERATIONS_EMAIL": "o@shop.example",
+        }
+    )
+
+    assert settings.notification_allowed_domains == ("shop.example", "example.com")
+
+
+def test_notification_domains_default_to_the_example_domains() -> None:
+    assert load_settings({}).notification_allowed_domains == ("example.com", "example.org")
+
+
+def test_platform_settings_are_read_but_not_deployed() -> None:
+    """App Service sets WEBSITE_HOSTNAME; PUBLIC_BASE_URL is an override the templates omit."""
+    assert not set(PLATFORM_SETTING_NAMES) & set(SETTING_NAMES)
+    assert load_settings({"WEBSITE_HOSTNAME": "f.azurewebsites.net"}).app_origin == (
+        "https://f.azurewebsites.net"
+    )
 
 
 def test_setting_names_are_the_documented_ones() -> None:
