@@ -14,7 +14,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 import function_app  # noqa: F401  (registers every route, filling OPERATIONS)
-from api.http import OPERATIONS
+from api.routing import OPERATIONS
 from shared.models.base import Contract
 from shared.models.customers import OnboardingRequest
 from shared.models.inventory import InventoryUpdate

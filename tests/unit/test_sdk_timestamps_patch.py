@@ -65,7 +65,7 @@ def _context_json() -> str:
 
 def test_the_installed_sdk_is_the_pinned_and_checked_release() -> None:
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
-    pinned = re.search(r"^azure-functions-durable==(\S+)$", requirements, re.MULTILINE)
+    pinned = re.search(r"^azure-functions-durable==([^\s\\]+)", requirements, re.MULTILINE)
     assert pinned is not None
     assert version("azure-functions-durable") == pinned.group(1)
     assert pinned.group(1) == sdk_timestamps.CHECKED_SDK_VERSION, (

@@ -111,10 +111,12 @@ def _health_monitor(handler: Handler) -> None:
 def _expense_approval(handler: Handler) -> None:
     """Nobody decides: every stage's deadline timer fires, ending in expiry."""
     request = {
-        "requester": "ada@example.com",
+        "approvalId": "approval-1",
         "amount": "420.50",
+        "currency": "EUR",
         "description": "Conference ticket",
-        "approvers": ["manager@example.com", "director@example.com"],
+        "stageCount": 2,
+        "requesterSource": "request_body",
         "stageTimeoutSeconds": 3600,
     }
     MiniHost(handler, request, _receipt_or(lambda *_: None), name="expense_approval").run()
