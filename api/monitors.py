@@ -1,9 +1,10 @@
 """`POST /api/monitors`: start watching an export job until it finishes or a deadline passes.
 
 The job must exist (404 otherwise, checked in the job store before anything starts). The
-starter resolves what the orchestration may not read itself: the default recipient from
-settings, and a relative timeout that the orchestration turns into a deadline on its own
-clock. An absolute `deadline` must lie in the future and at most seven days ahead.
+starter stores a `notify` address by monitor id (the orchestration names its recipient by
+reference only: that monitor's address, or operations), and passes a relative timeout that
+the orchestration turns into a deadline on its own clock. An absolute `deadline` must lie in
+the future and at most seven days ahead.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import azure.durable_functions as df
 import azure.functions as func
 
 from api.http import HttpProblem, accepted, endpoint, json_response, parse_body
-from shared import job_store
+from shared import job_store, monitor_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
     MAX_MONITOR_DURATION,
@@ -26,6 +27,7 @@ from shared.models.monitors import (
     MonitorInput,
     MonitorRequest,
 )
+from shared.models.notifications import OPERATIONS, Audience, RecipientRef
 from shared.settings import get_settings
 
 bp = df.Blueprint()
@@ -60,15 +62,20 @@ async def start_export_monitor(
     timeout_seconds = None
     if request.deadline is None:
         timeout_seconds = 60 * (request.timeout_minutes or DEFAULT_TIMEOUT_MINUTES)
+    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    recipient = OPERATIONS
+    if request.notify:
+        await asyncio.to_thread(monitor_store.save_monitor_recipient, instance_id, request.notify)
+        recipient = RecipientRef(audience=Audience.MONITOR_SUBSCRIBER, ref=instance_id)
     orchestration = MonitorInput(
+        monitor_id=instance_id,
         job_id=request.job_id,
-        recipient=request.notify or get_settings().operations_email,
+        recipient=recipient,
         initial_interval_seconds=request.initial_interval_seconds,
         max_interval_seconds=request.max_interval_seconds,
         deadline=request.deadline.astimezone(UTC) if request.deadline else None,
         timeout_seconds=timeout_seconds,
     )
-    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
 
     response = accepted(req, instance_id)
@@ -76,7 +83,7 @@ async def start_export_monitor(
         {
             **json.loads(response.get_body()),
             "jobId": orchestration.job_id,
-            "recipient": orchestration.recipient,
+            "recipient": request.notify or get_settings().operations_email,
             "deadline": orchestration.deadline,
             "timeoutSeconds": orchestration.timeout_seconds,
         }

@@ -205,15 +205,12 @@ def health_monitors(
     instance_id = f"health-monitor-{name}"
     earlier = len(api.notifications(instance_id))
     interval = int(clock.pick(virtual=300, real=1))
-    started = accepted(
-        api.post("/health-monitors", {"name": name, "intervalSeconds": interval, "alertThreshold": 1})
-    )
+    body = {"name": name, "intervalSeconds": interval, "alertThreshold": 1}
+    started = accepted(api.post("/health-monitors", body))
     seeds.started.add(started["id"])
     try:
         endpoint.failing()
-        wait_until(
-            lambda: len(api.notifications(instance_id)) > earlier, clock, "the health alert"
-        )
+        wait_until(lambda: len(api.notifications(instance_id)) > earlier, clock, "the health alert")
         endpoint.healthy()
         wait_until(
             lambda: len(api.notifications(instance_id)) > earlier + 1, clock, "the resolution"

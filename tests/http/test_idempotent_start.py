@@ -19,6 +19,8 @@ from api import customers, orders
 from shared.models.customers import onboarding_instance_id
 from tests.support.functions import client_function
 
+pytestmark = pytest.mark.usefixtures("app_storage")
+
 BASE = "https://shop.example.com/api"
 
 start_order = client_function(orders.start_order_fulfillment)
