@@ -12,9 +12,9 @@ from orchestrators import onboarding
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from shared.idempotency import key_reused
+from shared.models.customers import OnboardingInput, OnboardingRequest
 from tests.support.failures import activity_failed, permanent, transient
 from tests.support.functions import orchestrator_function
-from shared.models.customers import OnboardingInput, OnboardingRequest
 from tests.support.orchestration import FakeTask, OrchestrationDriver
 from tests.support.personal_data import assert_no_personal_data
 
