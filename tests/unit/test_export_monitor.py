@@ -15,6 +15,7 @@ from shared.errors import ErrorCode
 from tests.support.failures import permanent, transient
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
+from tests.support.personal_data import assert_no_personal_data
 from tests.support.sdk_host import MiniHost
 
 monitor = orchestrator_function(export_monitor.monitor_export_job)
@@ -144,6 +145,16 @@ def test_a_failed_job_alerts_operations(mocker: MockerFixture) -> None:
     assert alert["kind"] == "operations_alert"
     assert alert["idempotencyKey"] == f"{INSTANCE}:export-failed"
     assert "disk full" in alert["body"]
+
+
+@pytest.mark.parametrize("final", [job("completed"), job("failed"), job("running")])
+def test_no_history_status_or_output_holds_an_address(
+    mocker: MockerFixture, final: dict[str, Any]
+) -> None:
+    """The recipient is a reference: the address stays in the MonitorRecipients table."""
+    output, driver = run(mocker, Job(running_until(2, final)), timeoutSeconds=30)
+
+    assert_no_personal_data(driver, output, ["@"])
 
 
 def test_the_interval_doubles_up_to_the_cap(mocker: MockerFixture) -> None:

@@ -18,6 +18,7 @@ from tests.support.failures import crashed, permanent
 from tests.support.functions import orchestrator_function
 from tests.support.notifications import receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+from tests.support.personal_data import assert_no_personal_data
 
 INSTANCE = "health-monitor-shop"
 OPS = "ops@example.com"
@@ -32,7 +33,6 @@ def _state(**overrides: Any) -> dict[str, Any]:
         "generation": 1,
         "intervalSeconds": 60,
         "alertThreshold": 3,
-        "notifyRecipient": OPS,
         **overrides,
     }
 
@@ -118,7 +118,8 @@ def _notifications(drivers: list[OrchestrationDriver]) -> list[dict[str, Any]]:
 def test_continue_as_new_carries_the_next_generation_and_the_counters(
     mocker: MockerFixture,
 ) -> None:
-    _, driver = _generation(mocker, _state(), Generation(healthy=False))
+    # State as earlier generations carried it, with the operations address in it.
+    _, driver = _generation(mocker, _state(notifyRecipient=OPS), Generation(healthy=False))
 
     carried = driver.continued_with
     assert carried["generation"] == 2
@@ -182,6 +183,13 @@ def test_alert_exactly_once_when_failures_reach_the_threshold(mocker: MockerFixt
     assert carried["alertOpen"] is True
     assert carried["consecutiveFailures"] == 6
     assert carried["alertOpenedAt"] is not None
+
+
+def test_no_generation_holds_the_operations_address(mocker: MockerFixture) -> None:
+    _, drivers = _run(mocker, [False, False, False, True])
+
+    for driver in drivers:
+        assert_no_personal_data(driver, None, [OPS])
 
 
 def test_resolved_once_on_the_first_healthy_check_after_an_alert(mocker: MockerFixture) -> None:
