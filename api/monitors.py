@@ -27,7 +27,6 @@ from shared.models.monitors import (
     MonitorInput,
     MonitorRequest,
 )
-from shared.models.notifications import OPERATIONS, Audience, RecipientRef
 from shared.settings import get_settings
 
 bp = df.Blueprint()
@@ -63,10 +62,7 @@ async def start_export_monitor(
     if request.deadline is None:
         timeout_seconds = 60 * (request.timeout_minutes or DEFAULT_TIMEOUT_MINUTES)
     instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
-    recipient = OPERATIONS
-    if request.notify:
-        await asyncio.to_thread(monitor_store.save_monitor_recipient, instance_id, request.notify)
-        recipient = RecipientRef(audience=Audience.MONITOR_SUBSCRIBER, ref=instance_id)
+    recipient = await asyncio.to_thread(monitor_store.recipient_of, instance_id, request.notify)
     orchestration = MonitorInput(
         monitor_id=instance_id,
         job_id=request.job_id,

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from shared.idempotency import fingerprint
 from shared.models.monitors import MonitorRecipient
+from shared.models.notifications import OPERATIONS, Audience, RecipientRef
 from shared.personal_details import load_details, save_details
 
 MONITOR_RECIPIENTS_TABLE = "MonitorRecipients"
+
+
+def recipient_of(monitor_id: str, notify: str | None) -> RecipientRef:
+    """Whom monitor `monitor_id` alerts, by reference: `notify` (stored here) or operations."""
+    if notify is None:
+        return OPERATIONS
+    save_monitor_recipient(monitor_id, notify)
+    return RecipientRef(audience=Audience.MONITOR_SUBSCRIBER, ref=monitor_id)
 
 
 def save_monitor_recipient(monitor_id: str, email: str) -> None:

@@ -53,9 +53,6 @@ class RecipientRef(Contract):
             raise ValueError("ref is required for every audience but operations, and only there")
         return self
 
-    def __str__(self) -> str:
-        return self.audience.value if self.ref is None else f"{self.audience.value} '{self.ref}'"
-
 
 OPERATIONS = RecipientRef(audience=Audience.OPERATIONS)
 
