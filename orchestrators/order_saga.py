@@ -148,7 +148,11 @@ class _OrderSaga:
         #: Compensations of every step that did (or may have) taken effect, in step order.
         self.to_undo: list[_Compensation] = []
         self.result: dict[str, Any] = {}
-        self._customer = RecipientRef(audience=Audience.ORDER_CUSTOMER, ref=order.order_id)
+        self._customer = RecipientRef(
+            audience=Audience.ORDER_CUSTOMER,
+            ref=order.order_id,
+            details_fingerprint=order.order_fingerprint,
+        )
 
     # --- the forward path --------------------------------------------------------------
 

@@ -32,7 +32,8 @@ def resolve(recipient: RecipientRef) -> Addressee:
         case Audience.OPERATIONS:
             return Addressee(str(get_settings().operations_email))
         case Audience.ORDER_CUSTOMER:
-            return Addressee(order_store.order_details(ref, None).customer_email)
+            details = order_store.order_details(ref, recipient.details_fingerprint)
+            return Addressee(details.customer_email)
         case Audience.CUSTOMER:
             customer = customer_store.get_customer(ref)
             if customer is None:

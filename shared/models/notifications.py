@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, JsonValue, StringConstraints, model_validator
 
+from shared.idempotency import Fingerprint
 from shared.models.base import Contract, IdempotencyKey, Identifier
 
 NOTIFICATIONS_TABLE = "Notifications"
@@ -45,6 +46,13 @@ class RecipientRef(Contract):
     audience: Audience
     ref: Identifier | None = Field(
         None, description="The order, customer or monitor id; absent for `operations`."
+    )
+    details_fingerprint: Fingerprint | None = Field(
+        None,
+        description=(
+            "For `order_customer`: the fingerprint of the order's stored details, so a notice "
+            "never goes to the customer of another order under the same id."
+        ),
     )
 
     @model_validator(mode="after")

@@ -56,7 +56,7 @@ async def test_a_monitor_starts_with_defaults_resolved(client: Any, job_id: str)
     assert sent == {
         "monitorId": answer["id"],
         "jobId": job_id,
-        "recipient": {"audience": "operations", "ref": None},
+        "recipient": {"audience": "operations", "ref": None, "detailsFingerprint": None},
         "initialIntervalSeconds": 30,
         "maxIntervalSeconds": 600,
         "deadline": None,
@@ -87,7 +87,11 @@ async def test_a_monitor_takes_its_intervals_timeout_and_recipient_from_the_requ
         8,
     )
     # The address is stored by monitor id; the input names it by reference only.
-    assert sent["recipient"] == {"audience": "monitor_subscriber", "ref": sent["monitorId"]}
+    assert sent["recipient"] == {
+        "audience": "monitor_subscriber",
+        "ref": sent["monitorId"],
+        "detailsFingerprint": None,
+    }
     assert "data-team" not in json.dumps(sent)
     assert monitor_store.monitor_recipient(sent["monitorId"]) == "data-team@example.com"
     assert body(response)["recipient"] == "data-team@example.com"

@@ -93,37 +93,59 @@ def test_operations_is_resolved_from_settings(app_settings: pytest.MonkeyPatch) 
         _by_reference(correlation, {"audience": "operations"})
     )
 
-    assert receipt["to"] == {"audience": "operations", "ref": None}
+    assert receipt["to"] == {"audience": "operations", "ref": None, "detailsFingerprint": None}
     assert "night-shift" not in str(receipt)  # the receipt enters history: no address
     assert _written(correlation) == ("night-shift@example.com", "Hello night-shift@example.com")
 
 
-def test_an_orders_customer_is_resolved_from_the_orders_stored_details() -> None:
-    order_id = f"o-{uuid.uuid4().hex[:8]}"
-    order_store.save_order_details(
-        OrderDetails.from_json(
-            {
-                "orderId": order_id,
-                "customerEmail": "Grace@Example.com",
-                "items": [{"sku": "sku-a", "quantity": 1}],
-                "paymentMethod": "tok_visa",
-                "shippingAddress": {
-                    "name": "Grace",
-                    "line1": "1 Navy St",
-                    "city": "Arlington",
-                    "postalCode": "22201",
-                    "country": "US",
-                },
-            }
-        )
+def _stored_order(email: str = "Grace@Example.com") -> OrderDetails:
+    details = OrderDetails.from_json(
+        {
+            "orderId": f"o-{uuid.uuid4().hex[:8]}",
+            "customerEmail": email,
+            "items": [{"sku": "sku-a", "quantity": 1}],
+            "paymentMethod": "tok_visa",
+            "shippingAddress": {
+                "name": "Grace",
+                "line1": "1 Navy St",
+                "city": "Arlington",
+                "postalCode": "22201",
+                "country": "US",
+            },
+        }
     )
-    correlation = f"inst-{uuid.uuid4().hex}"
+    order_store.save_order_details(details)
+    return details
 
-    user_function(send_notification)(
-        _by_reference(correlation, {"audience": "order_customer", "ref": order_id}, "Order")
-    )
+
+def test_an_orders_customer_is_resolved_from_the_orders_stored_details() -> None:
+    order = _stored_order()
+    correlation = f"inst-{uuid.uuid4().hex}"
+    to = {
+        "audience": "order_customer",
+        "ref": order.order_id,
+        "detailsFingerprint": order.fingerprint(),
+    }
+
+    user_function(send_notification)(_by_reference(correlation, to, "Order"))
 
     assert _written(correlation) == ("grace@example.com", "Order")
+
+
+def test_the_customer_of_another_order_under_the_id_is_never_told() -> None:
+    mine = _stored_order("ada@example.com")
+    order_store.save_order_details(mine.model_copy(update={"customer_email": "eve@example.com"}))
+    correlation = f"inst-{uuid.uuid4().hex}"
+    to = {
+        "audience": "order_customer",
+        "ref": mine.order_id,
+        "detailsFingerprint": mine.fingerprint(),
+    }
+
+    with pytest.raises(PermanentError, match="conflict"):
+        user_function(send_notification)(_by_reference(correlation, to, "Order"))
+
+    assert outbox.list_notifications(correlation, 10).count == 0
 
 
 def test_a_customer_is_resolved_with_their_name_for_the_wording() -> None:

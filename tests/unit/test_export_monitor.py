@@ -109,7 +109,7 @@ def test_a_completed_job_sends_the_export_completed_alert(mocker: MockerFixture)
     assert alert["kind"] == "export_completed"
     assert alert["idempotencyKey"] == f"{INSTANCE}:export-completed"
     assert alert["correlationId"] == INSTANCE
-    assert alert["to"] == {"audience": "monitor_subscriber", "ref": INSTANCE}
+    assert (alert["to"]["audience"], alert["to"]["ref"]) == ("monitor_subscriber", INSTANCE)
     assert "https://files.example.com/export.csv" in alert["body"]
     assert output["notificationId"] == f"{INSTANCE}:export-completed"
     assert output["finishedAt"] == after(seconds=15).isoformat().replace("+00:00", "Z")

@@ -90,7 +90,8 @@ def test_each_step_is_fed_by_the_previous_ones_output(mocker: MockerFixture) -> 
     assert create.input["idempotencyKey"] == f"{INSTANCE}:create-customer"
     assert open_account.input["customerId"] == "cus-existing"  # from the output, not proposed
     assert welcome.input["kind"] == "welcome"
-    assert welcome.input["to"] == {"audience": "customer", "ref": "cus-existing"}
+    assert welcome.input["to"]["audience"] == "customer"
+    assert welcome.input["to"]["ref"] == "cus-existing"
     assert welcome.input["subject"] == "Welcome, {recipientName}"  # the activity fills it in
     assert welcome.input["data"] == {"customerId": "cus-existing", "accountId": "acc-1"}
     assert welcome.input["idempotencyKey"] == f"{INSTANCE}:welcome"
