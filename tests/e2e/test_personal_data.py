@@ -138,7 +138,7 @@ def onboarding(api: ApiClient, clock: Clock, seeds: Seeds) -> None:
     email, name = seeds.email(), seeds.name()
     done = run(api, clock, seeds, "/customers", {"email": email, "name": name})
     assert done["runtimeStatus"] == "Completed", done
-    # A re-post and a conflicting one answer as before, without starting anything new.
+    # A re-post joins; one with another name is a 409; neither starts anything new.
     again = expect(api.post("/customers", {"email": email, "name": name}), 202)
     assert again["id"] == done["instanceId"]
     assert api.post("/customers", {"email": email, "name": seeds.name()}).status_code == 409

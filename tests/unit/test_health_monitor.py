@@ -118,7 +118,7 @@ def _notifications(drivers: list[OrchestrationDriver]) -> list[dict[str, Any]]:
 def test_continue_as_new_carries_the_next_generation_and_the_counters(
     mocker: MockerFixture,
 ) -> None:
-    # State as earlier generations carried it, with the operations address in it.
+    # State that carries the operations address is accepted ...
     _, driver = _generation(mocker, _state(notifyRecipient=OPS), Generation(healthy=False))
 
     carried = driver.continued_with
@@ -130,7 +130,7 @@ def test_continue_as_new_carries_the_next_generation_and_the_counters(
     assert carried["lastCheck"]["statusCode"] == 503
     assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
     assert (carried["intervalSeconds"], carried["alertThreshold"]) == (60, 3)
-    # An address in state (as earlier generations carried it) is never carried on.
+    # ... and the address is never carried on.
     assert "notifyRecipient" not in carried
     [timer] = driver.timers
     assert timer.fire_at == DEFAULT_START + timedelta(seconds=60)
