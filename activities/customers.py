@@ -1,5 +1,7 @@
 """Customer onboarding's side effects: create the customer, open their account.
 
+The e-mail and name are read from the onboarding's stored details (`shared.onboarding_store`)
+and never returned: the outputs carry ids only, since they enter the orchestration's history.
 Both are insert-if-absent (see `shared.customer_store`), so a re-run, or a second onboarding
 for the same e-mail, never creates a second customer or a second account. Their rows are keyed
 by the e-mail and the customer id, not by the idempotency key, so they need no request
@@ -12,9 +14,9 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared import customer_store
+from shared import customer_store, onboarding_store
 from shared.errors import ErrorCode, PermanentError, validate_payload
-from shared.models.customers import CreateCustomerRequest, OpenAccountRequest
+from shared.models.customers import CreateCustomerRequest, CustomerCreated, OpenAccountRequest
 
 bp = df.Blueprint()
 
@@ -22,10 +24,17 @@ bp = df.Blueprint()
 @bp.activity_trigger(input_name="request")
 def create_customer(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CreateCustomerRequest, request)
-    customer = customer_store.create_customer(
-        command.idempotency_key, command.proposed_customer_id, command.email, command.name
+    details = onboarding_store.onboarding_details(
+        command.onboarding_key, command.details_fingerprint
     )
-    return customer.to_json()
+    customer = customer_store.create_customer(
+        command.idempotency_key, command.proposed_customer_id, details.email, details.name
+    )
+    return CustomerCreated(
+        customer_id=customer.customer_id,
+        created_at=customer.created_at,
+        already_existed=customer.already_existed,
+    ).to_json()
 
 
 @bp.activity_trigger(input_name="request")

@@ -1,5 +1,7 @@
 """Activity `send_notification`: records a notification in the outbox, once per key.
 
+The recipient comes by reference (`to`): the address, and a name for the subject and body,
+are looked up here (`shared.recipients`), so they never enter the orchestration's history.
 The row mapping lives in `shared.outbox`, which the read route uses too. A key that already
 holds a notification of another kind or to another recipient is a permanent `conflict`: the
 first notification stays, and this one is not reported as sent. A recipient outside
@@ -16,17 +18,32 @@ from shared.errors import validate_payload
 from shared.idempotency import FingerprintMismatch, key_reused
 from shared.models.notifications import NotificationRequest
 from shared.outbox import write_notification
-from shared.recipients import require_allowed_recipient
+from shared.recipient_domains import require_allowed_recipient
+from shared.recipients import resolve
 from shared.settings import get_settings
 
 bp = df.Blueprint()
+
+SUBJECT_LENGTH = 200
 
 
 @bp.activity_trigger(input_name="request")
 def send_notification(request: dict[str, Any]) -> dict[str, Any]:
     notification = validate_payload(NotificationRequest, request)
-    require_allowed_recipient(notification.recipient, get_settings().notification_allowed_domains)
+    address = None
+    if notification.to is not None:
+        addressee = resolve(notification.to)
+        address = addressee.email
+        notification = notification.model_copy(
+            update={
+                "subject": addressee.render(notification.subject)[:SUBJECT_LENGTH],
+                "body": addressee.render(notification.body),
+            }
+        )
+    require_allowed_recipient(
+        address or notification.recipient or "", get_settings().notification_allowed_domains
+    )
     try:
-        return write_notification(notification).to_json()
+        return write_notification(notification, address).to_json()
     except FingerprintMismatch:
         raise key_reused(notification.idempotency_key) from None

@@ -18,8 +18,11 @@ A refund moves the row charged -> refunded once, and a refund of a key never cha
 finds its row refunded or voided fails permanently: it must never report money it no longer
 holds as paid.
 
-Each payment row stores the charge request's fingerprint (order, amount, currency, payment
-method; see `ChargePaymentRequest.fingerprint`). A charge whose key holds a payment made for a
+The payment token is not in the charge request: the charge reads it from the order's stored
+details (`shared.order_store`), and the payment row keeps it for the refund.
+
+Each payment row stores the charge request's fingerprint (order, amount, currency; see
+`ChargePaymentRequest.fingerprint`). A charge whose key holds a payment made for a
 different request (an order id reused after a purge, with another amount) fails permanently
 with `conflict` before calling the provider, instead of handing back the other order's
 receipt; a refund that names the charge it undoes leaves another request's payment alone and
@@ -33,7 +36,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared import payment_store
+from shared import order_store, payment_store
 from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
 from shared.etag import ConcurrencyExhausted
 from shared.idempotency import FingerprintMismatch, key_reused, not_undone
@@ -80,16 +83,13 @@ def charge(command: ChargePaymentRequest) -> PaymentReceipt:
     existing = payment_store.get_payment(key, fingerprint)
     if existing is not None:
         return _settled(existing)
-    unavailable = _CHARGE_UNAVAILABLE.match(command.payment_method)
+    token = order_store.order_details(command.order_id, command.order_fingerprint).payment_method
+    unavailable = _CHARGE_UNAVAILABLE.match(token)
     if unavailable and payment_store.count_attempt(key, "charge") <= int(unavailable.group(1)):
         raise TransientError(ErrorCode.UNAVAILABLE, "payment provider unavailable, try again")
-    status = (
-        PaymentStatus.DECLINED
-        if command.payment_method == DECLINED_TOKEN
-        else PaymentStatus.CHARGED
-    )
+    status = PaymentStatus.DECLINED if token == DECLINED_TOKEN else PaymentStatus.CHARGED
     receipt = payment_store.record_payment(
-        key, command.order_id, command.amount, command.payment_method, status, fingerprint
+        key, command.order_id, command.amount, token, status, fingerprint
     )
     return _settled(receipt)
 

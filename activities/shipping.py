@@ -5,7 +5,10 @@ is a permanent `undeliverable` failure, e.g. `AQ` (Antarctica). Booking is once 
 cancelling is idempotent and, for a key never booked, leaves a tombstone that makes a late
 duplicate booking fail.
 
-Each shipment row stores the booking request's fingerprint (order, address, items; see
+The shipping address is not in the booking request: it is read from the order's stored
+details (`shared.order_store`) by order id.
+
+Each shipment row stores the booking request's fingerprint (order, items; see
 `CreateShipmentRequest.fingerprint`). A booking whose key holds a shipment booked for a
 different request (an order id reused after a purge, with another address) fails permanently
 with `conflict` instead of handing back the other order's shipment; a cancellation that names
@@ -18,7 +21,7 @@ from typing import Any
 
 import azure.durable_functions as df
 
-from shared import shipment_store
+from shared import order_store, shipment_store
 from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
 from shared.etag import ConcurrencyExhausted
 from shared.idempotency import FingerprintMismatch, key_reused, not_undone
@@ -65,7 +68,8 @@ def book(command: CreateShipmentRequest) -> Shipment:
     fingerprint = command.fingerprint()
     existing = shipment_store.get_shipment(command.idempotency_key, fingerprint)
     if existing is None:
-        country = command.address.country
+        details = order_store.order_details(command.order_id, command.order_fingerprint)
+        country = details.shipping_address.country
         if country not in SHIPPING_COUNTRIES:
             raise PermanentError(
                 ErrorCode.UNDELIVERABLE, f"the carrier does not deliver to '{country}'"

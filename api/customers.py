@@ -18,11 +18,12 @@ from api.http import (
 )
 from api.idempotent_start import start_once
 from api.routing import Routes
-from shared import customer_store
+from shared import customer_store, onboarding_store
 from shared.models.customers import (
     CustomerQuery,
     CustomerRoute,
     CustomerView,
+    OnboardingInput,
     OnboardingRequest,
     onboarding_instance_id,
 )
@@ -45,26 +46,34 @@ bp = routes.bp
 async def start_customer_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """One onboarding per e-mail: a re-post points at the first one (see idempotent_start)."""
+    """One onboarding per e-mail: a re-post points at the first one (see idempotent_start).
+
+    The e-mail and name are stored by onboarding key; the orchestration's input holds only
+    that key and the details' fingerprint.
+    """
     request = await parse_body(req, OnboardingRequest)
     require_allowed_recipients({"email": request.email})
+    orchestration = OnboardingInput(
+        onboarding_key=request.key, details_fingerprint=request.fingerprint()
+    )
     return await start_once(
         req,
         client,
         "customer_onboarding",
         onboarding_instance_id(request.email),
-        request.to_json(),
-        same_request=lambda stored: _same_onboarding(stored, request),
+        orchestration.to_json(),
+        same_request=lambda stored: _same_onboarding(stored, orchestration),
         conflict_detail="this e-mail is already being onboarded with a different name",
         # A failed onboarding may be re-posted with a corrected name: its steps only create
         # rows, and create_customer keeps a customer already claimed for this e-mail.
         restart_with_other_details=True,
+        before_start=lambda: asyncio.to_thread(onboarding_store.save_onboarding_details, request),
     )
 
 
-def _same_onboarding(stored: object, request: OnboardingRequest) -> bool:
+def _same_onboarding(stored: object, orchestration: OnboardingInput) -> bool:
     try:
-        return OnboardingRequest.from_json(stored) == request
+        return OnboardingInput.from_json(stored) == orchestration
     except ValidationError:
         return True  # an input we cannot read is treated as a retry: nothing new starts
 

@@ -73,7 +73,6 @@ async def start_health_monitor(
         name=request.name,
         interval_seconds=request.interval_seconds or settings.health_check_interval_seconds,
         alert_threshold=request.alert_threshold or settings.health_alert_threshold,
-        notify_recipient=settings.operations_email,
     )
     try:
         await client.start_new(HEALTH_MONITOR_ORCHESTRATOR, instance_id, state.to_json())

@@ -16,7 +16,7 @@ import azure.functions as func
 from pydantic import BaseModel, ValidationError
 
 from shared.models.http import AcceptedResponse, FieldProblem, Problem
-from shared.recipients import recipient_allowed, recipient_domain
+from shared.recipient_domains import recipient_allowed, recipient_domain
 from shared.settings import get_settings
 
 JSON = "application/json"

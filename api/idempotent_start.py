@@ -19,7 +19,7 @@ by a start over its history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import azure.durable_functions as df
@@ -41,11 +41,14 @@ async def start_once(
     conflict_detail: str,
     *,
     restart_with_other_details: bool = False,
+    before_start: Callable[[], Awaitable[None]] | None = None,
 ) -> func.HttpResponse:
     """202 for a new or repeated request; 409 when the key was used with other details.
 
     `same_request` receives the existing instance's input object. When the host did not return
     one (no input, or not an object), the re-post is treated as a retry: the safe reading.
+    `before_start` runs only when an instance is about to be started (not for a joined
+    re-post or a 409): where the request's personal details are stored for the orchestration.
     """
     status = await client.get_status(instance_id, show_input=True)
     if status:
@@ -55,6 +58,8 @@ async def start_once(
             _refuse_other_details(req, status, instance_id, same_request, conflict_detail)
         if joinable:
             return accepted(instance_id)
+    if before_start is not None:
+        await before_start()
     try:
         await client.start_new(orchestrator, instance_id, payload)
     except Exception:

@@ -1,9 +1,10 @@
 """`POST /api/monitors`: start watching an export job until it finishes or a deadline passes.
 
 The job must exist (404 otherwise, checked in the job store before anything starts). The
-starter resolves what the orchestration may not read itself: the default recipient from
-settings, and a relative timeout that the orchestration turns into a deadline on its own
-clock. An absolute `deadline` must lie in the future and at most seven days ahead.
+starter stores a `notify` address by monitor id (the orchestration names its recipient by
+reference only: that monitor's address, or operations), and passes a relative timeout that
+the orchestration turns into a deadline on its own clock. An absolute `deadline` must lie in
+the future and at most seven days ahead.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import azure.functions as func
 from api.access import Access
 from api.http import HttpProblem, accepted, json_response, parse_body, require_allowed_recipients
 from api.routing import Routes
-from shared import job_store
+from shared import job_store, monitor_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
     MAX_MONITOR_DURATION,
@@ -64,15 +65,17 @@ async def start_export_monitor(
     timeout_seconds = None
     if request.deadline is None:
         timeout_seconds = 60 * (request.timeout_minutes or DEFAULT_TIMEOUT_MINUTES)
+    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    recipient = await asyncio.to_thread(monitor_store.recipient_of, instance_id, request.notify)
     orchestration = MonitorInput(
+        monitor_id=instance_id,
         job_id=request.job_id,
-        recipient=request.notify or get_settings().operations_email,
+        recipient=recipient,
         initial_interval_seconds=request.initial_interval_seconds,
         max_interval_seconds=request.max_interval_seconds,
         deadline=request.deadline.astimezone(UTC) if request.deadline else None,
         timeout_seconds=timeout_seconds,
     )
-    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
     await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
 
     response = accepted(instance_id)
@@ -80,7 +83,7 @@ async def start_export_monitor(
         {
             **json.loads(response.get_body()),
             "jobId": orchestration.job_id,
-            "recipient": orchestration.recipient,
+            "recipient": request.notify or get_settings().operations_email,
             "deadline": orchestration.deadline,
             "timeoutSeconds": orchestration.timeout_seconds,
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import azure.durable_functions as df
@@ -12,15 +13,16 @@ from api.access import Access
 from api.http import parse_body, require_allowed_recipients
 from api.idempotent_start import start_once
 from api.routing import Routes
+from shared import order_store
 from shared.models.http import AcceptedResponse
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
+    OrderDetails,
     OrderRequest,
     OrderSagaInput,
     order_instance_id,
 )
-from shared.settings import get_settings
 
 routes = Routes("orders")
 bp = routes.bp
@@ -39,16 +41,17 @@ bp = routes.bp
 async def start_order_fulfillment(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """Send an `orderId` to make the POST safely repeatable; without one, each POST is new."""
+    """Send an `orderId` to make the POST safely repeatable; without one, each POST is new.
+
+    The customer's details are stored by order id; the saga's input holds only references.
+    """
     request = await parse_body(req, OrderRequest)
     require_allowed_recipients({"customerEmail": request.customer_email})
+    details = OrderDetails.of(request.order_id or uuid.uuid4().hex, request)
     saga_input = OrderSagaInput(
-        order_id=request.order_id or uuid.uuid4().hex,
-        customer_email=request.customer_email,
-        items=request.items,
-        payment_method=request.payment_method,
-        shipping_address=request.shipping_address,
-        operations_email=get_settings().operations_email,
+        order_id=details.order_id,
+        items=details.items,
+        order_fingerprint=details.fingerprint(),
         step_retry=request.step_retry or DEFAULT_STEP_RETRY,
         compensation_retry=request.compensation_retry or DEFAULT_COMPENSATION_RETRY,
     )
@@ -60,6 +63,7 @@ async def start_order_fulfillment(
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
         conflict_detail="this orderId was already used for a different order",
+        before_start=lambda: asyncio.to_thread(order_store.save_order_details, details),
     )
 
 

@@ -190,7 +190,7 @@ def _finish(
         idempotency_key=step_key(context, alert.step),
         correlation_id=context.instance_id,
         kind=alert.kind,
-        recipient=request.recipient,
+        to=request.recipient,
         subject=alert.subject,
         body=alert.body,
         data={

@@ -43,7 +43,7 @@ from shared.models.health_monitors import (
     HealthMonitorStatus,
     MonitorPhase,
 )
-from shared.models.notifications import NotificationKind, NotificationRequest
+from shared.models.notifications import OPERATIONS, NotificationKind, NotificationRequest
 
 bp = df.Blueprint()
 
@@ -179,7 +179,7 @@ def _notify(
         idempotency_key=step_key(context, step),
         correlation_id=context.instance_id,
         kind=kind,
-        recipient=state.notify_recipient,
+        to=OPERATIONS,
         subject=subject,
         body=subject,
         data={

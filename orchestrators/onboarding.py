@@ -6,6 +6,10 @@ status names the step running now, so a caller polling the instance sees the cha
 
 Ids are proposed here with `context.new_uuid()` (deterministic on replay) and the activities
 keep the first stored ones, so retries and re-posts converge on one customer and one account.
+The input is a reference (the onboarding key and the fingerprint of the stored e-mail and
+name): `create_customer` reads the details, the welcome names its recipient by customer id,
+and no output holds the e-mail or the name.
+
 A step that still fails after its retries fails the instance, with the custom status naming
 the step: every step is idempotent, so re-posting the same e-mail restarts it safely.
 """
@@ -25,16 +29,19 @@ from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
 from shared.models.customers import (
     Account,
     CreateCustomerRequest,
-    Customer,
-    OnboardingRequest,
+    CustomerCreated,
+    OnboardingInput,
     OnboardingResult,
     OnboardingStep,
     OpenAccountRequest,
 )
 from shared.models.notifications import (
+    RECIPIENT_NAME,
+    Audience,
     NotificationKind,
     NotificationReceipt,
     NotificationRequest,
+    RecipientRef,
 )
 
 bp = df.Blueprint()
@@ -56,12 +63,12 @@ class OnboardingFailed(Exception):
 def customer_onboarding(
     context: df.DurableOrchestrationContext,
 ) -> Generator[TaskBase, Any, dict[str, Any]]:
-    request = read_input(context, OnboardingRequest)
+    request = read_input(context, OnboardingInput)
     log = replay_safe_logger(context, __name__)
     step: OnboardingStep = OnboardingStep(step="creating_customer")
     try:
         context.set_custom_status(step.to_json())
-        customer = Customer.from_json(
+        customer = CustomerCreated.from_json(
             (
                 yield from call_activity_with_backoff(
                     context,
@@ -69,8 +76,8 @@ def customer_onboarding(
                     CreateCustomerRequest(
                         idempotency_key=step_key(context, "create-customer"),
                         proposed_customer_id=f"cus-{context.new_uuid()}",
-                        email=request.email,
-                        name=request.name,
+                        onboarding_key=request.onboarding_key,
+                        details_fingerprint=request.details_fingerprint,
                     ).to_json(),
                     ONBOARDING_BACKOFF,
                 )
@@ -125,14 +132,14 @@ def customer_onboarding(
 
 
 def _welcome(
-    context: df.DurableOrchestrationContext, customer: Customer, account: Account
+    context: df.DurableOrchestrationContext, customer: CustomerCreated, account: Account
 ) -> NotificationRequest:
     return NotificationRequest(
         idempotency_key=step_key(context, "welcome"),
         correlation_id=context.instance_id,
         kind=NotificationKind.WELCOME,
-        recipient=customer.email,
-        subject=f"Welcome, {customer.name}"[:200],
+        to=RecipientRef(audience=Audience.CUSTOMER, ref=customer.customer_id),
+        subject=f"Welcome, {RECIPIENT_NAME}",
         body=f"Your account {account.account_id} is open.",
         data={"customerId": customer.customer_id, "accountId": account.account_id},
     )

@@ -24,9 +24,13 @@ Rules this orchestration follows, and why:
 - Shipping is the pivot: once the shipment exists the order is fulfilled. A confirmation
   e-mail that cannot be sent does not refund a shipped order; the order completes, the
   output records the failure and operations are alerted to resend it.
+- The input holds references only (order id, lines, the fingerprint of the order's stored
+  details): the customer's e-mail, address and payment token are read by the activities
+  from the order's stored details, and notifications name their recipient by reference, so
+  no history, status or output holds personal data.
 - Step keys derive from the instance id, which comes back when a purged order is posted
   again. So every step's request carries the order's fingerprint
-  (`OrderSagaInput.fingerprint()`), and a store whose key holds another order's effect
+  (`OrderDetails.fingerprint()`), and a store whose key holds another order's effect
   refuses with a permanent `conflict` naming the key: the new order compensates what it did
   itself and ends `compensated` with that conflict as its failure; it never takes the
   earlier order's charge, shipment or stock as its own. Each compensation names the forward
@@ -59,9 +63,12 @@ from shared.models.inventory import (
     ReserveInventoryRequest,
 )
 from shared.models.notifications import (
+    OPERATIONS,
+    Audience,
     NotificationKind,
     NotificationReceipt,
     NotificationRequest,
+    RecipientRef,
 )
 from shared.models.orders import (
     CancelShipmentRequest,
@@ -141,6 +148,11 @@ class _OrderSaga:
         #: Compensations of every step that did (or may have) taken effect, in step order.
         self.to_undo: list[_Compensation] = []
         self.result: dict[str, Any] = {}
+        self._customer = RecipientRef(
+            audience=Audience.ORDER_CUSTOMER,
+            ref=order.order_id,
+            details_fingerprint=order.order_fingerprint,
+        )
 
     # --- the forward path --------------------------------------------------------------
 
@@ -184,8 +196,6 @@ class _OrderSaga:
                 idempotency_key=charge_key,
                 order_id=order.order_id,
                 amount=reservation.total,
-                payment_method=order.payment_method,
-                customer_email=order.customer_email,
                 order_fingerprint=order_fingerprint,
             )
             self.result["payment"] = PaymentReceipt.from_json(
@@ -210,7 +220,6 @@ class _OrderSaga:
             shipment = CreateShipmentRequest(
                 idempotency_key=shipment_key,
                 order_id=order.order_id,
-                address=order.shipping_address,
                 items=order.items,
                 order_fingerprint=order_fingerprint,
             )
@@ -261,7 +270,7 @@ class _OrderSaga:
             idempotency_key=step_key(context, CONFIRMATION_KEY),
             correlation_id=context.instance_id,
             kind=NotificationKind.ORDER_CONFIRMATION,
-            recipient=order.customer_email,
+            to=self._customer,
             subject=f"Your order {order.order_id} is on its way",
             body=(
                 f"We charged {self.result['total']} and shipped your order with "
@@ -292,7 +301,7 @@ class _OrderSaga:
             self.result["operations_alerted"] = yield from self._alert_operations(
                 CONFIRMATION_ALERT_KEY,
                 f"Order {order.order_id} shipped without a confirmation",
-                f"The confirmation to {order.customer_email} could not be sent: {failed}",
+                f"The confirmation of order {order.order_id} could not be sent: {failed}",
                 {"orderId": order.order_id, "instanceId": context.instance_id},
             )
         self._progress("completed", status=OrderStatus.COMPLETED)
@@ -394,7 +403,7 @@ class _OrderSaga:
             idempotency_key=step_key(context, CANCELLATION_KEY),
             correlation_id=context.instance_id,
             kind=NotificationKind.ORDER_CANCELLED,
-            recipient=order.customer_email,
+            to=self._customer,
             subject=notice.subject,
             body=notice.body,
             data=notice.data,
@@ -410,7 +419,7 @@ class _OrderSaga:
             idempotency_key=step_key(context, key),
             correlation_id=context.instance_id,
             kind=NotificationKind.OPERATIONS_ALERT,
-            recipient=self.order.operations_email,
+            to=OPERATIONS,
             subject=subject[:200],
             body=body[:4000],
             data=data,

@@ -40,22 +40,29 @@ MAX_DATA_CHARS = 32_000
 _LISTED_PROPERTIES = ["PartitionKey", "RowKey", "Kind", "Recipient", "Subject", "Body", "Data"]
 
 
-def notification_fingerprint(request: NotificationRequest) -> str:
+def notification_fingerprint(request: NotificationRequest, recipient: str) -> str:
     """Who is told what, about which instance: the fields that make a notification one."""
     return fingerprint(
         {
             "kind": request.kind.value,
-            "recipient": request.recipient,
+            "recipient": recipient,
             "correlationId": request.correlation_id,
         }
     )
 
 
-def write_notification(request: NotificationRequest) -> NotificationReceipt:
+def write_notification(
+    request: NotificationRequest, recipient: str | None = None
+) -> NotificationReceipt:
     """Insert the outbox row unless this key was written before; return what is stored.
 
-    A row under the key written for another notification raises `FingerprintMismatch`.
+    `recipient` is the address `request.to` stands for (looked up by the caller); without a
+    reference, `request.recipient`. A row under the key written for another notification
+    raises `FingerprintMismatch`.
     """
+    address = recipient or request.recipient
+    if address is None:
+        raise ValueError("a notification sent by reference needs the address it stands for")
     data = json.dumps(request.data, separators=(",", ":"))
     if len(data) > MAX_DATA_CHARS:
         raise PermanentError(
@@ -68,19 +75,19 @@ def write_notification(request: NotificationRequest) -> NotificationReceipt:
             "PartitionKey": request.correlation_id,
             "RowKey": request.idempotency_key,
             "Kind": request.kind.value,
-            "Recipient": request.recipient,
+            "Recipient": address,
             "Subject": request.subject,
             "Body": request.body,
             "Data": data,
             "CreatedAt": datetime.now(UTC).isoformat(),
         },
-        fingerprint=notification_fingerprint(request),
+        fingerprint=notification_fingerprint(request, address),
     )
     return NotificationReceipt(
         notification_id=row["RowKey"],
         correlation_id=row["PartitionKey"],
         kind=row["Kind"],
-        recipient=row["Recipient"],
+        to=request.to,
         created_at=datetime.fromisoformat(row["CreatedAt"]),
     )
 

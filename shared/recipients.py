@@ -1,33 +1,43 @@
-"""Who the app may send notifications to: addresses in the allow-listed domains only.
+"""The address behind a notification's `RecipientRef`, looked up where the app keeps it.
 
-Callers choose recipients (a customer's address, an expense's approvers, a monitor's alert
-address), so without a limit the app could be made to mail anyone. The API refuses an address
-outside NOTIFICATION_ALLOWED_DOMAINS with a 400 naming the field, and the notification activity
-refuses it again, so no other path into the outbox can bypass the rule.
+Orchestrators name recipients by reference so that no address enters their history; the
+`send_notification` activity resolves the reference here, reading settings (the operations
+address) and the app's tables (an order's customer, a customer, an export monitor's
+recipient). A reference that leads nowhere is a permanent error naming the reference only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from dataclasses import dataclass
 
+from shared import customer_store, monitor_store, order_store
 from shared.errors import ErrorCode, PermanentError
+from shared.models.notifications import RECIPIENT_NAME, Audience, RecipientRef
+from shared.settings import get_settings
 
 
-def recipient_domain(address: str) -> str:
-    """The domain of an e-mail address, lower-cased (`Ada@Example.COM` -> `example.com`)."""
-    return address.rpartition("@")[2].strip().rstrip(".").lower()
+@dataclass(frozen=True)
+class Addressee:
+    email: str
+    name: str | None = None
+
+    def render(self, text: str) -> str:
+        """`text` with its recipient-name placeholder filled (with the address if no name)."""
+        return text.replace(RECIPIENT_NAME, self.name or self.email)
 
 
-def recipient_allowed(address: str, allowed_domains: Iterable[str]) -> bool:
-    """Whether the address's domain is one of `allowed_domains` exactly (no subdomains)."""
-    return "@" in address and recipient_domain(address) in {d.lower() for d in allowed_domains}
-
-
-def require_allowed_recipient(address: str, allowed_domains: Iterable[str]) -> None:
-    """A permanent `not_allowed` error for an address outside the allowed domains."""
-    if not recipient_allowed(address, allowed_domains):
-        raise PermanentError(
-            ErrorCode.NOT_ALLOWED,
-            f"recipient domain '{recipient_domain(address)[:253]}' is not in "
-            "NOTIFICATION_ALLOWED_DOMAINS",
-        )
+def resolve(recipient: RecipientRef) -> Addressee:
+    ref = recipient.ref or ""
+    match recipient.audience:
+        case Audience.OPERATIONS:
+            return Addressee(str(get_settings().operations_email))
+        case Audience.ORDER_CUSTOMER:
+            details = order_store.order_details(ref, recipient.details_fingerprint)
+            return Addressee(details.customer_email)
+        case Audience.CUSTOMER:
+            customer = customer_store.get_customer(ref)
+            if customer is None:
+                raise PermanentError(ErrorCode.NOT_FOUND, f"customer '{ref}' does not exist")
+            return Addressee(customer.email, customer.name)
+        case Audience.MONITOR_SUBSCRIBER:
+            return Addressee(monitor_store.monitor_recipient(ref))

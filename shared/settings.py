@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.recipients import recipient_allowed
+from shared.recipient_domains import recipient_allowed
 
 #: Name of the connection used for the app's own tables (not the host's AzureWebJobsStorage).
 APP_STORAGE_CONNECTION = "AppStorage"

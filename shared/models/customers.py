@@ -6,8 +6,9 @@ import hashlib
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StringConstraints
 
+from shared.idempotency import Fingerprint, fingerprint
 from shared.models.base import Contract, EmailAddress, IdempotencyKey, Identifier, ShortText
 from shared.models.notifications import NotificationReceipt
 
@@ -35,11 +36,31 @@ def onboarding_instance_id(email: str) -> str:
     return f"{ONBOARDING_PREFIX}{email_key(email)}"
 
 
+#: `email_key()` of the e-mail being onboarded: the onboarding's business key.
+OnboardingKey = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
+
+
 class OnboardingRequest(Contract):
-    """Body of `POST /api/customers` and input of the `customer_onboarding` orchestration."""
+    """Body of `POST /api/customers`; stored by `email_key(email)` as the onboarding's details."""
 
     email: NormalizedEmail
     name: ShortText
+
+    @property
+    def key(self) -> str:
+        return email_key(self.email)
+
+    def fingerprint(self) -> str:
+        return fingerprint({"email": self.email, "name": self.name})
+
+
+class OnboardingInput(Contract):
+    """Input of the `customer_onboarding` orchestration: a reference to the stored details."""
+
+    onboarding_key: OnboardingKey
+    details_fingerprint: Fingerprint = Field(
+        description="`OnboardingRequest.fingerprint()` of the details stored under the key."
+    )
 
 
 class CustomerRoute(Contract):
@@ -51,16 +72,29 @@ class CustomerQuery(Contract):
 
 
 class CreateCustomerRequest(Contract):
-    """Input of `create_customer`: the id is proposed; an existing customer keeps theirs."""
+    """Input of `create_customer`: the id is proposed; an existing customer keeps theirs.
+
+    The e-mail and name are read from the onboarding's stored details.
+    """
 
     idempotency_key: IdempotencyKey
     proposed_customer_id: Identifier
-    email: NormalizedEmail
-    name: ShortText
+    onboarding_key: OnboardingKey
+    details_fingerprint: Fingerprint
+
+
+class CustomerCreated(Contract):
+    """Output of `create_customer`; the same on every re-run with one key. No personal data."""
+
+    customer_id: Identifier
+    created_at: datetime
+    already_existed: bool = Field(
+        description="True when the e-mail belonged to a customer created by another request."
+    )
 
 
 class Customer(Contract):
-    """Output of `create_customer`; the same on every re-run with one key."""
+    """A customer as stored (`shared.customer_store`)."""
 
     customer_id: Identifier
     email: NormalizedEmail
@@ -102,7 +136,7 @@ class OnboardingStep(Contract):
 class OnboardingResult(Contract):
     """Output of the onboarding: the customer, their account, the welcome message."""
 
-    customer: Customer
+    customer: CustomerCreated
     account: Account
     welcome: NotificationReceipt
 

@@ -91,7 +91,7 @@ def canonical_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
 
 #: What `order_fingerprint` means on the order steps' requests.
 ORDER_FINGERPRINT_DESCRIPTION = (
-    "Fingerprint of the whole order (`OrderSagaInput.fingerprint()`). An order id comes back "
+    "Fingerprint of the whole order (`OrderDetails.fingerprint()`). An order id comes back "
     "when a purged order is posted again, so the order's content, not its id, says which "
     "order an effect belongs to. Absent from requests scheduled before it existed."
 )

@@ -21,9 +21,10 @@ from pydantic import (
     model_validator,
 )
 
-from shared.models.base import Contract, EmailAddress, UtcDatetime
+from shared.models.base import Contract, EmailAddress, Identifier, UtcDatetime
 from shared.models.http import AcceptedResponse
 from shared.models.jobs import JobId, JobStatus
+from shared.models.notifications import RecipientRef
 
 MAX_MONITOR_DURATION: Final = timedelta(days=7)
 MAX_TIMEOUT_MINUTES: Final = int(MAX_MONITOR_DURATION.total_seconds() // 60)
@@ -96,15 +97,23 @@ class MonitorProgress(Contract):
     last_job_status: JobStatus | None = None
 
 
+class MonitorRecipient(Contract):
+    """The address a monitor notifies, stored by monitor id (`shared.monitor_store`)."""
+
+    email: Email
+
+
 class MonitorInput(Contract):
     """Input of the `monitor_export_job` orchestration (the starter resolves the defaults).
 
     A relative `timeoutSeconds` is turned into a deadline by the orchestration's own clock,
-    so a monitor started on a virtual clock expires on that clock.
+    so a monitor started on a virtual clock expires on that clock. The recipient is a
+    reference: operations, or the address stored for this monitor.
     """
 
+    monitor_id: Identifier = Field(description="The monitor's instance id.")
     job_id: JobId
-    recipient: Email
+    recipient: RecipientRef
     initial_interval_seconds: IntervalSeconds
     max_interval_seconds: IntervalSeconds
     deadline: AwareDatetime | None = None

@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, JsonValue, StringConstraints
+from pydantic import Field, JsonValue, StringConstraints, model_validator
 
+from shared.idempotency import Fingerprint
 from shared.models.base import Contract, IdempotencyKey, Identifier
 
 NOTIFICATIONS_TABLE = "Notifications"
@@ -30,27 +31,82 @@ class NotificationKind(StrEnum):
     HEALTH_RESOLVED = "health_resolved"
 
 
+class Audience(StrEnum):
+    """Whom a notification is for, named by reference; `send_notification` looks the address up."""
+
+    OPERATIONS = "operations"  # OPERATIONS_EMAIL; no reference
+    ORDER_CUSTOMER = "order_customer"  # the customer who placed the order `ref`
+    CUSTOMER = "customer"  # the customer `ref`
+    MONITOR_SUBSCRIBER = "monitor_subscriber"  # whoever export monitor `ref` notifies
+
+
+class RecipientRef(Contract):
+    """A recipient by reference, so no address enters an orchestration's history."""
+
+    audience: Audience
+    ref: Identifier | None = Field(
+        None, description="The order, customer or monitor id; absent for `operations`."
+    )
+    details_fingerprint: Fingerprint | None = Field(
+        None,
+        description=(
+            "For `order_customer`: the fingerprint of the order's stored details, so a notice "
+            "never goes to the customer of another order under the same id."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _ref_when_needed(self) -> RecipientRef:
+        if (self.ref is None) != (self.audience is Audience.OPERATIONS):
+            raise ValueError("ref is required for every audience but operations, and only there")
+        return self
+
+
+OPERATIONS = RecipientRef(audience=Audience.OPERATIONS)
+
+#: In a subject or body, replaced by the recipient's name where the app knows it.
+RECIPIENT_NAME = "{recipientName}"
+
+
 class NotificationRequest(Contract):
-    """Input of the `send_notification` activity."""
+    """Input of the `send_notification` activity: give `to` (a reference) or `recipient`."""
 
     idempotency_key: IdempotencyKey = Field(
         description="Derived by the orchestrator: one per step."
     )
     correlation_id: Identifier = Field(description="Usually the orchestration instance id.")
     kind: NotificationKind
-    recipient: Recipient
+    to: RecipientRef | None = Field(
+        None, description="Whom to tell, by reference: the activity looks the address up."
+    )
+    recipient: Recipient | None = Field(
+        None,
+        description=(
+            "An address given directly. It is part of the activity's input and so of the "
+            "orchestration's history: prefer `to`."
+        ),
+    )
     subject: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     body: Annotated[str, StringConstraints(max_length=4000)] = ""
     data: dict[str, JsonValue] = Field(default_factory=dict)
 
+    @model_validator(mode="after")
+    def _one_recipient(self) -> NotificationRequest:
+        if (self.to is None) == (self.recipient is None):
+            raise ValueError("give exactly one of `to` and `recipient`")
+        return self
+
 
 class NotificationReceipt(Contract):
-    """Output of `send_notification`; the same on every re-run with one key."""
+    """Output of `send_notification`; the same on every re-run with one key.
+
+    It names the recipient only by reference (`to`), never by address: it enters history.
+    """
 
     notification_id: str
     correlation_id: str
     kind: NotificationKind
-    recipient: str
+    to: RecipientRef | None = Field(None, description="Absent when an address was given.")
     created_at: datetime
 
 

@@ -119,33 +119,37 @@ class OrderRequest(Contract):
     )
 
 
-#: What makes two saga inputs the same order (their settings and retry knobs may differ).
-_ORDER_FIELDS = {"order_id", "customer_email", "items", "payment_method", "shipping_address"}
+class OrderDetails(Contract):
+    """What an order says about its customer, kept in the `OrderDetails` table by order id.
 
-
-class OrderSagaInput(Contract):
-    """Input of the `order_fulfillment_saga` orchestration, resolved by the starter."""
+    The e-mail, shipping address and payment token never enter the saga's input or history:
+    the starter stores them, and the charge, shipment and notification activities read them
+    by order id.
+    """
 
     order_id: OrderId
     customer_email: NormalizedEmail
     items: OrderItems
     payment_method: PaymentToken
     shipping_address: ShippingAddress
-    operations_email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
-    step_retry: RetryPolicy = DEFAULT_STEP_RETRY
-    compensation_retry: RetryPolicy = DEFAULT_COMPENSATION_RETRY
 
-    def same_order_as(self, other: OrderSagaInput) -> bool:
-        """Whether two inputs describe one order (settings and retry knobs aside)."""
-        return self.model_dump(include=_ORDER_FIELDS) == other.model_dump(include=_ORDER_FIELDS)
+    @classmethod
+    def of(cls, order_id: str, request: OrderRequest) -> OrderDetails:
+        return cls(
+            order_id=order_id,
+            customer_email=request.customer_email,
+            items=request.items,
+            payment_method=request.payment_method,
+            shipping_address=request.shipping_address,
+        )
 
     def fingerprint(self) -> str:
-        """The order's identity where its id is not enough: the fields `same_order_as` compares.
+        """The order's identity where its id is not enough: every detail of the order.
 
-        Every order step's request carries it, so an effect stored for an earlier order with
-        this id (purged, then posted again with other details) is never taken as this one's,
-        and never undone by this one's compensations. Lines are in SKU order; settings and
-        retry knobs are left out, as in `same_order_as`.
+        The saga's input carries it and every order step's request carries it on, so an effect
+        stored for an earlier order with this id (purged, then posted again with other
+        details) is never taken as this one's, and never undone by this one's compensations.
+        Lines are in SKU order.
         """
         order = self.to_json()
         return fingerprint(
@@ -157,6 +161,25 @@ class OrderSagaInput(Contract):
                 "shippingAddress": order["shippingAddress"],
             }
         )
+
+
+class OrderSagaInput(Contract):
+    """Input of the `order_fulfillment_saga` orchestration: references, never personal data."""
+
+    order_id: OrderId
+    items: OrderItems
+    order_fingerprint: Fingerprint = Field(
+        description="`OrderDetails.fingerprint()` of the details stored for this order."
+    )
+    step_retry: RetryPolicy = DEFAULT_STEP_RETRY
+    compensation_retry: RetryPolicy = DEFAULT_COMPENSATION_RETRY
+
+    def same_order_as(self, other: OrderSagaInput) -> bool:
+        """Whether two inputs describe one order (retry knobs aside)."""
+        return (self.order_id, self.order_fingerprint) == (other.order_id, other.order_fingerprint)
+
+    def fingerprint(self) -> str:
+        return self.order_fingerprint
 
 
 # --- payments ----------------------------------------------------------------------------
@@ -173,18 +196,16 @@ class ChargePaymentRequest(Contract):
     idempotency_key: IdempotencyKey
     order_id: OrderId
     amount: Money
-    payment_method: PaymentToken
-    customer_email: NormalizedEmail
     order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
 
     def fingerprint(self) -> str:
-        """What defines the charge: which order, how much, in what currency, from which method."""
+        """What defines the charge: which order (payment method included), how much, in what
+        currency."""
         return fingerprint(
             {
                 "orderId": self.order_id,
                 "amount": str(self.amount),
                 "currency": CURRENCY,
-                "paymentMethod": self.payment_method,
                 "order": self.order_fingerprint,
             }
         )
@@ -227,16 +248,16 @@ class ShipmentStatus(StrEnum):
 class CreateShipmentRequest(Contract):
     idempotency_key: IdempotencyKey
     order_id: OrderId
-    address: ShippingAddress
     items: OrderItems
     order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
 
     def fingerprint(self) -> str:
-        """What defines the shipment: which order, where to, and what goes in the parcel."""
+        """What defines the shipment: which order (address included) and what goes in the
+        parcel."""
         return fingerprint(
             {
+                "effect": "shipment",  # the reservation's fields, for another effect
                 "orderId": self.order_id,
-                "address": self.address.to_json(),
                 "items": canonical_lines(self.items),
                 "order": self.order_fingerprint,
             }

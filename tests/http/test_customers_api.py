@@ -11,8 +11,8 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import customers
-from shared import customer_store
-from shared.models.customers import onboarding_instance_id
+from shared import customer_store, onboarding_store
+from shared.models.customers import OnboardingInput, OnboardingRequest, onboarding_instance_id
 from tests.support.functions import client_function, user_function
 
 BASE = "https://shop.example.com/api"
@@ -51,6 +51,15 @@ def body(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
 
 
+def started_with(email: str, name: str) -> dict[str, Any]:
+    """The orchestration input a starter passes for these details: references only."""
+    details = OnboardingRequest(email=email, name=name)
+    return OnboardingInput(
+        onboarding_key=details.key, details_fingerprint=details.fingerprint()
+    ).to_json()
+
+
+@pytest.mark.usefixtures("app_storage")
 async def test_a_new_email_starts_onboarding_under_an_id_derived_from_it(client: Any) -> None:
     response = await start(post({"email": " Ada@Example.com ", "name": "Ada"}), client)
 
@@ -58,15 +67,18 @@ async def test_a_new_email_starts_onboarding_under_an_id_derived_from_it(client:
     assert response.status_code == 202
     assert response.headers["Location"] == f"{BASE}/instances/{instance_id}"
     assert body(response)["id"] == instance_id
-    client.start_new.assert_awaited_once_with(
-        "customer_onboarding", instance_id, {"email": "ada@example.com", "name": "Ada"}
+    orchestration = started_with("ada@example.com", "Ada")
+    client.start_new.assert_awaited_once_with("customer_onboarding", instance_id, orchestration)
+    stored = onboarding_store.onboarding_details(
+        orchestration["onboardingKey"], orchestration["detailsFingerprint"]
     )
+    assert (stored.email, stored.name) == ("ada@example.com", "Ada")
 
 
 @pytest.mark.parametrize("runtime", ["Pending", "Running", "Suspended", "Completed"])
 async def test_a_repost_points_at_the_existing_onboarding(client: Any, runtime: str) -> None:
     client.get_status.return_value = existing(
-        runtime, json.dumps({"email": "ada@example.com", "name": "Ada"})
+        runtime, json.dumps(started_with("ada@example.com", "Ada"))
     )
 
     response = await start(post({"email": "ADA@example.com", "name": "Ada"}), client)
@@ -76,26 +88,38 @@ async def test_a_repost_points_at_the_existing_onboarding(client: Any, runtime: 
     client.start_new.assert_not_awaited()
 
 
-async def test_a_repost_with_another_name_is_a_conflict(client: Any) -> None:
-    client.get_status.return_value = existing(
-        "Completed", {"email": "ada@example.com", "name": "Ada"}
-    )
+@pytest.mark.usefixtures("app_storage")
+async def test_a_repost_with_another_name_is_a_conflict_that_stores_nothing(client: Any) -> None:
+    first = started_with("ada@example.com", "Ada")
+    await start(post({"email": "ada@example.com", "name": "Ada"}), client)
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing("Completed", first)
 
     response = await start(post({"email": "ada@example.com", "name": "Bob"}), client)
 
     assert response.status_code == 409
     assert response.headers["Location"].endswith(onboarding_instance_id("ada@example.com"))
     client.start_new.assert_not_awaited()
+    kept = onboarding_store.onboarding_details(first["onboardingKey"], None)
+    assert kept.name == "Ada"
 
 
+@pytest.mark.usefixtures("app_storage")
 @pytest.mark.parametrize("runtime", ["Failed", "Terminated", "Canceled"])
 async def test_a_repost_restarts_an_onboarding_that_ended_badly(client: Any, runtime: str) -> None:
-    client.get_status.return_value = existing(runtime, {"email": "ada@example.com", "name": "X"})
+    client.get_status.return_value = existing(runtime, started_with("ada@example.com", "X"))
 
     response = await start(post({"email": "ada@example.com", "name": "Ada"}), client)
 
     assert response.status_code == 202
     client.start_new.assert_awaited_once()
+    # The corrected name replaces the stored one, and the new run's input names it.
+    orchestration = client.start_new.await_args.args[2]
+    assert orchestration == started_with("ada@example.com", "Ada")
+    stored = onboarding_store.onboarding_details(
+        orchestration["onboardingKey"], orchestration["detailsFingerprint"]
+    )
+    assert stored.name == "Ada"
 
 
 @pytest.mark.parametrize(

@@ -107,6 +107,7 @@ def approvals_table(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("case", CASES)
+@pytest.mark.usefixtures("app_storage")
 async def test_a_forged_host_appears_in_no_returned_url(case: str, client: Any) -> None:
     if case in EXISTING_INSTANCE:
         client.get_status.return_value = running("order-1")

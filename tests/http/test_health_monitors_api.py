@@ -74,7 +74,6 @@ async def test_start_uses_the_singleton_id_and_the_settings_defaults(client: Any
         "runId": None,  # minted by generation 1 (replay-safe), unique per start
         "intervalSeconds": 120,
         "alertThreshold": 4,
-        "notifyRecipient": "oncall@example.com",
         "consecutiveFailures": 0,
         "alertOpen": False,
         "alertOpenedAt": None,

@@ -16,8 +16,12 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import customers, orders
+from api.http import HttpProblem
+from api.idempotent_start import start_once
 from shared.models.customers import onboarding_instance_id
 from tests.support.functions import client_function
+
+pytestmark = pytest.mark.usefixtures("app_storage")
 
 BASE = "https://shop.example.com/api"
 
@@ -124,3 +128,55 @@ async def test_a_status_without_a_name_is_taken_as_ours(client: Any) -> None:
 
     assert response.status_code == 202
     client.start_new.assert_not_awaited()
+
+
+# --- before_start: where a starter stores the request's personal details ---------------------
+
+
+def _direct_start(before_start: Any) -> Any:
+    """`start_once` on its own; a refusal is answered with its status, as `@endpoint` does."""
+
+    async def call(client: Any) -> int:
+        try:
+            response = await start_once(
+                post("orders", ORDER),
+                client,
+                "order_fulfillment_saga",
+                ORDER_INSTANCE,
+                {"key": "mine"},
+                same_request=lambda stored: stored == {"key": "mine"},
+                conflict_detail="other details",
+                before_start=before_start,
+            )
+        except HttpProblem as refused:
+            return refused.problem.status
+        return response.status_code
+
+    return call
+
+
+@pytest.mark.parametrize(
+    ("runtime", "stored", "status", "stores"),
+    [
+        (None, None, 202, True),  # new: store, then start
+        ("Running", {"key": "mine"}, 202, False),  # joined: nothing written
+        ("Completed", {"key": "mine"}, 202, False),
+        ("Running", {"key": "other"}, 409, False),  # conflict: the stored details stay
+        ("Failed", {"key": "mine"}, 202, True),  # restarted: stored again, then started
+        ("Failed", {"key": "other"}, 409, False),
+    ],
+)
+async def test_details_are_stored_only_when_an_instance_is_about_to_start(
+    client: Any, mocker: Any, runtime: str | None, stored: Any, status: int, stores: bool
+) -> None:
+    if runtime is not None:
+        client.get_status.return_value = instance(
+            "order_fulfillment_saga", runtime, ORDER_INSTANCE, json.dumps(stored)
+        )
+    before_start = mocker.AsyncMock()
+
+    answered = await _direct_start(before_start)(client)
+
+    assert answered == status
+    assert before_start.await_count == int(stores)
+    assert client.start_new.await_count == int(stores)

@@ -10,7 +10,7 @@ import azure.functions as func
 import pytest
 
 from api import monitors
-from shared import job_store
+from shared import job_store, monitor_store
 from tests.support.functions import client_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -52,9 +52,11 @@ async def test_a_monitor_starts_with_defaults_resolved(client: Any, job_id: str)
     assert response.headers["Location"] == f"{BASE}/instances/{answer['id']}"
     assert answer["jobId"] == job_id
     assert answer["timeoutSeconds"] == 3600
-    assert started_with(client) == {
+    sent = started_with(client)
+    assert sent == {
+        "monitorId": answer["id"],
         "jobId": job_id,
-        "recipient": "ops@example.com",
+        "recipient": {"audience": "operations", "ref": None, "detailsFingerprint": None},
         "initialIntervalSeconds": 30,
         "maxIntervalSeconds": 600,
         "deadline": None,
@@ -84,7 +86,15 @@ async def test_a_monitor_takes_its_intervals_timeout_and_recipient_from_the_requ
         1,
         8,
     )
-    assert sent["recipient"] == "data-team@example.com"
+    # The address is stored by monitor id; the input names it by reference only.
+    assert sent["recipient"] == {
+        "audience": "monitor_subscriber",
+        "ref": sent["monitorId"],
+        "detailsFingerprint": None,
+    }
+    assert "data-team" not in json.dumps(sent)
+    assert monitor_store.monitor_recipient(sent["monitorId"]) == "data-team@example.com"
+    assert body(response)["recipient"] == "data-team@example.com"
 
 
 async def test_an_absolute_deadline_is_passed_in_utc(client: Any, job_id: str) -> None:

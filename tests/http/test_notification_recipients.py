@@ -104,6 +104,7 @@ async def test_a_recipient_outside_the_allowed_domains_is_a_400_naming_the_field
     client.start_new.assert_not_awaited()
 
 
+@pytest.mark.usefixtures("app_storage")
 async def test_the_allowed_domains_come_from_the_setting(
     client: Any, app_settings: pytest.MonkeyPatch
 ) -> None:

@@ -10,9 +10,12 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import orders
+from shared import order_store
 from tests.support.functions import client_function
 
 BASE = "https://shop.example.com/api"
+
+pytestmark = pytest.mark.usefixtures("app_storage")
 
 start = client_function(orders.start_order_fulfillment)
 
@@ -65,20 +68,27 @@ def started_input(client: Any) -> dict[str, Any]:
     return {"instanceId": instance_id, **payload}
 
 
-async def test_an_order_starts_the_saga_with_settings_resolved_by_the_starter(
-    client: Any, app_settings: pytest.MonkeyPatch
+async def test_an_order_stores_its_details_and_starts_the_saga_with_references(
+    client: Any,
 ) -> None:
-    app_settings.setenv("OPERATIONS_EMAIL", "oncall@shop.example")
-    app_settings.setenv("NOTIFICATION_ALLOWED_DOMAINS", "shop.example,example.com")
-
     response = await start(post(order()), client)
 
     assert response.status_code == 202
     assert response.headers["Location"] == f"{BASE}/instances/order-o-42"
     saga = started_input(client)
     assert saga["instanceId"] == "order-o-42"
-    assert saga["operationsEmail"] == "oncall@shop.example"
-    assert saga["shippingAddress"]["country"] == "DE"
+    assert set(saga) == {
+        "instanceId",
+        "orderId",
+        "items",
+        "orderFingerprint",
+        "stepRetry",
+        "compensationRetry",
+    }
+    details = order_store.order_details("o-42", saga["orderFingerprint"])
+    assert details.customer_email == "ada@example.com"
+    assert details.payment_method == "tok_visa"
+    assert details.shipping_address.country == "DE"
     assert saga["stepRetry"]["maxAttempts"] == 4
     assert saga["compensationRetry"]["maxAttempts"] == 6
 
@@ -129,6 +139,32 @@ async def test_reusing_an_order_id_for_another_order_is_a_conflict(client: Any) 
     assert response.status_code == 409
     assert response.headers["Location"] == f"{BASE}/instances/order-o-42"
     client.start_new.assert_not_awaited()
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        {"customerEmail": "grace@example.com"},
+        {"paymentMethod": "tok_mastercard"},
+        {"shippingAddress": {**order()["shippingAddress"], "line1": "Hauptstr. 2"}},
+    ],
+)
+async def test_other_personal_details_under_an_order_id_are_a_conflict_that_stores_nothing(
+    client: Any, other: dict[str, Any]
+) -> None:
+    """The saga's input holds only the details' fingerprint, which tells the orders apart."""
+    await start(post(order()), client)
+    stored = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing("Running", stored)
+
+    response = await start(post(order(**other)), client)
+
+    assert response.status_code == 409
+    client.start_new.assert_not_awaited()
+    kept = order_store.order_details("o-42", stored["orderFingerprint"])
+    assert kept.customer_email == "ada@example.com"
+    assert kept.payment_method == "tok_visa"
 
 
 @pytest.mark.parametrize("runtime", ["Failed", "Terminated", "Canceled"])

@@ -8,8 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from activities.customers import create_customer, open_customer_account
-from shared import customer_store, storage
+from shared import customer_store, onboarding_store, storage
 from shared.errors import PermanentError
+from shared.models.customers import OnboardingRequest
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -22,15 +23,26 @@ def _email() -> str:
     return f"Ada.{uuid.uuid4().hex[:8]}@Example.com"
 
 
+def _request(key: str, details: OnboardingRequest, proposed: str | None = None) -> dict:
+    return {
+        "idempotencyKey": key,
+        "proposedCustomerId": proposed or f"cus-{uuid.uuid4().hex}",
+        "onboardingKey": details.key,
+        "detailsFingerprint": details.fingerprint(),
+    }
+
+
 def _create(key: str, email: str, name: str = "Ada", proposed: str | None = None) -> dict:
-    return create(
-        {
-            "idempotencyKey": key,
-            "proposedCustomerId": proposed or f"cus-{uuid.uuid4().hex}",
-            "email": email,
-            "name": name,
-        }
-    )
+    """Store the onboarding's details (as the starter does), then create the customer."""
+    details = OnboardingRequest(email=email, name=name)
+    onboarding_store.save_onboarding_details(details)
+    return create(_request(key, details, proposed))
+
+
+def _stored(customer_id: str) -> tuple[str, str]:
+    customer = customer_store.get_customer(customer_id)
+    assert customer is not None
+    return customer.email, customer.name
 
 
 def _customers_with(email: str) -> list[dict]:
@@ -49,7 +61,8 @@ def test_the_same_key_twice_creates_one_customer_and_returns_the_first_result() 
 
     assert first == second
     assert first["customerId"] == "cus-first"
-    assert first["email"] == email.lower()
+    assert set(first) == {"customerId", "createdAt", "alreadyExisted"}  # no e-mail, no name
+    assert _stored("cus-first") == (email.lower(), "Ada")
     assert first["alreadyExisted"] is False
     assert len(_customers_with(email)) == 1
 
@@ -61,7 +74,7 @@ def test_another_request_for_the_same_email_gets_the_existing_customer() -> None
     again = _create("onb-2:create-customer", email.upper(), name="Someone else")
 
     assert again["customerId"] == first["customerId"]
-    assert again["name"] == "Ada"
+    assert _stored(again["customerId"])[1] == "Ada"
     assert again["alreadyExisted"] is True
     assert len(_customers_with(email)) == 1
 
@@ -79,7 +92,7 @@ def test_the_same_key_with_another_name_is_handed_the_stored_customer_not_refuse
     corrected = _create(key, email, name="Ada Lovelace")
 
     assert corrected == first
-    assert corrected["name"] == "Ada"
+    assert _stored(corrected["customerId"])[1] == "Ada"
     assert len(_customers_with(email)) == 1
 
 
@@ -128,5 +141,29 @@ def test_an_account_for_an_unknown_customer_is_a_permanent_error() -> None:
 
 
 def test_invalid_input_is_a_permanent_error() -> None:
-    with pytest.raises(PermanentError, match="email"):
-        _create("k:create-customer", "not an email")
+    request = _request("k:create-customer", OnboardingRequest(email=_email(), name="Ada"))
+    with pytest.raises(PermanentError, match="onboardingKey"):
+        create({**request, "onboardingKey": "not-a-key"})
+    with pytest.raises(PermanentError, match="validation"):
+        create({**request, "email": _email()})  # personal data has no place in the input
+
+
+def test_an_onboarding_without_stored_details_is_not_found_and_creates_nobody() -> None:
+    email = _email()
+    request = _request("k:create-customer", OnboardingRequest(email=email, name="Ada"))
+
+    with pytest.raises(PermanentError, match="not_found"):
+        create(request)
+    assert _customers_with(email) == []
+
+
+def test_details_replaced_by_a_corrected_repost_are_a_conflict_for_the_old_run() -> None:
+    email = _email()
+    old = OnboardingRequest(email=email, name="Ada")
+    onboarding_store.save_onboarding_details(OnboardingRequest(email=email, name="Ada Lovelace"))
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        create(_request("k:create-customer", old))
+
+    assert email.lower() not in str(refused.value)
+    assert _customers_with(email) == []

@@ -102,7 +102,7 @@ def test_a_notification_written_before_fingerprints_replays_as_before() -> None:
 
     receipt = outbox.write_notification(first.model_copy(update={"recipient": "x@example.com"}))
 
-    assert receipt.recipient == "ops@example.com"
+    assert receipt.notification_id == first.idempotency_key
     assert receipt.created_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from activities.payments import charge_payment, refund_payment
-from shared import payment_store, storage
+from shared import order_store, payment_store, storage
 from shared.errors import PermanentError, TransientError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import ChargePaymentRequest, PaymentStatus
+from shared.models.orders import ChargePaymentRequest, OrderDetails, PaymentStatus
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -25,8 +25,26 @@ def _key() -> str:
     return f"order-{uuid.uuid4().hex[:8]}:charge-payment"
 
 
-ORDER = fingerprint({"order": "o-1 as first posted"})
 OTHER_ORDER = fingerprint({"order": "o-1 posted again with other items"})
+
+
+def _details(token: str = "tok_visa", email: str = "ada@example.com") -> OrderDetails:
+    """What the order starter stores for order o-1: the token is read from here."""
+    return OrderDetails.from_json(
+        {
+            "orderId": "o-1",
+            "customerEmail": email,
+            "items": [{"sku": "sku-a", "quantity": 1}],
+            "paymentMethod": token,
+            "shippingAddress": {
+                "name": "Ada",
+                "line1": "1 Analytical St",
+                "city": "London",
+                "postalCode": "N1 1AA",
+                "country": "GB",
+            },
+        }
+    )
 
 
 def _charge_request(key: str, token: str = "tok_visa", amount: str = "10.20", **extra: Any) -> dict:
@@ -34,14 +52,14 @@ def _charge_request(key: str, token: str = "tok_visa", amount: str = "10.20", **
         "idempotencyKey": key,
         "orderId": "o-1",
         "amount": amount,
-        "paymentMethod": token,
-        "customerEmail": "ada@example.com",
-        "orderFingerprint": ORDER,
+        "orderFingerprint": _details(token).fingerprint(),
         **extra,
     }
 
 
 def _charge(key: str, token: str = "tok_visa", amount: str = "10.20", **extra: Any) -> dict:
+    """Store the order's details (as the starter does), then charge it."""
+    order_store.save_order_details(_details(token))
     return charge(_charge_request(key, token, amount, **extra))
 
 
@@ -108,12 +126,34 @@ def test_the_key_with_another_charge_is_a_conflict_and_changes_nothing(
     )
 
 
-def test_the_customer_email_alone_does_not_define_the_charge() -> None:
-    """The e-mail is part of the order's fingerprint, not of the charge's own fields."""
+def test_the_token_is_read_from_the_orders_stored_details_not_the_request() -> None:
     key = _key()
-    first = _charge(key)
+    order_store.save_order_details(_details("tok_declined"))
 
-    assert _charge(key, customerEmail="grace@example.com") == first
+    with pytest.raises(PermanentError, match="payment_declined"):
+        charge(_charge_request(key, "tok_declined"))
+    with pytest.raises(PermanentError, match="validation"):
+        charge({**_charge_request(key), "paymentMethod": "tok_visa"})  # no such field
+
+
+def test_details_stored_for_another_order_under_the_id_are_a_conflict_and_charge_nothing() -> None:
+    key = _key()
+    order_store.save_order_details(_details(email="grace@example.com"))
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        charge(_charge_request(key))  # started for Ada's order, finds Grace's
+
+    assert "different request" in str(refused.value)
+    assert "grace@example.com" not in str(refused.value)
+    assert _payment_rows(key) == []
+
+
+def test_an_order_without_stored_details_is_not_found_and_charges_nothing() -> None:
+    key = _key()
+
+    with pytest.raises(PermanentError, match="not_found"):
+        charge({**_charge_request(key), "orderId": f"o-{uuid.uuid4().hex[:8]}"})
+    assert _payment_rows(key) == []
 
 
 def test_a_payment_stored_before_fingerprints_replays_as_before() -> None:

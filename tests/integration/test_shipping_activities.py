@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from activities.shipping import cancel_shipment, create_shipment
-from shared import shipment_store, storage
+from shared import order_store, shipment_store, storage
 from shared.errors import PermanentError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import CreateShipmentRequest
+from shared.models.orders import CreateShipmentRequest, OrderDetails
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -24,28 +24,43 @@ def _key() -> str:
     return f"order-{uuid.uuid4().hex[:8]}:create-shipment"
 
 
-ORDER = fingerprint({"order": "o-1 as first posted"})
+def _address(country: str = "DE") -> dict[str, Any]:
+    return {
+        "name": "Ada",
+        "line1": "Hauptstr. 1",
+        "city": "Berlin",
+        "postalCode": "10115",
+        "country": country,
+    }
 
 
-def _request(key: str, country: str = "DE", **changes: Any) -> dict:
+def _details(address: dict[str, Any]) -> OrderDetails:
+    """What the order starter stores for order o-1: the address is read from here."""
+    return OrderDetails.from_json(
+        {
+            "orderId": "o-1",
+            "customerEmail": "ada@example.com",
+            "items": [{"sku": "sku-a", "quantity": 1}],
+            "paymentMethod": "tok_visa",
+            "shippingAddress": address,
+        }
+    )
+
+
+def _request(key: str, address: dict[str, Any] | None = None, **changes: Any) -> dict:
     return {
         "idempotencyKey": key,
         "orderId": "o-1",
-        "address": {
-            "name": "Ada",
-            "line1": "Hauptstr. 1",
-            "city": "Berlin",
-            "postalCode": "10115",
-            "country": country,
-        },
         "items": [{"sku": "sku-a", "quantity": 1}],
-        "orderFingerprint": ORDER,
+        "orderFingerprint": _details(address or _address()).fingerprint(),
         **changes,
     }
 
 
-def _create(key: str, country: str = "DE", **changes: Any) -> dict:
-    return create(_request(key, country, **changes))
+def _create(key: str, address: dict[str, Any] | None = None, **changes: Any) -> dict:
+    """Store the order's details (as the starter does), then book its shipment."""
+    order_store.save_order_details(_details(address or _address()))
+    return create(_request(key, address, **changes))
 
 
 def _cancel(key: str, **changes: Any) -> dict:
@@ -170,8 +185,25 @@ def test_an_unsupported_country_is_undeliverable_and_books_nothing() -> None:
     key = _key()
 
     with pytest.raises(PermanentError, match="undeliverable"):
-        _create(key, country="AQ")
+        _create(key, _address("AQ"))
 
+    assert _rows(key) == []
+
+
+def test_the_address_is_read_from_the_orders_stored_details_not_the_request() -> None:
+    with pytest.raises(PermanentError, match="validation"):
+        create({**_request(_key()), "address": _address()})  # no such field
+
+
+def test_details_stored_for_another_order_under_the_id_are_a_conflict_and_book_nothing() -> None:
+    key = _key()
+    order_store.save_order_details(_details(OTHER_ADDRESS))
+
+    with pytest.raises(PermanentError, match="conflict") as refused:
+        create(_request(key))  # started for the Berlin address, finds the Paris one
+
+    assert "different request" in str(refused.value)
+    assert "Rivoli" not in str(refused.value)
     assert _rows(key) == []
 
 
@@ -189,4 +221,4 @@ def test_a_cancel_before_the_booking_refuses_a_late_booking() -> None:
 
 def test_invalid_input_is_a_permanent_error() -> None:
     with pytest.raises(PermanentError, match="validation"):
-        _create(_key(), country="Germany")
+        create(_request(_key(), items=[]))

@@ -16,7 +16,7 @@ def receipt_for(request: Any) -> dict[str, Any]:
         notification_id=sent.idempotency_key,
         correlation_id=sent.correlation_id,
         kind=sent.kind,
-        recipient=sent.recipient,
+        to=sent.to,
         created_at=DEFAULT_START,
     ).to_json()
 

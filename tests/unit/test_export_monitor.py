@@ -15,6 +15,7 @@ from shared.errors import ErrorCode
 from tests.support.failures import permanent, transient
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
+from tests.support.personal_data import assert_no_personal_data
 from tests.support.sdk_host import MiniHost
 
 monitor = orchestrator_function(export_monitor.monitor_export_job)
@@ -24,8 +25,9 @@ INSTANCE = "monitor-1"
 
 def monitor_input(**overrides: Any) -> dict[str, Any]:
     return {
+        "monitorId": INSTANCE,
         "jobId": "job-1",
-        "recipient": "ops@example.com",
+        "recipient": {"audience": "monitor_subscriber", "ref": INSTANCE},
         "initialIntervalSeconds": 5,
         "maxIntervalSeconds": 60,
         "timeoutSeconds": 3600,
@@ -68,7 +70,7 @@ class Job:
                 "notificationId": task.input["idempotencyKey"],
                 "correlationId": task.input["correlationId"],
                 "kind": task.input["kind"],
-                "recipient": task.input["recipient"],
+                "to": task.input["to"],
                 "createdAt": DEFAULT_START.isoformat(),
             }
         raise AssertionError(f"unexpected {task}")
@@ -107,7 +109,7 @@ def test_a_completed_job_sends_the_export_completed_alert(mocker: MockerFixture)
     assert alert["kind"] == "export_completed"
     assert alert["idempotencyKey"] == f"{INSTANCE}:export-completed"
     assert alert["correlationId"] == INSTANCE
-    assert alert["recipient"] == "ops@example.com"
+    assert (alert["to"]["audience"], alert["to"]["ref"]) == ("monitor_subscriber", INSTANCE)
     assert "https://files.example.com/export.csv" in alert["body"]
     assert output["notificationId"] == f"{INSTANCE}:export-completed"
     assert output["finishedAt"] == after(seconds=15).isoformat().replace("+00:00", "Z")
@@ -143,6 +145,16 @@ def test_a_failed_job_alerts_operations(mocker: MockerFixture) -> None:
     assert alert["kind"] == "operations_alert"
     assert alert["idempotencyKey"] == f"{INSTANCE}:export-failed"
     assert "disk full" in alert["body"]
+
+
+@pytest.mark.parametrize("final", [job("completed"), job("failed"), job("running")])
+def test_no_history_status_or_output_holds_an_address(
+    mocker: MockerFixture, final: dict[str, Any]
+) -> None:
+    """The recipient is a reference: the address stays in the MonitorRecipients table."""
+    output, driver = run(mocker, Job(running_until(2, final)), timeoutSeconds=30)
+
+    assert_no_personal_data(driver, output, ["@"])
 
 
 def test_the_interval_doubles_up_to_the_cap(mocker: MockerFixture) -> None:
@@ -304,7 +316,8 @@ def test_long_watches_continue_as_new_with_their_progress(mocker: MockerFixture)
         {"deadline": "2026-01-05T10:00:00Z"},  # both
         {"initialIntervalSeconds": 0},
         {"maxIntervalSeconds": 2},  # below the initial interval
-        {"recipient": "not-an-address"},
+        {"recipient": "analyst@example.com"},  # an address, not a reference
+        {"recipient": {"audience": "monitor_subscriber"}},  # whose?
     ],
 )
 def test_invalid_input_is_refused(mocker: MockerFixture, broken: dict[str, Any]) -> None:
@@ -334,7 +347,7 @@ def test_the_monitor_runs_under_the_real_sdk() -> None:
             "notificationId": payload["idempotencyKey"],
             "correlationId": payload["correlationId"],
             "kind": payload["kind"],
-            "recipient": payload["recipient"],
+            "to": payload["to"],
             "createdAt": DEFAULT_START.isoformat(),
         }
 

@@ -18,6 +18,7 @@ from tests.support.failures import crashed, permanent
 from tests.support.functions import orchestrator_function
 from tests.support.notifications import receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+from tests.support.personal_data import assert_no_personal_data
 
 INSTANCE = "health-monitor-shop"
 OPS = "ops@example.com"
@@ -32,7 +33,6 @@ def _state(**overrides: Any) -> dict[str, Any]:
         "generation": 1,
         "intervalSeconds": 60,
         "alertThreshold": 3,
-        "notifyRecipient": OPS,
         **overrides,
     }
 
@@ -118,7 +118,8 @@ def _notifications(drivers: list[OrchestrationDriver]) -> list[dict[str, Any]]:
 def test_continue_as_new_carries_the_next_generation_and_the_counters(
     mocker: MockerFixture,
 ) -> None:
-    _, driver = _generation(mocker, _state(), Generation(healthy=False))
+    # State that carries the operations address is accepted ...
+    _, driver = _generation(mocker, _state(notifyRecipient=OPS), Generation(healthy=False))
 
     carried = driver.continued_with
     assert carried["generation"] == 2
@@ -129,7 +130,8 @@ def test_continue_as_new_carries_the_next_generation_and_the_counters(
     assert carried["lastCheck"]["statusCode"] == 503
     assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
     assert (carried["intervalSeconds"], carried["alertThreshold"]) == (60, 3)
-    assert carried["notifyRecipient"] == OPS
+    # ... and the address is never carried on.
+    assert "notifyRecipient" not in carried
     [timer] = driver.timers
     assert timer.fire_at == DEFAULT_START + timedelta(seconds=60)
     assert not timer.is_cancelled
@@ -173,7 +175,7 @@ def test_alert_exactly_once_when_failures_reach_the_threshold(mocker: MockerFixt
 
     [alert] = _notifications(drivers)
     assert alert["kind"] == "health_alert"
-    assert alert["recipient"] == OPS
+    assert alert["to"]["audience"] == "operations"
     assert alert["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_alert-g3"
     assert alert["data"]["consecutiveFailures"] == 3
     assert alert["data"]["runId"] == RUN
@@ -181,6 +183,13 @@ def test_alert_exactly_once_when_failures_reach_the_threshold(mocker: MockerFixt
     assert carried["alertOpen"] is True
     assert carried["consecutiveFailures"] == 6
     assert carried["alertOpenedAt"] is not None
+
+
+def test_no_generation_holds_the_operations_address(mocker: MockerFixture) -> None:
+    _, drivers = _run(mocker, [False, False, False, True])
+
+    for driver in drivers:
+        assert_no_personal_data(driver, None, [OPS])
 
 
 def test_resolved_once_on_the_first_healthy_check_after_an_alert(mocker: MockerFixture) -> None:

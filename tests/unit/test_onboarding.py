@@ -12,11 +12,18 @@ from orchestrators import onboarding
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from shared.idempotency import key_reused
+from shared.models.customers import OnboardingInput, OnboardingRequest
 from tests.support.failures import activity_failed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
+from tests.support.personal_data import assert_no_personal_data
 
 INSTANCE = "onboarding-abc"
+#: What the starter stores under the onboarding key; the input only references it.
+DETAILS = OnboardingRequest(email="Ada@Example.COM", name=" Ada Lovelace ")
+INPUT = OnboardingInput(
+    onboarding_key=DETAILS.key, details_fingerprint=DETAILS.fingerprint()
+).to_json()
 
 
 def ok(task: FakeTask) -> Any:
@@ -25,8 +32,6 @@ def ok(task: FakeTask) -> Any:
         case "create_customer":
             return {
                 "customerId": "cus-existing",  # the store may hand back an existing id
-                "email": request["email"],
-                "name": request["name"],
                 "createdAt": "2026-01-05T09:00:00+00:00",
                 "alreadyExisted": False,
             }
@@ -42,7 +47,7 @@ def ok(task: FakeTask) -> Any:
                 "notificationId": request["idempotencyKey"],
                 "correlationId": request["correlationId"],
                 "kind": request["kind"],
-                "recipient": request["recipient"],
+                "to": request["to"],
                 "createdAt": "2026-01-05T09:00:02+00:00",
             }
     raise AssertionError(task.name)
@@ -64,7 +69,7 @@ def drive(mocker: MockerFixture, value: Any = None) -> OrchestrationDriver:
     return OrchestrationDriver(
         mocker,
         orchestrator_function(onboarding.customer_onboarding),
-        input=value if value is not None else {"email": "Ada@Example.COM", "name": " Ada "},
+        input=value if value is not None else INPUT,
         instance_id=INSTANCE,
     )
 
@@ -80,17 +85,27 @@ def test_each_step_is_fed_by_the_previous_ones_output(mocker: MockerFixture) -> 
         "open_customer_account",
         "send_notification",
     ]
-    assert create.input["email"] == "ada@example.com"
-    assert create.input["name"] == "Ada"
+    assert create.input["onboardingKey"] == DETAILS.key
+    assert create.input["detailsFingerprint"] == DETAILS.fingerprint()
     assert create.input["idempotencyKey"] == f"{INSTANCE}:create-customer"
     assert open_account.input["customerId"] == "cus-existing"  # from the output, not proposed
     assert welcome.input["kind"] == "welcome"
-    assert welcome.input["recipient"] == "ada@example.com"
+    assert welcome.input["to"]["audience"] == "customer"
+    assert welcome.input["to"]["ref"] == "cus-existing"
+    assert welcome.input["subject"] == "Welcome, {recipientName}"  # the activity fills it in
     assert welcome.input["data"] == {"customerId": "cus-existing", "accountId": "acc-1"}
     assert welcome.input["idempotencyKey"] == f"{INSTANCE}:welcome"
     assert output["customer"]["customerId"] == "cus-existing"
     assert output["account"]["accountId"] == "acc-1"
     assert output["welcome"]["kind"] == "welcome"
+
+
+def test_no_history_status_or_output_holds_personal_data(mocker: MockerFixture) -> None:
+    driver = drive(mocker)
+
+    output = driver.run(responder())
+
+    assert_no_personal_data(driver, output, ["ada@example.com", "Ada Lovelace"])
 
 
 def test_proposed_ids_are_deterministic_across_replays(mocker: MockerFixture) -> None:
@@ -191,10 +206,11 @@ def test_exhausted_retries_fail_the_instance(mocker: MockerFixture) -> None:
 @pytest.mark.parametrize(
     "value",
     [
-        {"email": "not-an-email", "name": "Ada"},
-        {"email": "ada@example.com", "name": ""},
-        {"email": "ada@example.com"},
-        {"email": "ada@example.com", "name": "Ada", "admin": True},
+        {**INPUT, "onboardingKey": "not-a-key"},
+        {**INPUT, "detailsFingerprint": ""},
+        {"onboardingKey": DETAILS.key},
+        {**INPUT, "email": "ada@example.com"},  # personal data has no place in the input
+        {"email": "ada@example.com", "name": "Ada"},
     ],
 )
 def test_invalid_input_fails_before_any_side_effect(mocker: MockerFixture, value: Any) -> None:

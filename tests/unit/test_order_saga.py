@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from pytest_mock import MockerFixture
 
 from orchestrators import order_saga
@@ -15,10 +16,16 @@ from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from shared.idempotency import key_reused, not_undone
 from shared.models.inventory import ReserveInventoryRequest
-from shared.models.orders import ChargePaymentRequest, CreateShipmentRequest, OrderSagaInput
+from shared.models.orders import (
+    ChargePaymentRequest,
+    CreateShipmentRequest,
+    OrderDetails,
+    OrderSagaInput,
+)
 from tests.support.failures import activity_failed, crashed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+from tests.support.personal_data import assert_no_personal_data
 
 INSTANCE = "order-o-1"
 OPS = "ops@example.com"
@@ -35,20 +42,43 @@ COMPENSATIONS = set(COMPENSATION_OF.values())
 CANCELLED = "order_cancelled"  # the customer's notification once an order is compensated
 
 
+#: What the starter stores by order id; the saga's input only references it.
+DETAILS: dict[str, Any] = {
+    "orderId": "o-1",
+    "customerEmail": "Ada@Example.com",
+    "items": [{"sku": "sku-b", "quantity": 2}, {"sku": "sku-a", "quantity": 1}],
+    "paymentMethod": "tok_visa",
+    "shippingAddress": {
+        "name": "Ada Lovelace",
+        "line1": "1 Analytical St",
+        "city": "London",
+        "postalCode": "N1 1AA",
+        "country": "gb",
+    },
+}
+PERSONAL_DATA = ("ada@example.com", "Ada Lovelace", "Analytical", "tok_visa", OPS)
+#: The order's customer, by reference: only the customer of these very details.
+CUSTOMER = {
+    "audience": "order_customer",
+    "ref": "o-1",
+    "detailsFingerprint": OrderDetails.from_json(DETAILS).fingerprint(),
+}
+
+
+def _fingerprint(details: dict[str, Any]) -> str:
+    try:
+        return OrderDetails.from_json(details).fingerprint()
+    except ValidationError:
+        return "0" * 64  # invalid details: the input is refused for them anyway
+
+
 def order_input(**overrides: Any) -> dict[str, Any]:
+    """The saga's input for the order `DETAILS` (with `items` or `orderId` overridden)."""
+    details = {**DETAILS, **{k: v for k, v in overrides.items() if k in ("orderId", "items")}}
     value: dict[str, Any] = {
-        "orderId": "o-1",
-        "customerEmail": "Ada@Example.com",
-        "items": [{"sku": "sku-b", "quantity": 2}, {"sku": "sku-a", "quantity": 1}],
-        "paymentMethod": "tok_visa",
-        "shippingAddress": {
-            "name": "Ada Lovelace",
-            "line1": "1 Analytical St",
-            "city": "London",
-            "postalCode": "N1 1AA",
-            "country": "gb",
-        },
-        "operationsEmail": OPS,
+        "orderId": details["orderId"],
+        "items": details["items"],
+        "orderFingerprint": _fingerprint(details),
         "stepRetry": {
             "maxAttempts": STEP_ATTEMPTS,
             "firstDelaySeconds": 2,
@@ -110,7 +140,7 @@ def ok(task: FakeTask) -> Any:
                 "notificationId": key,
                 "correlationId": INSTANCE,
                 "kind": task.input["kind"],
-                "recipient": task.input["recipient"],
+                "to": task.input["to"],
                 "createdAt": "2026-01-05T09:00:00+00:00",
             }
     raise AssertionError(f"unexpected activity {task.name}")
@@ -187,8 +217,8 @@ def test_happy_path_runs_the_steps_in_order_and_feeds_each_from_the_last(
     assert reserve.input["idempotencyKey"] == f"{INSTANCE}:reserve-inventory"
     assert charge.input["idempotencyKey"] == f"{INSTANCE}:charge-payment"
     assert charge.input["amount"] == "10.20"  # the reserved total, not a recomputation
-    assert ship.input["address"]["country"] == "GB"
-    assert confirm.input["recipient"] == "ada@example.com"
+    assert "address" not in ship.input  # the activity reads it by order id
+    assert confirm.input["to"] == CUSTOMER
     assert confirm.input["data"]["trackingNumber"] == "PCL1"
     assert output["status"] == "completed"
     assert output["completedSteps"] == [*FORWARD, "send_confirmation"]
@@ -490,7 +520,7 @@ def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixt
     ]
     assert len(alerts) == 1
     alert = alerts[0].input
-    assert alert["recipient"] == OPS
+    assert alert["to"]["audience"] == "operations"
     assert alert["idempotencyKey"] == f"{INSTANCE}:operations-alert"
     assert alert["correlationId"] == INSTANCE
     assert alert["data"]["failedCompensations"] == ["refund_payment", "release_inventory"]
@@ -555,7 +585,7 @@ def test_a_compensated_order_tells_the_customer_after_the_compensations(
     [notice] = cancellation_notices(driver)
     assert notice["idempotencyKey"] == f"{INSTANCE}:cancellation-notice"
     assert notice["correlationId"] == INSTANCE
-    assert notice["recipient"] == "ada@example.com"
+    assert notice["to"] == CUSTOMER
     assert notice["subject"] == "Your order o-1 could not be completed"
     assert notice["body"] == (
         "We are sorry: we could not complete your order o-1 because we cannot deliver to the "
@@ -792,6 +822,32 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
     assert alert["idempotencyKey"] == f"{INSTANCE}:confirmation-alert"
 
 
+# --- personal data -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [
+        {},
+        {"create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))},
+        {
+            "create_shipment": always(
+                lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)
+            ),
+            "refund_payment": always(lambda: transient("refund_payment")),
+        },
+        {"notify_order_confirmation": always(lambda: transient("send_notification"))},
+    ],
+    ids=["completed", "compensated", "compensation_failed", "confirmation_failed"],
+)
+def test_no_history_status_or_output_holds_personal_data(
+    mocker: MockerFixture, failures: dict[str, Failure]
+) -> None:
+    driver, output = run(mocker, responder(**failures))
+
+    assert_no_personal_data(driver, output, PERSONAL_DATA)
+
+
 # --- input ----------------------------------------------------------------------------
 
 
@@ -800,8 +856,9 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
     [
         {"items": []},
         {"items": [{"sku": "a", "quantity": 1}, {"sku": "a", "quantity": 2}]},
-        {"paymentMethod": "4111111111111111"},
-        {"customerEmail": "not-an-email"},
+        {"orderFingerprint": "not-a-fingerprint"},
+        {"customerEmail": "ada@example.com"},  # personal data has no place in the input
+        {"operationsEmail": OPS},
         {"stepRetry": {"maxAttempts": 99, "firstDelaySeconds": 1, "maxDelaySeconds": 2}},
     ],
 )

@@ -74,8 +74,9 @@ def _export_monitor(handler: Handler) -> None:
         return {"id": "job-1", "status": status, "createdAt": at, "updatedAt": at}
 
     job = {
+        "monitorId": "monitor-1",
         "jobId": "job-1",
-        "recipient": "ops@example.com",
+        "recipient": {"audience": "monitor_subscriber", "ref": "monitor-1"},
         "initialIntervalSeconds": 5,
         "maxIntervalSeconds": 60,
         "timeoutSeconds": 3600,
