@@ -7,10 +7,11 @@ CHECKOV_VENV := .venv-checkov
 
 .PHONY: deps test test-fast lint fmt run func bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements-dev.txt
+	$(BIN)/pip install -q -e emulator
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -24,7 +25,8 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
-## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint and types.
+## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint, types and
+## the import contracts.
 test: deps
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory lint
@@ -37,6 +39,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 fmt: $(VENV)/.installed
 	$(BIN)/ruff check --fix .
@@ -45,13 +48,13 @@ fmt: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .local .mypy_cache .ruff_cache .pytest_cache
 
-## Run the app locally: Azurite plus the project's Functions emulator on http://localhost:7071.
+## Run the app locally: Azurite plus the local host (durable-localhost) on http://localhost:7071.
 run: $(VENV)/.installed node_modules/.installed
-	bash emulator/scripts/run_local.sh emulator
+	bash scripts/run_local.sh emulator
 
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed
-	bash emulator/scripts/run_local.sh func
+	bash scripts/run_local.sh func
 
 ## Throughput, batch completion and replay cost on this machine, printed as a table
 ## (figures, never assertions). `make bench BENCH_ARGS=--quick` for a smoke run.

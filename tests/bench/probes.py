@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from emulator import engine as engine_module
-from emulator.engine import Engine
-from emulator.model import Instance
+from durable_localhost import engine as engine_module
+from durable_localhost.engine import Engine
+from durable_localhost.model import Instance
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""Importing an app's ``function_app.py`` the way the worker indexes it, once per emulator.
+
+Isolation: ``function_app.py`` is imported by path under a unique module name, and every module
+the import pulled in from the app folder is removed from ``sys.modules`` when the app is unloaded.
+So several apps (or the same app twice) can be loaded one after another in one process, each
+with a fresh ``FunctionApp``, as ``get_functions()`` may only be called once per app object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import itertools
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from durable_localhost.functions import FunctionIndex, build_index
+from durable_localhost.sdk import import_durable_sdk
+
+_counter = itertools.count(1)
+
+
+class AppLoadError(RuntimeError):
+    """The app could not be imported or indexed."""
+
+
+@dataclass
+class LoadedApp:
+    """An imported app and what must be undone to unload it."""
+
+    app_dir: Path
+    module: ModuleType
+    index: FunctionIndex
+    added_sys_path: bool
+    module_names: list[str]
+
+    def unload(self) -> None:
+        """Forget the modules this app imported from its own folder."""
+        for name in self.module_names:
+            sys.modules.pop(name, None)
+        if self.added_sys_path:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(str(self.app_dir))
+
+
+def _modules_under(folder: Path) -> set[str]:
+    found: set[str] = set()
+    prefix = str(folder) + "/"
+    for name, module in list(sys.modules.items()):
+        location = getattr(module, "__file__", None)
+        if location and str(Path(location).resolve()).startswith(prefix):
+            found.add(name)
+    return found
+
+
+def _find_app_object(module: ModuleType) -> Any:
+    import azure.functions as func
+
+    for value in vars(module).values():
+        if isinstance(value, func.FunctionRegister):
+            return value
+    raise AppLoadError(f"{module.__file__} defines no FunctionApp (e.g. app = df.DFApp())")
+
+
+def load_app(app_dir: Path) -> LoadedApp:
+    """Import ``<app_dir>/function_app.py`` and read ``app.get_functions()`` exactly once."""
+    app_dir = app_dir.resolve()
+    script = app_dir / "function_app.py"
+    if not script.exists():
+        raise AppLoadError(f"no function_app.py in {app_dir}")
+    import_durable_sdk()
+    before = _modules_under(app_dir)
+    added = str(app_dir) not in sys.path
+    if added:
+        sys.path.insert(0, str(app_dir))
+    module_name = f"_emulated_function_app_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(module_name, script)
+    if spec is None or spec.loader is None:
+        raise AppLoadError(f"cannot import {script}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+        app = _find_app_object(module)
+        import azure.functions as func
+
+        default_level = getattr(app, "auth_level", func.AuthLevel.FUNCTION)
+        index = build_index(app.get_functions(), str(getattr(default_level, "value", "function")))
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        for name in _modules_under(app_dir) - before:
+            sys.modules.pop(name, None)
+        if added:
+            sys.path.remove(str(app_dir))
+        raise
+    imported = sorted((_modules_under(app_dir) - before) | {module_name})
+    return LoadedApp(app_dir, module, index, added, imported)
