@@ -26,18 +26,31 @@ class HostKeys:
     system: str
 
     def allows(self, level: str, presented: str | None) -> bool:
-        """Whether a request with ``presented`` may call a route of auth ``level``."""
+        """Whether a request with ``presented`` may call a route of auth ``level``.
+
+        Any text is an answer, never an error: a non-ASCII or malformed key is simply wrong.
+        """
         if not self.enforced or level == "anonymous":
             return True
         if not presented:
             return False
-        if secrets.compare_digest(presented, self.master):
+        if _same(presented, self.master):
             return True
         if level == "function":
-            return secrets.compare_digest(presented, self.function)
+            return _same(presented, self.function)
         if level == "system":
-            return secrets.compare_digest(presented, self.system)
+            return _same(presented, self.system)
         return False
+
+
+def _same(presented: str, key: str) -> bool:
+    """Constant-time comparison of any text (``compare_digest`` refuses non-ASCII ``str``)."""
+    return secrets.compare_digest(_bytes(presented), _bytes(key))
+
+
+def _bytes(text: str) -> bytes:
+    # surrogatepass: header values decoded with surrogateescape still encode.
+    return text.encode("utf-8", "surrogatepass")
 
 
 def new_key() -> str:

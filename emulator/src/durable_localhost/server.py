@@ -10,6 +10,7 @@ host's loopback-only RPC port) and, with a virtual clock, the test control API u
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import secrets
 import socket
@@ -192,6 +193,12 @@ class EmulatorHost:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.options.host, self.options.port))
         self.port = sock.getsockname()[1]
+        if not self.keys.enforced and not is_loopback(self.options.host):
+            log.warning(
+                "listening on %s without --keys: anyone who can reach this address can call "
+                "every function and the Durable management API",
+                self.options.host or "every interface",
+            )
         site = web.SockSite(self._runner, sock)
         await site.start()
 
@@ -256,6 +263,9 @@ class EmulatorHost:
         return await self._durable_api.handle(request, request.match_info["tail"])
 
     async def _host_status(self, request: web.Request) -> web.StreamResponse:
+        # Admin level, as on the real host: the answer lists every function of the app.
+        if not self.keys.allows("admin", self._presented_key(request)):
+            return web.Response(status=401)
         body = {"state": "Running", "version": "emulator", "functions": self.function_names()}
         return web.json_response(body)
 
@@ -391,6 +401,16 @@ class EmulatorHost:
     def _require_virtual(self) -> None:
         if not self.clock.is_virtual:
             raise RuntimeError("time control needs the virtual clock")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # "" (every interface) or a host name that may resolve beyond loopback
 
 
 def _due(engine: Engine) -> bool:

@@ -9,7 +9,9 @@ thread, after every write queued before them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -71,6 +73,10 @@ CREATE TABLE IF NOT EXISTS kv (
 
 _STOP = object()
 _MAX_BATCH = 500
+#: The state holds the host keys and every payload: readable by its owner only.
+OWNER_ONLY = 0o600
+#: SQLite's own files next to the database; it creates them with the database file's mode.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 @dataclass
@@ -85,7 +91,7 @@ class StateStore:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(self.path))
         # SimpleQueue: no Condition to notify on every put (several writes per episode).
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
@@ -202,3 +208,13 @@ class StateStore:
         if self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join()
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only; tighten an existing one and its side files too."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY))
+    os.chmod(path, OWNER_ONLY)
+    for suffix in _SIDE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", OWNER_ONLY)
