@@ -215,3 +215,23 @@ def split_entity_id(instance_id: str) -> tuple[str, str]:
     """Inverse of :func:`entity_instance_id`."""
     _, name, key = instance_id.split("@", 2)
     return name, key
+
+
+@dataclass
+class ListFilter:
+    """Query of ``GET instances/`` and purge-by."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    statuses: frozenset[RuntimeStatus] | None = None
+    prefix: str | None = None
+
+    def matches(self, instance: Instance) -> bool:
+        """Whether the instance passes every given condition."""
+        if self.created_from and instance.created < self.created_from:
+            return False
+        if self.created_to and instance.created > self.created_to:
+            return False
+        if self.statuses is not None and instance.status not in self.statuses:
+            return False
+        return not (self.prefix and not instance.instance_id.startswith(self.prefix))

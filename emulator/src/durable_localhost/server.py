@@ -9,7 +9,6 @@ host's loopback-only RPC port) and, with a virtual clock, the test control API u
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
 import logging
 import secrets
@@ -17,7 +16,7 @@ import socket
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +31,16 @@ from durable_localhost.config import (
     load_host_config,
     read_local_settings,
 )
-from durable_localhost.control_api import ControlApi
-from durable_localhost.durable_api import WEBHOOK_PATH, DurableHttpApi, PublicUrls
+from durable_localhost.control_api import CONTROL_PATH, control_api_app
+from durable_localhost.durable_api import durable_api_app
 from durable_localhost.engine import Engine
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
 from durable_localhost.keys import HostKeys, resolve_keys
+from durable_localhost.responses import empty, presented_key, require_key
 from durable_localhost.sdk import close_sdk_client_session
 from durable_localhost.store import StateStore
+from durable_localhost.time_control import TimeControl
+from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
 log = logging.getLogger("emulator")
 
@@ -94,7 +96,6 @@ class EmulatorHost:
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
-        self._durable_api: DurableHttpApi | None = None
 
     # ------------------------------------------------------------------ properties
 
@@ -163,7 +164,6 @@ class EmulatorHost:
                 app_dir=app_dir,
             )
             self._router = HttpRouter(self._app.index.http)
-            self._durable_api = DurableHttpApi(self._engine, self.config.hub_name, self.keys)
             self._http_pool = ThreadPoolExecutor(
                 options.http_threads, thread_name_prefix="emulator-http"
             )
@@ -175,11 +175,13 @@ class EmulatorHost:
 
     async def _serve(self) -> None:
         app = web.Application(middlewares=[self._busy_middleware], client_max_size=100 * 2**20)
-        app.router.add_route("*", WEBHOOK_PATH + "/{tail:.*}", self._webhook)
-        app.router.add_route("*", "/durabletask/{token}/{tail:.*}", self._rpc)
+        hub, keys = self.config.hub_name, self.keys
+        webhook_key = require_key(lambda key: keys.allows("system", key))
+        app.add_subapp(WEBHOOK_PATH, durable_api_app(self.engine, hub, keys, [webhook_key]))
+        app.add_subapp(f"/durabletask/{self._rpc_token}", durable_api_app(self.engine, hub, keys))
+        app.router.add_route("*", "/durabletask/{token}/{tail:.*}", _not_found)  # wrong token
         if self.clock.is_virtual:
-            control = ControlApi(self)
-            app.router.add_route("*", "/runtime/emulator/{tail:.*}", control.handle)
+            app.add_subapp(CONTROL_PATH, control_api_app(self))
         app.router.add_get("/admin/host/status", self._host_status)
         prefix = self.config.route_prefix
         # [\s\S], not '.': an encoded newline (%0A) in a route parameter still reaches the app.
@@ -227,7 +229,7 @@ class EmulatorHost:
     @web.middleware
     async def _busy_middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
         """Requests in flight keep virtual time from auto-advancing (not the control API)."""
-        if request.path.startswith("/runtime/emulator/") or self._engine is None:
+        if request.path.startswith(f"{CONTROL_PATH}/") or self._engine is None:
             return await handler(request)
         tracker = self._engine.tracker
         tracker.begin()
@@ -247,24 +249,9 @@ class EmulatorHost:
         safe = request.rel_url.path_safe
         return safe[len(head) :] if safe.startswith(head) else request.match_info["tail"]
 
-    def _presented_key(self, request: web.Request) -> str | None:
-        return request.headers.get("x-functions-key") or request.query.get("code")
-
-    async def _webhook(self, request: web.Request) -> web.StreamResponse:
-        if not self.keys.allows("system", self._presented_key(request)):
-            return web.Response(status=401)
-        assert self._durable_api is not None
-        return await self._durable_api.handle(request, request.match_info["tail"])
-
-    async def _rpc(self, request: web.Request) -> web.StreamResponse:
-        if not secrets.compare_digest(request.match_info["token"], self._rpc_token):
-            return web.Response(status=404)
-        assert self._durable_api is not None
-        return await self._durable_api.handle(request, request.match_info["tail"])
-
     async def _host_status(self, request: web.Request) -> web.StreamResponse:
         # Admin level, as on the real host: the answer lists every function of the app.
-        if not self.keys.allows("admin", self._presented_key(request)):
+        if not self.keys.allows("admin", presented_key(request)):
             return web.Response(status=401)
         body = {"state": "Running", "version": "emulator", "functions": self.function_names()}
         return web.json_response(body)
@@ -283,7 +270,7 @@ class EmulatorHost:
             return web.Response(status=405, headers={"Allow": allow})
         assert isinstance(found, tuple)
         route, params = found
-        if not self.keys.allows(route.function.auth_level, self._presented_key(request)):
+        if not self.keys.allows(route.function.auth_level, presented_key(request)):
             return web.Response(status=401)
         http_request = await build_request(request, params)
         urls = PublicUrls(f"{request.scheme}://{request.host}", self.config.hub_name, self.keys)
@@ -321,86 +308,14 @@ class EmulatorHost:
             lines.append(f"{entity.name}: entityTrigger")
         return lines
 
-    # ------------------------------------------------------------------ time control
+    @property
+    def time(self) -> TimeControl:
+        """Pause, resume and advance virtual time; wait for quiescence."""
+        return TimeControl(self.engine, self.clock)
 
-    def clock_info(self) -> dict[str, Any]:
-        """``{"now", "mode", "paused", "nextTimer"}`` for the control API."""
-        upcoming = self.engine.next_timer()
-        return {
-            "now": _iso(self.clock.now()),
-            "mode": str(self.clock.mode),
-            "paused": self.clock.paused,
-            "nextTimer": _iso(upcoming) if upcoming else None,
-            "busy": self.engine.tracker.busy,
-        }
 
-    def pause(self) -> None:
-        """Stop auto-advancing virtual time."""
-        self._require_virtual()
-        self.clock.paused = True
-        self.engine.tracker.notify()
-
-    def resume(self) -> None:
-        """Let virtual time auto-advance again when the system is idle."""
-        self._require_virtual()
-        self.clock.paused = False
-        self.engine.tracker.notify()
-
-    async def wait_idle(self, within: float | None = 30.0) -> bool:
-        """Wait until nothing runs and no timer is due; False on timeout (real seconds)."""
-        engine = self.engine
-
-        async def settle() -> None:
-            while not engine.is_quiescent():
-                await engine.tracker.changed(within=0.05)
-
-        try:
-            await asyncio.wait_for(settle(), within)
-        except TimeoutError:
-            return False
-        return True
-
-    async def advance(self, delta: timedelta, within: float | None = 60.0) -> None:
-        """Move virtual time forward by ``delta``, firing every timer due on the way."""
-        await self.advance_to(self.clock.now() + delta, within)
-
-    async def advance_to(self, target: datetime, within: float | None = 60.0) -> None:
-        """Fire timers in order up to ``target``, reaching quiescence after each step."""
-        self._require_virtual()
-        engine = self.engine
-
-        async def settle_paused() -> None:
-            while engine.tracker.busy or _due(engine):
-                engine.fire_due_timers()
-                if engine.tracker.busy:
-                    await engine.tracker.changed(within=0.05)
-
-        async def run() -> None:
-            await settle_paused()
-            while True:
-                upcoming = engine.next_timer()
-                if upcoming is None or upcoming > target:
-                    break
-                self.clock.set_virtual(upcoming)
-                engine.fire_due_timers()
-                await settle_paused()
-            self.clock.set_virtual(target)
-            engine.tracker.notify()
-            await settle_paused()
-
-        await asyncio.wait_for(run(), within)
-
-    async def fire_next_timer(self, within: float | None = 60.0) -> datetime | None:
-        """Advance exactly to the next live timer (if any) and run to quiescence."""
-        upcoming = self.engine.next_timer()
-        if upcoming is None:
-            return None
-        await self.advance_to(max(upcoming, self.clock.now()), within)
-        return upcoming
-
-    def _require_virtual(self) -> None:
-        if not self.clock.is_virtual:
-            raise RuntimeError("time control needs the virtual clock")
+async def _not_found(request: web.Request) -> web.StreamResponse:
+    return empty(404)
 
 
 def is_loopback(host: str) -> bool:
@@ -411,15 +326,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False  # "" (every interface) or a host name that may resolve beyond loopback
-
-
-def _due(engine: Engine) -> bool:
-    upcoming = engine.next_timer()
-    return upcoming is not None and upcoming <= engine.clock.now()
-
-
-def _iso(value: datetime) -> str:
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def _read_stored_keys(conn: Any) -> dict[str, str]:

@@ -39,15 +39,15 @@ class ClockControl:
         return self._server.call(self._async_info())
 
     async def _async_info(self) -> dict[str, Any]:
-        return self._server.host.clock_info()
+        return self._server.host.time.clock_info()
 
     def pause(self) -> None:
         """Stop auto-advance; time then moves only through ``advance``."""
-        self._server.call(self._run(self._server.host.pause))
+        self._server.call(self._run(self._server.host.time.pause))
 
     def resume(self) -> None:
         """Auto-advance to the next timer whenever the system is idle."""
-        self._server.call(self._run(self._server.host.resume))
+        self._server.call(self._run(self._server.host.time.resume))
 
     @staticmethod
     async def _run(fn: Any) -> None:
@@ -55,15 +55,15 @@ class ClockControl:
 
     def advance(self, delta: timedelta, timeout: float = 60.0) -> None:
         """Fire every timer due within ``delta``, in order, and wait for quiescence."""
-        self._server.call(self._server.host.advance(delta, timeout))
+        self._server.call(self._server.host.time.advance(delta, timeout))
 
     def advance_to(self, instant: datetime, timeout: float = 60.0) -> None:
         """Like :meth:`advance` with an absolute target."""
-        self._server.call(self._server.host.advance_to(instant, timeout))
+        self._server.call(self._server.host.time.advance_to(instant, timeout))
 
     def fire_next_timer(self, timeout: float = 60.0) -> datetime | None:
         """Jump to the next timer (if any), fire it and wait for quiescence."""
-        return self._server.call(self._server.host.fire_next_timer(timeout))
+        return self._server.call(self._server.host.time.fire_next_timer(timeout))
 
 
 class EmulatorServer:
@@ -227,7 +227,7 @@ class EmulatorServer:
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Wait until nothing runs and no timer is due; False if that took too long."""
-        return self.call(self.host.wait_idle(timeout))
+        return self.call(self.host.time.wait_idle(timeout))
 
     async def async_wait_idle(self, within: float = 30.0) -> bool:
         """:meth:`wait_idle` for async tests."""
