@@ -6,6 +6,7 @@ Slow (it installs the dependencies from the package index): marked ``install``.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -22,16 +23,23 @@ pytestmark = [pytest.mark.emulator, pytest.mark.install]
 PACKAGE = Path(__file__).resolve().parents[1]
 _LISTENING = re.compile(r"Listening on (http://\S+)")
 INSTALL_TIMEOUT_SECONDS = 600
+_NOT_SHIPPED = ("tests", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".local")
 START_TIMEOUT_SECONDS = 60
 
 
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A virtual environment with nothing but ``pip install <package folder>``."""
+    """A virtual environment with nothing but ``pip install <package folder>``.
+
+    The package is copied first: building it writes ``build/`` and ``*.egg-info`` next to
+    its sources.
+    """
     root = tmp_path_factory.mktemp("fresh-venv")
+    source = root / "package"
+    shutil.copytree(PACKAGE, source, ignore=shutil.ignore_patterns(*_NOT_SHIPPED))
     subprocess.run([sys.executable, "-m", "venv", str(root)], check=True)
     subprocess.run(
-        [str(root / "bin" / "pip"), "install", "--quiet", str(PACKAGE)],
+        [str(root / "bin" / "pip"), "install", "--quiet", str(source)],
         check=True,
         timeout=INSTALL_TIMEOUT_SECONDS,
         cwd=root,

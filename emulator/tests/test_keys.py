@@ -139,7 +139,7 @@ def test_a_state_file_left_readable_is_made_owner_only(start_app: StartApp, tmp_
 def test_binding_beyond_loopback_without_keys_warns(
     start_app: StartApp, caplog: pytest.LogCaptureFixture, host: str, keys: bool, warned: bool
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="emulator")
+    caplog.set_level(logging.WARNING, logger="durable_localhost")
 
     start_app("http_basics", host=host, keys=keys)
 

@@ -41,7 +41,7 @@ from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
 from durable_localhost.tracker import BusyTracker
 
-log = logging.getLogger("emulator.engine")
+log = logging.getLogger("durable_localhost.engine")
 
 #: ``kv`` key of the highest timestamp issued by the engine's ``StampSource``.
 LAST_STAMP_KEY = "engine.last_stamp"

@@ -23,7 +23,7 @@ from durable_localhost.model import EntityRecord, EntityRequest, entity_instance
 from durable_localhost.store import StateStore
 from durable_localhost.tracker import BusyTracker
 
-log = logging.getLogger("emulator.engine")
+log = logging.getLogger("durable_localhost.engine")
 
 MAX_ENTITY_BATCH = 100
 DeliverTo = Callable[[str, str | None, Event], None]

@@ -26,7 +26,7 @@ from durable_localhost.timeutil import parse
 if TYPE_CHECKING:
     from durable_localhost.engine import Engine
 
-log = logging.getLogger("emulator.engine")
+log = logging.getLogger("durable_localhost.engine")
 
 
 class EpisodeRunner:

@@ -18,7 +18,7 @@ from durable_localhost.invocation import FunctionContext, invoking
 from durable_localhost.invokers import call_in_context
 from durable_localhost.routing import RouteTemplate, compile_route
 
-log = logging.getLogger("emulator.host")
+log = logging.getLogger("durable_localhost.host")
 
 
 @dataclass(frozen=True)

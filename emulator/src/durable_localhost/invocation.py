@@ -21,6 +21,9 @@ from azure.functions import _abc
 
 from durable_localhost.ids import new_guid
 
+#: The host's own loggers live under this name (``durable_localhost.engine``, ...).
+LOGGER = "durable_localhost"
+
 
 @dataclass(frozen=True)
 class Invocation:
@@ -135,7 +138,8 @@ class FunctionLogFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
         # The host's own lines (Executing/Executed) already name the function.
-        name = "" if record.name.startswith("emulator") else getattr(record, "function_name", "")
+        own = record.name.startswith(LOGGER)
+        name = "" if own else getattr(record, "function_name", "")
         text = record.getMessage()
         if record.exc_info:
             text = f"{text}\n{self.formatException(record.exc_info)}"

@@ -20,7 +20,7 @@ from durable_localhost.episode import EpisodeResult, parse_failure, parse_succes
 from durable_localhost.functions import ActivityFunction, EntityFunction, OrchestratorFunction
 from durable_localhost.invocation import FunctionContext, Invocation, invoking
 
-log = logging.getLogger("emulator.host")
+log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
 
 

@@ -42,7 +42,7 @@ from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
-log = logging.getLogger("emulator")
+log = logging.getLogger("durable_localhost")
 
 DEFAULT_STATE = Path(".local") / "emulator" / "state.sqlite3"
 MEMORY = ":memory:"

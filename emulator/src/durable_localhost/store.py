@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+log = logging.getLogger("durable_localhost.store")
 T = TypeVar("T")
 Write = Callable[[sqlite3.Connection], None]
 
@@ -157,7 +158,7 @@ class StateStore:
                 write(conn)
         except Exception:
             conn.execute("ROLLBACK")
-            logging.getLogger("emulator.store").exception("a state write failed; batch rolled back")
+            log.exception("a state write failed; batch rolled back")
             return
         conn.execute("COMMIT")
 
