@@ -233,18 +233,24 @@ class DurableHttpApi:
             created_to=_time(request.query.get("createdTimeTo")),
             statuses=parsed,
             prefix=request.query.get("instanceIdPrefix") or None,
+            name=request.query.get("name") or None,
         )
 
     def _list(self, request: web.Request) -> web.Response:
         try:
             query = self._filter(request)
+            top = _count(request.query.get("top"), "top", DEFAULT_PAGE_SIZE, minimum=1)
+            start = _count(
+                request.headers.get("x-ms-continuation-token"), "continuation token", 0, minimum=0
+            )
         except ValueError as exc:
             return _bad_request(str(exc))
         found = self.engine.query(query)
-        top = int(request.query.get("top") or DEFAULT_PAGE_SIZE)
-        start = int(request.headers.get("x-ms-continuation-token") or 0)
+        if _flag(request, "newestFirst", False):
+            found.reverse()
         page = found[start : start + top]
-        headers = {}
+        # Emulator extension: the dashboard shows "1-100 of N" without walking every page.
+        headers = {"x-emulator-total-count": str(len(found))}
         if start + top < len(found):
             headers["x-ms-continuation-token"] = str(start + top)
         show_input = _flag(request, "showInput", False)
@@ -338,6 +344,15 @@ class DurableHttpApi:
             if r.exists
         ]
         return json_response(200, body)
+
+
+def _count(text: str | None, what: str, default: int, *, minimum: int) -> int:
+    """A paging number from the query or a header; ValueError names it when it is not one."""
+    if text is None or text.strip() == "":
+        return default
+    if not text.strip().isdigit() or int(text) < minimum:
+        raise ValueError(f"{what} must be an integer of at least {minimum}, not {text!r}")
+    return int(text)
 
 
 def _time(text: str | None) -> datetime | None:

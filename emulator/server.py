@@ -27,6 +27,7 @@ from emulator.app_loader import LoadedApp, load_app
 from emulator.clock import Clock, ClockMode
 from emulator.config import EnvironmentPatch, HostConfig, load_host_config, read_local_settings
 from emulator.control_api import ControlApi
+from emulator.dashboard import DASHBOARD_PATH, DashboardAccess, mount_dashboard
 from emulator.durable_api import WEBHOOK_PATH, DurableHttpApi, PublicUrls
 from emulator.engine import Engine
 from emulator.http_functions import HttpRouter, build_request, invoke_http
@@ -56,6 +57,7 @@ class EmulatorOptions:
     keys: bool = False
     settings: Mapping[str, str] = field(default_factory=dict)
     http_threads: int = 16
+    dashboard: DashboardAccess = DashboardAccess.LOOPBACK
 
     def state_path(self) -> str:
         """Where SQLite state lives."""
@@ -119,6 +121,13 @@ class EmulatorHost:
         return f"{self.base_url}/{prefix}" if prefix else self.base_url
 
     @property
+    def dashboard_url(self) -> str | None:
+        """Where the dashboard's page is served, or None with ``--dashboard off``."""
+        if self.options.dashboard is DashboardAccess.OFF:
+            return None
+        return f"{self.base_url}{DASHBOARD_PATH}/"
+
+    @property
     def rpc_base_url(self) -> str:
         """The client binding's ``rpcBaseUrl`` (ends in ``/``, as the SDK requires)."""
         return f"{self.base_url}/durabletask/{self._rpc_token}/"
@@ -171,6 +180,7 @@ class EmulatorHost:
         app = web.Application(middlewares=[self._busy_middleware], client_max_size=100 * 2**20)
         app.router.add_route("*", WEBHOOK_PATH + "/{tail:.*}", self._webhook)
         app.router.add_route("*", "/durabletask/{token}/{tail:.*}", self._rpc)
+        mount_dashboard(app, self, self.options.dashboard)
         if self.clock.is_virtual:
             control = ControlApi(self)
             app.router.add_route("*", "/runtime/emulator/{tail:.*}", control.handle)
