@@ -20,7 +20,6 @@ from __future__ import annotations
 import enum
 import ipaddress
 import logging
-import urllib.parse
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http import HTTPStatus
@@ -67,7 +66,7 @@ def mount_dashboard(app: web.Application, host: EmulatorHost, access: DashboardA
     add("GET", f"{CONTROL_PATH}/host", api.guarded(api.host_info))
     add("GET", f"{CONTROL_PATH}/functions", api.guarded(api.functions))
     add("GET", f"{CONTROL_PATH}/timers", api.guarded(api.timers))
-    add("GET", f"{CONTROL_PATH}/instances/{{instance_id}}", api.guarded(api.instance))
+    add("GET", f"{CONTROL_PATH}/instances/{{instance_id:.+}}", api.guarded(api.instance))
     if host.clock.mode is ClockMode.SCALED:
         add("GET", f"{CONTROL_PATH}/clock", api.guarded(api.scaled_clock))
         add("POST", f"{CONTROL_PATH}/clock/advance", api.guarded(api.scaled_advance))
@@ -236,7 +235,7 @@ class DashboardApi:
 
     async def instance(self, request: web.Request) -> web.StreamResponse:
         """What the status API leaves out: version, execution, parent, raw history, timers."""
-        instance_id = urllib.parse.unquote(request.match_info["instance_id"])
+        instance_id = request.match_info["instance_id"]
         instance = self.host.engine.get(instance_id)
         if instance is None:
             return _problem(404, f"No instance with ID '{instance_id}'.")
