@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
@@ -40,9 +40,7 @@ log = logging.getLogger("emulator")
 DASHBOARD_PATH = "/_dashboard"
 CONTROL_PATH = "/runtime/emulator"
 STATIC_DIR = Path(__file__).parent / "dashboard_static"
-REWIND_UNSUPPORTED = (
-    "This local host does not emulate rewind: the API answers 501 Not Implemented."
-)
+REWIND_UNSUPPORTED = "This local host does not emulate rewind: the API answers 501 Not Implemented."
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -87,7 +85,7 @@ def dashboard_clashes(routes: list[str], route_prefix: str) -> list[str]:
 class StaticPages:
     """``index.html`` and its scripts and styles, with no cache and no outside resources."""
 
-    _TYPES = {
+    _TYPES: ClassVar[dict[str, str]] = {
         ".html": "text/html",
         ".js": "text/javascript",
         ".css": "text/css",
@@ -120,8 +118,7 @@ class StaticPages:
         headers = {
             "Cache-Control": "no-store",
             "Content-Security-Policy": (
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                "frame-ancestors 'none'"
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'"
             ),
             "X-Content-Type-Options": "nosniff",
         }

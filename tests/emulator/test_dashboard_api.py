@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
@@ -11,11 +12,13 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from emulator.dashboard import (
+    STATIC_DIR,
     DashboardAccess,
     StaticPages,
     dashboard_clashes,
     is_loopback,
 )
+from emulator.history import EventType
 from emulator.testing import EmulatorServer
 from tests.emulator.conftest import APPS, Durable
 
@@ -121,9 +124,9 @@ def test_instance_detail_has_raw_history_version_and_timers(durable: Durable) ->
     assert detail["executionId"]
     assert detail["version"] is None or isinstance(detail["version"], str)
     assert detail["parentInstanceId"] is None
-    types = [event["EventType"] for event in detail["history"]]
-    assert 4 in types and 5 in types and 10 in types  # TaskScheduled, TaskCompleted, TimerCreated
-    scheduled = next(e for e in detail["history"] if e["EventType"] == 4)
+    types = {event["EventType"] for event in detail["history"]}
+    assert {EventType.TASK_SCHEDULED, EventType.TASK_COMPLETED, EventType.TIMER_CREATED} <= types
+    scheduled = next(e for e in detail["history"] if e["EventType"] == EventType.TASK_SCHEDULED)
     assert scheduled["Name"] == "slow_step"
     assert [t["timerId"] for t in detail["timers"]] == [1]
 
@@ -232,9 +235,10 @@ def test_the_page_and_its_modules_are_served_without_outside_resources(durable: 
     assert page.headers["content-type"].startswith("text/html")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert script.headers["content-type"].startswith("text/javascript")
-    for name in ("index.html", "app.js", "instances.js", "instance.js", "style.css"):
-        text = httpx.get(f"{base}/_dashboard/{name}").text
-        assert "http://" not in text and "https://" not in text, name
+    for path in STATIC_DIR.iterdir():
+        text = httpx.get(f"{base}/_dashboard/{path.name}").text
+        assert text == path.read_text()
+        assert not re.search(r"https?://", text), path.name
     assert httpx.get(f"{base}/_dashboard/../server.py").status_code == 404
     assert httpx.get(f"{base}/_dashboard/missing.js").status_code == 404
 
