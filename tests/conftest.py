@@ -21,6 +21,7 @@ FOLDER_MARKERS = {
     "emulator": "emulator",
     "e2e": "e2e",
     "infra": "infra",
+    "browser": "browser",
 }
 
 

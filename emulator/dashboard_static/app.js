@@ -95,6 +95,7 @@ function confirm({ title, body, fields = [], action, run, danger = false }) {
       "close",
       () => {
         form.removeEventListener("submit", submit);
+        replace(document.getElementById("dialog-body"));
         resolve(undefined);
       },
       { once: true },

@@ -49,8 +49,23 @@ export function statusBadge(status) {
   return h("span", { class: `badge status-${String(status).toLowerCase()}` }, status);
 }
 
+/**
+ * A JSON value, pretty-printed. A string holding a JSON object or array (how the Python SDK's
+ * client sends inputs) is shown decoded, and says so.
+ */
 export function jsonBlock(value, label) {
-  return h("pre", { class: "json", tabindex: "0", "aria-label": label }, json(value));
+  let shown = value;
+  let note = null;
+  if (typeof value === "string" && /^\s*[[{]/.test(value)) {
+    try {
+      shown = JSON.parse(value);
+      note = h("span", { class: "hint" }, "JSON text, shown decoded");
+    } catch {
+      shown = value;
+    }
+  }
+  const block = h("pre", { class: "json", tabindex: "0", "aria-label": label }, json(shown));
+  return note ? h("div", {}, note, block) : block;
 }
 
 /** Parse a JSON text typed by the user; an empty text is `undefined` (no body). */
@@ -62,6 +77,14 @@ export function parseTyped(text, what) {
     throw new Error(`${what} is not valid JSON: ${error.message}`);
   }
   return text;
+}
+
+/**
+ * A typed JSON text as the Python SDK's client sends it: JSON-encoded once more. The SDK's
+ * entities and `get_input()` decode an input twice, so this is what the app expects.
+ */
+export function asClientInput(text) {
+  return text === undefined ? "" : JSON.stringify(text);
 }
 
 /** Seconds from "90", "90s", "15m", "1h30m", "2d" (ValueError-like Error otherwise). */

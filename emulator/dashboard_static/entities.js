@@ -1,7 +1,7 @@
 // Entities: their state, and signalling an operation to one.
 
 import { WEBHOOK, call } from "./api.js";
-import { h, jsonBlock, parseTyped, replace, when } from "./dom.js";
+import { asClientInput, h, jsonBlock, parseTyped, replace, when } from "./dom.js";
 
 export async function entitiesPage(main, { shell }) {
   const table = h("div", { class: "table-wrap" });
@@ -55,7 +55,7 @@ function signalDialog(shell, name, key, load) {
       }
       const body = parseTyped(input.value, "The input");
       const path = `${WEBHOOK}/entities/${encodeURIComponent(nameInput.value.trim())}/${encodeURIComponent(keyInput.value.trim())}`;
-      await call("POST", path, { query: { op: op.value.trim() }, json: body === undefined ? "" : body });
+      await call("POST", path, { query: { op: op.value.trim() }, json: asClientInput(body) });
       shell.say(`Signalled ${op.value.trim()} to ${nameInput.value.trim()}@${keyInput.value.trim()}.`);
       await load();
     },

@@ -1,7 +1,7 @@
 // The instance list: server-side filters and paging, refreshed while anything runs.
 
 import { WEBHOOK, call } from "./api.js";
-import { h, parseTyped, preview, replace, statusBadge, when } from "./dom.js";
+import { asClientInput, h, parseTyped, preview, replace, statusBadge, when } from "./dom.js";
 
 const STATUSES = ["Pending", "Running", "Suspended", "Completed", "Failed", "Terminated", "ContinuedAsNew"];
 const PAGE_SIZES = [25, 100, 500];
@@ -197,7 +197,7 @@ function startDialog(shell, orchestrators) {
       const body = parseTyped(input.value, "The input");
       const path = `${WEBHOOK}/orchestrators/${encodeURIComponent(name.value)}` +
         (id.value.trim() ? `/${encodeURIComponent(id.value.trim())}` : "");
-      const started = await call("POST", path, { json: body === undefined ? "" : body });
+      const started = await call("POST", path, { json: asClientInput(body) });
       window.location.hash = `#/instance/${encodeURIComponent(started.body.id)}`;
     },
   });
