@@ -67,7 +67,7 @@ function draw(main, shell, status, detail, refresh) {
       h("div", {}, h("h3", {}, "Output"), jsonBlock(status.output, "Output")),
       h("div", {}, h("h3", {}, "Custom status"), jsonBlock(status.customStatus, "Custom status")),
     ),
-    timeline(detail.history, LIVE.has(status.runtimeStatus) ? shell.host.clock.now : null),
+    timeline(detail.history, LIVE.has(status.runtimeStatus), shell.host.clock.now),
     eventsTable(detail.history),
     h("section", {},
       h("h3", {}, "Raw JSON"),
@@ -172,10 +172,12 @@ function purgeDialog(shell, id) {
   });
 }
 
-function timeline(history, now) {
+function timeline(history, live, now) {
   const spans = buildSpans(history);
   if (!spans.length) return h("section", {}, h("h3", {}, "Timeline"), h("p", { class: "empty" }, "Nothing scheduled yet."));
-  const { axis, rows } = layout(spans, history, now);
+  const { axis, rows } = layout(spans, history, live ? now : null);
+  // Once the instance is over, what never completed was abandoned (a timer lost a race).
+  const unfinished = (span) => (live ? "pending" : span.kind === "timer" ? "did not fire" : "no result");
   return h("section", { class: "timeline-section" },
     h("h3", {}, "Timeline"),
     h("p", { class: "hint" }, axis === "time"
@@ -191,7 +193,7 @@ function timeline(history, now) {
       const marks = [
         span.retry ? h("span", { class: "mark retry" }, `retry ${span.retry}`) : null,
         span.state === "failed" ? h("span", { class: "mark failed" }, "failed") : null,
-        span.state === "pending" ? h("span", { class: "mark pending" }, "pending") : null,
+        span.state === "pending" ? h("span", { class: "mark pending" }, unfinished(span)) : null,
       ];
       const title = `${span.kind} ${span.name}: ${when(span.start, true)} → ${span.end ? when(span.end, true) : "…"}` +
         (span.detail ? ` (${span.detail})` : "");
