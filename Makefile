@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: deps test test-fast lint fmt run func bench clean
+.PHONY: deps test test-browser test-fast lint fmt run func bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,25 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
-## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint and types.
+#: The browser that drives the dashboard's browser tests (Debian's `chromium`; never a download).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null)
+
+## Every test (unit, integration, HTTP, emulator, end-to-end, infra, and the dashboard in a
+## browser when a Chromium is found), then lint and types.
 test: deps
-	$(BIN)/pytest
+ifeq ($(strip $(CHROMIUM)),)
+	@echo "NOTE: no Chromium found: the dashboard's browser tests (tests/browser) do NOT run."
+	@echo "      Install it (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium."
+	$(BIN)/pytest --ignore=tests/browser
+	@echo "NOTE: the dashboard's browser tests (tests/browser) did NOT run: no Chromium found."
+else
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+endif
 	$(MAKE) --no-print-directory lint
+
+## The dashboard's browser tests alone (screenshots in .local/dashboard-screenshots/).
+test-browser: $(VENV)/.installed node_modules/.installed
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 ## The inner loop: unit and HTTP tests only.
 test-fast: $(VENV)/.installed
