@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: deps test test-browser test-fast lint fmt run func bench clean
+.PHONY: deps test test-browser test-fast lint fmt run func azurite bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,15 @@ clean:
 ## Run the app locally: Azurite plus the project's Functions emulator on http://localhost:7071.
 run: $(VENV)/.installed node_modules/.installed
 	bash emulator/scripts/run_local.sh emulator
+
+## Azurite alone, in the foreground (the editor's debug configurations start the host themselves).
+azurite: node_modules/.installed
+	@if (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then \
+		echo "Azurite is ready (already listening on 127.0.0.1:10000-10002)"; sleep infinity; fi
+	mkdir -p .local/azurite
+	@echo "Azurite is ready (starting on 127.0.0.1:10000-10002, data in .local/azurite)"
+	node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry \
+		--location .local/azurite --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1
 
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed

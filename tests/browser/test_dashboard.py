@@ -34,6 +34,11 @@ def open_instance(page: Page, dashboard: str, instance_id: str) -> None:
     expect(page.locator("h2.id")).to_have_text(instance_id)
 
 
+def page_range(first: int, last: int, total: int) -> str:
+    """The pager's text, e.g. "1-25 of 30" with an en dash."""
+    return f"{first}\N{EN DASH}{last} of {total}"
+
+
 def confirm(page: Page) -> None:
     """Press the dialog's action button and wait for the dialog to close."""
     dialog = page.locator("dialog#dialog")
@@ -65,13 +70,13 @@ def test_instances_are_listed_filtered_and_paged(
     page.locator("select[name=top]").select_option("25")
     page.locator("#apply-filters").click()
 
-    expect(page.locator("#page-range")).to_have_text("1–25 of 30")
+    expect(page.locator("#page-range")).to_have_text(page_range(1, 25, 30))
     rows = page.locator("table.instances tbody tr")
     expect(rows).to_have_count(25)
     # Newest first: the last started instance leads the first page.
     expect(rows.first).to_have_attribute("data-instance-id", ids[-1])
     page.locator("#next-page").click()
-    expect(page.locator("#page-range")).to_have_text("26–30 of 30")
+    expect(page.locator("#page-range")).to_have_text(page_range(26, 30, 30))
     expect(rows.last).to_have_attribute("data-instance-id", ids[0])
 
     page.get_by_label("Completed", exact=True).check()
@@ -81,7 +86,7 @@ def test_instances_are_listed_filtered_and_paged(
     page.get_by_label("Failed", exact=True).check()
     page.locator("#filter-name").select_option(SAGA)
     page.locator("#apply-filters").click()
-    expect(page.locator("#page-range")).to_have_text("1–25 of 30")
+    expect(page.locator("#page-range")).to_have_text(page_range(1, 25, 30))
     assert "status=Failed" in page.url
     assert f"prefix={prefix}" in page.url
     expect(page.locator("table.instances tbody tr td:first-child").first).to_have_text(SAGA)
