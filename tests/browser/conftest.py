@@ -15,9 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import api, clock, probe_endpoint, target
+from tests.e2e.conftest import api, clock, keyed_target, probe_endpoint, target
 
-__all__ = ["api", "browser", "clock", "dashboard", "page", "probe_endpoint", "target"]
+__all__ = [
+    "api",
+    "browser",
+    "clock",
+    "dashboard",
+    "keyed_target",
+    "page",
+    "probe_endpoint",
+    "target",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Where the tests leave a screenshot of every page for people to look at.

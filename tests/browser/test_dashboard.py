@@ -251,3 +251,98 @@ def test_an_orchestration_started_from_the_page_opens_on_its_instance(
     expect(page.get_by_label("Input")).to_contain_text("not a full order")
     expect(page.get_by_label("Output")).to_contain_text("invalid orchestration input")
     assert wait_for_instance(api, clock, instance_id)["runtimeStatus"] == "Failed"
+
+
+def test_with_keys_the_page_asks_for_the_master_key(page: Page, keyed_target: Target) -> None:
+    if keyed_target.remote:
+        pytest.skip("the browser tests drive an emulator's dashboard")
+    page.goto(f"{keyed_target.base_url}/_dashboard/")
+
+    key = page.locator("#master-key")
+    expect(key).to_be_visible()
+    expect(page.locator("table.instances")).to_have_count(0)
+    key.fill(str(keyed_target.function_key))  # not enough: only the master key opens it
+    page.get_by_role("button", name="Use this key").click()
+    expect(page.locator("#master-key")).to_be_visible()
+    expect(page.locator("#host-summary")).to_be_empty()
+
+    page.locator("#master-key").fill(str(keyed_target.master_key))
+    page.get_by_role("button", name="Use this key").click()
+    expect(page.locator("#host-summary")).to_contain_text("keys on")
+    expect(page.locator("main h2").first).to_have_text("Instances")
+
+    # A fresh tab given the key in its address keeps it out of the address bar.
+    fresh = page.context.new_page()
+    fresh.goto(f"{keyed_target.base_url}/_dashboard/?code={keyed_target.master_key}#/functions")
+    expect(fresh.locator("main h2").first).to_have_text("Functions")
+    assert "code=" not in fresh.url
+
+
+TIMELINE_CASES = """
+async () => {
+  const { buildSpans } = await import("./timeline.js");
+  const at = (s) => `2030-01-01T00:00:${String(s).padStart(2, "0")}Z`;
+  const history = [
+    { EventType: 0, EventId: -1, Timestamp: at(0), Name: "parent" },
+    { EventType: 4, EventId: 0, Timestamp: at(1), Name: "flaky" },
+    { EventType: 6, EventId: -1, Timestamp: at(2), TaskScheduledId: 0, Reason: "boom" },
+    { EventType: 10, EventId: 1, Timestamp: at(2), FireAt: at(7) },
+    { EventType: 11, EventId: -1, Timestamp: at(7), TimerId: 1 },
+    { EventType: 4, EventId: 2, Timestamp: at(7), Name: "flaky" },
+    { EventType: 5, EventId: -1, Timestamp: at(8), TaskScheduledId: 2 },
+    { EventType: 7, EventId: 3, Timestamp: at(8), Name: "child", InstanceId: "kid-1" },
+    { EventType: 14, EventId: 4, Timestamp: at(8), Name: "add", InstanceId: "@counter@k",
+      Input: JSON.stringify({ op: "add", id: "req-1" }) },
+    { EventType: 14, EventId: 5, Timestamp: at(8), Name: "reset", InstanceId: "@counter@k",
+      Input: JSON.stringify({ op: "reset", id: "req-2", signal: true }) },
+    { EventType: 15, EventId: -1, Timestamp: at(9), Name: "req-1",
+      Input: JSON.stringify({ result: "7" }) },
+    { EventType: 15, EventId: -1, Timestamp: at(9), Name: "approval", Input: "true" },
+    { EventType: 9, EventId: -1, Timestamp: at(10), TaskScheduledId: 3, Reason: "child failed" },
+  ];
+  return buildSpans(history).map((s) => [s.kind, s.name, s.state, s.retry, s.child, s.detail,
+    s.start, s.end]);
+}
+"""
+
+
+def test_the_timeline_pairs_every_kind_of_span(page: Page, dashboard: str) -> None:
+    page.goto(dashboard)
+    expect(page.locator("main h2").first).to_have_text("Instances")
+
+    spans = page.evaluate(TIMELINE_CASES)
+
+    def at(second: int) -> str:
+        return f"2030-01-01T00:00:{second:02}Z"
+
+    assert spans == [
+        ["activity", "flaky", "failed", 0, None, "boom", at(1), at(2)],
+        ["timer", "timer", "completed", 0, None, f"fires at {at(7)}", at(2), at(7)],
+        ["activity", "flaky", "completed", 1, None, None, at(7), at(8)],
+        ["orchestration", "child", "failed", 0, "kid-1", "child failed", at(8), at(10)],
+        ["entity", "add → @counter@k", "completed", 0, None, "7", at(8), at(9)],
+        ["entity", "reset → @counter@k", "completed", 0, None, "signal", at(8), at(8)],
+        ["event", "event approval", "completed", 0, None, "external event", at(9), at(9)],
+    ]
+
+
+def test_a_batch_links_to_its_chunk_sub_orchestrations(
+    page: Page, dashboard: str, api: ApiClient, clock: Clock
+) -> None:
+    items = [
+        {"id": f"i{n}", "sku": f"SKU-{n}", "basePrice": "10.00", "currency": "EUR"}
+        for n in range(150)
+    ]
+    started = accepted(api.post("/batches", {"items": items}))
+    wait_for_instance(api, clock, started["id"])
+
+    open_instance(page, dashboard, started["id"])
+    children = page.locator("ol.timeline li.span.orchestration a")
+    expect(children.first).to_be_visible()
+    assert children.count() == 2  # chunks of 100
+    child_id = children.first.text_content()
+    children.first.click()
+
+    expect(page.locator(".summary")).to_contain_text(started["id"])  # the parent link
+    assert child_id
+    expect(page.locator("h2.id")).not_to_have_text(started["id"])
