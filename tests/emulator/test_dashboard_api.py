@@ -11,6 +11,7 @@ import httpx
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
+from emulator.cli import banner, build_parser, options_from
 from emulator.dashboard import (
     STATIC_DIR,
     DashboardAccess,
@@ -18,6 +19,7 @@ from emulator.dashboard import (
     dashboard_clashes,
     is_loopback,
 )
+from emulator.debugging import DEFAULT_DEBUG_PORT, DebuggerUnavailableError, listen_for_debugger
 from emulator.history import EventType
 from emulator.testing import EmulatorServer
 from tests.emulator.conftest import APPS, Durable
@@ -300,3 +302,38 @@ def test_start_by_name_then_list_shows_the_input_when_asked(durable: Durable) ->
 
     assert rows[0]["input"] == {"amount": 5}
     assert json.loads(json.dumps(rows))[0]["name"] == "approval"
+
+
+# ------------------------------------------------------------------ command line
+
+
+def test_the_banner_prints_the_dashboard_address_unless_it_is_off() -> None:
+    for access, shown in ((DashboardAccess.LOOPBACK, True), (DashboardAccess.OFF, False)):
+        server = EmulatorServer(APPS / "events")
+        server.options.dashboard = access
+        with server:
+            text = banner(server.host)
+            address = f"Dashboard:    {server.base_url}/_dashboard/"
+        assert (address in text) is shown, text
+
+
+def test_dashboard_and_debug_options_parse() -> None:
+    plain = options_from(build_parser().parse_args([]))
+    chosen = build_parser().parse_args(["--dashboard", "any", "--debug", "--debug-wait"])
+
+    assert plain.dashboard is DashboardAccess.LOOPBACK
+    assert options_from(chosen).dashboard is DashboardAccess.ANY
+    assert (chosen.debug, chosen.debug_wait) == (DEFAULT_DEBUG_PORT, True)
+    assert build_parser().parse_args(["--debug", "6000"]).debug == 6000
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--dashboard", "public"])
+
+
+def test_debug_without_debugpy_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> None:
+        raise ImportError(name)
+
+    monkeypatch.setattr("emulator.debugging.importlib.import_module", missing)
+
+    with pytest.raises(DebuggerUnavailableError, match="pip install debugpy"):
+        listen_for_debugger(5678, wait=False)
