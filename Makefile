@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 
-.PHONY: deps test test-fast lint fmt run func bench clean
+.PHONY: deps test test-browser test-fast lint fmt run func azurite bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,11 +25,25 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
-## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint, types and
-## the import contracts.
+#: The browser that drives the dashboard's browser tests (Debian's `chromium`; never a download).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null)
+
+## Every test (unit, integration, HTTP, emulator, end-to-end, infra, and the dashboard in a
+## browser when a Chromium is found), then lint, types and the import contracts.
 test: deps
-	$(BIN)/pytest
+ifeq ($(strip $(CHROMIUM)),)
+	@echo "NOTE: no Chromium found: the dashboard's browser tests (tests/browser) do NOT run."
+	@echo "      Install it (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium."
+	$(BIN)/pytest --ignore=tests/browser
+	@echo "NOTE: the dashboard's browser tests (tests/browser) did NOT run: no Chromium found."
+else
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+endif
 	$(MAKE) --no-print-directory lint
+
+## The dashboard's browser tests alone (screenshots in .local/dashboard-screenshots/).
+test-browser: $(VENV)/.installed node_modules/.installed
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 ## The inner loop: unit and HTTP tests only.
 test-fast: $(VENV)/.installed
@@ -51,6 +65,15 @@ clean:
 ## Run the app locally: Azurite plus the local host (durable-localhost) on http://localhost:7071.
 run: $(VENV)/.installed node_modules/.installed
 	bash scripts/run_local.sh emulator
+
+## Azurite alone, in the foreground (the editor's debug configurations start the host themselves).
+azurite: node_modules/.installed
+	@if (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then \
+		echo "Azurite is ready (already listening on 127.0.0.1:10000-10002)"; sleep infinity; fi
+	mkdir -p .local/azurite
+	@echo "Azurite is ready (starting on 127.0.0.1:10000-10002, data in .local/azurite)"
+	node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry \
+		--location .local/azurite --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1
 
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed

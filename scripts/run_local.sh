@@ -84,9 +84,15 @@ for _ in $(seq 1 150); do
   sleep 0.2
 done
 
+if [[ "$mode" == "func" ]]; then
+  dashboard="(the dashboard comes with durable-localhost: make run)"
+else
+  dashboard="http://localhost:$port/_dashboard/"
+fi
 cat <<MSG
 
 The app is running at http://localhost:$port/api/  (Ctrl-C stops it and Azurite)
+Dashboard: $dashboard
 Try it:
   curl -X POST http://localhost:$port/api/customers -H 'Content-Type: application/json' -d '{"email":"ada@example.com","name":"Ada Lovelace"}'
 

@@ -20,6 +20,7 @@ FOLDER_MARKERS = {
     "http": "http",
     "e2e": "e2e",
     "infra": "infra",
+    "browser": "browser",
 }
 
 

@@ -84,6 +84,16 @@ def test_the_installed_command_serves_an_apps_http_functions(running_app: str) -
     assert response.json()["route"] == {"item_id": "7"}
 
 
+def test_the_installed_command_serves_the_dashboards_pages(running_app: str) -> None:
+    page = httpx.get(f"{running_app}/_dashboard/", timeout=30)
+    script = httpx.get(f"{running_app}/_dashboard/app.js", timeout=30)
+
+    assert page.status_code == 200
+    assert page.headers["Content-Type"].startswith("text/html")
+    assert script.status_code == 200
+    assert script.headers["Content-Type"].startswith("text/javascript")
+
+
 def test_the_installed_package_brings_its_module_entry_and_pytest_plugin(venv: Path) -> None:
     python = str(venv / "bin" / "python")
     probe = (

@@ -12,6 +12,12 @@ from datetime import datetime
 from pathlib import Path
 
 from durable_localhost.clock import ClockMode
+from durable_localhost.dashboard import DashboardAccess
+from durable_localhost.debugging import (
+    DEFAULT_DEBUG_PORT,
+    DebuggerUnavailableError,
+    listen_for_debugger,
+)
 from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
 from durable_localhost.timeutil import parse
@@ -44,6 +50,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
     )
+    parser.add_argument(
+        "--dashboard",
+        choices=[a.value for a in DashboardAccess],
+        default=DashboardAccess.LOOPBACK.value,
+        help="who may load /_dashboard/: loopback callers (default), any caller, or nobody",
+    )
+    parser.add_argument(
+        "--debug",
+        nargs="?",
+        type=int,
+        const=DEFAULT_DEBUG_PORT,
+        default=None,
+        metavar="PORT",
+        help=f"let a debugger attach with debugpy (default port {DEFAULT_DEBUG_PORT})",
+    )
+    parser.add_argument(
+        "--debug-wait", action="store_true", help="with --debug, wait for the debugger to attach"
+    )
     return parser
 
 
@@ -60,6 +84,7 @@ def options_from(args: argparse.Namespace) -> EmulatorOptions:
         start_time=start,
         paused=args.paused,
         keys=args.keys,
+        dashboard=DashboardAccess(args.dashboard),
     )
 
 
@@ -80,6 +105,8 @@ def banner(host: EmulatorHost) -> str:
         ]
     else:
         lines.append("Keys are not enforced (start with --keys to require them).")
+    if host.dashboard_url:
+        lines.append(f"Dashboard:    {host.dashboard_url}")
     lines.append(f"Listening on {host.base_url}  (Ctrl-C to stop)")
     return "\n".join(lines)
 
@@ -106,10 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     install_console_logging(getattr(logging, args.log_level))
     try:
+        if args.debug is not None:
+            listen_for_debugger(args.debug, wait=args.debug_wait)
         asyncio.run(serve(options_from(args)))
     except KeyboardInterrupt:
         return 130
-    except OSError as exc:
+    except (OSError, DebuggerUnavailableError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -65,6 +65,13 @@ class Clock:
             return float("inf")
         return max(0.0, (instant - self.now()).total_seconds() / self.scale)
 
+    def skip(self, delta: timedelta) -> None:
+        """Jump a scaled clock ahead by ``delta`` (demos: reach a deadline without waiting)."""
+        if self.mode is not ClockMode.SCALED:
+            raise ValueError("only a scaled clock can skip ahead; move a virtual clock instead")
+        if delta > timedelta(0):
+            self._origin += delta
+
     def set_virtual(self, instant: datetime) -> None:
         """Move virtual time forward (never backwards)."""
         if self.mode is not ClockMode.VIRTUAL:

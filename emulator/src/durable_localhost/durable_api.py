@@ -23,6 +23,7 @@ from durable_localhost.model import EntityRequest, Instance, ListFilter, Runtime
 from durable_localhost.responses import (
     Handler,
     Route,
+    count_param,
     empty,
     empty_router_errors,
     json_response,
@@ -150,20 +151,25 @@ def _filter(request: web.Request) -> ListFilter:
         created_to=_time(request.query.get("createdTimeTo")),
         statuses=parsed,
         prefix=request.query.get("instanceIdPrefix") or None,
+        name=request.query.get("name") or None,
     )
 
 
 async def list_instances(request: web.Request) -> web.Response:
-    """``GET instances``: filtered, paged with ``x-ms-continuation-token``."""
+    """``GET instances``: filtered (also by ``name``), paged with ``x-ms-continuation-token``."""
     try:
         query = _filter(request)
+        top = count_param(request.query.get("top"), "top", DEFAULT_PAGE_SIZE, minimum=1)
+        token = request.headers.get("x-ms-continuation-token")
+        first = count_param(token, "continuation token", 0, minimum=0)
     except ValueError as exc:
         return _bad_request(str(exc))
     found = _context(request).engine.query(query)
-    top = int(request.query.get("top") or DEFAULT_PAGE_SIZE)
-    first = int(request.headers.get("x-ms-continuation-token") or 0)
+    if _flag(request, "newestFirst", False):
+        found.reverse()
     page = found[first : first + top]
-    headers = {}
+    # Host extension: the dashboard shows "1-100 of N" without walking every page.
+    headers = {"x-emulator-total-count": str(len(found))}
     if first + top < len(found):
         headers["x-ms-continuation-token"] = str(first + top)
     show_input = _flag(request, "showInput", False)

@@ -225,9 +225,12 @@ class ListFilter:
     created_to: datetime | None = None
     statuses: frozenset[RuntimeStatus] | None = None
     prefix: str | None = None
+    name: str | None = None
 
     def matches(self, instance: Instance) -> bool:
         """Whether the instance passes every given condition."""
+        if self.name is not None and instance.name != self.name:
+            return False
         if self.created_from and instance.created < self.created_from:
             return False
         if self.created_to and instance.created > self.created_to:

@@ -47,6 +47,15 @@ async def empty_router_errors(request: web.Request, handler: Handler) -> web.Str
         return empty(exc.status, {"Allow": allow} if allow else None)
 
 
+def count_param(text: str | None, what: str, default: int, *, minimum: int) -> int:
+    """A paging number from the query or a header; ValueError names it when it is not one."""
+    if text is None or text.strip() == "":
+        return default
+    if not text.strip().isdigit() or int(text) < minimum:
+        raise ValueError(f"{what} must be an integer of at least {minimum}, not {text!r}")
+    return int(text)
+
+
 def presented_key(request: web.Request) -> str | None:
     """The key a caller presents: ``x-functions-key`` header or ``?code=``."""
     return request.headers.get("x-functions-key") or request.query.get("code")

@@ -3,8 +3,8 @@
 One aiohttp server serves the app's HTTP functions under ``/<routePrefix>/``, the Durable
 webhooks under ``/runtime/webhooks/durabletask/``, the SDK client's RPC base under
 ``/durabletask/<token>/`` (unguessable, so ``--keys`` cannot be bypassed through it, like the real
-host's loopback-only RPC port) and, with a virtual clock, the test control API under
-``/runtime/emulator/``.
+host's loopback-only RPC port), the dashboard under ``/_dashboard/`` with its read endpoints and,
+with a virtual clock, the test control API under ``/runtime/emulator/``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from durable_localhost.config import (
     read_local_settings,
 )
 from durable_localhost.control_api import CONTROL_PATH, control_api_app
+from durable_localhost.dashboard import DASHBOARD_PATH, DashboardAccess, mount_dashboard
 from durable_localhost.durable_api import durable_api_app
 from durable_localhost.engine import Engine
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
@@ -64,6 +65,7 @@ class EmulatorOptions:
     keys: bool = False
     settings: Mapping[str, str] = field(default_factory=dict)
     http_threads: int = 16
+    dashboard: DashboardAccess = DashboardAccess.LOOPBACK
 
     def state_path(self) -> str:
         """Where SQLite state lives."""
@@ -126,6 +128,13 @@ class EmulatorHost:
         return f"{self.base_url}/{prefix}" if prefix else self.base_url
 
     @property
+    def dashboard_url(self) -> str | None:
+        """Where the dashboard's page is served, or None with ``--dashboard off``."""
+        if self.options.dashboard is DashboardAccess.OFF:
+            return None
+        return f"{self.base_url}{DASHBOARD_PATH}/"
+
+    @property
     def rpc_base_url(self) -> str:
         """The client binding's ``rpcBaseUrl`` (ends in ``/``, as the SDK requires)."""
         return f"{self.base_url}/durabletask/{self._rpc_token}/"
@@ -180,6 +189,7 @@ class EmulatorHost:
         app.add_subapp(WEBHOOK_PATH, durable_api_app(self.engine, hub, keys, [webhook_key]))
         app.add_subapp(f"/durabletask/{self._rpc_token}", durable_api_app(self.engine, hub, keys))
         app.router.add_route("*", "/durabletask/{token}/{tail:.*}", _not_found)  # wrong token
+        mount_dashboard(app, self, self.options.dashboard)
         if self.clock.is_virtual:
             app.add_subapp(CONTROL_PATH, control_api_app(self))
         app.router.add_get("/admin/host/status", self._host_status)
