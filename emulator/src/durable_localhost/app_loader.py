@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import itertools
+import site
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,13 +48,30 @@ class LoadedApp:
 
 
 def _modules_under(folder: Path) -> set[str]:
+    """The app's own modules: files under ``folder`` but not in an environment inside it.
+
+    A ``.venv`` in the app folder is common; dropping its libraries on unload would leave two
+    generations of a library's classes in one process (a pydantic model then rejects an
+    instance of its own field type).
+    """
     found: set[str] = set()
     prefix = str(folder) + "/"
+    libraries = _library_roots()
     for name, module in list(sys.modules.items()):
         location = getattr(module, "__file__", None)
-        if location and str(Path(location).resolve()).startswith(prefix):
+        if not location:
+            continue
+        resolved = str(Path(location).resolve())
+        if resolved.startswith(prefix) and not resolved.startswith(libraries):
             found.add(name)
     return found
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Folders of the running environment: its prefixes and every site-packages."""
+    folders = {sys.prefix, sys.exec_prefix, sys.base_prefix, *site.getsitepackages()}
+    folders.add(site.getusersitepackages())
+    return tuple(str(Path(f).resolve()) + "/" for f in folders)
 
 
 def _find_app_object(module: ModuleType) -> Any:
