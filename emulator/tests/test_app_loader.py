@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -40,3 +41,28 @@ def test_an_environment_inside_the_app_folder_is_not_unloaded(
     assert "app_helper" not in sys.modules
     assert sys.modules.get("vendored_library") is library
     monkeypatch.delitem(sys.modules, "vendored_library")
+
+
+def test_a_package_loaded_before_the_app_hands_the_next_load_fresh_submodules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    package = tmp_path / "early_package"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "submodule.py").write_text("class Thing: ...\n")
+    (tmp_path / "function_app.py").write_text(
+        "import azure.functions as func\nfrom early_package import submodule\n"
+        "app = func.FunctionApp()\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    early = importlib.import_module("early_package")  # imported by someone before the app
+    monkeypatch.setitem(sys.modules, "early_package", early)
+
+    first = load_app(tmp_path)
+    old = first.module.submodule
+    first.unload()
+    second = load_app(tmp_path)
+    second.unload()
+
+    assert second.module.submodule is not old
+    assert not hasattr(early, "submodule")

@@ -41,10 +41,23 @@ class LoadedApp:
     def unload(self) -> None:
         """Forget the modules this app imported from its own folder."""
         for name in self.module_names:
-            sys.modules.pop(name, None)
+            _forget(name)
         if self.added_sys_path:
             with contextlib.suppress(ValueError):
                 sys.path.remove(str(self.app_dir))
+
+
+def _forget(name: str) -> None:
+    """Drop a module, and its attribute on a parent package that stays loaded.
+
+    ``from package import sub`` reads the package's attribute before ``sys.modules``, so a
+    package imported before the app (by a test, say) would hand the next load the old ``sub``.
+    """
+    module = sys.modules.pop(name, None)
+    parent_name, _, child = name.rpartition(".")
+    parent = sys.modules.get(parent_name) if parent_name else None
+    if module is not None and parent is not None and getattr(parent, child, None) is module:
+        delattr(parent, child)
 
 
 def _modules_under(folder: Path) -> set[str]:
@@ -110,7 +123,7 @@ def load_app(app_dir: Path) -> LoadedApp:
     except BaseException:
         sys.modules.pop(module_name, None)
         for name in _modules_under(app_dir) - before:
-            sys.modules.pop(name, None)
+            _forget(name)
         if added:
             sys.path.remove(str(app_dir))
         raise
