@@ -18,14 +18,16 @@ LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: deps test test-fast lint lint-workflows fmt lock run func bench clean
+.PHONY: deps test test-browser test-fast lint lint-workflows fmt lock run func azurite bench clean
 
-# Both files are hashed locks (see `make lock`); the dev lock repeats the runtime pins.
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Both files are hashed locks (see `make lock`); the dev lock repeats the runtime pins. The local
+# host is installed editable on top, its dependencies already pinned by the locks.
+$(VENV)/.installed: requirements.txt requirements-dev.txt emulator/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/pip install -q --require-hashes -r requirements.txt
 	$(BIN)/pip install -q --require-hashes -r requirements-dev.txt
+	$(BIN)/pip install -q --no-deps -e emulator
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -44,10 +46,25 @@ $(SEMGREP_VENV)/.installed: requirements-semgrep.txt
 
 deps: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed $(SEMGREP_VENV)/.installed
 
-## Every test (unit, integration, HTTP, emulator, end-to-end, infra), then lint and types.
+#: The browser that drives the dashboard's browser tests (Debian's `chromium`; never a download).
+CHROMIUM ?= $(shell command -v chromium 2>/dev/null)
+
+## Every test (unit, integration, HTTP, emulator, end-to-end, infra, and the dashboard in a
+## browser when a Chromium is found), then lint, types and the import contracts.
 test: deps
-	$(BIN)/pytest
+ifeq ($(strip $(CHROMIUM)),)
+	@echo "NOTE: no Chromium found: the dashboard's browser tests (tests/browser) do NOT run."
+	@echo "      Install it (apt-get install -y chromium) or set CHROMIUM=/path/to/chromium."
+	$(BIN)/pytest --ignore=tests/browser
+	@echo "NOTE: the dashboard's browser tests (tests/browser) did NOT run: no Chromium found."
+else
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
+endif
 	$(MAKE) --no-print-directory lint
+
+## The dashboard's browser tests alone (screenshots in .local/dashboard-screenshots/).
+test-browser: $(VENV)/.installed node_modules/.installed
+	DASHBOARD_CHROMIUM=$(CHROMIUM) $(BIN)/pytest tests/browser
 
 ## The inner loop: unit and HTTP tests only.
 test-fast: $(VENV)/.installed
@@ -59,6 +76,7 @@ lint: $(VENV)/.installed $(SEMGREP_VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r $(APP_CODE)
 	$(BIN)/bandit -q -c $(LOCAL_HOST)/bandit.yaml -r $(LOCAL_HOST)
 	$(SEMGREP) $(SEMGREP_FLAGS) --test $(SEMGREP_RULES)
@@ -86,13 +104,22 @@ fmt: $(VENV)/.installed
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(SEMGREP_VENV) node_modules .local .mypy_cache .ruff_cache .pytest_cache
 
-## Run the app locally: Azurite plus the project's Functions emulator on http://localhost:7071.
+## Run the app locally: Azurite plus the local host (durable-localhost) on http://localhost:7071.
 run: $(VENV)/.installed node_modules/.installed
-	bash emulator/scripts/run_local.sh emulator
+	bash scripts/run_local.sh emulator
+
+## Azurite alone, in the foreground (the editor's debug configurations start the host themselves).
+azurite: node_modules/.installed
+	@if (exec 3<>/dev/tcp/127.0.0.1/10002) 2>/dev/null; then \
+		echo "Azurite is ready (already listening on 127.0.0.1:10000-10002)"; sleep infinity; fi
+	mkdir -p .local/azurite
+	@echo "Azurite is ready (starting on 127.0.0.1:10000-10002, data in .local/azurite)"
+	node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry \
+		--location .local/azurite --blobHost 127.0.0.1 --queueHost 127.0.0.1 --tableHost 127.0.0.1
 
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed
-	bash emulator/scripts/run_local.sh func
+	bash scripts/run_local.sh func
 
 ## Throughput, batch completion and replay cost on this machine, printed as a table
 ## (figures, never assertions). `make bench BENCH_ARGS=--quick` for a smoke run.

@@ -18,16 +18,18 @@ FOLDER_MARKERS = {
     "unit": "unit",
     "integration": "integration",
     "http": "http",
-    "emulator": "emulator",
     "e2e": "e2e",
     "infra": "infra",
+    "browser": "browser",
 }
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        folder = Path(item.path).relative_to(TESTS).parts[0]
-        marker = FOLDER_MARKERS.get(folder)
+        path = Path(item.path)
+        if not path.is_relative_to(TESTS):
+            continue  # another package's tests (emulator/tests) mark themselves
+        marker = FOLDER_MARKERS.get(path.relative_to(TESTS).parts[0])
         if marker:
             item.add_marker(getattr(pytest.mark, marker))
 

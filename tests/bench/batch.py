@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from emulator.testing import EmulatorServer
+from durable_localhost.testing import EmulatorServer
 from shared.settings import load_settings
 from tests.bench.common import ROOT, Stopwatch, peak_rss_mb, quiet_logs
 from tests.bench.machine import load_average

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from emulator.model import RuntimeStatus
-from emulator.testing import EmulatorServer
+from durable_localhost.model import RuntimeStatus
+from durable_localhost.testing import EmulatorServer
 from tests.bench.common import CHAIN_APP, Stopwatch, peak_rss_mb, percentile, quiet_logs
 from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe

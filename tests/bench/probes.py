@@ -1,10 +1,11 @@
 """Counting and timing the emulator's episodes from the bench process, without changing it.
 
 The emulator has no statistics API, so the bench wraps three engine seams while a probe is
-active: ``Engine._run_episode`` (a whole episode on the loop: build the context, run the SDK on
-a worker thread, apply the answer), the engine's reference to the SDK call
+active: ``EpisodeRunner._run_episode`` (a whole episode on the loop: build the context, run the
+SDK on a worker thread, apply the answer), the episode runner's reference to the SDK call
 (``invoke_orchestrator``, on the worker thread; its time is handed to the episode through the
-result object it returns, which ``Engine._apply_episode`` receives) and ``run_activity``.
+result object it returns, which ``EpisodeRunner._apply_episode`` receives) and the activity
+runner's ``run_activity``.
 Installed only inside a bench subprocess.
 """
 
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
-from emulator import engine as engine_module
-from emulator.engine import Engine
-from emulator.model import Instance
+from durable_localhost import activity_runner, episodes
+from durable_localhost.episode_plan import select_batch
+from durable_localhost.episodes import EpisodeRunner
+from durable_localhost.model import Instance
 
 
 @dataclass
@@ -60,10 +62,10 @@ class EpisodeProbe:
 
     def __enter__(self) -> Self:
         self._saved = {
-            "episode": Engine._run_episode,
-            "apply": Engine._apply_episode,
-            "invoke": getattr(engine_module, "invoke_orchestrator"),  # noqa: B009
-            "activity": getattr(engine_module, "run_activity"),  # noqa: B009
+            "episode": EpisodeRunner._run_episode,
+            "apply": EpisodeRunner._apply_episode,
+            "invoke": getattr(episodes, "invoke_orchestrator"),  # noqa: B009
+            "activity": getattr(activity_runner, "run_activity"),  # noqa: B009
         }
         original_episode = self._saved["episode"]
         original_apply = self._saved["apply"]
@@ -71,20 +73,20 @@ class EpisodeProbe:
         original_activity = self._saved["activity"]
 
         async def run_episode(
-            engine: Engine, loop: asyncio.AbstractEventLoop, instance: Instance
+            runner: EpisodeRunner, loop: asyncio.AbstractEventLoop, instance: Instance
         ) -> None:
             # The context holds the stored history, OrchestratorStarted and the batch.
-            events = len(instance.history) + 1 + len(engine._select_batch(instance))
+            events = len(instance.history) + 1 + len(select_batch(instance))
             started = time.perf_counter()
-            await original_episode(engine, loop, instance)
+            await original_episode(runner, loop, instance)
             elapsed = time.perf_counter() - started
             sdk, sdk_cpu = self._sdk_by_instance.pop(id(instance), (0.0, 0.0))
             self.samples.append(EpisodeSample(events, elapsed, sdk, sdk_cpu))
 
-        def apply_episode(engine: Engine, instance: Instance, *args: Any) -> None:
-            result = args[3]
+        def apply_episode(runner: EpisodeRunner, instance: Instance, *args: Any) -> None:
+            result = args[2]  # (batch, appended, result, now, effects)
             self._sdk_by_instance[id(instance)] = self._sdk_by_result.pop(id(result), (0.0, 0.0))
-            original_apply(engine, instance, *args)
+            original_apply(runner, instance, *args)
 
         def invoke(function: Any, context_json: str) -> Any:
             started, cpu = time.perf_counter(), time.thread_time()  # on the worker thread
@@ -102,10 +104,10 @@ class EpisodeProbe:
 
     @staticmethod
     def _patch(run_episode: Any, apply_episode: Any, invoke: Any, activity: Any) -> None:
-        setattr(Engine, "_run_episode", run_episode)  # noqa: B010
-        setattr(Engine, "_apply_episode", apply_episode)  # noqa: B010
-        setattr(engine_module, "invoke_orchestrator", invoke)  # noqa: B010
-        setattr(engine_module, "run_activity", activity)  # noqa: B010
+        setattr(EpisodeRunner, "_run_episode", run_episode)  # noqa: B010
+        setattr(EpisodeRunner, "_apply_episode", apply_episode)  # noqa: B010
+        setattr(episodes, "invoke_orchestrator", invoke)  # noqa: B010
+        setattr(activity_runner, "run_activity", activity)  # noqa: B010
 
     def __exit__(
         self,

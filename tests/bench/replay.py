@@ -34,12 +34,12 @@ from durabletask.internal import orchestrator_service_pb2 as pb
 from durabletask.serialization import JsonDataConverter
 from durabletask.worker import _OrchestrationExecutor, _Registry
 
-from emulator import persistence
-from emulator.actions import ActionType, Step
-from emulator.app_loader import load_app
-from emulator.config import HostConfig
-from emulator.episode import build_context_json
-from emulator.history import (
+from durable_localhost import persistence
+from durable_localhost.actions import ActionType, Step
+from durable_localhost.app_loader import load_app
+from durable_localhost.config import HostConfig
+from durable_localhost.episode import build_context_json
+from durable_localhost.history import (
     Event,
     EventType,
     event,
@@ -47,10 +47,10 @@ from emulator.history import (
     orchestrator_completed,
     orchestrator_started,
 )
-from emulator.model import InboxItem, Instance, RuntimeStatus, ScheduledStep
-from emulator.store import StateStore
-from emulator.testing import EmulatorServer
-from emulator.timeutil import to_wire
+from durable_localhost.model import InboxItem, Instance, RuntimeStatus, ScheduledStep
+from durable_localhost.store import StateStore
+from durable_localhost.testing import EmulatorServer
+from durable_localhost.timeutil import to_wire
 from shared import sdk_timestamps
 from tests.bench.common import CHAIN_APP, median, quiet_logs
 from tests.bench.probes import EpisodeProbe

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.testing import EmulatorServer
+from durable_localhost.testing import EmulatorServer
 from tests.e2e.support.client import ApiClient
 from tests.e2e.support.clock import Clock, detect_clock
 from tests.e2e.support.endpoint import ControllableEndpoint

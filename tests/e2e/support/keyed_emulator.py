@@ -1,4 +1,4 @@
-"""A second emulator, started like `python -m emulator --keys`, for the function-key checks.
+"""A second emulator, started like `durable-localhost --keys`, for the function-key checks.
 
 It runs in a child process: the in-process emulator of the main suite keeps running, and the
 Durable SDK allows one emulator per process. The keys are chosen here and handed over through
@@ -23,7 +23,7 @@ START_TIMEOUT_SECONDS = 60.0
 
 
 class KeyedEmulator:
-    """`python -m emulator --keys --clock virtual --paused --state :memory: --port 0`."""
+    """`python -m durable_localhost --keys --clock virtual --paused --state :memory: --port 0`."""
 
     def __init__(self, app_dir: Path, settings: Mapping[str, str], log_path: Path) -> None:
         self.app_dir = app_dir
@@ -46,7 +46,7 @@ class KeyedEmulator:
         command = [
             sys.executable,
             "-m",
-            "emulator",
+            "durable_localhost",
             "--app",
             str(self.app_dir),
             "--port",

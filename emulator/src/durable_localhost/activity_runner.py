@@ -1,0 +1,90 @@
+"""Activities: each scheduled task runs once its slot is free, and its outcome goes back as a
+message to the instance that scheduled it (dropped if that execution is gone)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from durable_localhost.clock import Clock
+from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
+from durable_localhost.functions import FunctionIndex
+from durable_localhost.history import Event, EventType, event
+from durable_localhost.invokers import ActivityError, run_activity, run_builtin_http
+from durable_localhost.tracker import BusyTracker
+
+DeliverTo = Callable[[str, str | None, Event], None]
+
+
+class ActivityRunner:
+    """Runs activity functions (sync ones on threads) at most ``max_concurrent`` at a time."""
+
+    def __init__(
+        self,
+        *,
+        index: FunctionIndex,
+        clock: Clock,
+        tracker: BusyTracker,
+        app_dir: Path,
+        max_concurrent: int,
+        deliver_to: DeliverTo,
+    ) -> None:
+        self.index = index
+        self.clock = clock
+        self.tracker = tracker
+        self.app_dir = app_dir
+        self._deliver_to = deliver_to
+        self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-activity")
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def dispatch(
+        self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
+    ) -> None:
+        """Start the activity for task ``task_id``; the system stays busy until it answers."""
+        self.tracker.begin()
+        task = asyncio.get_running_loop().create_task(
+            self._run(instance_id, execution_id, task_id, name, payload)
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run(
+        self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
+    ) -> None:
+        try:
+            async with self._slots:
+                message = await self.outcome(task_id, name, payload)
+            self._deliver_to(instance_id, execution_id, message)
+        finally:
+            self.tracker.end()
+
+    async def outcome(self, task_id: int, name: str, payload: str | None) -> Event:
+        """``TaskCompleted`` or ``TaskFailed`` with the host's failure texts."""
+        try:
+            if name == BUILTIN_HTTP_ACTIVITY:
+                result = await run_builtin_http(json.loads(payload or "{}"))
+            else:
+                function = self.index.activities[name]
+                result = await run_activity(function, payload, self.pool, self.app_dir)
+        except ActivityError as exc:
+            return self._failed(task_id, exc.reason, exc.details)
+        except Exception as exc:
+            reason = f"Activity function '{name}' failed:  {type(exc).__name__}: {exc}"
+            return self._failed(task_id, reason, None)
+        return event(
+            EventType.TASK_COMPLETED, self.clock.now(), TaskScheduledId=task_id, Result=result
+        )
+
+    def _failed(self, task_id: int, reason: str, details: str | None) -> Event:
+        return event(
+            EventType.TASK_FAILED,
+            self.clock.now(),
+            TaskScheduledId=task_id,
+            Reason=reason,
+            Details=details,
+            FailureDetails=None,
+        )

@@ -1,0 +1,144 @@
+"""The ``durable-localhost`` command: run an app like ``func start`` does."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from durable_localhost.clock import ClockMode
+from durable_localhost.dashboard import DashboardAccess
+from durable_localhost.debugging import (
+    DEFAULT_DEBUG_PORT,
+    DebuggerUnavailableError,
+    listen_for_debugger,
+)
+from durable_localhost.invocation import install_console_logging
+from durable_localhost.server import EmulatorHost, EmulatorOptions
+from durable_localhost.timeutil import parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line options."""
+    parser = argparse.ArgumentParser(
+        prog="durable-localhost",
+        description="Run an Azure Functions Python v2 app with Durable Functions locally.",
+    )
+    parser.add_argument("--port", type=int, default=7071, help="HTTP port (default 7071)")
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default loopback)")
+    parser.add_argument("--app", default=".", help="folder with function_app.py and host.json")
+    parser.add_argument(
+        "--state",
+        default=None,
+        help="SQLite state file (default <app>/.local/emulator/state.sqlite3; ':memory:')",
+    )
+    parser.add_argument("--keys", action="store_true", help="enforce function/admin/system keys")
+    parser.add_argument(
+        "--clock",
+        choices=[m.value for m in ClockMode],
+        default=ClockMode.WALL.value,
+        help="wall (default), scaled (demos, see --time-scale) or virtual",
+    )
+    parser.add_argument("--time-scale", type=float, default=60.0, help="factor for --clock scaled")
+    parser.add_argument("--start-time", default=None, help="virtual/scaled start (ISO-8601)")
+    parser.add_argument("--paused", action="store_true", help="start a virtual clock paused")
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    parser.add_argument(
+        "--dashboard",
+        choices=[a.value for a in DashboardAccess],
+        default=DashboardAccess.LOOPBACK.value,
+        help="who may load /_dashboard/: loopback callers (default), any caller, or nobody",
+    )
+    parser.add_argument(
+        "--debug",
+        nargs="?",
+        type=int,
+        const=DEFAULT_DEBUG_PORT,
+        default=None,
+        metavar="PORT",
+        help=f"let a debugger attach with debugpy (default port {DEFAULT_DEBUG_PORT})",
+    )
+    parser.add_argument(
+        "--debug-wait", action="store_true", help="with --debug, wait for the debugger to attach"
+    )
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> EmulatorOptions:
+    """Translate parsed arguments."""
+    start: datetime | None = parse(args.start_time) if args.start_time else None
+    return EmulatorOptions(
+        app_dir=Path(args.app).resolve(),
+        port=args.port,
+        host=args.host,
+        state=args.state,
+        clock=ClockMode(args.clock),
+        time_scale=args.time_scale,
+        start_time=start,
+        paused=args.paused,
+        keys=args.keys,
+        dashboard=DashboardAccess(args.dashboard),
+    )
+
+
+def banner(host: EmulatorHost) -> str:
+    """What ``func start`` prints once the host is up."""
+    lines = ["", "Functions:", ""]
+    lines += [f"        {line}" for line in host.describe_routes()]
+    lines += [
+        "",
+        f"Durable task hub: {host.config.hub_name}    clock: {host.clock.mode}"
+        f"    state: {host.options.state_path()}",
+    ]
+    if host.keys.enforced:
+        lines += [
+            f"Master key:   {host.keys.master}",
+            f"Function key: {host.keys.function}",
+            f"System key (durabletask_extension): {host.keys.system}",
+        ]
+    else:
+        lines.append("Keys are not enforced (start with --keys to require them).")
+    if host.dashboard_url:
+        lines.append(f"Dashboard:    {host.dashboard_url}")
+    lines.append(f"Listening on {host.base_url}  (Ctrl-C to stop)")
+    return "\n".join(lines)
+
+
+async def serve(options: EmulatorOptions) -> None:
+    """Run until SIGINT/SIGTERM."""
+    host = EmulatorHost(options)
+    await host.start()
+    print(banner(host), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        print("Stopping the emulator...", flush=True)
+        await host.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    install_console_logging(getattr(logging, args.log_level))
+    try:
+        if args.debug is not None:
+            listen_for_debugger(args.debug, wait=args.debug_wait)
+        asyncio.run(serve(options_from(args)))
+    except KeyboardInterrupt:
+        return 130
+    except (OSError, DebuggerUnavailableError) as exc:
+        print(f"durable-localhost: {exc}", file=sys.stderr)
+        return 1
+    return 0

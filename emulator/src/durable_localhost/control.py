@@ -1,0 +1,86 @@
+"""Control operations on instances: terminate, suspend, resume, purge and restart.
+
+Terminate, suspend and resume are queued while an episode runs and applied when it ends, so
+they never interleave with the history an episode is writing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from durable_localhost import persistence
+from durable_localhost.history import EventType, event
+from durable_localhost.ids import new_hex_id
+from durable_localhost.lifecycle import terminated_events
+from durable_localhost.model import Instance, RuntimeStatus
+
+if TYPE_CHECKING:
+    from durable_localhost.engine import Engine
+
+
+class ControlOperations:
+    """The management API's operations on one engine's instances."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def terminate(self, instance: Instance, reason: str | None) -> None:
+        """Queue or apply termination."""
+        self._queue(instance, "terminate", reason or "")
+
+    def suspend(self, instance: Instance, reason: str | None) -> None:
+        """Queue or apply suspension."""
+        self._queue(instance, "suspend", reason or "")
+
+    def resume(self, instance: Instance, reason: str | None) -> None:
+        """Queue or apply resumption."""
+        self._queue(instance, "resume", reason or "")
+
+    def _queue(self, instance: Instance, operation: str, reason: str) -> None:
+        instance.pending_control.append((operation, reason))
+        if not instance.running:
+            self.apply_pending(instance)
+        else:
+            self.engine.mark_dirty(instance)
+
+    def apply_pending(self, instance: Instance) -> None:
+        """Apply queued operations in order, unless an episode is running."""
+        engine = self.engine
+        while instance.pending_control and not instance.running:
+            operation, reason = instance.pending_control.pop(0)
+            if instance.status.is_terminal:
+                continue
+            now = engine.stamp()
+            if operation == "terminate":
+                if instance.queued:
+                    instance.queued = False
+                    engine.tracker.end()
+                history = terminated_events(instance, reason, now)
+                engine.finish(instance, history, RuntimeStatus.TERMINATED, json.dumps(reason), now)
+            elif operation == "suspend" and instance.status is not RuntimeStatus.SUSPENDED:
+                instance.status = RuntimeStatus.SUSPENDED
+                suspended = event(EventType.EXECUTION_SUSPENDED, now, Reason=reason)
+                engine.commit_history(instance, [suspended], [])
+            elif operation == "resume" and instance.status is RuntimeStatus.SUSPENDED:
+                instance.status = RuntimeStatus.RUNNING
+                resumed = event(EventType.EXECUTION_RESUMED, now, Reason=reason)
+                engine.commit_history(instance, [resumed], [])
+                engine.schedule(instance)
+            engine.mark_dirty(instance)
+            engine.tracker.notify()
+
+    def purge(self, instance: Instance) -> bool:
+        """Delete a finished instance; running ones are not purged."""
+        if not instance.status.is_terminal:
+            return False
+        self.engine.instances.pop(instance.instance_id, None)
+        self.engine.store.write(persistence.delete_instance(instance.instance_id))
+        return True
+
+    def restart(self, instance: Instance, new_instance_id: bool) -> Instance:
+        """Start the same orchestrator with the same input (``restart`` API)."""
+        target = new_hex_id() if new_instance_id else instance.instance_id
+        return self.engine.start_orchestration(
+            instance.name, target, instance.input, version=instance.version
+        )

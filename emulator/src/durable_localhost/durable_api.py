@@ -1,0 +1,353 @@
+"""The Durable extension's HTTP API (``HttpApiHandler``): webhooks and the SDK client's RPC base.
+
+One route table serves both mounts (:func:`durable_api_app`). Bodies are always empty or JSON,
+because the SDK parses every response with ``response.json(content_type=None)`` and crashes on
+plain text; that includes the router's own 404 and 405 answers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from durable_localhost.engine import Engine
+from durable_localhost.episode_plan import UnknownFunctionError
+from durable_localhost.ids import new_guid
+from durable_localhost.keys import HostKeys
+from durable_localhost.model import EntityRequest, Instance, ListFilter, RuntimeStatus
+from durable_localhost.responses import (
+    Handler,
+    Route,
+    count_param,
+    empty,
+    empty_router_errors,
+    json_response,
+    with_trailing_slash,
+)
+from durable_localhost.status import status_payload
+from durable_localhost.timeutil import parse
+from durable_localhost.urls import PublicUrls
+
+DEFAULT_PAGE_SIZE = 100
+_RUNNING_LIKE = {
+    RuntimeStatus.RUNNING,
+    RuntimeStatus.PENDING,
+    RuntimeStatus.CONTINUED_AS_NEW,
+    RuntimeStatus.SUSPENDED,
+}
+
+
+def _flag(request: web.Request, name: str, default: bool) -> bool:
+    value = request.query.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() == "true"
+
+
+def _bad_request(message: str) -> web.Response:
+    return json_response(
+        400,
+        {
+            "Message": "One or more of the arguments submitted is incorrect",
+            "ExceptionMessage": message,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class DurableApiContext:
+    """What the handlers of one mount work with."""
+
+    engine: Engine
+    hub_name: str
+    keys: HostKeys
+
+    def urls_for(self, request: web.Request) -> PublicUrls:
+        """Management URLs pointing back at the origin the caller used."""
+        return PublicUrls(f"{request.scheme}://{request.host}", self.hub_name, self.keys)
+
+
+CONTEXT = web.AppKey("durable_api", DurableApiContext)
+
+
+def _context(request: web.Request) -> DurableApiContext:
+    return request.app[CONTEXT]
+
+
+def _instance(request: web.Request) -> Instance | None:
+    return _context(request).engine.get(request.match_info["instance_id"])
+
+
+# ---------------------------------------------------------------------- orchestrations
+
+
+async def start(request: web.Request) -> web.Response:
+    """``POST orchestrators/{name}[/{instance_id}]``: 202 with the management URLs."""
+    body = await request.text()
+    try:
+        instance = _context(request).engine.start_orchestration(
+            request.match_info["name"],
+            request.match_info.get("instance_id") or None,
+            body if body.strip() else None,
+            version=request.query.get("version"),
+        )
+    except UnknownFunctionError as exc:
+        return _bad_request(str(exc))
+    return _check_status(request, instance)
+
+
+def _check_status(request: web.Request, instance: Instance) -> web.Response:
+    urls = _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
+    headers = {"Location": urls["statusQueryGetUri"], "Retry-After": "10"}
+    return json_response(202, urls, headers)
+
+
+async def status(request: web.Request) -> web.Response:
+    """``GET instances/{id}``: 202 while running, 200 when finished (500 on request if failed)."""
+    instance = _instance(request)
+    if instance is None:
+        return empty(404)
+    history = None
+    if _flag(request, "showHistory", False):
+        history = await _context(request).engine.history_of(instance)
+    payload = status_payload(
+        instance,
+        show_input=_flag(request, "showInput", True),
+        history=history,
+        show_history_output=_flag(request, "showHistoryOutput", False),
+    )
+    if instance.status in _RUNNING_LIKE:
+        urls = _context(request).urls_for(request).management(instance.instance_id)
+        return json_response(
+            202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
+        )
+    if instance.status is RuntimeStatus.FAILED and _flag(
+        request, "returnInternalServerErrorOnFailure", False
+    ):
+        return json_response(500, payload)
+    return json_response(200, payload)
+
+
+async def purge(request: web.Request) -> web.Response:
+    """``DELETE instances/{id}``: finished instances only."""
+    instance = _instance(request)
+    if instance is None or not _context(request).engine.control.purge(instance):
+        return empty(404)
+    return json_response(200, {"instancesDeleted": 1})
+
+
+def _filter(request: web.Request) -> ListFilter:
+    statuses = request.query.get("runtimeStatus")
+    parsed: frozenset[RuntimeStatus] | None = None
+    if statuses:
+        parsed = frozenset(RuntimeStatus(s.strip()) for s in statuses.split(",") if s.strip())
+    return ListFilter(
+        created_from=_time(request.query.get("createdTimeFrom")),
+        created_to=_time(request.query.get("createdTimeTo")),
+        statuses=parsed,
+        prefix=request.query.get("instanceIdPrefix") or None,
+        name=request.query.get("name") or None,
+    )
+
+
+async def list_instances(request: web.Request) -> web.Response:
+    """``GET instances``: filtered (also by ``name``), paged with ``x-ms-continuation-token``."""
+    try:
+        query = _filter(request)
+        top = count_param(request.query.get("top"), "top", DEFAULT_PAGE_SIZE, minimum=1)
+        token = request.headers.get("x-ms-continuation-token")
+        first = count_param(token, "continuation token", 0, minimum=0)
+    except ValueError as exc:
+        return _bad_request(str(exc))
+    found = _context(request).engine.query(query)
+    if _flag(request, "newestFirst", False):
+        found.reverse()
+    page = found[first : first + top]
+    # Host extension: the dashboard shows "1-100 of N" without walking every page.
+    headers = {"x-emulator-total-count": str(len(found))}
+    if first + top < len(found):
+        headers["x-ms-continuation-token"] = str(first + top)
+    show_input = _flag(request, "showInput", False)
+    body = [status_payload(i, show_input=show_input) for i in page]
+    return json_response(200, body, headers)
+
+
+async def purge_by(request: web.Request) -> web.Response:
+    """``DELETE instances``: every finished instance matching the filter."""
+    if not request.query.get("createdTimeFrom"):
+        return _bad_request("createdTimeFrom is required to purge instances by filter")
+    try:
+        query = _filter(request)
+    except ValueError as exc:
+        return _bad_request(str(exc))
+    engine = _context(request).engine
+    deleted = sum(1 for i in engine.query(query) if engine.control.purge(i))
+    if deleted == 0:
+        return empty(404)
+    return json_response(200, {"instancesDeleted": deleted})
+
+
+async def raise_event(request: web.Request) -> web.Response:
+    """``POST instances/{id}/raiseEvent/{event_name}``: JSON content only."""
+    instance = _instance(request)
+    if instance is None:
+        return empty(404)
+    if instance.status.is_terminal:
+        return empty(410)
+    if request.content_type != "application/json":
+        return _bad_request("Only application/json request content is supported")
+    body = await request.text()
+    name = request.match_info["event_name"]
+    _context(request).engine.raise_event(instance, name, body if body.strip() else None)
+    return empty(202)
+
+
+async def restart(request: web.Request) -> web.Response:
+    """``POST instances/{id}/restart``: a new instance id unless told otherwise."""
+    instance = _instance(request)
+    if instance is None:
+        return _bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
+    new_id = _flag(request, "restartWithNewInstanceId", True)
+    return _check_status(request, _context(request).engine.control.restart(instance, new_id))
+
+
+def _control(operation: str) -> Handler:
+    """``POST instances/{id}/<operation>?reason=``: queued while an episode runs."""
+
+    async def handle(request: web.Request) -> web.Response:
+        instance = _instance(request)
+        if instance is None:
+            return empty(404)
+        if instance.status.is_terminal:
+            return empty(410)
+        control = _context(request).engine.control
+        getattr(control, operation)(instance, request.query.get("reason"))
+        return empty(202)
+
+    return handle
+
+
+async def rewind(request: web.Request) -> web.Response:
+    """Rewind is not emulated (no failed-activity rewrite)."""
+    instance = _instance(request)
+    if instance is None:
+        return empty(404)
+    return empty(410 if instance.status.is_terminal else 501)
+
+
+async def other_instance_operation(request: web.Request) -> web.Response:
+    """Operations are POSTs: any other method is a 405, an unknown operation a 404."""
+    return empty(404 if request.method == "POST" else 405)
+
+
+async def not_found(request: web.Request) -> web.Response:
+    """Paths under ``orchestrators/`` answer 404 whatever the method."""
+    return empty(404)
+
+
+# ---------------------------------------------------------------------- entities
+
+
+def _entity_key(request: web.Request) -> str:
+    key = request.match_info.get("key", "")
+    return "" if key == "$" else key
+
+
+async def entity_state(request: web.Request) -> web.Response:
+    """``GET entities/{name}/{key}``: the state, 404 if the entity has none."""
+    record = _context(request).engine.entities.state(
+        request.match_info["name"], _entity_key(request)
+    )
+    if record is None:
+        return empty(404)
+    return web.Response(status=200, text=record.state or "null", content_type="application/json")
+
+
+async def signal_entity(request: web.Request) -> web.Response:
+    """``POST entities/{name}/{key}?op=`` (or ``DELETE``): a signal."""
+    operation = "delete" if request.method == "DELETE" else request.query.get("op")
+    if not operation:
+        return _bad_request("The 'op' query parameter is required")
+    body = await request.text()
+    _context(request).engine.entities.enqueue(
+        request.match_info["name"],
+        _entity_key(request),
+        EntityRequest(
+            operation=operation,
+            input=body if body.strip() else None,
+            is_signal=True,
+            request_id=_new_request_id(),
+        ),
+    )
+    return empty(202)
+
+
+async def list_entities(request: web.Request) -> web.Response:
+    """``entities``: every entity that has state."""
+    body = [
+        {
+            "entityId": {"name": r.name, "key": r.key},
+            "lastOperationTime": r.updated.isoformat() if r.updated else None,
+            "state": json.loads(r.state) if r.state else None,
+        }
+        for r in _context(request).engine.entities.existing()
+    ]
+    return json_response(200, body)
+
+
+# ---------------------------------------------------------------------- the table
+
+#: Every route also answers with a trailing slash, as the extension's handler does.
+ROUTES: list[Route] = [
+    ("POST", "/orchestrators/{name}", start),
+    ("POST", "/orchestrators/{name}/{instance_id}", start),
+    ("GET", "/instances", list_instances),
+    ("DELETE", "/instances", purge_by),
+    ("GET", "/instances/{instance_id}", status),
+    ("DELETE", "/instances/{instance_id}", purge),
+    ("POST", "/instances/{instance_id}/raiseEvent/{event_name}", raise_event),
+    ("POST", "/instances/{instance_id}/restart", restart),
+    ("POST", "/instances/{instance_id}/terminate", _control("terminate")),
+    ("POST", "/instances/{instance_id}/suspend", _control("suspend")),
+    ("POST", "/instances/{instance_id}/resume", _control("resume")),
+    ("POST", "/instances/{instance_id}/rewind", rewind),
+    ("*", "/entities", list_entities),
+    *(
+        (method, path, handler)
+        for path in ("/entities/{name}", "/entities/{name}/{key}")
+        for method, handler in (
+            ("GET", entity_state),
+            ("POST", signal_entity),
+            ("DELETE", signal_entity),
+        )
+    ),
+]
+#: Fallbacks, after every route above: they decide between 404 and 405 as the extension does.
+FALLBACKS: list[Route] = [
+    ("*", "/orchestrators{tail:.*}", not_found),
+    ("*", "/instances/{instance_id}/{tail:.*}", other_instance_operation),
+]
+
+
+def durable_api_app(
+    engine: Engine, hub_name: str, keys: HostKeys, middlewares: Iterable[Middleware] = ()
+) -> web.Application:
+    """The API as a sub-application, to mount at the webhook path and at the RPC base."""
+    app = web.Application(middlewares=[*middlewares, empty_router_errors])
+    app[CONTEXT] = DurableApiContext(engine, hub_name, keys)
+    app.add_routes(with_trailing_slash(ROUTES))
+    app.add_routes(web.route(method, path, handler) for method, path, handler in FALLBACKS)
+    return app
+
+
+def _time(text: str | None) -> datetime | None:
+    return parse(text) if text else None
+
+
+def _new_request_id() -> str:
+    return new_guid()

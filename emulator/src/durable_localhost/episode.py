@@ -1,0 +1,110 @@
+"""One orchestrator episode: the context JSON the host sends and the state the SDK returns."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from durable_localhost.config import HostConfig
+from durable_localhost.history import Event, EventType
+from durable_localhost.model import Instance
+from durable_localhost.timeutil import format_timespan
+
+#: Separator the SDK puts between the exception text and the state JSON (``$OutOfProcData$``).
+OUT_OF_PROC_LABEL = "\n\n$OutOfProcData$:"
+
+#: Host 2.13 sends upperSchemaVersion 1 (V2) and upperSchemaVersionNew 2 (V3).
+UPPER_SCHEMA_VERSION = 1
+UPPER_SCHEMA_VERSION_NEW = 2
+
+
+#: One encoder for every event (``json.dumps`` with options builds a new one per call).
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def played_json(event: Event) -> str:
+    """A past event as replayed: ``IsPlayed`` true except for ``OrchestratorStarted``."""
+    played = event["EventType"] != EventType.ORCHESTRATOR_STARTED
+    return _ENCODE({**event, "IsPlayed": played})
+
+
+def new_json(event: Event) -> str:
+    """An event of the current episode: ``IsPlayed`` false."""
+    return _ENCODE({**event, "IsPlayed": False})
+
+
+def input_token(input_json: str | None) -> Any:
+    """The context's ``input``: ``ExecutionStarted.Input`` parsed as a JToken.
+
+    The client double-encodes ``start_new`` input, so this is usually a string holding JSON
+    text, which the SDK's ``get_input`` decodes once more.
+    """
+    if input_json is None:
+        return None
+    try:
+        return json.loads(input_json)
+    except json.JSONDecodeError:
+        return input_json
+
+
+def build_context_json(instance: Instance, new_events: list[Event], config: HostConfig) -> str:
+    """The context string of ``OrchestrationContextToString`` (schema V3, long-timer settings).
+
+    Past events are serialized once and cached on the instance (``played_json``), so an episode
+    only pays for the events it adds.
+    """
+    parts = instance.played_json
+    if len(parts) < len(instance.history):
+        parts.extend(played_json(e) for e in instance.history[len(parts) :])
+    history = ",".join([*parts, *(new_json(e) for e in new_events)])
+    header = {
+        "input": input_token(instance.input),
+        "instanceId": instance.instance_id,
+        "isReplaying": bool(instance.history),
+        "parentInstanceId": instance.parent.instance_id if instance.parent else None,
+        "upperSchemaVersion": UPPER_SCHEMA_VERSION,
+        "upperSchemaVersionNew": UPPER_SCHEMA_VERSION_NEW,
+        "longRunningTimerIntervalDuration": format_timespan(config.long_timer_interval),
+        "maximumShortTimerDuration": format_timespan(config.max_short_timer),
+        "defaultHttpAsyncRequestSleepTimeMillseconds": 30000,
+    }
+    return '{"history":[' + history + "]," + json.dumps(header, ensure_ascii=False)[1:]
+
+
+@dataclass
+class EpisodeResult:
+    """What the SDK answered: its state JSON, plus the error text if user code raised."""
+
+    state: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    crash: str | None = None  # the SDK raised without a state payload (wrapper bug, bad JSON)
+
+    @property
+    def actions(self) -> Any:
+        """The raw ``actions`` list."""
+        return self.state.get("actions") or []
+
+    @property
+    def is_done(self) -> bool:
+        """Whether the orchestrator returned (or continued as new)."""
+        return bool(self.state.get("isDone"))
+
+
+def parse_success(text: Any) -> EpisodeResult:
+    """The wrapper returned the state JSON."""
+    state = json.loads(text) if isinstance(text, str | bytes) else dict(text)
+    return EpisodeResult(state=state)
+
+
+def parse_failure(exc: BaseException) -> EpisodeResult:
+    """User code raised: split ``str(exc)`` at ``$OutOfProcData$`` and parse the state."""
+    message = str(exc)
+    head, sep, tail = message.partition(OUT_OF_PROC_LABEL)
+    if not sep:
+        return EpisodeResult(crash=f"{type(exc).__name__}: {message}")
+    try:
+        state = json.loads(tail)
+    except json.JSONDecodeError:
+        return EpisodeResult(crash=message)
+    return EpisodeResult(state=state, error=str(state.get("error") or head))

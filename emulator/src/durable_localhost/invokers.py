@@ -1,0 +1,157 @@
+"""Calling the app's functions exactly as the Python worker does (converters and all)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import inspect
+import json
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from azure.functions import meta
+from azure.functions.durable_functions import ActivityTriggerConverter
+
+from durable_localhost.episode import EpisodeResult, parse_failure, parse_success
+from durable_localhost.functions import ActivityFunction, EntityFunction, OrchestratorFunction
+from durable_localhost.invocation import FunctionContext, Invocation, invoking
+
+log = logging.getLogger("durable_localhost.host")
+T = TypeVar("T")
+
+
+class ActivityError(Exception):
+    """An activity raised; carries the host's Reason and Details texts."""
+
+    def __init__(self, reason: str, details: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.details = details
+
+
+def run_orchestrator(function: OrchestratorFunction, context_json: str) -> EpisodeResult:
+    """One episode on a worker thread: the SDK wrapper takes the context string."""
+    with invoking(function.function_name):
+        try:
+            return parse_success(function.handler(context_json))
+        except Exception as exc:
+            return parse_failure(exc)
+
+
+def run_entity(function: EntityFunction, context_json: str) -> dict[str, Any]:
+    """One entity batch on a worker thread; returns the SDK's EntityState dict."""
+    with invoking(function.function_name):
+        result: Any = json.loads(function.handler(context_json))
+        return dict(result)
+
+
+def activity_failure(name: str, exc: BaseException) -> ActivityError:
+    """The host's TaskFailed texts for an activity exception (``TaskActivityShim``).
+
+    The reason keeps the two spaces the host produces when it cuts the worker's
+    ``Result: Failure\\nException: ...`` text after ``Exception:``.
+    """
+    message = f"{type(exc).__name__}: {exc}"
+    stack = "".join(traceback.format_exception(exc)).rstrip()
+    rpc_message = f"Result: Failure\nException: {message}\nStack: {stack}"
+    details = json.dumps(
+        {
+            "ClassName": "System.Exception",
+            "Message": f" {message}",
+            "Data": None,
+            "InnerException": {
+                "ClassName": "Microsoft.Azure.WebJobs.Script.Workers.Rpc.RpcException",
+                "Message": rpc_message,
+                "RemoteStackTrace": stack,
+            },
+            "HelpURL": None,
+            "StackTraceString": None,
+            "HResult": -2146233088,
+            "Source": None,
+        }
+    )
+    return ActivityError(f"Activity function '{name}' failed:  {message}", details)
+
+
+async def call_in_context(
+    executor: Executor, invocation: Invocation, fn: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """Run a sync function on ``executor`` with the invocation's context variables."""
+    loop = asyncio.get_running_loop()
+
+    def call() -> T:
+        with invoking(invocation.function_name, invocation.invocation_id):
+            return fn(*args, **kwargs)
+
+    context = contextvars.copy_context()
+    return await loop.run_in_executor(executor, context.run, call)
+
+
+async def run_activity(
+    function: ActivityFunction, input_text: str | None, executor: Executor, app_dir: Path
+) -> str:
+    """Decode the input with the worker's converter, call the function, encode the result.
+
+    Returns the result JSON text for ``TaskCompleted.Result``; raises :class:`ActivityError`.
+    """
+    with invoking(function.function_name) as invocation:
+        log.info(
+            "Executing 'Functions.%s' (Reason='(null)', Id=%s)",
+            function.function_name,
+            invocation.invocation_id,
+        )
+        try:
+            value = ActivityTriggerConverter.decode(
+                meta.Datum(value=input_text if input_text is not None else "null", type="string"),
+                trigger_metadata=None,
+            )
+            kwargs: dict[str, Any] = {function.input_name: value}
+            if function.wants_context:
+                kwargs["context"] = FunctionContext(invocation, app_dir)
+            if inspect.iscoroutinefunction(function.handler):
+                result = await function.handler(**kwargs)
+            else:
+                result = await call_in_context(executor, invocation, function.handler, **kwargs)
+                if inspect.isawaitable(result):
+                    result = await result
+            encoded = ActivityTriggerConverter.encode(result, expected_type=None)
+        except Exception as exc:
+            log.error(
+                "Executed 'Functions.%s' (Failed, Id=%s): %s",
+                function.function_name,
+                invocation.invocation_id,
+                exc,
+            )
+            raise activity_failure(function.function_name, exc) from exc
+        log.info(
+            "Executed 'Functions.%s' (Succeeded, Id=%s)",
+            function.function_name,
+            invocation.invocation_id,
+        )
+        return str(encoded.value)
+
+
+async def run_builtin_http(request: dict[str, Any]) -> str:
+    """``call_http``: perform the request once (no 202 polling) and return the SDK's shape."""
+    import aiohttp
+
+    method = str(request.get("method") or "GET").upper()
+    headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()}
+    content = request.get("content")
+    timeout = aiohttp.ClientTimeout(total=100)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as session,
+        session.request(method, str(request["uri"]), data=content, headers=headers) as response,
+    ):
+        body = await response.text()
+        return json.dumps(
+            {
+                "statusCode": response.status,
+                "headers": dict(response.headers.items()),
+                "content": body,
+            }
+        )

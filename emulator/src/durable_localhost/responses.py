@@ -1,0 +1,73 @@
+"""Response helpers shared by the host's own HTTP APIs (Durable API, control API)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: ``(method, path, handler)``: one row of a route table.
+Route = tuple[str, str, Handler]
+
+
+def empty(status: int, headers: dict[str, str] | None = None) -> web.Response:
+    """A response with no body at all (the SDK reads it as ``None``)."""
+    return web.Response(status=status, headers=headers)
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> web.Response:
+    """A JSON response."""
+    return web.Response(
+        status=status, text=json.dumps(body), content_type="application/json", headers=headers
+    )
+
+
+def with_trailing_slash(routes: Iterable[Route]) -> list[web.RouteDef]:
+    """Each route, and the same path with a trailing slash (both answer alike)."""
+    return [
+        web.route(method, variant, handler)
+        for method, path, handler in routes
+        for variant in (path, f"{path}/")
+    ]
+
+
+@web.middleware
+async def empty_router_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The router's own 404 and 405 with an empty body instead of aiohttp's plain text."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status not in (404, 405):
+            raise
+        allow = exc.headers.get("Allow")
+        return empty(exc.status, {"Allow": allow} if allow else None)
+
+
+def count_param(text: str | None, what: str, default: int, *, minimum: int) -> int:
+    """A paging number from the query or a header; ValueError names it when it is not one."""
+    if text is None or text.strip() == "":
+        return default
+    if not text.strip().isdigit() or int(text) < minimum:
+        raise ValueError(f"{what} must be an integer of at least {minimum}, not {text!r}")
+    return int(text)
+
+
+def presented_key(request: web.Request) -> str | None:
+    """The key a caller presents: ``x-functions-key`` header or ``?code=``."""
+    return request.headers.get("x-functions-key") or request.query.get("code")
+
+
+def require_key(allows: Callable[[str | None], bool]) -> Middleware:
+    """A middleware answering 401 unless ``allows(presented key)``, before any routing."""
+
+    @web.middleware
+    async def check(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not allows(presented_key(request)):
+            return empty(401)
+        return await handler(request)
+
+    return check

@@ -1,0 +1,221 @@
+"""SQLite persistence with one writer thread that commits queued writes in batches.
+
+The engine keeps hot state in memory and only *appends* writes here, so a fan-in of N
+completions costs N small inserts grouped into a few transactions rather than N commits or
+re-reads. Reads (status with history of a finished instance, startup) go through the same
+thread, after every write queued before them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+log = logging.getLogger("durable_localhost.store")
+T = TypeVar("T")
+Write = Callable[[sqlite3.Connection], None]
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS instances (
+    instance_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    execution_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    input TEXT,
+    output TEXT,
+    custom_status TEXT,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    version TEXT,
+    parent_json TEXT,
+    meta_json TEXT
+);
+CREATE TABLE IF NOT EXISTS history (
+    instance_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_json TEXT NOT NULL,
+    PRIMARY KEY (instance_id, seq)
+);
+CREATE TABLE IF NOT EXISTS inbox (
+    instance_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event_json TEXT NOT NULL,
+    PRIMARY KEY (instance_id, seq)
+);
+CREATE TABLE IF NOT EXISTS entities (
+    entity_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    key TEXT NOT NULL,
+    exists_ INTEGER NOT NULL,
+    state TEXT,
+    updated TEXT,
+    queue_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS entity_queue (
+    entity_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    request_json TEXT NOT NULL,
+    PRIMARY KEY (entity_id, seq)
+);
+CREATE TABLE IF NOT EXISTS kv (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+_STOP = object()
+_MAX_BATCH = 500
+#: The state holds the host keys and every payload: readable by its owner only.
+OWNER_ONLY = 0o600
+#: SQLite's own files next to the database; it creates them with the database file's mode.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+@dataclass
+class _Read:
+    fn: Callable[[sqlite3.Connection], Any]
+    done: Callable[[Any, BaseException | None], None]
+
+
+class StateStore:
+    """Owns the SQLite connection; everything runs on its writer thread."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            _create_private(Path(self.path))
+        # SimpleQueue: no Condition to notify on every put (several writes per episode).
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="emulator-sqlite", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def is_memory(self) -> bool:
+        """Whether state is lost when the emulator stops."""
+        return self.path == ":memory:"
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.executescript(SCHEMA)
+        return conn
+
+    def _run(self) -> None:
+        try:
+            conn = self._connect()
+        except BaseException as exc:  # surfaced to the constructor
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        stopping = False
+        while not stopping:
+            item = self._queue.get()
+            batch = [item]
+            while len(batch) < _MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            writes: list[Write] = []
+            for entry in batch:
+                if entry is _STOP:
+                    stopping = True
+                elif isinstance(entry, _Read):
+                    self._commit(conn, writes)
+                    writes = []
+                    try:
+                        entry.done(entry.fn(conn), None)
+                    except BaseException as exc:
+                        entry.done(None, exc)
+                else:
+                    writes.append(entry)
+            self._commit(conn, writes)
+        conn.close()
+
+    @staticmethod
+    def _commit(conn: sqlite3.Connection, writes: list[Write]) -> None:
+        if not writes:
+            return
+        conn.execute("BEGIN")
+        try:
+            for write in writes:
+                write(conn)
+        except Exception:
+            conn.execute("ROLLBACK")
+            log.exception("a state write failed; batch rolled back")
+            return
+        conn.execute("COMMIT")
+
+    def write(self, fn: Write) -> None:
+        """Queue a write; it commits with the others queued around it."""
+        self._queue.put(fn)
+
+    def read_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``fn`` on the writer thread after every queued write, and wait for it."""
+        box: list[Any] = []
+        done_event = threading.Event()
+
+        def done(value: Any, error: BaseException | None) -> None:
+            box.extend([value, error])
+            done_event.set()
+
+        self._queue.put(_Read(fn, done))
+        done_event.wait()
+        if box[1] is not None:
+            raise box[1]
+        return box[0]  # type: ignore[no-any-return]
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Async :meth:`read_sync` that does not block the event loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+
+        def done(value: Any, error: BaseException | None) -> None:
+            def settle() -> None:
+                if future.done():
+                    return
+                if error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(value)
+
+            loop.call_soon_threadsafe(settle)
+
+        self._queue.put(_Read(fn, done))
+        return await future  # type: ignore[no-any-return]
+
+    async def flush(self) -> None:
+        """Wait until every write queued so far is committed."""
+        await self.read(lambda _conn: None)
+
+    def close(self) -> None:
+        """Commit what is queued and stop the writer thread."""
+        if self._thread.is_alive():
+            self._queue.put(_STOP)
+            self._thread.join()
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file owner-only; tighten an existing one and its side files too."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, OWNER_ONLY))
+    os.chmod(path, OWNER_ONLY)
+    for suffix in _SIDE_FILES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", OWNER_ONLY)

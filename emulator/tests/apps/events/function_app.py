@@ -1,0 +1,34 @@
+"""Fixture: external events, events raised before the wait, and task_any with timer cancel."""
+
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+
+import azure.durable_functions as df
+
+app = df.DFApp()
+
+
+@app.orchestration_trigger(context_name="context")
+def approval(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    deadline = context.current_utc_datetime + timedelta(hours=72)
+    timer: Any = context.create_timer(deadline)
+    decision = context.wait_for_external_event("decision")
+    winner = yield context.task_any([decision, timer])
+    if winner == decision:
+        timer.cancel()
+        return {"outcome": "decided", "decision": decision.result}
+    return {"outcome": "expired"}
+
+
+@app.orchestration_trigger(context_name="context")
+def late_waiter(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    yield context.call_activity("slow_step", None)
+    yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    first = yield context.wait_for_external_event("early")
+    return first
+
+
+@app.activity_trigger(input_name="ignored")
+def slow_step(ignored: object) -> str:
+    return "done"

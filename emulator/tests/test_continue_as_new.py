@@ -1,0 +1,49 @@
+"""continue_as_new: a new execution each round, and delivered-but-unconsumed events dropped."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from durable_webhooks import Durable, StartApp
+
+pytestmark = pytest.mark.emulator
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_eternal_orchestration_runs_a_day_of_rounds(start_app: StartApp) -> None:
+    server = start_app("continue_as_new", start_time=START, paused=True)
+    durable = Durable(server)
+
+    instance_id = durable.start("eternal", {"round": 0, "rounds": 24})
+    first_execution = durable.instance(instance_id).execution_id
+    server.clock.advance(timedelta(days=1))
+
+    status = durable.body(instance_id)
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] == {"round": 24, "rounds": 24}
+    assert durable.instance(instance_id).execution_id != first_execution
+    # Only the last execution's history is kept.
+    history = durable.history(instance_id)
+    assert sum(1 for e in history if e["EventType"] == 0) == 1
+
+
+def test_continue_as_new_drops_delivered_but_unconsumed_events(start_app: StartApp) -> None:
+    server = start_app("continue_as_new", start_time=START, paused=True)
+    durable = Durable(server)
+
+    instance_id = durable.start("consumer", {"round": 0})
+    server.wait_idle()
+    durable.raise_event(instance_id, "ping", "too early")
+    server.wait_idle()  # delivered to round 0, which does not wait for it
+    durable.raise_event(instance_id, "next", None)
+    server.wait_idle()  # round 0 continues as new; round 1 waits for "next" again
+    assert durable.body(instance_id)["input"] == '{"round": 1}'
+
+    durable.raise_event(instance_id, "next", None)
+    server.wait_idle()
+    server.clock.advance(timedelta(hours=1))
+
+    assert durable.body(instance_id)["output"] == {"round": 1, "ping": None}

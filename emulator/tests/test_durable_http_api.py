@@ -1,0 +1,134 @@
+"""Status codes and bodies of the Durable HTTP API, as the SDK and webhook callers see them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from durable_webhooks import Durable, StartApp
+
+pytestmark = pytest.mark.emulator
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def durable(start_app: StartApp) -> Durable:
+    return Durable(start_app("events", start_time=START, paused=True))
+
+
+def test_unknown_instance_is_404_with_an_empty_body(durable: Durable) -> None:
+    for response in (
+        durable.status("missing"),
+        durable.raise_event("missing", "decision", 1),
+        durable.post("/instances/missing/terminate"),
+        durable.post("/instances/missing/suspend"),
+        durable.http.delete("/instances/missing"),
+    ):
+        assert response.status_code == 404
+        assert response.content == b""
+
+
+def test_running_instance_is_202_with_location(durable: Durable) -> None:
+    instance_id = durable.start("approval")
+    durable.server.wait_idle()
+
+    response = durable.status(instance_id)
+
+    assert response.status_code == 202
+    assert response.headers["Location"].endswith(
+        f"/runtime/webhooks/durabletask/instances/{instance_id}?taskHub=TestHubName&connection=Storage"
+    )
+    assert response.headers["Retry-After"] == "5"
+    assert response.json()["runtimeStatus"] == "Running"
+
+
+def test_finished_instance_is_200_and_rejects_events_with_410(durable: Durable) -> None:
+    instance_id = durable.start("approval")
+    durable.server.clock.advance(timedelta(hours=72))
+
+    assert durable.status(instance_id).status_code == 200
+    gone = durable.raise_event(instance_id, "decision", True)
+    assert gone.status_code == 410
+    assert gone.content == b""
+    assert durable.post(f"/instances/{instance_id}/terminate").status_code == 410
+
+
+def test_raise_event_requires_json_content(durable: Durable) -> None:
+    instance_id = durable.start("approval")
+
+    response = durable.http.post(f"/instances/{instance_id}/raiseEvent/decision", content=b"yes")
+
+    assert response.status_code == 400
+    assert "application/json" in response.json()["ExceptionMessage"]
+
+
+def test_start_with_explicit_id_and_status_flags(durable: Durable) -> None:
+    instance_id = durable.start("approval", {"who": "ada"}, instance_id="fixed-id")
+    durable.server.wait_idle()
+
+    assert instance_id == "fixed-id"
+    without_input = durable.body(instance_id, showInput="false")
+    with_history = durable.body(instance_id, showHistory="True", showHistoryOutput="True")
+    assert without_input["input"] is None
+    assert with_history["input"] == {"who": "ada"}
+    kinds = [e["EventType"] for e in with_history["historyEvents"]]
+    assert kinds == ["ExecutionStarted", "TimerCreated"]
+
+
+def test_suspended_instance_queues_events_until_resumed(durable: Durable) -> None:
+    instance_id = durable.start("approval")
+    durable.server.wait_idle()
+
+    assert durable.post(f"/instances/{instance_id}/suspend", reason="hold").status_code == 202
+    assert durable.raise_event(instance_id, "decision", "late yes").status_code == 202
+    durable.server.wait_idle()
+    suspended = durable.status(instance_id)
+    assert suspended.status_code == 202
+    assert suspended.json()["runtimeStatus"] == "Suspended"
+
+    assert durable.post(f"/instances/{instance_id}/resume", reason="go").status_code == 202
+    durable.server.wait_idle()
+    assert durable.body(instance_id)["output"] == {
+        "outcome": "decided",
+        "decision": "late yes",
+    }
+    kinds = [e["EventType"] for e in durable.history(instance_id)]
+    assert kinds.index(19) < kinds.index(20) < kinds.index(15)
+
+
+def test_list_and_purge_by_filter(durable: Durable) -> None:
+    first = durable.start("approval", instance_id="a-1")
+    durable.start("approval", instance_id="a-2")
+    durable.start("approval", instance_id="b-1")
+    durable.post(f"/instances/{first}/terminate")
+    durable.server.wait_idle()
+
+    listed = durable.http.get("/instances/", params={"instanceIdPrefix": "a-"}).json()
+    assert sorted(i["instanceId"] for i in listed) == ["a-1", "a-2"]
+    paged = durable.http.get("/instances/", params={"top": "2"})
+    assert len(paged.json()) == 2
+    assert paged.headers["x-ms-continuation-token"] == "2"
+
+    assert durable.http.delete("/instances/").status_code == 400
+    since = {"createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Terminated"}
+    purged = durable.http.delete("/instances/", params=since)
+    assert purged.json() == {"instancesDeleted": 1}
+    assert durable.http.delete("/instances/", params=since).status_code == 404
+    # Running instances are not purged.
+    assert durable.http.delete("/instances/a-2").status_code == 404
+
+
+def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
+    durable.start("approval", {"who": "bo"}, instance_id="r-1")
+    durable.server.wait_idle()
+
+    same = durable.post("/instances/r-1/restart", restartWithNewInstanceId="false")
+    assert same.status_code == 202
+    assert same.json()["id"] == "r-1"
+    fresh = durable.post("/instances/r-1/restart")
+    assert fresh.json()["id"] != "r-1"
+    assert durable.post("/instances/none/restart").status_code == 400
+    durable.server.wait_idle()
+    assert durable.body(fresh.json()["id"])["input"] == {"who": "bo"}

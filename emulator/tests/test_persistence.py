@@ -1,0 +1,80 @@
+"""State survives a restart of the emulator: instances resume where they were."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from durable_webhooks import Durable, StartApp
+
+pytestmark = pytest.mark.emulator
+
+START = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def test_restart_mid_orchestration_resumes_timers_and_events(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    first = start_app("events", start_time=START, paused=True, state=state)
+    durable = Durable(first)
+    waiting = durable.start("approval", instance_id="waits-for-event")
+    expiring = durable.start("approval", instance_id="waits-for-deadline")
+    first.wait_idle()
+    first.stop()
+
+    second = start_app("events", start_time=START, paused=True, state=state)
+    durable = Durable(second)
+    assert durable.body(waiting)["runtimeStatus"] == "Running"
+    assert second.clock.info()["nextTimer"] == "2030-01-04T00:00:00Z"
+
+    durable.raise_event(waiting, "decision", "approved after restart")
+    second.wait_idle()
+    second.clock.advance(timedelta(hours=72))
+
+    assert durable.body(waiting)["output"] == {
+        "outcome": "decided",
+        "decision": "approved after restart",
+    }
+    assert durable.body(expiring)["output"] == {"outcome": "expired"}
+
+
+def test_finished_instances_keep_their_history_on_disk(start_app: StartApp, tmp_path: Path) -> None:
+    state = tmp_path / "state.sqlite3"
+    first = start_app("chain", state=state, settings={"HUB": "H"})
+    durable = Durable(first)
+    instance_id = durable.start("chain", '"Rome"')
+    first.wait_idle()
+    first.stop()
+
+    second = start_app("chain", state=state, settings={"HUB": "H"})
+    status = Durable(second).body(instance_id, showHistory="true", showHistoryOutput="true")
+
+    assert status["output"] == "Hello Hi Hello Rome"
+    assert [e["EventType"] for e in status["historyEvents"]][-1] == "ExecutionCompleted"
+    with sqlite3.connect(state) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"instances", "history", "inbox", "entities", "entity_queue"} <= tables
+
+
+def test_pending_activity_is_dispatched_again_after_a_restart(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    first = start_app("chain", state=state, settings={"HUB": "H"})
+    engine = first.host.engine
+    # Simulate a crash after the episode scheduled the activity but before it ran.
+    setattr(engine, "_dispatch_activity", lambda *args: None)  # noqa: B010
+    instance_id = Durable(first).start("chain", '"Lima"')
+    first.wait_idle()
+    scheduled = [e for e in Durable(first).instance(instance_id).history if e["EventType"] == 4]
+    assert len(scheduled) == 1
+    first.stop()
+
+    second = start_app("chain", state=state, settings={"HUB": "H"})
+    second.wait_idle()
+
+    assert Durable(second).body(instance_id)["output"] == "Hello Hi Hello Lima"
