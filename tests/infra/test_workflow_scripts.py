@@ -148,6 +148,7 @@ PASSED_UNTIL_SWAP = {
     "OUTCOME_TERRAFORM_INIT": "skipped",
     "OUTCOME_TERRAFORM_PLAN": "skipped",
     "OUTCOME_TERRAFORM": "skipped",
+    "OUTCOME_SETTLE_FIRST_START": "success",
     "OUTCOME_SLOT_VERSION": "success",
     "OUTCOME_PACKAGE": "success",
     "OUTCOME_DEPLOY_CODE": "success",

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.infra
 ENVIRONMENT_WORKFLOW = REPO_ROOT / ".github" / "workflows" / "deploy-environment.yml"
 
 #: A stand-in for the Azure CLI: logs its arguments, answers from a table of
-#: (substring of the arguments, output) pairs, first match wins, else prints nothing.
+#: (substring of the arguments, output) pairs, first match wins, else prints nothing. A list
+#: of outputs answers the pattern's calls in turn, its last item from then on.
 FAKE_AZ = """\
 import json, os, sys
 arguments = " ".join(sys.argv[1:])
@@ -28,6 +30,9 @@ with open(os.environ["FAKE_LOG"], "a") as log:
     log.write("az " + arguments + "\\n")
 for pattern, output in json.load(open(os.environ["FAKE_AZ_ANSWERS"])):
     if pattern in arguments:
+        if isinstance(output, list):
+            seen = sum(pattern in line for line in open(os.environ["FAKE_LOG"]))
+            output = output[min(seen, len(output)) - 1]
         print(output)
         break
 """
@@ -80,7 +85,7 @@ def runner(tmp_path: Path) -> Path:
 def run_step(
     runner: Path,
     step_id: str,
-    answers: list[tuple[str, str]],
+    answers: Sequence[tuple[str, str | list[str]]],
     **env: str,
 ) -> Ran:
     step = step_by_id(load(ENVIRONMENT_WORKFLOW), ENVIRONMENT_WORKFLOW.name, step_id)
@@ -107,6 +112,7 @@ def run_step(
             "ENVIRONMENT": "prod",
             "RUNNER_TEMP": str(runner),
             "HEALTH_POLL_SECONDS": "0",
+            "SETTLE_PAUSE_SECONDS": "0",
             "RESOURCE_GROUP": "rg-shop-prod",
             "APP": "shop-prod-app",
             "VERSION": "1.4.0",
@@ -260,3 +266,96 @@ def test_terraform_keeps_production_at_its_version_when_the_variables_take_one(
         "terraform output -raw function_app_name",
     ]
     assert apply.environment == {"APP": "shop-prod-app"}
+
+
+SITE_ID = "/subscriptions/s/resourceGroups/rg-shop-prod/providers/Microsoft.Web/sites/shop-prod-app"
+DENIED = "AccessToKeyVaultDenied"
+
+
+def settle_answers(production: list[str], slot: list[str]) -> list[tuple[str, str | list[str]]]:
+    """The site ids, and the content share reference's status per poll, for each site."""
+    return [
+        ("--slot staging --query id", f"{SITE_ID}/slots/staging"),
+        ("--query id", SITE_ID),
+        ("slots/staging/config/configreferences", slot),
+        ("configreferences", production),
+    ]
+
+
+def _restarts(ran: Ran) -> list[str]:
+    return [call for call in ran.calls if call.startswith("az functionapp restart")]
+
+
+def test_the_first_start_is_settled_by_a_restart(runner: Path) -> None:
+    ran = run_step(runner, "settle_first_start", settle_answers([DENIED, "Resolved"], ["Resolved"]))
+    assert ran.returncode == 0, ran.stderr
+    assert _restarts(ran) == [
+        "az functionapp restart --resource-group rg-shop-prod --name shop-prod-app"
+    ]
+    polls = [call for call in ran.calls if call.startswith("az rest")]
+    assert len(polls) == 3
+    assert polls[0] == (
+        f"az rest --method get --url https://management.azure.com{SITE_ID}/config/"
+        "configreferences/appsettings/WEBSITE_CONTENTAZUREFILECONNECTIONSTRING"
+        "?api-version=2024-04-01 --query properties.status --output tsv"
+    )
+    assert "shop-prod-app (slot staging): WEBSITE_CONTENTAZUREFILECONNECTIONSTRING resolved" in (
+        ran.stdout
+    )
+
+
+def test_the_slot_is_settled_on_its_own(runner: Path) -> None:
+    ran = run_step(runner, "settle_first_start", settle_answers(["Resolved"], [DENIED, "Resolved"]))
+    assert ran.returncode == 0, ran.stderr
+    assert _restarts(ran) == [
+        "az functionapp restart --resource-group rg-shop-prod --name shop-prod-app --slot staging"
+    ]
+    assert f"{SITE_ID}/slots/staging/config/configreferences" in ran.calls[-1]
+
+
+def test_a_reference_that_never_resolves_stops_the_job(runner: Path) -> None:
+    answers = settle_answers([DENIED], ["Resolved"])
+    ran = run_step(runner, "settle_first_start", answers, SETTLE_ATTEMPTS="3")
+    assert ran.returncode == 1
+    assert (
+        "shop-prod-app: the Key Vault reference WEBSITE_CONTENTAZUREFILECONNECTIONSTRING did not "
+        f"resolve after 3 attempts (last status: {DENIED})"
+    ) in ran.stderr
+    assert len(_restarts(ran)) == 2  # between the three polls, none after the last
+    assert not any("slots/staging" in call for call in ran.calls)  # the slot waits its turn
+
+
+def test_a_missing_site_is_named(runner: Path) -> None:
+    ran = run_step(runner, "settle_first_start", [])
+    assert ran.returncode == 1
+    assert "shop-prod-app: no such function app in rg-shop-prod" in ran.stderr
+
+
+PIP_OK = "Running pip install...\nSuccessfully installed azure-functions-1.21.3"
+PIP_FAILED = (
+    "Running pip install...\n"
+    "WARNING: Retrying after connection broken by 'NewConnectionError(Failed to establish')\n"
+    "ERROR: Could not find a version that satisfies the requirement azure-functions"
+)
+
+
+def test_the_code_deployment_puts_the_builds_pip_lines_in_the_summary(runner: Path) -> None:
+    ran = run_step(runner, "deploy_code", [("log deployment show", PIP_OK)])
+    assert ran.returncode == 0, ran.stderr
+    assert "Successfully installed azure-functions-1.21.3" in ran.summary
+    log_call = next(call for call in ran.calls if "log deployment show" in call)
+    assert "--name shop-prod-app --slot staging --query" in log_call
+
+
+def test_a_failed_pip_install_in_the_remote_build_stops_the_job(runner: Path) -> None:
+    ran = run_step(runner, "deploy_code", [("log deployment show", PIP_FAILED)])
+    assert ran.returncode == 1
+    assert "**pip failed in the remote build**" in ran.summary
+    assert "ERROR: Could not find a version" in ran.stderr
+    assert "Retrying" not in ran.stderr  # a retry's warning is not the failure
+
+
+def test_a_build_log_without_pip_lines_says_so(runner: Path) -> None:
+    ran = run_step(runner, "deploy_code", [])
+    assert ran.returncode == 0, ran.stderr
+    assert "The deployment log has no pip lines" in ran.summary

@@ -40,6 +40,7 @@ VERSION_SETTING = "AzureFunctionsJobHost__extensions__durableTask__defaultVersio
 GATED_ORDER = (
     "login",
     "version",
+    "settle_first_start",
     "slot_version",
     "package",
     "deploy_code",
@@ -126,6 +127,29 @@ def test_the_infrastructure_runs_between_the_version_check_and_the_slot(
         assert lower < _position(deploy_steps, step_id) < upper, step_id
     assert _position(deploy_steps, "bicep_what_if") < _position(deploy_steps, "bicep")
     assert _position(deploy_steps, "terraform_plan") < _position(deploy_steps, "terraform")
+
+
+def test_the_first_start_is_settled_after_the_infrastructure_and_before_the_code(
+    deploy_steps: list[Step],
+) -> None:
+    """What the script does is run in test_workflow_steps.py; here: where, and for whom."""
+    settle = _position(deploy_steps, "settle_first_start")
+    for step_id in ("bicep", "terraform"):
+        assert _position(deploy_steps, step_id) < settle, step_id
+    assert settle < _position(deploy_steps, "deploy_code")
+    run = deploy_steps[settle].run or ""
+    assert run.splitlines() == [
+        "bash .github/scripts/settle-first-start.sh",
+        'bash .github/scripts/settle-first-start.sh "$SLOT"',
+    ]
+
+
+def test_the_code_deployment_checks_the_remote_builds_pip_lines(
+    deploy_steps: list[Step],
+) -> None:
+    run = deploy_steps[_position(deploy_steps, "deploy_code")].run or ""
+    assert 'check-remote-build.sh "$SLOT" | tee -a "$GITHUB_STEP_SUMMARY"' in run
+    assert run.rstrip().endswith('exit "$status"')
 
 
 def test_the_job_summary_names_every_step_that_can_stop_the_deployment(
