@@ -7,7 +7,7 @@ CHECKOV_VENV := .venv-checkov
 SEMGREP_VENV := .venv-semgrep
 #: The deployed app and the local host: what bandit and the semgrep rules scan.
 APP_CODE := function_app.py activities api entities orchestrators shared
-LOCAL_HOST := emulator
+LOCAL_HOST := emulator/src
 SEMGREP_RULES := tests/semgrep
 #: Local rule files only: registry configs need the network (and hang without it).
 SEMGREP := $(SEMGREP_VENV)/bin/semgrep
@@ -78,7 +78,7 @@ lint: $(VENV)/.installed $(SEMGREP_VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/bandit -q -r $(APP_CODE)
-	$(BIN)/bandit -q -c $(LOCAL_HOST)/bandit.yaml -r $(LOCAL_HOST)
+	$(BIN)/bandit -q -c emulator/bandit.yaml -r $(LOCAL_HOST)
 	$(SEMGREP) $(SEMGREP_FLAGS) --test $(SEMGREP_RULES)
 	$(SEMGREP) scan $(SEMGREP_FLAGS) --error --config $(SEMGREP_RULES)/orchestrator-determinism.yml orchestrators
 	$(SEMGREP) scan $(SEMGREP_FLAGS) --error --config $(SEMGREP_RULES)/anonymous-route.yml \
