@@ -20,6 +20,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 
 from api import approvals, counters, customers, instances, openapi, orders
 from tests.http.conftest import PUBLIC_ORIGIN
+from tests.http.samples import APPROVAL, ORDER
 from tests.support.functions import client_function, user_function
 
 FORGED = "evil.example"
@@ -53,25 +54,6 @@ def running(instance_id: str) -> DurableOrchestrationStatus:
         }
     )
 
-
-ORDER = {
-    "customerEmail": "ada@example.com",
-    "items": [{"sku": "sku-a", "quantity": 1}],
-    "paymentMethod": "tok_visa",
-    "shippingAddress": {
-        "name": "Ada",
-        "line1": "Hauptstr. 1",
-        "city": "Berlin",
-        "postalCode": "10115",
-        "country": "DE",
-    },
-}
-APPROVAL = {
-    "requester": "ada@example.com",
-    "amount": "12.50",
-    "description": "Books",
-    "approvers": ["grace@example.com"],
-}
 
 #: Cases that act on an instance that already runs (the others start one).
 EXISTING_INSTANCE = {"status", "terminate"}

@@ -19,6 +19,7 @@ from api import customers, orders
 from api.http import HttpProblem
 from api.idempotent_start import start_once
 from shared.models.customers import onboarding_instance_id
+from tests.http.samples import post_json
 from tests.support.functions import client_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -58,15 +59,6 @@ def instance(name: str | None, runtime: str, instance_id: str, input_: Any = Non
     return DurableOrchestrationStatus.from_json(status)
 
 
-def post(path: str, payload: dict[str, Any]) -> func.HttpRequest:
-    return func.HttpRequest(
-        "POST",
-        f"{BASE}/{path}",
-        headers={"content-type": "application/json"},
-        body=json.dumps(payload).encode(),
-    )
-
-
 def assert_conflict_naming(response: func.HttpResponse, instance_id: str) -> None:
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
@@ -79,7 +71,7 @@ async def test_an_order_id_held_by_another_orchestrator_is_a_409(client: Any, ru
     # Same input even: what tells the instances apart is the orchestrator.
     client.get_status.return_value = instance("process_batch", runtime, ORDER_INSTANCE, ORDER)
 
-    response = await start_order(post("orders", ORDER), client)
+    response = await start_order(post_json("orders", ORDER), client)
 
     assert_conflict_naming(response, ORDER_INSTANCE)
     client.start_new.assert_not_awaited()
@@ -92,7 +84,7 @@ async def test_an_onboarding_id_held_by_another_orchestrator_is_a_409(
     """Onboarding restarts a failed instance even with other details: not another's, though."""
     client.get_status.return_value = instance("expense_approval", runtime, ONBOARDING_INSTANCE)
 
-    response = await start_onboarding(post("customers", ONBOARDING), client)
+    response = await start_onboarding(post_json("customers", ONBOARDING), client)
 
     assert_conflict_naming(response, ONBOARDING_INSTANCE)
     client.start_new.assert_not_awaited()
@@ -104,7 +96,7 @@ async def test_losing_a_start_race_to_another_orchestrator_is_a_409(client: Any)
     client.get_status.side_effect = [not_yet, theirs]
     client.start_new.side_effect = Exception("An orchestration with this id already exists")
 
-    response = await start_order(post("orders", ORDER), client)
+    response = await start_order(post_json("orders", ORDER), client)
 
     assert_conflict_naming(response, ORDER_INSTANCE)
 
@@ -114,7 +106,7 @@ async def test_the_same_orchestrators_instance_is_still_joined(client: Any) -> N
         "customer_onboarding", "Running", ONBOARDING_INSTANCE, ONBOARDING
     )
 
-    response = await start_onboarding(post("customers", ONBOARDING), client)
+    response = await start_onboarding(post_json("customers", ONBOARDING), client)
 
     assert response.status_code == 202
     client.start_new.assert_not_awaited()
@@ -124,7 +116,7 @@ async def test_a_status_without_a_name_is_taken_as_ours(client: Any) -> None:
     """The host always names the orchestrator; if it did not, joining is the safe reading."""
     client.get_status.return_value = instance(None, "Running", ORDER_INSTANCE)
 
-    response = await start_order(post("orders", ORDER), client)
+    response = await start_order(post_json("orders", ORDER), client)
 
     assert response.status_code == 202
     client.start_new.assert_not_awaited()
@@ -139,7 +131,7 @@ def _direct_start(before_start: Any) -> Any:
     async def call(client: Any) -> int:
         try:
             response = await start_once(
-                post("orders", ORDER),
+                post_json("orders", ORDER),
                 client,
                 "order_fulfillment_saga",
                 ORDER_INSTANCE,

@@ -9,37 +9,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import azure.functions as func
 import pytest
 
 from api import approvals, customers, monitors, orders
+from tests.http.samples import ADDRESS, APPROVAL, post_json
 from tests.support.functions import client_function
 
 OUTSIDE = "mallory@attacker.example"
 
-
-def post(path: str, payload: dict[str, Any]) -> func.HttpRequest:
-    return func.HttpRequest(
-        "POST",
-        f"http://localhost:7071/api/{path}",
-        headers={"content-type": "application/json"},
-        body=json.dumps(payload).encode(),
-    )
-
-
-ADDRESS = {
-    "name": "Ada",
-    "line1": "Hauptstr. 1",
-    "city": "Berlin",
-    "postalCode": "10115",
-    "country": "DE",
-}
-APPROVAL = {
-    "requester": "ada@example.com",
-    "amount": "12.50",
-    "description": "Books",
-    "approvers": ["grace@example.com", "linus@example.org"],
-}
 
 CASES: list[tuple[str, Any, str, dict[str, Any], str]] = [
     (
@@ -93,7 +70,7 @@ CASES: list[tuple[str, Any, str, dict[str, Any], str]] = [
 async def test_a_recipient_outside_the_allowed_domains_is_a_400_naming_the_field(
     handler: Any, path: str, payload: dict[str, Any], field: str, client: Any
 ) -> None:
-    response = await client_function(handler)(post(path, payload), client)
+    response = await client_function(handler)(post_json(path, payload), client)
 
     assert response.status_code == 400
     problem = json.loads(response.get_body())
@@ -111,7 +88,7 @@ async def test_the_allowed_domains_come_from_the_setting(
     app_settings.setenv("NOTIFICATION_ALLOWED_DOMAINS", "example.com,attacker.example")
 
     response = await client_function(customers.start_customer_onboarding)(
-        post("customers", {"email": OUTSIDE, "name": "M"}), client
+        post_json("customers", {"email": OUTSIDE, "name": "M"}), client
     )
 
     assert response.status_code == 202
@@ -119,7 +96,7 @@ async def test_the_allowed_domains_come_from_the_setting(
 
 async def test_a_subdomain_of_an_allowed_domain_is_not_allowed(client: Any) -> None:
     response = await client_function(customers.start_customer_onboarding)(
-        post("customers", {"email": "ada@mail.example.com", "name": "Ada"}), client
+        post_json("customers", {"email": "ada@mail.example.com", "name": "Ada"}), client
     )
 
     assert response.status_code == 400
