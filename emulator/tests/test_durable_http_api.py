@@ -116,14 +116,56 @@ def test_list_and_purge_by_filter(durable: Durable) -> None:
     purged = durable.http.delete("/instances/", params=since)
     assert purged.json() == {"instancesDeleted": 1}
     assert durable.http.delete("/instances/", params=since).status_code == 404
-    # Running instances are not purged.
-    assert durable.http.delete("/instances/a-2").status_code == 404
+
+
+def test_purging_a_running_instance_deletes_nothing(durable: Durable) -> None:
+    instance_id = durable.start("approval", instance_id="live")
+    durable.server.wait_idle()
+
+    response = durable.http.delete(f"/instances/{instance_id}")
+
+    assert response.status_code == 200
+    assert response.json() == {"instancesDeleted": 0}
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"
+    durable.post(f"/instances/{instance_id}/terminate")
+    assert durable.http.delete(f"/instances/{instance_id}").json() == {"instancesDeleted": 1}
+
+
+def test_start_with_a_body_that_is_not_json_is_400_invalid_json_content(durable: Durable) -> None:
+    response = durable.http.post("/orchestrators/approval/plain", content=b"hello there")
+
+    assert response.status_code == 400
+    assert response.json()["Message"] == "Invalid JSON content"
+    assert durable.status("plain").status_code == 404
+    blank = durable.http.post("/orchestrators/approval/blank", content=b"  ")
+    assert blank.status_code == 202
+    durable.server.wait_idle()
+    assert durable.body("blank")["input"] is None
+
+
+def test_starting_over_a_running_instance_is_refused_as_the_host_does(durable: Durable) -> None:
+    durable.start("approval", {"who": "ada"}, instance_id="once")
+    durable.server.wait_idle()
+
+    again = durable.http.post("/orchestrators/approval/once", json={"who": "bo"})
+
+    assert again.status_code == 500
+    assert again.json()["ExceptionMessage"] == (
+        "An Orchestration instance with the status Running already exists."
+    )
+    assert durable.body("once")["input"] == {"who": "ada"}
+    durable.post("/instances/once/terminate")
+    assert durable.start("approval", {"who": "bo"}, instance_id="once") == "once"
 
 
 def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
     durable.start("approval", {"who": "bo"}, instance_id="r-1")
     durable.server.wait_idle()
 
+    live = durable.post("/instances/r-1/restart", restartWithNewInstanceId="false")
+    assert live.status_code == 500
+    assert "already exists" in live.json()["ExceptionMessage"]
+    durable.post("/instances/r-1/terminate")
     same = durable.post("/instances/r-1/restart", restartWithNewInstanceId="false")
     assert same.status_code == 202
     assert same.json()["id"] == "r-1"

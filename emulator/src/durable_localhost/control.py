@@ -71,7 +71,7 @@ class ControlOperations:
             engine.tracker.notify()
 
     def purge(self, instance: Instance) -> bool:
-        """Delete a finished instance; running ones are not purged."""
+        """Delete a finished instance; live ones are kept, as the extension documents purge."""
         if not instance.status.is_terminal:
             return False
         self.engine.instances.pop(instance.instance_id, None)

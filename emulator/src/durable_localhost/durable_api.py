@@ -49,13 +49,15 @@ def _flag(request: web.Request, name: str, default: bool) -> bool:
     return value.strip().lower() == "true"
 
 
+def _error(status: int, message: str, exception_type: str, detail: str) -> web.Response:
+    """The extension's ``CreateErrorResponse`` body (ASP.NET's HttpError, no stack trace)."""
+    body = {"Message": message, "ExceptionMessage": detail, "ExceptionType": exception_type}
+    return json_response(status, body)
+
+
 def _bad_request(message: str) -> web.Response:
-    return json_response(
-        400,
-        {
-            "Message": "One or more of the arguments submitted is incorrect",
-            "ExceptionMessage": message,
-        },
+    return _error(
+        400, "One or more of the arguments submitted is incorrect", "System.ArgumentException", message
     )
 
 
@@ -88,17 +90,49 @@ def _instance(request: web.Request) -> Instance | None:
 
 async def start(request: web.Request) -> web.Response:
     """``POST orchestrators/{name}[/{instance_id}]``: 202 with the management URLs."""
-    body = await request.text()
     try:
-        instance = _context(request).engine.start_orchestration(
+        input_json = _json_body(await request.text())
+    except ValueError as exc:
+        return _error(400, "Invalid JSON content", "Newtonsoft.Json.JsonReaderException", str(exc))
+    engine = _context(request).engine
+    instance_id = request.match_info.get("instance_id") or None
+    refused = _refuse_live(engine.get(instance_id) if instance_id else None)
+    if refused is not None:
+        return refused
+    try:
+        instance = engine.start_orchestration(
             request.match_info["name"],
-            request.match_info.get("instance_id") or None,
-            body if body.strip() else None,
+            instance_id,
+            input_json,
             version=request.query.get("version"),
         )
     except UnknownFunctionError as exc:
         return _bad_request(str(exc))
     return _check_status(request, instance)
+
+
+def _json_body(body: str) -> str | None:
+    """The body as the instance's input; ValueError when it is not JSON (blank is no input)."""
+    if not body.strip():
+        return None
+    json.loads(body)
+    return body
+
+
+def _refuse_live(existing: Instance | None) -> web.Response | None:
+    """The host's answer to starting over a live instance, or None when that is allowed.
+
+    ``OverridableExistingInstanceStates`` defaults to ``NonRunningStates``: DTFx throws
+    ``OrchestrationAlreadyExistsException`` and the extension's handler turns it into a 500.
+    """
+    if existing is None or existing.status.is_terminal:
+        return None
+    return _error(
+        500,
+        "Something went wrong while processing your request",
+        "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
+        f"An Orchestration instance with the status {existing.status} already exists.",
+    )
 
 
 def _check_status(request: web.Request, instance: Instance) -> web.Response:
@@ -134,11 +168,12 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def purge(request: web.Request) -> web.Response:
-    """``DELETE instances/{id}``: finished instances only."""
+    """``DELETE instances/{id}``: 200 with how many were deleted (live instances: none)."""
     instance = _instance(request)
-    if instance is None or not _context(request).engine.control.purge(instance):
+    if instance is None:
         return empty(404)
-    return json_response(200, {"instancesDeleted": 1})
+    deleted = 1 if _context(request).engine.control.purge(instance) else 0
+    return json_response(200, {"instancesDeleted": deleted})
 
 
 def _filter(request: web.Request) -> ListFilter:
@@ -213,6 +248,9 @@ async def restart(request: web.Request) -> web.Response:
     if instance is None:
         return _bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
     new_id = _flag(request, "restartWithNewInstanceId", True)
+    refused = None if new_id else _refuse_live(instance)
+    if refused is not None:
+        return refused
     return _check_status(request, _context(request).engine.control.restart(instance, new_id))
 
 
