@@ -15,6 +15,13 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from durable_localhost.durable_errors import (
+    bad_request,
+    invalid_json,
+    json_body,
+    refuse_live,
+    rewind_refused,
+)
 from durable_localhost.engine import Engine
 from durable_localhost.episode_plan import UnknownFunctionError
 from durable_localhost.ids import new_guid
@@ -49,18 +56,6 @@ def _flag(request: web.Request, name: str, default: bool) -> bool:
     return value.strip().lower() == "true"
 
 
-def _error(status: int, message: str, exception_type: str, detail: str) -> web.Response:
-    """The extension's ``CreateErrorResponse`` body (ASP.NET's HttpError, no stack trace)."""
-    body = {"Message": message, "ExceptionMessage": detail, "ExceptionType": exception_type}
-    return json_response(status, body)
-
-
-def _bad_request(message: str) -> web.Response:
-    return _error(
-        400, "One or more of the arguments submitted is incorrect", "System.ArgumentException", message
-    )
-
-
 @dataclass(frozen=True)
 class DurableApiContext:
     """What the handlers of one mount work with."""
@@ -91,12 +86,12 @@ def _instance(request: web.Request) -> Instance | None:
 async def start(request: web.Request) -> web.Response:
     """``POST orchestrators/{name}[/{instance_id}]``: 202 with the management URLs."""
     try:
-        input_json = _json_body(await request.text())
+        input_json = json_body(await request.text())
     except ValueError as exc:
-        return _error(400, "Invalid JSON content", "Newtonsoft.Json.JsonReaderException", str(exc))
+        return invalid_json(exc)
     engine = _context(request).engine
     instance_id = request.match_info.get("instance_id") or None
-    refused = _refuse_live(engine.get(instance_id) if instance_id else None)
+    refused = refuse_live(engine.get(instance_id) if instance_id else None)
     if refused is not None:
         return refused
     try:
@@ -107,32 +102,8 @@ async def start(request: web.Request) -> web.Response:
             version=request.query.get("version"),
         )
     except UnknownFunctionError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     return _check_status(request, instance)
-
-
-def _json_body(body: str) -> str | None:
-    """The body as the instance's input; ValueError when it is not JSON (blank is no input)."""
-    if not body.strip():
-        return None
-    json.loads(body)
-    return body
-
-
-def _refuse_live(existing: Instance | None) -> web.Response | None:
-    """The host's answer to starting over a live instance, or None when that is allowed.
-
-    ``OverridableExistingInstanceStates`` defaults to ``NonRunningStates``: DTFx throws
-    ``OrchestrationAlreadyExistsException`` and the extension's handler turns it into a 500.
-    """
-    if existing is None or existing.status.is_terminal:
-        return None
-    return _error(
-        500,
-        "Something went wrong while processing your request",
-        "DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException",
-        f"An Orchestration instance with the status {existing.status} already exists.",
-    )
 
 
 def _check_status(request: web.Request, instance: Instance) -> web.Response:
@@ -156,7 +127,9 @@ async def status(request: web.Request) -> web.Response:
         show_history_output=_flag(request, "showHistoryOutput", False),
     )
     if instance.status in _RUNNING_LIKE:
-        urls = _context(request).urls_for(request).management(instance.instance_id)
+        urls = (
+            _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
+        )
         return json_response(
             202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
         )
@@ -198,7 +171,7 @@ async def list_instances(request: web.Request) -> web.Response:
         token = request.headers.get("x-ms-continuation-token")
         first = count_param(token, "continuation token", 0, minimum=0)
     except ValueError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     found = _context(request).engine.query(query)
     if _flag(request, "newestFirst", False):
         found.reverse()
@@ -215,11 +188,11 @@ async def list_instances(request: web.Request) -> web.Response:
 async def purge_by(request: web.Request) -> web.Response:
     """``DELETE instances``: every finished instance matching the filter."""
     if not request.query.get("createdTimeFrom"):
-        return _bad_request("createdTimeFrom is required to purge instances by filter")
+        return bad_request("createdTimeFrom is required to purge instances by filter")
     try:
         query = _filter(request)
     except ValueError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     engine = _context(request).engine
     deleted = sum(1 for i in engine.query(query) if engine.control.purge(i))
     if deleted == 0:
@@ -235,7 +208,7 @@ async def raise_event(request: web.Request) -> web.Response:
     if instance.status.is_terminal:
         return empty(410)
     if request.content_type != "application/json":
-        return _bad_request("Only application/json request content is supported")
+        return bad_request("Only application/json request content is supported")
     body = await request.text()
     name = request.match_info["event_name"]
     _context(request).engine.raise_event(instance, name, body if body.strip() else None)
@@ -246,9 +219,9 @@ async def restart(request: web.Request) -> web.Response:
     """``POST instances/{id}/restart``: a new instance id unless told otherwise."""
     instance = _instance(request)
     if instance is None:
-        return _bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
+        return bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
     new_id = _flag(request, "restartWithNewInstanceId", True)
-    refused = None if new_id else _refuse_live(instance)
+    refused = None if new_id else refuse_live(instance)
     if refused is not None:
         return refused
     return _check_status(request, _context(request).engine.control.restart(instance, new_id))
@@ -271,11 +244,16 @@ def _control(operation: str) -> Handler:
 
 
 async def rewind(request: web.Request) -> web.Response:
-    """Rewind is not emulated (no failed-activity rewrite)."""
+    """``POST instances/{id}/rewind?reason=``: failed instances only, as the extension allows."""
     instance = _instance(request)
     if instance is None:
         return empty(404)
-    return empty(410 if instance.status.is_terminal else 501)
+    if instance.status.is_terminal and instance.status is not RuntimeStatus.FAILED:
+        return empty(410)
+    if instance.status is not RuntimeStatus.FAILED:
+        return rewind_refused()
+    await _context(request).engine.control.rewind(instance, request.query.get("reason"))
+    return empty(202)
 
 
 async def other_instance_operation(request: web.Request) -> web.Response:
@@ -310,7 +288,7 @@ async def signal_entity(request: web.Request) -> web.Response:
     """``POST entities/{name}/{key}?op=`` (or ``DELETE``): a signal."""
     operation = "delete" if request.method == "DELETE" else request.query.get("op")
     if not operation:
-        return _bad_request("The 'op' query parameter is required")
+        return bad_request("The 'op' query parameter is required")
     body = await request.text()
     _context(request).engine.entities.enqueue(
         request.match_info["name"],
