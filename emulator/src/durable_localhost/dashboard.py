@@ -40,7 +40,6 @@ log = logging.getLogger("durable_localhost.dashboard")
 
 DASHBOARD_PATH = "/_dashboard"
 STATIC_DIR = Path(__file__).parent / "dashboard_static"
-REWIND_UNSUPPORTED = "This local host does not emulate rewind: the API answers 501 Not Implemented."
 
 
 class DashboardAccess(enum.StrEnum):
@@ -161,20 +160,13 @@ class DashboardApi:
     async def host_info(self, request: web.Request) -> web.StreamResponse:
         """What the page shows in its header and which actions it offers."""
         host = self.host
-        rewind = hasattr(host.engine, "rewind")
         return web.json_response(
             {
                 "hubName": host.config.hub_name,
                 "routePrefix": host.config.route_prefix,
                 "keysEnforced": host.keys.enforced,
                 "clock": self.clock_body(),
-                "features": {
-                    "timeControl": host.clock.mode is not ClockMode.WALL,
-                    "rewind": {
-                        "supported": rewind,
-                        "reason": None if rewind else REWIND_UNSUPPORTED,
-                    },
-                },
+                "features": {"timeControl": host.clock.mode is not ClockMode.WALL},
             }
         )
 
