@@ -30,6 +30,19 @@ def test_unknown_instance_is_404_with_an_empty_body(durable: Durable) -> None:
         assert response.content == b""
 
 
+def test_wrong_methods_are_404_with_no_body_as_the_extension_answers(durable: Durable) -> None:
+    for method, path in (
+        ("PUT", "/instances"),
+        ("POST", "/instances/x"),
+        ("GET", "/instances/x/terminate"),
+        ("GET", "/orchestrators/approval"),
+        ("PATCH", "/entities/counter/one"),
+        ("GET", "/no-such-route"),
+    ):
+        response = durable.http.request(method, path)
+        assert (method, path, response.status_code, response.content) == (method, path, 404, b"")
+
+
 def test_running_instance_is_202_with_location(durable: Durable) -> None:
     instance_id = durable.start("approval")
     durable.server.wait_idle()

@@ -2,7 +2,7 @@
 
 One route table serves both mounts (:func:`durable_api_app`). Bodies are always empty or JSON,
 because the SDK parses every response with ``response.json(content_type=None)`` and crashes on
-plain text; that includes the router's own 404 and 405 answers.
+plain text. A path or method the table lacks is an empty 404, as in the extension's handler.
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from durable_localhost.responses import (
     Route,
     count_param,
     empty,
-    empty_router_errors,
     json_response,
+    router_errors,
     with_trailing_slash,
 )
 from durable_localhost.status import status_payload
@@ -256,16 +256,6 @@ async def rewind(request: web.Request) -> web.Response:
     return empty(202)
 
 
-async def other_instance_operation(request: web.Request) -> web.Response:
-    """Operations are POSTs: any other method is a 405, an unknown operation a 404."""
-    return empty(404 if request.method == "POST" else 405)
-
-
-async def not_found(request: web.Request) -> web.Response:
-    """Paths under ``orchestrators/`` answer 404 whatever the method."""
-    return empty(404)
-
-
 # ---------------------------------------------------------------------- entities
 
 
@@ -343,21 +333,15 @@ ROUTES: list[Route] = [
         )
     ),
 ]
-#: Fallbacks, after every route above: they decide between 404 and 405 as the extension does.
-FALLBACKS: list[Route] = [
-    ("*", "/orchestrators{tail:.*}", not_found),
-    ("*", "/instances/{instance_id}/{tail:.*}", other_instance_operation),
-]
 
 
 def durable_api_app(
     engine: Engine, hub_name: str, keys: HostKeys, middlewares: Iterable[Middleware] = ()
 ) -> web.Application:
     """The API as a sub-application, to mount at the webhook path and at the RPC base."""
-    app = web.Application(middlewares=[*middlewares, empty_router_errors])
+    app = web.Application(middlewares=[*middlewares, router_errors(())])
     app[CONTEXT] = DurableApiContext(engine, hub_name, keys)
     app.add_routes(with_trailing_slash(ROUTES))
-    app.add_routes(web.route(method, path, handler) for method, path, handler in FALLBACKS)
     return app
 
 
