@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -114,6 +114,24 @@ def test_rewound_parent_rewinds_its_failed_sub_orchestration(
 
     assert durable.body("child-of-parent")["runtimeStatus"] == "Completed"
     assert durable.body(instance_id)["output"] == {"child": ["did one", "fixed child"]}
+
+
+def test_a_timer_still_pending_at_the_failure_fires_after_the_rewind(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    server = start_app("rewind", start_time=START, paused=True)
+    durable = Durable(server)
+    marker = tmp_path / "timer"
+    instance_id = durable.start("with_timer", {"marker": str(marker)})
+    server.wait_idle()
+    assert durable.body(instance_id)["runtimeStatus"] == "Failed"
+
+    marker.touch()
+    assert _rewind(durable, instance_id) == 202
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"  # waits for its timer
+    server.clock.advance(timedelta(hours=1))
+
+    assert durable.body(instance_id)["output"] == "fixed timer"
 
 
 def test_rewind_answers_like_the_extension_for_other_instances(durable: Durable) -> None:

@@ -108,6 +108,8 @@ class ControlOperations:
         engine.commit_history(instance, plan.history, [])
         for activity in plan.activities:
             engine._dispatch_activity(instance, activity.task_id, activity.name, activity.payload)
+        for timer_id, fire_at in plan.timers.items():
+            engine.timers.arm(instance, timer_id, fire_at, now)
         for child in plan.children:
             await self._rerun_child(instance, child, reason)
         engine.deliver(instance, event(EventType.GENERIC, now, Data=reason or ""))

@@ -4,7 +4,8 @@ The extension's rewind (DTFx ``RewindHistoryAsync``) clears the execution's fail
 (``TaskFailed``, ``SubOrchestrationInstanceFailed``, the failed ``ExecutionCompleted``),
 rewinds failed sub-orchestrations in place, and wakes the instance so its activities run
 again. Here a failed activity keeps its ``TaskScheduled`` (and event id) and is dispatched
-once more, which is what the replay amounts to. For a ``*_with_retry`` call only its last
+once more, which is what the replay amounts to; timers that had not fired are armed again
+(DTFx's timer messages outlive the failure). For a ``*_with_retry`` call only its last
 attempt runs again, with one attempt left: the attempts before it stay in the history so the
 SDK's retry count replays unchanged.
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from durable_localhost.history import Event, EventType
 from durable_localhost.model import Instance, RetryGroup
+from durable_localhost.timeutil import parse
 
 _FAILED = (EventType.TASK_FAILED, EventType.SUB_ORCHESTRATION_FAILED)
 _ANSWERS = (
@@ -53,6 +56,7 @@ class RewindPlan:
     history: list[Event]
     activities: list[RerunActivity] = field(default_factory=list)
     children: list[RerunChild] = field(default_factory=list)
+    timers: dict[int, datetime] = field(default_factory=dict)
     retries: dict[int, RetryGroup] = field(default_factory=dict)
     next_event_id: int = 0
 
@@ -154,9 +158,12 @@ def _payload(scheduled: Event) -> str | None:
 
 
 def _unanswered_work(plan: RewindPlan) -> None:
-    """Every activity and sub-orchestration the kept history still waits for."""
+    """Every activity, sub-orchestration and timer the kept history still waits for."""
     answered = {e["TaskScheduledId"] for e in plan.history if e["EventType"] in _ANSWERS}
+    fired = {e["TimerId"] for e in plan.history if e["EventType"] == EventType.TIMER_FIRED}
     for past in plan.history:
+        if past["EventType"] == EventType.TIMER_CREATED and past["EventId"] not in fired:
+            plan.timers[int(past["EventId"])] = parse(str(past["FireAt"]))
         if past["EventId"] in answered:
             continue
         if past["EventType"] == EventType.TASK_SCHEDULED:

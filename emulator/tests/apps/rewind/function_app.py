@@ -1,6 +1,7 @@
 """Fixture: orchestrations that fail until the cause is fixed (a marker file exists), to rewind."""
 
 from collections.abc import Generator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,14 @@ def retried(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]
 def parent(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     result = yield context.call_sub_orchestrator("chain", context.get_input(), "child-of-parent")
     return {"child": result}
+
+
+@app.orchestration_trigger(context_name="context")
+def with_timer(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    later = context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    fixed = context.call_activity("needs_fix", _input(context)["marker"])
+    results = yield context.task_all([fixed, later])
+    return results[0]
 
 
 @app.orchestration_trigger(context_name="context")
