@@ -37,6 +37,7 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from orchestrators.window import run_windowed
+from shared import instance_ids
 from shared.models.batches import (
     CHUNK_LISTING_PAGE,
     FAILURE_LISTING_PAGE,
@@ -63,7 +64,6 @@ from shared.models.batches import (
     ItemFailure,
     ItemStatus,
     RecordFailureRequest,
-    chunk_partition,
     short_code,
     short_error,
 )
@@ -97,12 +97,6 @@ class ChunkOutcome(NamedTuple):
 
     counts: ChunkSummary
     failure: ChunkFailure | None = None
-
-
-def chunk_instance_id(batch_id: str, chunk_index: int, attempt: int) -> str:
-    """Deterministic child ids: `<batch>:chunk-<n>`, then `...:attempt-<k>` for retries."""
-    base = chunk_partition(batch_id, chunk_index)
-    return base if attempt == 1 else f"{base}:attempt-{attempt}"
 
 
 # --- the parent ------------------------------------------------------------------------------
@@ -159,7 +153,7 @@ def _run_chunk(
     attempts = itertools.count(1)
 
     def start_attempt() -> TaskBase:
-        instance_id = chunk_instance_id(batch.batch_id, chunk_index, next(attempts))
+        instance_id = instance_ids.batch_chunk(batch.batch_id, chunk_index, next(attempts))
         return context.call_sub_orchestrator(CHUNK_ORCHESTRATOR, chunk, instance_id)
 
     try:

@@ -29,7 +29,7 @@ from typing import Any, Final, cast
 from azure.core.exceptions import HttpResponseError
 from azure.data.tables import TableClient, UpdateMode
 
-from shared import storage
+from shared import instance_ids, storage
 from shared.models.batches import (
     BATCH_ITEMS_TABLE,
     BATCH_RESULTS_TABLE,
@@ -38,7 +38,6 @@ from shared.models.batches import (
     BatchPlan,
     ItemStatus,
     PriceUpdate,
-    chunk_partition,
     short_error,
 )
 
@@ -48,6 +47,11 @@ COUNTER_CLAIM_ROW: Final = "counter-claim"
 TRANSACTION_LIMIT: Final = 100
 #: Staging transactions sent at once (each is one round trip of up to 100 rows).
 STAGING_CONCURRENCY: Final = 8
+
+
+def chunk_partition(batch_id: str, chunk_index: int) -> str:
+    """Where a chunk's staged items live: the chunk's first instance id, so rows and logs match."""
+    return instance_ids.batch_chunk(batch_id, chunk_index)
 
 
 class BatchIdTaken(Exception):

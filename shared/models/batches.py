@@ -16,13 +16,9 @@ from typing import Annotated, Final
 
 from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
 
-from shared.models.approvals import APPROVAL_INSTANCE_PREFIX
+from shared import instance_ids
 from shared.models.base import Contract, DecimalText, Identifier, UnsignedZero
-from shared.models.customers import ONBOARDING_PREFIX
-from shared.models.health_monitors import HEALTH_MONITOR_INSTANCE_PREFIX
 from shared.models.http import AcceptedResponse
-from shared.models.monitors import MONITOR_INSTANCE_PREFIX
-from shared.models.orders import INSTANCE_PREFIX as ORDER_INSTANCE_PREFIX
 
 BATCHES_TABLE: Final = "Batches"
 BATCH_ITEMS_TABLE: Final = "BatchItems"
@@ -54,17 +50,6 @@ BatchId = Annotated[
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64, strip_whitespace=True
     ),
 ]
-#: A batch id is its orchestration's instance id, and every orchestration shares one namespace.
-#: `process_batch` started under another pattern's id replaces that instance if it finished
-#: (its history and output are gone: found by fuzzing with batchId `order-<orderId>`) or is
-#: "joined" if it runs, so a chosen batch id may not begin like another pattern's ids.
-OTHER_PATTERNS_ID_PREFIXES: Final = (
-    ORDER_INSTANCE_PREFIX,
-    ONBOARDING_PREFIX,
-    APPROVAL_INSTANCE_PREFIX,
-    MONITOR_INSTANCE_PREFIX,
-    HEALTH_MONITOR_INSTANCE_PREFIX,
-)
 
 
 def _any_case(prefix: str) -> str:
@@ -73,7 +58,7 @@ def _any_case(prefix: str) -> str:
 
 
 #: The same rule for the OpenAPI document, as a JSON Schema `not` (no lookahead needed).
-_OTHER_PATTERNS_IDS = "^(" + "|".join(_any_case(p) for p in OTHER_PATTERNS_ID_PREFIXES) + ")"
+_OTHER_PATTERNS_IDS = "^(" + "|".join(_any_case(p) for p in instance_ids.RESERVED_PREFIXES) + ")"
 
 Sku = Annotated[
     str,
@@ -132,7 +117,7 @@ class BatchRequest(Contract):
         description=(
             "Optional caller-chosen id (single use); minted when omitted. It is the instance "
             "id, so it may not start like another pattern's ids: "
-            + ", ".join(f"`{prefix}`" for prefix in OTHER_PATTERNS_ID_PREFIXES)
+            + ", ".join(f"`{prefix}`" for prefix in instance_ids.RESERVED_PREFIXES)
             + " (any case)."
         ),
         json_schema_extra={"not": {"type": "string", "pattern": _OTHER_PATTERNS_IDS}},
@@ -146,8 +131,8 @@ class BatchRequest(Contract):
     @field_validator("batch_id")
     @classmethod
     def _not_another_patterns_id(cls, batch_id: str | None) -> str | None:
-        if batch_id is not None and batch_id.lower().startswith(OTHER_PATTERNS_ID_PREFIXES):
-            shown = ", ".join(f"'{prefix}'" for prefix in OTHER_PATTERNS_ID_PREFIXES)
+        if batch_id is not None and instance_ids.is_reserved(batch_id):
+            shown = ", ".join(f"'{prefix}'" for prefix in instance_ids.RESERVED_PREFIXES)
             raise ValueError(f"must not start with {shown}: those are other orchestrations' ids")
         return batch_id
 
@@ -231,11 +216,6 @@ class BatchInput(Contract):
 
     batch_id: BatchId
     plan: BatchPlan
-
-
-def chunk_partition(batch_id: str, chunk_index: int) -> str:
-    """Where a chunk's staged items live; also the chunk's first instance id."""
-    return f"{batch_id}:chunk-{chunk_index}"
 
 
 Position = Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]

@@ -34,14 +34,6 @@ OrderId = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64)
 ]
 
-INSTANCE_PREFIX = "order-"
-
-
-def order_instance_id(order_id: str) -> str:
-    """One saga instance per order id: a re-post of the same order finds the first one."""
-    return f"{INSTANCE_PREFIX}{order_id}"
-
-
 # --- the request -------------------------------------------------------------------------
 
 

@@ -12,14 +12,13 @@ import pytest
 
 from activities import batch_items
 from shared import batch_store, storage
-from shared.batch_store import BatchHeader
+from shared.batch_store import BatchHeader, chunk_partition
 from shared.errors import PermanentError
 from shared.models.batches import (
     BATCH_ITEMS_TABLE,
     BATCH_RESULTS_TABLE,
     ItemStatus,
     PriceUpdate,
-    chunk_partition,
     plan_batch,
 )
 from tests.support.functions import user_function
