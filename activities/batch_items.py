@@ -16,10 +16,9 @@ from typing import Final
 
 from activities.boundary import Activities
 from shared import batch_store
-from shared.batch_store import ItemResult
+from shared.batch_store import BatchItemRecord, ItemResult
 from shared.errors import ErrorCode, PermanentError
-from shared.models.batches import (
-    BatchItemRecord,
+from shared.models.batches.activities import (
     BatchItemRequest,
     BatchItemResult,
     ChunkFailureRecord,
@@ -30,10 +29,12 @@ from shared.models.batches import (
     CounterClaimResult,
     FailureListing,
     FailureListingRequest,
+    RecordFailureRequest,
+)
+from shared.models.batches.items import (
     ItemFailure,
     ItemStatus,
     PriceUpdate,
-    RecordFailureRequest,
     short_code,
     short_error,
 )

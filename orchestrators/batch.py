@@ -38,34 +38,33 @@ from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from orchestrators.window import run_windowed
 from shared import instance_ids
-from shared.models.batches import (
+from shared.models.batches.activities import (
     CHUNK_LISTING_PAGE,
     FAILURE_LISTING_PAGE,
-    MAX_REPORTED_FAILURES,
-    BatchInput,
     BatchItemRequest,
     BatchItemResult,
-    BatchOutcome,
-    BatchProgress,
-    BatchStage,
-    BatchSummary,
-    ChunkFailure,
     ChunkFailureRecord,
-    ChunkInput,
     ChunkItemIds,
     ChunkPageRef,
-    ChunkProgress,
-    ChunkSummary,
     ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
     FailureListingRequest,
-    ItemFailure,
-    ItemStatus,
     RecordFailureRequest,
-    short_code,
-    short_error,
+)
+from shared.models.batches.items import ItemFailure, ItemStatus, short_code, short_error
+from shared.models.batches.workflow import (
+    MAX_REPORTED_FAILURES,
+    BatchInput,
+    BatchOutcome,
+    BatchProgress,
+    BatchStage,
+    BatchSummary,
+    ChunkFailure,
+    ChunkInput,
+    ChunkProgress,
+    ChunkSummary,
 )
 from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterOperation
 

@@ -21,6 +21,15 @@ HEALTH_MONITOR: Final = "health-monitor-"
 RESERVED_PREFIXES: Final = (ORDER, ONBOARDING, APPROVAL, EXPORT_MONITOR, HEALTH_MONITOR)
 
 
+def _any_case(prefix: str) -> str:
+    """`order-` as `[oO][rR][dD][eE][rR]-` (the prefixes hold only letters and '-')."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in prefix)
+
+
+#: `is_reserved` as a regular expression without lookahead, for a JSON Schema `not`.
+RESERVED_PATTERN: Final = "^(" + "|".join(_any_case(p) for p in RESERVED_PREFIXES) + ")"
+
+
 def is_reserved(candidate: str) -> bool:
     """Whether `candidate` starts like one of the app's own ids (compared in lower case)."""
     return candidate.lower().startswith(RESERVED_PREFIXES)

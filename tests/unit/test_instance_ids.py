@@ -23,7 +23,7 @@ def test_every_prefix_of_the_module_is_reserved() -> None:
     prefixes = {
         value
         for name, value in vars(instance_ids).items()
-        if name.isupper() and isinstance(value, str)
+        if name.isupper() and isinstance(value, str) and value.endswith("-")
     }
     assert prefixes == set(instance_ids.RESERVED_PREFIXES) == set(BUILT)
 
