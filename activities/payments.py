@@ -36,7 +36,7 @@ import re
 from activities.boundary import Activities
 from shared import order_store, payment_store
 from shared.errors import ErrorCode, PermanentError, TransientError
-from shared.models.orders import (
+from shared.models.payments import (
     ChargePaymentRequest,
     PaymentReceipt,
     PaymentStatus,

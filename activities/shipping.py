@@ -20,7 +20,7 @@ from __future__ import annotations
 from activities.boundary import Activities
 from shared import order_store, shipment_store
 from shared.errors import ErrorCode, PermanentError
-from shared.models.orders import (
+from shared.models.shipments import (
     CancelShipmentRequest,
     CreateShipmentRequest,
     Shipment,

@@ -15,12 +15,12 @@ from api.idempotent_start import start_once
 from api.routing import Routes
 from shared import instance_ids, order_store
 from shared.models.http import AcceptedResponse
+from shared.models.order_saga import OrderSagaInput
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
     OrderDetails,
     OrderRequest,
-    OrderSagaInput,
 )
 
 routes = Routes("orders")
