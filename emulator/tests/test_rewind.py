@@ -134,6 +134,27 @@ def test_a_timer_still_pending_at_the_failure_fires_after_the_rewind(
     assert durable.body(instance_id)["output"] == "fixed timer"
 
 
+def test_a_rewound_instance_survives_a_restart_of_the_host(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    marker = tmp_path / "restart"
+    first = start_app("rewind", start_time=START, paused=True, state=state)
+    durable = Durable(first)
+    instance_id = durable.start("with_timer", {"marker": str(marker)})
+    first.wait_idle()
+    marker.touch()
+    assert _rewind(durable, instance_id) == 202
+    first.stop()
+
+    second = start_app("rewind", start_time=START, paused=True, state=state)
+    durable = Durable(second)
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"
+    second.clock.advance(timedelta(hours=1))
+
+    assert durable.body(instance_id)["output"] == "fixed restart"
+
+
 def test_rewind_answers_like_the_extension_for_other_instances(durable: Durable) -> None:
     waiting = durable.start("waits")
     durable.server.wait_idle()
