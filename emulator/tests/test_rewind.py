@@ -155,6 +155,36 @@ def test_a_rewound_instance_survives_a_restart_of_the_host(
     assert durable.body(instance_id)["output"] == "fixed restart"
 
 
+def test_rewinding_an_orchestrator_that_raised_by_itself_replays_it_to_the_same_failure(
+    durable: Durable,
+) -> None:
+    instance_id = durable.start("raises", {})
+    durable.server.wait_idle()
+    reason = durable.body(instance_id)["output"]
+
+    assert _rewind(durable, instance_id) == 202
+
+    status = durable.body(instance_id)
+    assert (status["runtimeStatus"], status["output"]) == ("Failed", reason)
+    assert _scheduled(durable, instance_id, "step") == 1
+
+
+def test_rewinding_after_the_failure_was_handled_fails_as_non_deterministic(
+    durable: Durable, tmp_path: Path
+) -> None:
+    marker = tmp_path / "handled"
+    instance_id = durable.start("compensates", {"marker": str(marker)})
+    durable.server.wait_idle()
+    assert durable.body(instance_id)["runtimeStatus"] == "Failed"
+
+    marker.touch()
+    assert _rewind(durable, instance_id) == 202
+
+    status = durable.body(instance_id)
+    assert status["runtimeStatus"] == "Failed"
+    assert "Non-Deterministic workflow detected" in status["output"]
+
+
 def test_rewind_answers_like_the_extension_for_other_instances(durable: Durable) -> None:
     waiting = durable.start("waits")
     durable.server.wait_idle()

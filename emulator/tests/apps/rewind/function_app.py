@@ -52,6 +52,22 @@ def with_timer(context: df.DurableOrchestrationContext) -> Generator[Any, Any, A
 
 
 @app.orchestration_trigger(context_name="context")
+def compensates(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    try:
+        yield context.call_activity("needs_fix", _input(context)["marker"])
+    except Exception:
+        yield context.call_activity("step", "undo")
+        raise
+    return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def raises(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    yield context.call_activity("step", "one")
+    raise ValueError("a bug in the orchestrator")
+
+
+@app.orchestration_trigger(context_name="context")
 def waits(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
     value = yield context.wait_for_external_event("go")
     return value
