@@ -66,6 +66,7 @@ def test_the_root_is_a_static_page_that_names_no_function(start_app: StartApp) -
     assert page.headers["content-type"].startswith("text/html")
     assert "up and running" in page.text
     assert not [name for name in server.host.function_names() if name in page.text]
+    assert httpx.post(f"{server.base_url}/").text == page.text  # whatever the method
 
 
 def test_the_root_page_is_204_when_the_app_disables_it(start_app: StartApp) -> None:

@@ -200,7 +200,7 @@ class EmulatorHost:
         pattern = f"/{prefix}/{{tail:[\\s\\S]*}}" if prefix else "/{tail:[\\s\\S]*}"
         app.router.add_route("*", pattern, self._function)
         if prefix:
-            app.router.add_get("/", homepage)
+            app.router.add_route("*", "/", homepage)  # any method, as the host's middleware
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
