@@ -124,7 +124,11 @@ def test_list_and_purge_by_filter(durable: Durable) -> None:
     assert len(paged.json()) == 2
     assert paged.headers["x-ms-continuation-token"] == "2"
 
-    assert durable.http.delete("/instances/").status_code == 400
+    no_from = durable.http.delete("/instances/")
+    assert (no_from.status_code, no_from.json()) == (
+        400,
+        "Please provide value for 'createdTimeFrom' parameter.",
+    )
     since = {"createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Terminated"}
     purged = durable.http.delete("/instances/", params=since)
     assert purged.json() == {"instancesDeleted": 1}
@@ -184,6 +188,10 @@ def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
     assert same.json()["id"] == "r-1"
     fresh = durable.post("/instances/r-1/restart")
     assert fresh.json()["id"] != "r-1"
-    assert durable.post("/instances/none/restart").status_code == 400
+    unknown = durable.post("/instances/none/restart")
+    assert unknown.status_code == 400
+    assert unknown.json()["ExceptionMessage"] == (
+        "An orchestrastion with the instanceId none was not found."  # sic, the client's text
+    )
     durable.server.wait_idle()
     assert durable.body(fresh.json()["id"])["input"] == {"who": "bo"}

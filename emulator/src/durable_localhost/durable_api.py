@@ -21,6 +21,7 @@ from durable_localhost.durable_errors import (
     json_body,
     refuse_live,
     rewind_refused,
+    unknown_restart,
 )
 from durable_localhost.engine import Engine
 from durable_localhost.episode_plan import UnknownFunctionError
@@ -188,7 +189,8 @@ async def list_instances(request: web.Request) -> web.Response:
 async def purge_by(request: web.Request) -> web.Response:
     """``DELETE instances``: every finished instance matching the filter."""
     if not request.query.get("createdTimeFrom"):
-        return bad_request("createdTimeFrom is required to purge instances by filter")
+        # The handler's answer here is a bare JSON string, not an HttpError.
+        return json_response(400, "Please provide value for 'createdTimeFrom' parameter.")
     try:
         query = _filter(request)
     except ValueError as exc:
@@ -219,7 +221,7 @@ async def restart(request: web.Request) -> web.Response:
     """``POST instances/{id}/restart``: a new instance id unless told otherwise."""
     instance = _instance(request)
     if instance is None:
-        return bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
+        return unknown_restart(request.match_info["instance_id"])
     new_id = _flag(request, "restartWithNewInstanceId", True)
     refused = None if new_id else refuse_live(instance)
     if refused is not None:

@@ -30,6 +30,16 @@ def bad_request(detail: str) -> web.Response:
     return error(400, message, "System.ArgumentException", detail)
 
 
+def unknown_restart(instance_id: str) -> web.Response:
+    """Restarting an unknown instance: the client's ``ArgumentException``, its text verbatim."""
+    return error(
+        400,
+        "InstanceId does not match a valid orchestration instance.",
+        "System.ArgumentException",
+        f"An orchestrastion with the instanceId {instance_id} was not found.",
+    )
+
+
 def json_body(body: str) -> str | None:
     """A start request's body as the instance's input; ValueError when it is not JSON.
 
