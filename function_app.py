@@ -16,6 +16,7 @@ import activities.health_checks
 import activities.inventory
 import activities.jobs
 import activities.notifications
+import activities.order_recovery
 import activities.payments
 import activities.shipping
 import api.approvals
@@ -54,6 +55,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     activities.payments.bp,
     activities.shipping.bp,
     activities.notifications.bp,
+    activities.order_recovery.bp,
     activities.batch_items.bp,
     activities.jobs.bp,
     activities.approvals.bp,
