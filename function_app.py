@@ -31,6 +31,7 @@ import api.jobs
 import api.monitors
 import api.notifications
 import api.openapi
+import api.order_recovery
 import api.orders
 import entities.counter
 import orchestrators.batch
@@ -65,6 +66,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     # HTTP API.
     api.customers.bp,
     api.orders.bp,
+    api.order_recovery.bp,
     api.inventory.bp,
     api.batches.bp,
     api.jobs.bp,
