@@ -185,7 +185,7 @@ def operator_decides(*actions: str) -> Decide:
     return decide
 
 
-def responder(decide: Decide | None = None, **failures: Failure) -> Callable[[FakeTask], Any]:
+def responder(decide: Decide | None = None, /, **failures: Failure) -> Callable[[FakeTask], Any]:
     """Activities succeed unless `failures[name](task)` returns an exception to raise.
 
     A recovery wait is answered by `decide` (default: an operator resolves it by hand).
@@ -933,3 +933,26 @@ def test_retry_policies_default_when_the_starter_omits_them(mocker: MockerFixtur
 
     assert output["status"] == "completed"
     assert driver.timers[0].fire_at == DEFAULT_START + timedelta(seconds=2)
+
+
+def test_keys_come_from_the_order_id_so_a_restart_under_a_new_id_repeats_nothing(
+    mocker: MockerFixture,
+) -> None:
+    """The `restart` API runs the same input under a new instance id."""
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        refund_payment=always(lambda: transient("refund_payment")),
+    )
+    keys = []
+    for instance_id in (INSTANCE, "4f1c2d0e9a8b4c7d"):
+        driver = OrchestrationDriver(
+            mocker,
+            orchestrator_function(order_saga.order_fulfillment_saga),
+            input=order_input(),
+            instance_id=instance_id,
+        )
+        driver.run(respond)
+        keys.append([t.input.get("idempotencyKey") for t in driver.activities])
+
+    assert keys[0] == keys[1]
+    assert {key.split(":")[0] for key in keys[0] if key} == {"order-o-1"}
