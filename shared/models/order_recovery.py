@@ -12,7 +12,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from shared.models.approvals import IdentitySource
 from shared.models.base import Contract, InstanceId
@@ -56,7 +63,9 @@ class RecoveryDecisionRequest(Contract):
     )
     action: RecoveryAction
     note: RecoveryNote | None = Field(
-        None, description="Why, or what was done by hand; required to resolve."
+        None,
+        validate_default=True,
+        description="Why, or what was done by hand; required to resolve.",
     )
     operator: Operator | None = Field(
         None,
@@ -66,11 +75,12 @@ class RecoveryDecisionRequest(Contract):
         ),
     )
 
-    @model_validator(mode="after")
-    def _resolve_needs_a_note(self) -> RecoveryDecisionRequest:
-        if self.action is RecoveryAction.RESOLVE and self.note is None:
-            raise ValueError("note is required to resolve by hand")
-        return self
+    @field_validator("note")
+    @classmethod
+    def _resolve_needs_a_note(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if note is None and info.data.get("action") is RecoveryAction.RESOLVE:
+            raise ValueError("a note is required to resolve by hand")
+        return note
 
 
 class RecoveryDecision(Contract):
