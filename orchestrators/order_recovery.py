@@ -46,6 +46,8 @@ class Waiting:
 
     order_id: str
     round: int
+    #: When the round began to wait: reminder n is due `n` intervals later.
+    since: datetime
     reminders_sent: int = 0
 
 
@@ -62,7 +64,7 @@ def await_decision(
     listening = True
     sent = waiting.reminders_sent
     for _ in range(REMINDERS_PER_GENERATION):
-        next_reminder = context.current_utc_datetime + interval
+        next_reminder = waiting.since + interval * (sent + 1)
         show(next_reminder)
         timer = context.create_timer(next_reminder)
         if listening:
@@ -84,7 +86,9 @@ def await_decision(
             return stored
         sent += 1
         yield from remind(sent)
-    return Waiting(order_id=waiting.order_id, round=waiting.round, reminders_sent=sent)
+    return Waiting(
+        order_id=waiting.order_id, round=waiting.round, since=waiting.since, reminders_sent=sent
+    )
 
 
 def _valid_decision(raw: Any, waiting: Waiting) -> RecoveryDecision | None:

@@ -92,6 +92,7 @@ from shared.models.orders import (
     SagaStep,
     Shipment,
     StepFailure,
+    order_instance_id,
 )
 
 bp = df.Blueprint()
@@ -147,6 +148,12 @@ class _OrderSaga:
     def key(self, step: str) -> str:
         return order_key(self.order.order_id, step)
 
+    @property
+    def correlation_id(self) -> str:
+        """The order's outbox partition: the same for every instance of the order, so a
+        restart under a new instance id finds its notifications already written."""
+        return order_instance_id(self.order.order_id)
+
     # --- the forward path --------------------------------------------------------------
 
     def run(self) -> Steps:
@@ -188,7 +195,7 @@ class _OrderSaga:
         total = self.result["reservation"].total
         request = NotificationRequest(
             idempotency_key=self.key(CONFIRMATION_KEY),
-            correlation_id=context.instance_id,
+            correlation_id=self.correlation_id,
             kind=NotificationKind.ORDER_CONFIRMATION,
             to=self._customer,
             subject=f"Your order {order.order_id} is on its way",
@@ -244,7 +251,7 @@ class _OrderSaga:
         if not broken:
             self._progress("compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step)
             return self._output(OrderStatus.COMPENSATED)
-        return (yield from self._recover(failed_step, broken, Waiting(self.order.order_id, 1)))
+        return (yield from self._recover(failed_step, broken))
 
     def _run_compensations(
         self, failed_step: SagaStep, compensations: list[Compensation]
@@ -274,18 +281,21 @@ class _OrderSaga:
         self,
         failed_step: SagaStep,
         broken: list[CompensationOutcome],
-        waiting: Waiting,
-        since: datetime | None = None,
+        resumed: Waiting | None = None,
     ) -> Steps:
         """Wait for operators until every unresolved compensation is undone or resolved.
 
-        `since` is set when resuming a round already announced (after continue-as-new).
+        `resumed` is the round already announced by an earlier generation (continue-as-new).
         """
+        waiting = resumed
         while True:
-            if since is None:
-                since = self.context.current_utc_datetime
-                yield from self._announce_round(failed_step, broken, waiting.round, since)
-            decision = yield from self._await(failed_step, broken, waiting, since)
+            if waiting is None:
+                round_number = len(self.decisions) + 1  # each earlier round was decided
+                waiting = Waiting(
+                    self.order.order_id, round_number, self.context.current_utc_datetime
+                )
+                yield from self._announce_round(failed_step, broken, waiting)
+            decision = yield from self._await(failed_step, broken, waiting)
             if decision is None:
                 return None  # continued as new
             self.decisions.append(decision)
@@ -308,7 +318,7 @@ class _OrderSaga:
                     "compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step
                 )
                 return self._output(OrderStatus.COMPENSATED)
-            waiting, since = Waiting(self.order.order_id, waiting.round + 1), None
+            waiting = None
 
     def _resume(self, resume: RecoveryResume) -> Steps:
         """A generation continued as new while waiting: go on waiting where it stood."""
@@ -320,19 +330,13 @@ class _OrderSaga:
             for name in result.model_fields_set
             if name not in ("order_id", "status", "completed_steps", "recovery_decisions")
         }
-        waiting = Waiting(self.order.order_id, resume.round, resume.reminders_sent)
-        return (
-            yield from self._recover(
-                resume.failed_step, resume.unresolved, waiting, resume.awaiting_since
-            )
+        waiting = Waiting(
+            self.order.order_id, resume.round, resume.awaiting_since, resume.reminders_sent
         )
+        return (yield from self._recover(resume.failed_step, resume.unresolved, waiting))
 
     def _await(
-        self,
-        failed_step: SagaStep,
-        broken: list[CompensationOutcome],
-        waiting: Waiting,
-        since: datetime,
+        self, failed_step: SagaStep, broken: list[CompensationOutcome], waiting: Waiting
     ) -> Generator[TaskBase, Any, RecoveryDecision | None]:
         """The operator's decision, or None once the saga continued as new to wait on."""
 
@@ -343,7 +347,7 @@ class _OrderSaga:
                 failed_step=failed_step,
                 failed_compensations=[o.compensation for o in broken],
                 recovery_round=waiting.round,
-                awaiting_since=since,
+                awaiting_since=waiting.since,
                 next_reminder=next_reminder,
             )
 
@@ -364,7 +368,7 @@ class _OrderSaga:
                         reminders_sent=outcome.reminders_sent,
                         failed_step=failed_step,
                         unresolved=broken,
-                        awaiting_since=since,
+                        awaiting_since=outcome.since,
                         result=self._result(OrderStatus.AWAITING_RECOVERY),
                     )
                 }
@@ -380,14 +384,11 @@ class _OrderSaga:
         )
 
     def _announce_round(
-        self,
-        failed_step: SagaStep,
-        broken: list[CompensationOutcome],
-        round_number: int,
-        since: datetime,
+        self, failed_step: SagaStep, broken: list[CompensationOutcome], waiting: Waiting
     ) -> Steps:
         """Record what is unresolved for operators, and alert them."""
         order, context = self.order, self.context
+        round_number, since = waiting.round, waiting.since
         record = RecoveryRound(
             order_id=order.order_id,
             instance_id=context.instance_id,
@@ -470,7 +471,7 @@ class _OrderSaga:
         )
         request = NotificationRequest(
             idempotency_key=self.key(CANCELLATION_KEY),
-            correlation_id=context.instance_id,
+            correlation_id=self.correlation_id,
             kind=NotificationKind.ORDER_CANCELLED,
             to=self._customer,
             subject=notice.subject,
@@ -486,7 +487,7 @@ class _OrderSaga:
         context = self.context
         request = NotificationRequest(
             idempotency_key=self.key(key),
-            correlation_id=context.instance_id,
+            correlation_id=self.correlation_id,
             kind=NotificationKind.OPERATIONS_ALERT,
             to=OPERATIONS,
             subject=subject[:200],

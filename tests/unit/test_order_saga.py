@@ -952,7 +952,13 @@ def test_keys_come_from_the_order_id_so_a_restart_under_a_new_id_repeats_nothing
             instance_id=instance_id,
         )
         driver.run(respond)
-        keys.append([t.input.get("idempotencyKey") for t in driver.activities])
+        keys.append(
+            [
+                (t.input.get("idempotencyKey"), t.input.get("correlationId"))
+                for t in driver.activities
+            ]
+        )
 
     assert keys[0] == keys[1]
-    assert {key.split(":")[0] for key in keys[0] if key} == {"order-o-1"}
+    assert {key.split(":")[0] for key, _ in keys[0] if key} == {"order-o-1"}
+    assert {correlation for _, correlation in keys[0] if correlation} == {"order-o-1"}
