@@ -32,4 +32,4 @@ def read_recovery_decision(query: dict[str, Any]) -> dict[str, Any] | None:
     wanted = validate_payload(RecoveryDecisionQuery, query)
     with storage_faults_as_transient("read_recovery_decision"):
         decision = recovery_store.decision_of(wanted.order_id, wanted.round)
-    return None if decision is None else decision.to_json()
+    return None if decision is None else decision.event().to_json()

@@ -91,7 +91,7 @@ async def decide_order_recovery(
     )
     if waiting:
         await client.raise_event(
-            order_instance_id(order_id), recovery_event_name(body.round), stored.to_json()
+            order_instance_id(order_id), recovery_event_name(body.round), stored.event().to_json()
         )
     order_url = f"{app_base_url()}/orders/{quote(order_id, safe='')}"
     answer = RecoveryDecisionAccepted(order_id=order_id, decision=stored, order_url=order_url)

@@ -22,7 +22,7 @@ from orchestrators.common import decode_json_text, replay_safe_logger
 from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
 from shared.models.order_recovery import (
     REMINDERS_PER_GENERATION,
-    RecoveryDecision,
+    RecoveryDecisionEvent,
     RecoveryDecisionQuery,
     recovery_event_name,
 )
@@ -57,7 +57,7 @@ def await_decision(
     interval: timedelta,
     show: ShowWaiting,
     remind: Remind,
-) -> Generator[TaskBase, Any, RecoveryDecision | Waiting]:
+) -> Generator[TaskBase, Any, RecoveryDecisionEvent | Waiting]:
     """The decision on `waiting.round`, or the state to continue as new with."""
     log = replay_safe_logger(context, __name__)
     event = context.wait_for_external_event(recovery_event_name(waiting.round))
@@ -91,9 +91,9 @@ def await_decision(
     )
 
 
-def _valid_decision(raw: Any, waiting: Waiting) -> RecoveryDecision | None:
+def _valid_decision(raw: Any, waiting: Waiting) -> RecoveryDecisionEvent | None:
     try:
-        decision = RecoveryDecision.from_json(decode_json_text(raw))
+        decision = RecoveryDecisionEvent.from_json(decode_json_text(raw))
     except (ValidationError, ValueError):
         return None
     if (decision.order_id, decision.round) != (waiting.order_id, waiting.round):
@@ -103,7 +103,7 @@ def _valid_decision(raw: Any, waiting: Waiting) -> RecoveryDecision | None:
 
 def _stored_decision(
     context: df.DurableOrchestrationContext, waiting: Waiting
-) -> Generator[TaskBase, Any, RecoveryDecision | None]:
+) -> Generator[TaskBase, Any, RecoveryDecisionEvent | None]:
     """The decision recorded for this round, if any; a store that fails is asked next time."""
     query = RecoveryDecisionQuery(order_id=waiting.order_id, round=waiting.round)
     try:

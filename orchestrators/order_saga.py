@@ -78,7 +78,7 @@ from shared.models.order_recovery import (
     RecoverableOrderInput,
     RecoveredOrderResult,
     RecoveryAction,
-    RecoveryDecision,
+    RecoveryDecisionEvent,
     RecoveryResume,
     RecoveryRound,
 )
@@ -138,7 +138,7 @@ class _OrderSaga:
         #: Compensations of every step that did (or may have) taken effect, in step order.
         self.to_undo: list[Compensation] = []
         self.result: dict[str, Any] = {}
-        self.decisions: list[RecoveryDecision] = []
+        self.decisions: list[RecoveryDecisionEvent] = []
         self._customer = RecipientRef(
             audience=Audience.ORDER_CUSTOMER,
             ref=order.order_id,
@@ -337,7 +337,7 @@ class _OrderSaga:
 
     def _await(
         self, failed_step: SagaStep, broken: list[CompensationOutcome], waiting: Waiting
-    ) -> Generator[TaskBase, Any, RecoveryDecision | None]:
+    ) -> Generator[TaskBase, Any, RecoveryDecisionEvent | None]:
         """The operator's decision, or None once the saga continued as new to wait on."""
 
         def show(next_reminder: datetime) -> None:
@@ -358,7 +358,7 @@ class _OrderSaga:
             show,
             lambda n: self._remind(failed_step, broken, waiting.round, n),
         )
-        if isinstance(outcome, RecoveryDecision):
+        if isinstance(outcome, RecoveryDecisionEvent):
             return outcome
         self.context.continue_as_new(
             self.order.model_copy(

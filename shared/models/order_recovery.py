@@ -83,26 +83,35 @@ class RecoveryDecisionRequest(Contract):
         return note
 
 
-class RecoveryDecision(Contract):
-    """An operator's decision on one round: the audit record and the event the saga awaits."""
+class RecoveryDecisionEvent(Contract):
+    """What the saga learns of a decision (its event and output): who decided stays in the
+    store, so no history holds an operator's name."""
 
     order_id: OrderId
     round: StrictInt = Field(ge=1)
     action: RecoveryAction
     note: RecoveryNote | None = None
-    decided_by: Operator
     identity_source: IdentitySource
     decided_at: AwareDatetime
+
+
+class RecoveryDecision(RecoveryDecisionEvent):
+    """An operator's decision on one round, as audited: who, when, what."""
+
+    decided_by: Operator
 
     def same_decision_as(self, other: RecoveryDecision) -> bool:
         """A repeated request: the same round, action, note and operator (time aside)."""
         return self.model_dump(exclude={"decided_at"}) == other.model_dump(exclude={"decided_at"})
 
+    def event(self) -> RecoveryDecisionEvent:
+        return RecoveryDecisionEvent.model_validate(self.model_dump(exclude={"decided_by"}))
+
 
 class RecoveredOrderResult(OrderSagaResult):
     """The saga's output: its result, and every recovery decision it acted on."""
 
-    recovery_decisions: list[RecoveryDecision] = Field(default_factory=list)
+    recovery_decisions: list[RecoveryDecisionEvent] = Field(default_factory=list)
 
 
 class RecoveryRound(Contract):

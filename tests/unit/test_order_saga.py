@@ -163,7 +163,6 @@ def decision(event: FakeTask, action: str = "resolve", **fields: Any) -> dict[st
         "round": int(str(event.name).rsplit("-", 1)[1]),
         "action": action,
         "note": fields.pop("note", "refunded by hand in the provider's console"),
-        "decidedBy": OPERATOR,
         "identitySource": "principal",
         "decidedAt": "2026-01-05T12:00:00+00:00",
         **fields,
