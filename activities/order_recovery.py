@@ -6,30 +6,27 @@ here; the decision route writes decisions directly (shared.recovery_store).
 
 from __future__ import annotations
 
-from typing import Any
-
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import recovery_store
-from shared.errors import validate_payload
-from shared.models.order_recovery import RecoveryDecisionQuery, RecoveryRound
-from shared.storage_faults import storage_faults_as_transient
+from shared.models.order_recovery import (
+    RecoveryDecisionLookup,
+    RecoveryDecisionQuery,
+    RecoveryRound,
+)
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 
-@bp.activity_trigger(input_name="record")
-def record_order_recovery(record: dict[str, Any]) -> None:
+@activity(RecoveryRound)
+def record_order_recovery(command: RecoveryRound) -> RecoveryRound:
     """Store the round's unresolved compensations (insert-once: a re-run changes nothing)."""
-    round_record = validate_payload(RecoveryRound, record)
-    with storage_faults_as_transient("record_order_recovery"):
-        recovery_store.record_round(round_record)
+    recovery_store.record_round(command)
+    return command
 
 
-@bp.activity_trigger(input_name="query")
-def read_recovery_decision(query: dict[str, Any]) -> dict[str, Any] | None:
-    """The decision recorded on the round, or None while operators have not decided."""
-    wanted = validate_payload(RecoveryDecisionQuery, query)
-    with storage_faults_as_transient("read_recovery_decision"):
-        decision = recovery_store.decision_of(wanted.order_id, wanted.round)
-    return None if decision is None else decision.event().to_json()
+@activity(RecoveryDecisionQuery)
+def read_recovery_decision(command: RecoveryDecisionQuery) -> RecoveryDecisionLookup:
+    """The decision recorded on the round (without who made it), or none yet."""
+    decision = recovery_store.decision_of(command.order_id, command.round)
+    return RecoveryDecisionLookup(decision=None if decision is None else decision.event())

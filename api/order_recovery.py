@@ -25,7 +25,7 @@ from api.instance_state import status_field
 from api.orders import awaiting_recovery, saga_status
 from api.principal import signed_in_caller
 from api.routing import Routes
-from shared import recovery_store
+from shared import instance_ids, recovery_store
 from shared.models.order_recovery import (
     OrderRouteParams,
     RecoveryDecision,
@@ -35,7 +35,7 @@ from shared.models.order_recovery import (
     RecoveryListQuery,
     recovery_event_name,
 )
-from shared.models.orders import OrderProgress, order_instance_id
+from shared.models.order_saga import OrderProgress
 
 routes = Routes("orders")
 bp = routes.bp
@@ -91,7 +91,7 @@ async def decide_order_recovery(
     )
     if waiting:
         await client.raise_event(
-            order_instance_id(order_id), recovery_event_name(body.round), stored.event().to_json()
+            instance_ids.order(order_id), recovery_event_name(body.round), stored.event().to_json()
         )
     order_url = f"{app_base_url()}/orders/{quote(order_id, safe='')}"
     answer = RecoveryDecisionAccepted(order_id=order_id, decision=stored, order_url=order_url)

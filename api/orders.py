@@ -22,17 +22,15 @@ from api.http import (
 from api.idempotent_start import start_once
 from api.instance_state import runtime_status_name, status_field
 from api.routing import Routes
-from shared import order_store, recovery_store
+from shared import instance_ids, order_store, recovery_store
 from shared.models.http import AcceptedResponse
 from shared.models.order_recovery import OrderRouteParams, OrderView, RecoveredOrderResult
+from shared.models.order_saga import OrderProgress, OrderSagaInput
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
     OrderDetails,
-    OrderProgress,
     OrderRequest,
-    OrderSagaInput,
-    order_instance_id,
 )
 
 routes = Routes("orders")
@@ -72,7 +70,7 @@ async def start_order_fulfillment(
         req,
         client,
         SAGA,
-        order_instance_id(saga_input.order_id),
+        instance_ids.order(saga_input.order_id),
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
         conflict_detail="this orderId was already used for a different order",
@@ -105,7 +103,7 @@ async def get_order(
     progress = status_field(OrderProgress, status.custom_status)
     view = OrderView(
         order_id=order_id,
-        instance_id=status.instance_id or order_instance_id(order_id),
+        instance_id=status.instance_id or instance_ids.order(order_id),
         runtime_status=runtime_status_name(status),
         awaiting_recovery=awaiting_recovery(status, progress),
         progress=progress,
@@ -119,7 +117,7 @@ async def saga_status(
     client: df.DurableOrchestrationClient, order_id: str
 ) -> DurableOrchestrationStatus:
     """The status of the order's saga; 404 unless there is one."""
-    status = await client.get_status(order_instance_id(order_id))
+    status = await client.get_status(instance_ids.order(order_id))
     if not status or status.name != SAGA:
         raise HttpProblem(404, "Not found", f"no order '{order_id}'")
     return status

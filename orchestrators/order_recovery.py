@@ -23,6 +23,7 @@ from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_
 from shared.models.order_recovery import (
     REMINDERS_PER_GENERATION,
     RecoveryDecisionEvent,
+    RecoveryDecisionLookup,
     RecoveryDecisionQuery,
     recovery_event_name,
 )
@@ -113,4 +114,5 @@ def _stored_decision(
     except StepFailed as failed:
         replay_safe_logger(context, __name__).error("decision store unreadable: %s", failed)
         return None
-    return None if raw is None else _valid_decision(raw, waiting)
+    found = RecoveryDecisionLookup.from_json(raw).decision
+    return None if found is None else _valid_decision(found.to_json(), waiting)

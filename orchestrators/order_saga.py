@@ -66,6 +66,7 @@ from orchestrators.order_steps import (
     order_key,
 )
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
+from shared import instance_ids
 from shared.models.notifications import (
     OPERATIONS,
     Audience,
@@ -82,18 +83,17 @@ from shared.models.order_recovery import (
     RecoveryResume,
     RecoveryRound,
 )
-from shared.models.orders import (
+from shared.models.order_saga import (
     CompensationName,
     CompensationOutcome,
     OrderProgress,
     OrderStatus,
-    PaymentReceipt,
-    RetryPolicy,
     SagaStep,
-    Shipment,
     StepFailure,
-    order_instance_id,
 )
+from shared.models.orders import RetryPolicy
+from shared.models.payments import PaymentReceipt
+from shared.models.shipments import Shipment
 
 bp = df.Blueprint()
 
@@ -152,7 +152,7 @@ class _OrderSaga:
     def correlation_id(self) -> str:
         """The order's outbox partition: the same for every instance of the order, so a
         restart under a new instance id finds its notifications already written."""
-        return order_instance_id(self.order.order_id)
+        return instance_ids.order(self.order.order_id)
 
     # --- the forward path --------------------------------------------------------------
 

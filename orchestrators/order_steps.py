@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrators.common import step_key
+from shared import instance_ids
 from shared.models.base import Contract
 from shared.models.inventory import (
     InventoryRelease,
@@ -23,18 +24,9 @@ from shared.models.inventory import (
     ReleaseInventoryRequest,
     ReserveInventoryRequest,
 )
-from shared.models.orders import (
-    CancelShipmentRequest,
-    ChargePaymentRequest,
-    CompensationName,
-    CreateShipmentRequest,
-    OrderSagaInput,
-    PaymentReceipt,
-    RefundPaymentRequest,
-    SagaStep,
-    Shipment,
-    order_instance_id,
-)
+from shared.models.order_saga import CompensationName, OrderSagaInput, SagaStep
+from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
+from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
 
 #: What the steps so far produced, by result field (`reservation`, `payment`, ...).
 Results = Mapping[str, Any]
@@ -42,7 +34,7 @@ Results = Mapping[str, Any]
 
 def order_key(order_id: str, step: str) -> str:
     """The idempotency key of one of the order's effects: the same for every instance of it."""
-    return step_key(order_instance_id(order_id), step)
+    return step_key(instance_ids.order(order_id), step)
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ from pydantic import (
 
 from shared.models.approvals import IdentitySource
 from shared.models.base import Contract, InstanceId
-from shared.models.orders import (
+from shared.models.order_saga import (
     CompensationOutcome,
-    OrderId,
     OrderProgress,
     OrderSagaInput,
     OrderSagaResult,
     SagaStep,
 )
+from shared.models.orders import OrderId
 
 #: How often operations hear again about an order that still awaits their decision.
 DEFAULT_REMINDER_SECONDS = 4 * 3600
@@ -131,6 +131,12 @@ class RecoveryDecisionQuery(Contract):
 
     order_id: OrderId
     round: StrictInt = Field(ge=1)
+
+
+class RecoveryDecisionLookup(Contract):
+    """Output of `read_recovery_decision`: the round's decision, if one was recorded."""
+
+    decision: RecoveryDecisionEvent | None = None
 
 
 class RecoveryResume(Contract):

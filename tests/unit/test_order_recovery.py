@@ -190,7 +190,7 @@ def test_a_decision_found_in_the_store_at_a_reminder_is_acted_on(mocker: MockerF
 
     def respond(task: FakeTask) -> Any:
         if task.name == "read_recovery_decision":
-            return decision(FakeTask("event", name="recovery-decision-1"), "retry")
+            return {"decision": decision(FakeTask("event", name="recovery-decision-1"), "retry")}
         return base(task)
 
     driver, output = run(mocker, respond)
@@ -210,7 +210,8 @@ def test_a_decision_for_another_round_or_order_is_ignored(mocker: MockerFixture)
             return event.resolved(decision(event, round=7))  # not the round waited on
         if task.name == "read_recovery_decision":
             stored["reads"] += 1
-            return None if stored["reads"] == 1 else decision(FakeTask("event", name="x-1"))
+            found = None if stored["reads"] == 1 else decision(FakeTask("event", name="x-1"))
+            return {"decision": found}
         return base(task)
 
     driver, output = run(mocker, respond)
