@@ -113,6 +113,12 @@ async def get_order(
     return json_response(view)
 
 
+#: A saga that continued as new to go on waiting may briefly read ContinuedAsNew.
+_RUNNING = frozenset(
+    {OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.ContinuedAsNew}
+)
+
+
 async def saga_status(
     client: df.DurableOrchestrationClient, order_id: str
 ) -> DurableOrchestrationStatus:
@@ -126,7 +132,7 @@ async def saga_status(
 def awaiting_recovery(status: DurableOrchestrationStatus, progress: OrderProgress | None) -> bool:
     """Whether the saga runs and waits for an operator's decision."""
     return (
-        status.runtime_status is OrchestrationRuntimeStatus.Running
+        status.runtime_status in _RUNNING
         and progress is not None
         and progress.status == "awaiting_recovery"
     )

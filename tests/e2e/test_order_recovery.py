@@ -6,6 +6,7 @@ Runs on the emulator's virtual clock: the reminders' hours pass when the test fi
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
@@ -157,3 +158,31 @@ def test_a_decision_needs_the_signed_in_operator_and_a_valid_body(
     finally:
         decide(api, order_id, round=1, action="resolve", note="test cleanup")
         wait_for_instance(api, clock, instance_id, fire_timers=False)
+
+
+def test_a_wait_longer_than_a_generation_continues_as_new_and_still_takes_a_decision(
+    api: ApiClient, clock: Clock
+) -> None:
+    order_id, instance_id, _ = stuck_order(api, "tok_refund_unavailable")
+    await_recovery(api, clock, instance_id)
+    generation = 20  # REMINDERS_PER_GENERATION
+
+    for count in range(1, generation + 2):
+        clock.fire_next_timer()
+        wait_for_notifications(
+            api, clock, instance_id, "operations_alert", 1 + count, fire_timers=False
+        )
+
+    details = expect(api.get(f"/instances/{instance_id}/details", {"showInput": True}), 200, 202)
+    carried = details["input"]
+    carried = json.loads(carried) if isinstance(carried, str) else carried
+    assert carried["resume"]["round"] == 1  # a later generation, same instance
+    reminders = api.notifications(instance_id, "operations_alert")[1:]
+    assert [r["data"]["reminder"] for r in reminders] == list(range(1, generation + 2))
+    waiting = await_recovery(api, clock, instance_id)
+    assert at(waiting["nextReminder"]) == at(waiting["awaitingSince"]) + (generation + 2) * REMINDER
+
+    decide(api, order_id, round=1, action="resolve", note="settled after a long wait")
+    done = wait_for_instance(api, clock, instance_id, fire_timers=False)
+    assert done["output"]["status"] == "resolved_by_hand"
+    assert done["output"]["customerNotified"] is True  # carried across generations

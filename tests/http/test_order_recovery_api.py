@@ -291,3 +291,14 @@ async def test_a_bad_list_filter_is_400_naming_it(client: Any) -> None:
 
     assert response.status_code == 400
     assert body(response)["errors"][0]["field"] == "state"
+
+
+async def test_a_saga_between_generations_still_takes_its_decision(client: Any) -> None:
+    """A long wait continues as new; the instance may read ContinuedAsNew for a moment."""
+    order_id = unique_order()
+    client.get_status.return_value = saga(order_id, "ContinuedAsNew")
+
+    response = await decide(request(order_id, RETRY), client)
+
+    assert response.status_code == 202
+    client.raise_event.assert_awaited_once()

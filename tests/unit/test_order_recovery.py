@@ -253,6 +253,9 @@ def test_a_long_wait_continues_as_new_and_resumes_where_it_stood(mocker: MockerF
         )
     )
 
+    # The resumed refund undoes the very charge the first generation tried to refund.
+    [first_refund, *_] = [t.input for t in driver.activities if t.name == "refund_payment"]
+    assert [t.input for t in after.activities if t.name == "refund_payment"] == [first_refund]
     # No second alert or record: the round was announced by the first generation.
     assert [t.name for t in after.activities if t.name == RECORDED] == []
     [reminder] = alerts(after)
