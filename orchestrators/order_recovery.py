@@ -1,8 +1,9 @@
 """Waiting for an operator's decision on compensations that kept failing.
 
 The saga waits on one event per round (`recovery-decision-<round>`) raced against a reminder
-timer. At each reminder it first reads the decision store, so a decision whose event was lost
-(raised while the saga continued as new) is still found, then reminds operations. After
+timer. When the wait begins and at each reminder it reads the decision store, so a decision
+whose event went elsewhere (raised while the saga continued as new, or to the instance this one
+restarted) is still found; then it reminds operations. After
 `REMINDERS_PER_GENERATION` reminders it hands back where it stands, and the saga continues as
 new: the wait has no deadline, and the history stays small however long it lasts.
 """
@@ -62,6 +63,11 @@ def await_decision(
     """The decision on `waiting.round`, or the state to continue as new with."""
     log = replay_safe_logger(context, __name__)
     event = context.wait_for_external_event(recovery_event_name(waiting.round))
+    # Decided already: by an earlier instance of this order (restarted under a new id), or
+    # while this one continued as new.
+    stored = yield from _stored_decision(context, waiting)
+    if stored is not None:
+        return stored
     listening = True
     sent = waiting.reminders_sent
     for _ in range(REMINDERS_PER_GENERATION):

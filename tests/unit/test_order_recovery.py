@@ -21,6 +21,7 @@ from tests.unit.test_order_saga import (
     COMPENSATION_ATTEMPTS,
     FORWARD,
     INSTANCE,
+    READ,
     RECORDED,
     Decide,
     Failure,
@@ -89,6 +90,7 @@ def test_exhausted_compensations_await_recovery_then_a_retry_completes_them(
         CANCELLED,
         RECORDED,
         ALERT,
+        READ,
         "refund_payment",  # the retry runs only what was unresolved
     ]
     [waiting] = {s["recoveryRound"]: s for s in awaiting(driver)}.values()
@@ -174,7 +176,7 @@ def test_operations_are_reminded_at_the_interval_until_someone_decides(
     assert "round 1" in reminders[0]["body"]
     # Before each reminder the decision store is read: a decision whose event was lost counts.
     reads = [t for t in driver.activities if t.name == "read_recovery_decision"]
-    assert [r.input for r in reads] == [{"orderId": "o-1", "round": 1}] * 3
+    assert [r.input for r in reads] == [{"orderId": "o-1", "round": 1}] * 4  # and at the start
     nexts = [s["nextReminder"] for s in awaiting(driver)]
     assert len(nexts) == 4
     assert len(set(nexts)) == 4
@@ -282,3 +284,18 @@ def test_history_per_generation_is_bounded(mocker: MockerFixture) -> None:
     waits = [t for t in driver.yielded if t.kind == "any"]
     assert len(waits) == REMINDERS_PER_GENERATION
     assert driver.continued_as_new
+
+
+def test_a_round_decided_before_the_wait_begins_is_not_waited_for(mocker: MockerFixture) -> None:
+    """A restart of a resolved order (new instance id) finds the decision already recorded."""
+    base = responder(create_shipment=UNDELIVERABLE, refund_payment=refund_down())
+
+    def respond(task: FakeTask) -> Any:
+        if task.name == "read_recovery_decision":
+            return {"decision": decision(FakeTask("event", name="recovery-decision-1"))}
+        return base(task)
+
+    driver, output = run(mocker, respond)
+
+    assert output["status"] == "resolved_by_hand"
+    assert [t for t in driver.yielded if t.kind == "any"] == []  # no reminder was armed

@@ -40,6 +40,7 @@ COMPENSATIONS = set(COMPENSATION_OF.values())
 CANCELLED = "order_cancelled"  # the customer's notification once an order is compensated
 RECORDED = "record_order_recovery"  # what is unresolved, stored for operators
 ALERT = "operations_alert"
+READ = "read_recovery_decision"  # a decision already recorded for the round, if any
 OPERATOR = "ops-lead@example.com"
 
 
@@ -457,6 +458,7 @@ def test_a_compensation_that_finds_another_orders_effect_leaves_it_and_alerts_op
         CANCELLED,
         RECORDED,
         ALERT,
+        READ,
     ]
     assert [t.name for t in driver.activities].count("cancel_shipment") == 1  # permanent
     assert output["status"] == "resolved_by_hand"
@@ -531,6 +533,7 @@ def test_a_failing_compensation_awaits_recovery_but_the_others_still_run(
         CANCELLED,
         RECORDED,
         ALERT,
+        READ,
     ]
     assert [t.name for t in driver.activities].count(broken) == COMPENSATION_ATTEMPTS
     assert output["status"] == "resolved_by_hand"
@@ -653,12 +656,13 @@ def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refu
 
     driver, output = run(mocker, respond)
 
-    assert names(driver)[-5:] == [
+    assert names(driver)[-6:] == [
         "refund_payment",
         "release_inventory",
         CANCELLED,
         RECORDED,
         ALERT,
+        READ,
     ]
     [notice] = cancellation_notices(driver)
     assert notice["data"]["payment"] == "refund_pending"
