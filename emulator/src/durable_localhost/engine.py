@@ -240,7 +240,7 @@ class Engine:
         instances purged meanwhile.
         """
         stamp = self.stamps.issue(at_least)
-        self.store.write(persistence.write_kv(LAST_STAMP_KEY, to_wire(stamp)))
+        self.store.write(persistence.raise_kv(LAST_STAMP_KEY, to_wire(stamp)))
         return stamp
 
     def mark_dirty(self, instance: Instance) -> None:
