@@ -70,6 +70,11 @@ QUICK = Plan(
 CHAIN_VARIANTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("emulator, SQLite in memory", "chain-emulator", {"state": "memory"}),
     ("emulator, SQLite file", "chain-emulator", {"state": "file"}),
+    (
+        "emulator, file, sdk_timestamps",
+        "chain-emulator",
+        {"state": "file", "sdk_timestamps": True},
+    ),
     ("durabletask, in-memory backend", "chain-durabletask", {}),
 )
 
