@@ -98,10 +98,23 @@ def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
-def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
+def price_batch_item(request: dict[str, Any]) -> dict[str, Any]:
     """Price one staged item and record its result row, once per (batch, item)."""
+    return _price_and_record(request, "price_batch_item")
+
+
+@bp.activity_trigger(input_name="request")
+def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
+    """`price_batch_item` under the name that chunks of versions before 1.1 call.
+
+    Remove it once no such chunk runs (docs/changing-orchestrations.md).
+    """
+    return _price_and_record(request, "process_batch_item")
+
+
+def _price_and_record(request: dict[str, Any], activity: str) -> dict[str, Any]:
     job = validate_payload(BatchItemRequest, request)
-    with storage_faults_as_transient("process_batch_item"):
+    with storage_faults_as_transient(activity):
         item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
         if item is None:
             raise PermanentError(

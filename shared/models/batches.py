@@ -271,7 +271,7 @@ class ChunkItemIds(Contract):
 
 
 class BatchItemRequest(Contract):
-    """Input of `process_batch_item`. Its idempotency key is (batch id, item id)."""
+    """Input of `price_batch_item`. Its idempotency key is (batch id, item id)."""
 
     batch_id: BatchId
     chunk_index: Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
@@ -284,7 +284,7 @@ class ItemStatus(StrEnum):
 
 
 class BatchItemResult(Contract):
-    """Output of `process_batch_item`: small on purpose, the details are in the results row."""
+    """Output of `price_batch_item`: small on purpose, the details are in the results row."""
 
     item_id: Identifier
     status: ItemStatus
