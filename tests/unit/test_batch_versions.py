@@ -21,7 +21,7 @@ def item_activities(mocker: MockerFixture, version: str | None) -> set[str]:
     )
     output = driver.run(ChunkWorld(ids(3), limit=2))
     assert output["processed"] == 3
-    return {a.name for a in driver.activities if a.input.get("itemId")}
+    return {str(a.name) for a in driver.activities if a.input.get("itemId")}
 
 
 @pytest.mark.parametrize("version", [None, "", "1.0", "1.0.9", "0.9"])
