@@ -247,8 +247,29 @@ def _storage(azurite: Azurite) -> dict[str, str]:
 
 
 def _copied(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of `events` whose failure details carry no stack trace.
+
+    Tracebacks name this machine's paths and the line numbers of whatever code raised, so they
+    would change the files with every unrelated edit; the orchestrators read only the reason's
+    error marker, which stays.
+    """
     copied: list[dict[str, Any]] = json.loads(json.dumps(events))
+    for event in copied:
+        details = event.get("Details")
+        if isinstance(details, str) and TRACEBACK in details:
+            event["Details"] = json.dumps(_without_traces(json.loads(details)))
     return copied
+
+
+TRACEBACK: Final = "Traceback (most recent call last):"
+
+
+def _without_traces(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_traces(v) for k, v in value.items()}
+    if isinstance(value, str) and TRACEBACK in value:
+        return value[: value.index(TRACEBACK)] + "(stack trace not recorded)"
+    return value
 
 
 def _write(
