@@ -58,6 +58,8 @@ QUICK_RETRY: Final = {
     "maxDelaySeconds": 2,
 }
 PROBE: Final = "replay-probe"
+#: A version before the batch's rename of its item activity.
+OLDER_VERSION: Final = "1.0"
 
 
 # --- chaining: onboarding -------------------------------------------------------------------
@@ -189,18 +191,22 @@ def batches(rec: Recorder) -> None:
             "process_batch_chunk",
             f"chunk_{index}",
             f"batch-replay:chunk-{index}",
-            f"chunk {index} of batch-replay: list ids, price items 4 at a time (version before "
-            f"{PRICE_BATCH_ITEM_SINCE}: process_batch_item)",
+            f"chunk {index} of batch-replay: list its ids, price its items 4 at a time",
         )
-    # The same chunk run by a release that prices items as price_batch_item.
+    # The same chunk started by each side of the version branch of the item activity's name.
     chunk = rec.input_of("batch-replay:chunk-0")
-    rec.start("process_batch_chunk", "batch-replay:chunk-0:v1.1", chunk, PRICE_BATCH_ITEM_SINCE)
-    rec.keep(
-        "process_batch_chunk",
-        "price_batch_item_since_1_1",
-        "batch-replay:chunk-0:v1.1",
-        f"a chunk of version {PRICE_BATCH_ITEM_SINCE} prices its items as price_batch_item",
-    )
+    for version, case, activity in (
+        (OLDER_VERSION, "version_1_0_process_batch_item", "process_batch_item"),
+        (PRICE_BATCH_ITEM_SINCE, "version_1_1_price_batch_item", "price_batch_item"),
+    ):
+        instance_id = f"batch-replay:chunk-0:v{version}"
+        rec.start("process_batch_chunk", instance_id, chunk, version)
+        rec.keep(
+            "process_batch_chunk",
+            case,
+            instance_id,
+            f"a chunk of version {version} prices its items as {activity}",
+        )
     # A batch whose items were never staged: every chunk attempt fails, the batch gives up.
     plan = rec.input_of("batch-replay") | {"batchId": "batch-replay-unstaged"}
     rec.start("process_batch", "batch-replay-unstaged", plan)

@@ -124,11 +124,13 @@ def test_a_version_branch_that_moved_is_caught_for_the_version_it_moved_away_fro
         ('PRICE_BATCH_ITEM_SINCE: Final = "1.1"', 'PRICE_BATCH_ITEM_SINCE: Final = "2.0"'),
     )
 
-    message = failure_of("process_batch_chunk/price_batch_item_since_1_1", later)
+    message = failure_of("process_batch_chunk/version_1_1_price_batch_item", later)
 
     assert "instance version 1.1" in message
     assert "(another activity: 'process_batch_item' instead of 'price_batch_item')" in message
-    assert replay_failure(history("process_batch_chunk/chunk_0"), later) is None
+    assert (
+        replay_failure(history("process_batch_chunk/version_1_0_process_batch_item"), later) is None
+    )
 
 
 def test_dropping_the_version_branch_breaks_the_chunks_recorded_before_it() -> None:
@@ -141,12 +143,12 @@ def test_dropping_the_version_branch_breaks_the_chunks_recorded_before_it() -> N
         ),
     )
 
-    message = failure_of("process_batch_chunk/chunk_0", unbranched)
+    message = failure_of("process_batch_chunk/version_1_0_process_batch_item", unbranched)
 
-    assert "instance version (none)" in message
+    assert "instance version 1.0" in message
     assert "(another activity: 'price_batch_item' instead of 'process_batch_item')" in message
     assert (
-        replay_failure(history("process_batch_chunk/price_batch_item_since_1_1"), unbranched)
+        replay_failure(history("process_batch_chunk/version_1_1_price_batch_item"), unbranched)
         is None
     )
 
@@ -154,10 +156,10 @@ def test_dropping_the_version_branch_breaks_the_chunks_recorded_before_it() -> N
 def test_both_version_branches_replay_with_todays_code() -> None:
     chunk = app_orchestrators()["process_batch_chunk"]
     old, new = (
-        history("process_batch_chunk/chunk_0"),
-        history("process_batch_chunk/price_batch_item_since_1_1"),
+        history("process_batch_chunk/version_1_0_process_batch_item"),
+        history("process_batch_chunk/version_1_1_price_batch_item"),
     )
 
-    assert (old.version, new.version) == ("", "1.1")
+    assert (old.version, new.version) == ("1.0", "1.1")
     assert replay_failure(old, chunk) is None
     assert replay_failure(new, chunk) is None
