@@ -42,7 +42,7 @@ ACTION_KINDS: Final = {
     8: "activity",
     9: "entity",
 }
-CONTINUE_AS_NEW, WHEN_ANY, WHEN_ALL = 4, 11, 12
+CONTINUE_AS_NEW, WAIT_FOR_EVENT, WHEN_ANY, WHEN_ALL = 4, 6, 11, 12
 OUT_OF_PROC_DATA: Final = "\n\n$OutOfProcData$:"
 INPUT_SHOWN: Final = 160
 CONTEXT_STEPS: Final = 3
@@ -78,6 +78,7 @@ class CodeAnswer:
     done: bool
     continued: bool
     error: str | None
+    waits: list[str]  # external events the code waits for, in order
 
 
 @functools.cache
@@ -128,6 +129,13 @@ def run_sdk(instance_id: str, events: list[Event], orchestrator: Orchestrator) -
         done=bool(state.get("isDone")),
         continued=any(a.get("actionType") == CONTINUE_AS_NEW for a in actions),
         error=error,
+        waits=list(
+            dict.fromkeys(
+                str(a["externalEventName"])
+                for a in actions
+                if a.get("actionType") == WAIT_FOR_EVENT
+            )
+        ),
     )
 
 
@@ -231,18 +239,28 @@ def _first_difference(execution: Execution, answer: CodeAnswer) -> Difference | 
         if mine is None:
             assert theirs is not None
             return Difference(n + 1, None, "no further step", theirs.describe())
-        code = theirs.describe() if theirs is not None else _stopped(answer)
+        code = theirs.describe() if theirs is not None else _stopped(answer, execution)
         detail = _how_they_differ(mine[1], theirs) if theirs is not None else ""
         return Difference(n + 1, mine[0], mine[1].describe(), code, detail)
     return _ending_difference(execution.ending, answer)
 
 
-def _stopped(answer: CodeAnswer) -> str:
+def _stopped(answer: CodeAnswer, execution: Execution) -> str:
     if answer.error:
         return f"no such step: the orchestrator raised {_short(answer.error)}"
     if answer.continued:
         return "no such step: it continues as new"
-    return "no such step: it finishes" if answer.done else "no such step: it waits"
+    if answer.done:
+        return "no such step: it finishes"
+    raised = list(dict.fromkeys(str(e["Name"]) for e in execution.events if e["EventType"] == 15))
+    unheard = [name for name in raised if name not in answer.waits]
+    waiting = f" for {_names(answer.waits)}" if answer.waits else ""
+    missed = f"; the history raised {_names(unheard)}, which it never waits for" if unheard else ""
+    return f"no such step: it waits{waiting}{missed}"
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(repr(name) for name in names)
 
 
 def _ending_difference(ending: str, answer: CodeAnswer) -> Difference | None:

@@ -163,3 +163,20 @@ def test_both_version_branches_replay_with_todays_code() -> None:
     assert (old.version, new.version) == ("1.0", "1.1")
     assert replay_failure(old, chunk) is None
     assert replay_failure(new, chunk) is None
+
+
+def test_a_renamed_event_is_caught_where_the_recorded_decision_no_longer_arrives() -> None:
+    renamed = mutant(
+        "expense_approval",
+        "expense_approval",
+        ("event_name = decision_event_name(stage)", 'event_name = f"decided-{stage}"'),
+    )
+
+    message = failure_of("expense_approval/approved_by_manager", renamed)
+
+    assert "First differing step: step 3, scheduled in episode " in message
+    assert "after EventRaised 'decision-stage-1'" in message
+    assert (
+        "  code now: no such step: it waits for 'decided-1'; the history raised "
+        "'decision-stage-1', which it never waits for"
+    ) in message
