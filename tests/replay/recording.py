@@ -14,6 +14,7 @@ import json
 import os
 import random
 import sys
+import time
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +28,8 @@ import httpx
 
 from durable_localhost import ids
 from durable_localhost.testing import EmulatorServer
+from shared import storage
+from shared.settings import get_settings
 from tests.replay.history_file import HISTORIES, Execution, RecordedInstance
 from tests.support.azurite import Azurite, start_fresh
 
@@ -168,12 +171,13 @@ def _record(
         ROOT, clock="virtual", paused=True, start_time=START, serial=True, settings=settings
     )
     with server, httpx.Client(timeout=60) as http:
+        _forget_cached_clients()
         recorder = Recorder(server, http)
         _capture_continue_as_new(recorder)
-        _make_app_deterministic(recorder)
-        for slot, (name, scenario) in enumerate(scenarios):
-            with _slot(recorder, name, slot):
-                scenario(recorder)
+        with _deterministic_app(recorder):
+            for slot, (name, scenario) in enumerate(scenarios):
+                with _slot(recorder, name, slot):
+                    scenario(recorder)
         default_version = _default_version()
         recorded = [recorder.recorded(kept, default_version) for kept in recorder.kept]
     return _write(recorded, out, personal_data)
@@ -204,8 +208,13 @@ def _capture_continue_as_new(recorder: Recorder) -> None:
     engine.continue_as_new = keep_then_continue  # type: ignore[method-assign]
 
 
-def _make_app_deterministic(recorder: Recorder) -> None:
-    """Activities and starters read the virtual clock, mint seeded uuids, measure no time."""
+@contextmanager
+def _deterministic_app(recorder: Recorder) -> Iterator[None]:
+    """Activities and starters read the virtual clock, mint seeded uuids, measure no time.
+
+    The app's modules get stand-ins for their module-level `datetime`, `uuid` and `time`,
+    put back afterwards (modules the test process imported itself outlive the host).
+    """
     clock = recorder.server.clock
 
     class VirtualDatetime(datetime):
@@ -217,19 +226,29 @@ def _make_app_deterministic(recorder: Recorder) -> None:
 
     fake_uuid = types.SimpleNamespace(**vars(uuid))
     fake_uuid.uuid4 = recorder.fake_uuid4
-    import time
-
     still_time = types.SimpleNamespace(**{k: getattr(time, k) for k in dir(time)})
     still_time.monotonic = lambda: 0.0
+    stand_ins = {"datetime": (datetime, VirtualDatetime), "uuid": (uuid, fake_uuid)}
+    stand_ins["time"] = (time, still_time)
+    patched: list[tuple[types.ModuleType, str, Any]] = []
     for name, module in list(sys.modules.items()):
         if not name.startswith(APP_PACKAGES) or name.startswith("shared.models"):
             continue
-        if getattr(module, "datetime", None) is datetime:
-            module.datetime = VirtualDatetime  # type: ignore[attr-defined]
-        if getattr(module, "uuid", None) is uuid:
-            module.uuid = fake_uuid  # type: ignore[attr-defined]
-        if getattr(module, "time", None) is time:
-            module.time = still_time  # type: ignore[attr-defined]
+        for attribute, (real, stand_in) in stand_ins.items():
+            if getattr(module, attribute, None) is real:
+                setattr(module, attribute, stand_in)
+                patched.append((module, attribute, real))
+    try:
+        yield
+    finally:
+        for module, attribute, real in patched:
+            setattr(module, attribute, real)
+
+
+def _forget_cached_clients() -> None:
+    """Settings and storage clients cached by an earlier run in this process (another Azurite)."""
+    get_settings.cache_clear()
+    storage.reset_clients()
 
 
 def _default_version() -> str | None:
