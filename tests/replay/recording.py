@@ -94,11 +94,6 @@ class Recorder:
         value = json.loads(instance.input)
         return json.loads(value) if isinstance(value, str) else value
 
-    def status(self, instance_id: str) -> str:
-        instance = self.server.host.engine.get(instance_id)
-        assert instance is not None, instance_id
-        return str(instance.status.value)
-
     def advance(self, delta: timedelta) -> None:
         """Let virtual time pass, firing every timer due on the way."""
         self.server.clock.advance(delta)

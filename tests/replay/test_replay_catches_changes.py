@@ -180,3 +180,21 @@ def test_a_renamed_event_is_caught_where_the_recorded_decision_no_longer_arrives
         "  code now: no such step: it waits for 'decided-1'; the history raised "
         "'decision-stage-1', which it never waits for"
     ) in message
+
+
+def test_an_input_contract_the_recorded_input_no_longer_meets_is_caught_before_any_step() -> None:
+    stricter = mutant(
+        "onboarding",
+        "customer_onboarding",
+        (
+            "request = read_input(context, OnboardingInput)",
+            "request = read_input(context, CreateCustomerRequest)",
+        ),
+    )
+
+    message = failure_of("customer_onboarding/completed", stricter)
+
+    assert "First differing step: step 1, scheduled in episode 1 (the first)" in message
+    assert (
+        "  code now: no such step: the orchestrator raised invalid orchestration input (" in message
+    )
