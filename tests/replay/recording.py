@@ -165,16 +165,19 @@ def _record(
     server = EmulatorServer(
         ROOT, clock="virtual", paused=True, start_time=START, serial=True, settings=settings
     )
-    with server, httpx.Client(timeout=60) as http:
-        _forget_cached_clients()
-        recorder = Recorder(server, http)
-        _capture_continue_as_new(recorder)
-        with _deterministic_app(recorder):
-            for slot, (name, scenario) in enumerate(scenarios):
-                with _slot(recorder, name, slot):
-                    scenario(recorder)
-        default_version = _default_version()
-        recorded = [recorder.recorded(kept, default_version) for kept in recorder.kept]
+    _forget_cached_clients()
+    try:
+        with server, httpx.Client(timeout=60) as http:
+            recorder = Recorder(server, http)
+            _capture_continue_as_new(recorder)
+            with _deterministic_app(recorder):
+                for slot, (name, scenario) in enumerate(scenarios):
+                    with _slot(recorder, name, slot):
+                        scenario(recorder)
+            default_version = _default_version()
+            recorded = [recorder.recorded(kept, default_version) for kept in recorder.kept]
+    finally:
+        _forget_cached_clients()  # they point at this run's Azurite, which is about to stop
     return _write(recorded, out, personal_data)
 
 
@@ -241,7 +244,7 @@ def _deterministic_app(recorder: Recorder) -> Iterator[None]:
 
 
 def _forget_cached_clients() -> None:
-    """Settings and storage clients cached by an earlier run in this process (another Azurite)."""
+    """Settings and storage clients cached in this process for another Azurite than the run's."""
     get_settings.cache_clear()
     storage.reset_clients()
 
