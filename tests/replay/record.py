@@ -36,6 +36,7 @@ REQUESTER, MANAGER, DIRECTOR = (
 )
 MONITOR_RECIPIENT: Final = "replay.monitor@example.com"
 OPERATIONS: Final = "replay.operations@example.com"
+OPERATOR: Final = "replay.operator@example.com"
 #: Every personal value a scenario sends: none may reach a recorded history.
 PERSONAL_DATA: Final = (
     *CUSTOMER.values(),
@@ -46,6 +47,7 @@ PERSONAL_DATA: Final = (
     DIRECTOR,
     MONITOR_RECIPIENT,
     OPERATIONS,
+    OPERATOR,
     "tok_visa",
     "tok_declined",
     "tok_unavailable",
@@ -95,6 +97,9 @@ class OrderCase(NamedTuple):
     country: str = "DE"
     quantity: int = 1
     step_retry: dict[str, int] | None = None
+    #: The operator's decision once the order awaits recovery: after four days, 20 reminders in
+    #: (a generation of the wait), so the saga has continued as new.
+    recovery: dict[str, Any] | None = None
 
 
 ORDER_CASES: Final = (
@@ -134,11 +139,13 @@ ORDER_CASES: Final = (
         step_retry=QUICK_RETRY,
     ),
     OrderCase(
-        "compensation_failed",
+        "compensation_failed_resolved_by_hand",
         "replay-refund-down",
         "tok_refund_unavailable",
-        "undeliverable, the refund keeps failing: compensation_failed, operations alerted",
+        "undeliverable, the refund keeps failing: the saga awaits recovery, reminds operations "
+        "and continues as new until an operator records the refund as done by hand",
         country="AQ",
+        recovery={"round": 1, "action": "resolve", "note": "refunded by hand, ticket REPLAY-1"},
     ),
 )
 
@@ -157,6 +164,10 @@ def orders(rec: Recorder) -> None:
             body["stepRetry"] = case.step_retry
         instance_id = rec.call("POST", "/orders", body, expect=202)["id"]
         rec.advance(timedelta(hours=2))
+        if case.recovery:
+            rec.advance(timedelta(days=4))
+            decision = case.recovery | {"operator": OPERATOR}
+            rec.call("POST", f"/orders/{case.order_id}/recovery", decision, expect=202)
         rec.keep("order_fulfillment_saga", case.case, instance_id, case.description)
 
 
