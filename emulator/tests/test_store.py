@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from durable_localhost import persistence
-from durable_localhost.store import StateStore
+from durable_localhost.store import StateStore, Superseded
 
 pytestmark = [pytest.mark.emulator, pytest.mark.unit]
 
@@ -24,19 +24,23 @@ def test_only_the_last_superseded_write_of_a_key_runs_and_others_keep_their_orde
     store = StateStore(tmp_path / "state.sqlite3")
     ran: list[str] = []
 
-    def recording(name: str, key: str, value: str) -> persistence.Superseded:
+    def recording(name: str, key: str, value: str) -> Superseded:
         inner = persistence.write_kv(key, value)
 
         def write(conn: sqlite3.Connection) -> None:
             ran.append(name)
             inner(conn)
 
-        return persistence.Superseded(f"kv:{key}", write)
+        return Superseded(f"kv:{key}", write)
 
     release = threading.Event()
+
+    def hold(_conn: sqlite3.Connection) -> None:
+        release.wait()
+
     try:
         # The writer is held inside a write, so everything queued meanwhile is one batch.
-        store.write(lambda _conn: release.wait())
+        store.write(hold)
         store.write(recording("mark 1", "mark", "1"))
         store.write(persistence.write_kv("other", "a"))
         store.write(recording("mark 2", "mark", "2"))
