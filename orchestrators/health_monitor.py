@@ -7,7 +7,8 @@ the next check or a `stop` event, and carries its state into the next generation
 - Alert once: HEALTH_ALERT when consecutive failures reach the threshold while no alert is
   open; HEALTH_RESOLVED on the first healthy check after that. A notification that could not
   be written leaves the alert state unchanged, so the next generation tries again.
-- Idempotency keys include the run and the generation: the same transition in a later
+- Idempotency keys derive from the monitor's name (never the instance id, which the Durable
+  `restart` API replaces) and include the run and the generation: the same transition in a later
   generation is a new notification, a re-run of this generation's activity is not. The run id
   matters because every start of a name reuses its singleton instance id and counts
   generations from 1 again: without it, a restarted monitor's alert in generation 3 would
@@ -42,6 +43,7 @@ from shared.models.health_monitors import (
     HealthMonitorState,
     HealthMonitorStatus,
     MonitorPhase,
+    monitor_instance_id,
 )
 from shared.models.notifications import OPERATIONS, NotificationKind, NotificationRequest
 
@@ -168,6 +170,7 @@ def _notify(
     context: df.DurableOrchestrationContext, state: HealthMonitorState, kind: NotificationKind
 ) -> Generator[TaskBase, Any, bool]:
     step = notification_step(state, kind)
+    monitor_id = monitor_instance_id(state.name)
     alert = kind is NotificationKind.HEALTH_ALERT
     subject = (
         f"ALERT: {state.name} failed {state.consecutive_failures} checks in a row"
@@ -176,8 +179,8 @@ def _notify(
     )
     check = state.last_check
     notification = NotificationRequest(
-        idempotency_key=step_key(context.instance_id, step),
-        correlation_id=context.instance_id,
+        idempotency_key=step_key(monitor_id, step),
+        correlation_id=monitor_id,
         kind=kind,
         to=OPERATIONS,
         subject=subject,

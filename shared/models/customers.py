@@ -62,6 +62,11 @@ class OnboardingInput(Contract):
         description="`OnboardingRequest.fingerprint()` of the details stored under the key."
     )
 
+    @property
+    def onboarding_id(self) -> str:
+        """The onboarding's business id: its steps' keys and its notifications derive from it."""
+        return f"{ONBOARDING_PREFIX}{self.onboarding_key}"
+
 
 class CustomerRoute(Contract):
     customer_id: Identifier
