@@ -7,6 +7,7 @@ while it runs is a 409, and a finished one (stopped, failed, terminated) is repl
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 import azure.durable_functions as df
@@ -71,6 +72,7 @@ async def start_health_monitor(
     await _require_not_running(req, client, instance_id)
     state = HealthMonitorState(
         name=request.name,
+        run_id=secrets.token_hex(6),
         interval_seconds=request.interval_seconds or settings.health_check_interval_seconds,
         alert_threshold=request.alert_threshold or settings.health_alert_threshold,
     )

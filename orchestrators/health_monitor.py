@@ -12,8 +12,9 @@ the next check or a `stop` event, and carries its state into the next generation
   generation is a new notification, a re-run of this generation's activity is not. The run id
   matters because every start of a name reuses its singleton instance id and counts
   generations from 1 again: without it, a restarted monitor's alert in generation 3 would
-  find the outbox row of an earlier run's generation 3 and nobody would be told. Generation 1
-  mints the run id with `context.new_uuid()` (replay-safe) and `continue_as_new` carries it.
+  find the outbox row of an earlier run's generation 3 and nobody would be told. The starter
+  mints the run id and `continue_as_new` carries it; generation 1 mints one with
+  `context.new_uuid()` (replay-safe) only for an input without it.
   State written before run ids existed keeps its old keys for the generation in flight (a
   retried send must find what it may already have written) and mints one for the next.
 - Stopping: `continue_as_new` drops events delivered but not consumed. A `stop` raised while
