@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.models.base import Contract
@@ -15,16 +17,47 @@ class FieldProblem(Contract):
     type: str = Field(description="Machine-readable error type, e.g. `missing`, `too_long`.")
 
 
+#: A problem document lists at most this many field errors; `moreErrors` counts the rest, so
+#: a request with thousands of bad items gets a small answer that still says how bad it is.
+MAX_PROBLEM_ERRORS = 100
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details, served as `application/problem+json`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     type: str = "about:blank"
     title: str
     status: int
     detail: str | None = None
-    errors: list[FieldProblem] | None = None
+    errors: list[FieldProblem] | None = Field(
+        default=None, max_length=MAX_PROBLEM_ERRORS, description="The first offending fields."
+    )
+    more_errors: int | None = Field(
+        default=None,
+        alias="moreErrors",
+        ge=1,
+        description="How many offending fields `errors` leaves out.",
+    )
+
+    @classmethod
+    def capped(
+        cls,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        errors: Iterable[FieldProblem] | None = None,
+    ) -> Problem:
+        """A problem listing the first MAX_PROBLEM_ERRORS of `errors` and counting the rest."""
+        if errors is None:
+            return cls(status=status, title=title, detail=detail)
+        every = list(errors)
+        listed = every[:MAX_PROBLEM_ERRORS]
+        rest = len(every) - len(listed)
+        return cls(
+            status=status, title=title, detail=detail, errors=listed, more_errors=rest or None
+        )
 
 
 class AcceptedResponse(Contract):
