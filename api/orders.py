@@ -10,9 +10,9 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from api.access import Access
-from api.http import parse_body, require_allowed_recipients
-from api.idempotent_start import start_once
+from api.http import accepted, parse_body, require_allowed_recipients
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import order_store
 from shared.models.http import AcceptedResponse
 from shared.models.orders import (
@@ -55,16 +55,18 @@ async def start_order_fulfillment(
         step_retry=request.step_retry or DEFAULT_STEP_RETRY,
         compensation_retry=request.compensation_retry or DEFAULT_COMPENSATION_RETRY,
     )
-    return await start_once(
-        req,
+    instance_id = order_instance_id(saga_input.order_id)
+    await start_once(
         client,
+        JOIN,
         "order_fulfillment_saga",
-        order_instance_id(saga_input.order_id),
+        instance_id,
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
         conflict_detail="this orderId was already used for a different order",
         before_start=lambda: asyncio.to_thread(order_store.save_order_details, details),
     )
+    return accepted(instance_id)
 
 
 def _same_order(stored: object, saga_input: OrderSagaInput) -> bool:
