@@ -39,7 +39,9 @@ from api.http import (
     validation_problem,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
+from api.replays import PRINCIPAL_HEADER, keyed_request_id
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared.approval_store import ApprovalNotFound, load_parties, save_parties
 from shared.models.approvals import (
     APPROVAL_INSTANCE_PREFIX,
@@ -66,9 +68,6 @@ from shared.settings import get_settings, platform_authentication_enabled
 routes = Routes("approvals")
 bp = routes.bp
 
-#: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).
-PRINCIPAL_HEADER = "x-ms-client-principal-name"
-
 
 class ApprovalRoute(Contract):
     instance_id: InstanceId
@@ -83,6 +82,7 @@ class ApprovalRoute(Contract):
     request=ApprovalRequest,
     responses={202: AcceptedResponse},
     errors=(401, 403),
+    idempotent=True,
 )
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -101,8 +101,10 @@ async def start_expense_approval(
         )
     except ValidationError as exc:  # the signed-in requester is among the approvers
         raise validation_problem(exc) from None
-    instance_id = f"{APPROVAL_INSTANCE_PREFIX}{uuid.uuid4().hex}"
-    await asyncio.to_thread(save_parties, instance_id, parties)
+    # With an Idempotency-Key the id derives from it: a retry whose first attempt started the
+    # approval but lost its answer joins that approval instead of starting another.
+    keyed = keyed_request_id("start_expense_approval", req)
+    instance_id = f"{APPROVAL_INSTANCE_PREFIX}{keyed or uuid.uuid4().hex}"
     orchestration_input = ApprovalInput(
         approval_id=instance_id,
         amount=request.amount,
@@ -112,7 +114,16 @@ async def start_expense_approval(
         requester_source=source,
         stage_timeout_seconds=stage_timeout_seconds(request),
     )
-    await client.start_new(APPROVAL_ORCHESTRATOR, instance_id, orchestration_input.to_json())
+    await start_once(
+        client,
+        JOIN,
+        APPROVAL_ORCHESTRATOR,
+        instance_id,
+        orchestration_input.to_json(),
+        same_request=lambda stored: stored == orchestration_input.to_json(),
+        conflict_detail="this Idempotency-Key started an approval for a different request",
+        before_start=lambda: asyncio.to_thread(save_parties, instance_id, parties),
+    )
     return accepted(instance_id)
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.models.base import Contract
 
@@ -73,3 +74,26 @@ class AcceptedResponse(Contract):
     suspend_url: str
     resume_url: str
     purge_url: str
+
+
+#: The request header that makes a retried POST safe (as payment APIs name it).
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+#: Letters, digits and `._:-` (a UUID, a ULID, `order-42:retry`), at most 128 characters: safe
+#: as a Table Storage row key.
+IdempotencyKeyText = Annotated[
+    str,
+    StringConstraints(max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$"),
+]
+
+
+class IdempotencyHeaders(Contract):
+    """The request headers of a route that answers a retried request as it did the first."""
+
+    idempotency_key: IdempotencyKeyText | None = Field(
+        default=None,
+        alias=IDEMPOTENCY_KEY_HEADER,
+        description=(
+            "A key the client chooses per request: a retry with the same key and body has one "
+            "effect and gets the first answer; the same key with another body is a 409."
+        ),
+    )
