@@ -20,7 +20,6 @@ shows the escalation; the next approver decides.
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -42,9 +41,9 @@ from api.instance_state import FINISHED, runtime_status_name, status_field
 from api.replays import PRINCIPAL_HEADER, keyed_request_id
 from api.routing import Routes
 from api.start_once import JOIN, start_once
+from shared import instance_ids
 from shared.approval_store import ApprovalNotFound, load_parties, save_parties
 from shared.models.approvals import (
-    APPROVAL_INSTANCE_PREFIX,
     APPROVAL_ORCHESTRATOR,
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
@@ -103,8 +102,7 @@ async def start_expense_approval(
         raise validation_problem(exc) from None
     # With an Idempotency-Key the id derives from it: a retry whose first attempt started the
     # approval but lost its answer joins that approval instead of starting another.
-    keyed = keyed_request_id("start_expense_approval", req)
-    instance_id = f"{APPROVAL_INSTANCE_PREFIX}{keyed or uuid.uuid4().hex}"
+    instance_id = instance_ids.approval(keyed_request_id("start_expense_approval", req))
     orchestration_input = ApprovalInput(
         approval_id=instance_id,
         amount=request.amount,

@@ -19,14 +19,13 @@ from api.http import (
 )
 from api.routing import Routes
 from api.start_once import JOIN, start_once
-from shared import customer_store, onboarding_store
+from shared import customer_store, instance_ids, onboarding_store
 from shared.models.customers import (
     CustomerQuery,
     CustomerRoute,
     CustomerView,
     OnboardingInput,
     OnboardingRequest,
-    onboarding_instance_id,
 )
 from shared.models.http import AcceptedResponse
 
@@ -57,7 +56,7 @@ async def start_customer_onboarding(
     orchestration = OnboardingInput(
         onboarding_key=request.key, details_fingerprint=request.fingerprint()
     )
-    instance_id = onboarding_instance_id(request.email)
+    instance_id = instance_ids.onboarding(request.key)
     await start_once(
         client,
         JOIN,

@@ -13,15 +13,14 @@ from api.access import Access
 from api.http import accepted, parse_body, require_allowed_recipients
 from api.routing import Routes
 from api.start_once import JOIN, start_once
-from shared import order_store
+from shared import instance_ids, order_store
 from shared.models.http import AcceptedResponse
+from shared.models.order_saga import OrderSagaInput
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
     OrderDetails,
     OrderRequest,
-    OrderSagaInput,
-    order_instance_id,
 )
 
 routes = Routes("orders")
@@ -55,7 +54,7 @@ async def start_order_fulfillment(
         step_retry=request.step_retry or DEFAULT_STEP_RETRY,
         compensation_retry=request.compensation_retry or DEFAULT_COMPENSATION_RETRY,
     )
-    instance_id = order_instance_id(saga_input.order_id)
+    instance_id = instance_ids.order(saga_input.order_id)
     await start_once(
         client,
         JOIN,

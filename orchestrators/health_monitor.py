@@ -35,6 +35,7 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger, step_key
 from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
+from shared import instance_ids
 from shared.models.health_monitors import (
     STOP_EVENT,
     CheckErrorKind,
@@ -44,7 +45,6 @@ from shared.models.health_monitors import (
     HealthMonitorState,
     HealthMonitorStatus,
     MonitorPhase,
-    monitor_instance_id,
 )
 from shared.models.notifications import OPERATIONS, NotificationKind, NotificationRequest
 
@@ -171,7 +171,7 @@ def _notify(
     context: df.DurableOrchestrationContext, state: HealthMonitorState, kind: NotificationKind
 ) -> Generator[TaskBase, Any, bool]:
     step = notification_step(state, kind)
-    monitor_id = monitor_instance_id(state.name)
+    monitor_id = instance_ids.health_monitor(state.name)
     alert = kind is NotificationKind.HEALTH_ALERT
     subject = (
         f"ALERT: {state.name} failed {state.consecutive_failures} checks in a row"

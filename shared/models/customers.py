@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shared import instance_ids
 from shared.idempotency import Fingerprint, fingerprint
 from shared.models.base import Contract, EmailAddress, IdempotencyKey, Identifier, ShortText
 from shared.models.notifications import NotificationReceipt
@@ -23,17 +24,10 @@ def _lower(value: str) -> str:
 #: differing only by case are far more likely a typo than two people.
 NormalizedEmail = Annotated[EmailAddress, AfterValidator(_lower)]
 
-ONBOARDING_PREFIX = "onboarding-"
-
 
 def email_key(email: str) -> str:
     """A stable, key-safe digest of a normalized e-mail (e-mails may hold '/', '#', '?')."""
     return hashlib.sha256(email.encode()).hexdigest()[:40]
-
-
-def onboarding_instance_id(email: str) -> str:
-    """One onboarding instance per e-mail: a re-post finds the instance already started."""
-    return f"{ONBOARDING_PREFIX}{email_key(email)}"
 
 
 #: `email_key()` of the e-mail being onboarded: the onboarding's business key.
@@ -65,7 +59,7 @@ class OnboardingInput(Contract):
     @property
     def onboarding_id(self) -> str:
         """The onboarding's business id: its steps' keys and its notifications derive from it."""
-        return f"{ONBOARDING_PREFIX}{self.onboarding_key}"
+        return instance_ids.onboarding(self.onboarding_key)
 
 
 class CustomerRoute(Contract):

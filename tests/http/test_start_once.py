@@ -18,7 +18,8 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from api import customers, orders
 from api.http import HttpProblem
 from api.start_once import JOIN, SINGLETON, StartPolicy, start_once
-from shared.models.customers import onboarding_instance_id
+from shared import instance_ids
+from shared.models.customers import email_key
 from tests.http import samples
 from tests.http.samples import post_json
 from tests.support.functions import client_function
@@ -33,7 +34,7 @@ start_onboarding = client_function(customers.start_customer_onboarding)
 ORDER = {**samples.ORDER, "orderId": "o-42"}
 ORDER_INSTANCE = "order-o-42"
 ONBOARDING = {"email": "ada@example.com", "name": "Ada"}
-ONBOARDING_INSTANCE = onboarding_instance_id("ada@example.com")
+ONBOARDING_INSTANCE = instance_ids.onboarding(email_key("ada@example.com"))
 ACTIVE_STATES = ("Pending", "Running", "Suspended", "ContinuedAsNew")
 FINISHED_STATES = ("Completed", "Failed", "Terminated")
 
