@@ -223,7 +223,9 @@ def _responses(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
             }
         responses[str(status)] = response
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
-    for status in sorted({*op.errors, 500}):
+    # Any route may answer 503 when storage does not answer in time (api/routing.py).
+    storage_unavailable = set() if 503 in op.responses else {503}
+    for status in sorted({*op.errors, 500, *storage_unavailable}):
         responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
     key_refused = KEY_REFUSED.get(op.access)
     if key_refused and 401 in op.errors:

@@ -23,6 +23,9 @@ from api.access import Access
 from api.http import HttpProblem, problem_response
 from api.replays import replaying
 from shared.models.http import IdempotencyHeaders, Problem
+from shared.settings import get_settings
+from shared.storage_deadline import bounded_calls
+from shared.storage_faults import is_transient_storage_fault
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,14 @@ class Operation:
     #: The request headers' model, documented as header parameters.
     headers: type[BaseModel] | None = None
 
+
+#: What a request gets when storage does not answer in time (or says it is overloaded).
+STORAGE_UNAVAILABLE = HttpProblem(
+    503,
+    "Service unavailable",
+    "storage did not answer in time; retry later",
+    headers={"Retry-After": "5"},
+)
 
 #: Every declared operation, filled as the api modules are imported.
 OPERATIONS: dict[str, Operation] = {}
@@ -131,10 +142,14 @@ def _problem_answers(handler: Handler, function_name: str) -> Handler:
     @functools.wraps(handler)
     async def guarded(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
-            return await handler(*args, **kwargs)
+            with bounded_calls(get_settings().storage_timeout_seconds):
+                return await handler(*args, **kwargs)
         except HttpProblem as exc:
             return exc.to_response()
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) or is_transient_storage_fault(exc):
+                logger.warning("storage did not answer %s: %r", function_name, exc)
+                return STORAGE_UNAVAILABLE.to_response()
             logger.exception("unhandled error in %s", function_name)
             return problem_response(
                 Problem(
