@@ -27,6 +27,7 @@ import azure.functions as func
 from pydantic import ValidationError
 
 from api.http import FUNCTION_KEY_PARAM, HttpProblem, read_body, validation_problem
+from api.principal import PRINCIPAL_HEADER
 from shared import request_replays
 from shared.idempotency import fingerprint
 from shared.models.http import IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders
@@ -35,8 +36,6 @@ from shared.settings import platform_authentication_enabled
 
 Handler = Callable[..., Awaitable[func.HttpResponse]]
 
-#: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).
-PRINCIPAL_HEADER = "x-ms-client-principal-name"
 FUNCTION_KEY_HEADER = "x-functions-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 #: Headers of an answer that a replay repeats.
