@@ -1,8 +1,8 @@
 """Start an orchestration once per instance id, by one of three policies stated as data.
 
-Every starter whose instance id is derived from the request (an e-mail, an order id, a batch
-id, a health monitor's name) calls `start_once` with a `StartPolicy` saying what an existing
-instance under that id means:
+Every starter calls `start_once` with a `StartPolicy` saying what an existing instance under
+its id means. It matters where the id derives from the request (an e-mail, an order id, a
+batch id, an `Idempotency-Key`, a health monitor's name); a fresh id meets no instance:
 
 | policy | existing instance | same request | other details |
 |---|---|---|---|
