@@ -9,6 +9,7 @@ start over its history when it has ended.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import azure.functions as func
@@ -249,3 +250,14 @@ async def test_details_are_stored_only_when_an_instance_is_about_to_start(
     assert answered == status
     assert before_start.await_count == int(stores)
     assert client.start_new.await_count == int(stores)
+
+
+def test_every_starter_starts_through_start_once() -> None:
+    """One policy decides what a start meets: no route calls the client's `start_new` itself."""
+    api_dir = Path(__file__).resolve().parents[2] / "api"
+    direct = [
+        path.name
+        for path in sorted(api_dir.glob("*.py"))
+        if path.name != "start_once.py" and ".start_new(" in path.read_text(encoding="utf-8")
+    ]
+    assert direct == []
