@@ -32,7 +32,7 @@ signal_counter = client_function(counters.signal_counter)
 @pytest.fixture(scope="module")
 def own_azurite() -> Iterator[azurite.Azurite]:
     """An Azurite of this module's own: freezing it stops no other test."""
-    own = azurite.start()
+    own = azurite.start_fresh()
     try:
         yield own
     finally:
