@@ -7,7 +7,7 @@ while it runs is a 409, and a finished one (stopped, failed, terminated) is repl
 
 from __future__ import annotations
 
-import secrets
+import uuid
 from datetime import UTC, datetime
 
 import azure.durable_functions as df
@@ -71,7 +71,7 @@ async def start_health_monitor(
     instance_id = instance_ids.health_monitor(request.name)
     state = HealthMonitorState(
         name=request.name,
-        run_id=secrets.token_hex(6),
+        run_id=uuid.uuid4().hex[:12],  # uuid4: a recording re-seeds it, so it is repeatable
         interval_seconds=request.interval_seconds or settings.health_check_interval_seconds,
         alert_threshold=request.alert_threshold or settings.health_alert_threshold,
     )
