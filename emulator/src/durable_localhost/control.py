@@ -79,8 +79,9 @@ class ControlOperations:
         return True
 
     def restart(self, instance: Instance, new_instance_id: bool) -> Instance:
-        """Start the same orchestrator with the same input (``restart`` API)."""
+        """Start the same orchestrator with the same input (``restart`` API).
+
+        A restart is a new start, so it gets this host's ``defaultVersion``, as on the host.
+        """
         target = new_hex_id() if new_instance_id else instance.instance_id
-        return self.engine.start_orchestration(
-            instance.name, target, instance.input, version=instance.version
-        )
+        return self.engine.start_orchestration(instance.name, target, instance.input)
