@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from orchestrators.versions import release_parts
 from tests.infra.bicep_model import Expression, as_dict, bicep_file
 from tests.infra.paths import BICEP, HOST_JSON
 from tests.infra.terraform_model import TerraformTree
@@ -55,6 +56,7 @@ def test_without_a_version_both_trees_deploy_the_one_host_json_gives(
     bicep = bicep_file(BICEP, "main.bicep").parameters["orchestrationVersion"]
     assert bicep.default == terraform.variables["orchestration_version"]["default"]
     assert bicep.default == _host_default_version()
+    release_parts(_host_default_version())  # the pipeline's MAJOR.MINOR.PATCH
 
 
 def test_host_json_chooses_the_strategies_for_slot_swaps() -> None:
