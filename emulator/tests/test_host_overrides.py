@@ -10,10 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
+from durable_localhost.cli import main
 from durable_localhost.config import load_host_config
 from durable_localhost.host_overrides import apply_overrides, override_paths
 from durable_localhost.versioning import FailureStrategy, MatchStrategy
-from durable_webhooks import StartApp
+from durable_webhooks import APPS, StartApp
 
 pytestmark = pytest.mark.emulator
 
@@ -164,3 +165,16 @@ def test_the_running_host_takes_overrides_from_its_settings(start_app: StartApp)
     assert server.api_url.endswith("/shop")
     assert httpx.get(f"{server.base_url}/shop/items/7", timeout=30).status_code == 200
     assert httpx.get(f"{server.base_url}/v1/items/7", timeout=30).status_code == 404
+
+
+def test_the_command_refuses_an_unknown_strategy_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv(
+        "AzureFunctionsJobHost__extensions__durableTask__versionFailureStrategy", "Retry"
+    )
+    code = main(["--app", str(APPS / "versions"), "--port", "0", "--state", ":memory:"])
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "versionFailureStrategy is 'Retry'" in error
+    assert "Traceback" not in error

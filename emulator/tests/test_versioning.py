@@ -8,6 +8,7 @@ from durable_localhost.versioning import (
     FailureStrategy,
     MatchStrategy,
     Versioning,
+    VersioningSettingError,
     compare_versions,
     versioning_from,
 )
@@ -99,5 +100,6 @@ def test_default_version_is_taken_literally() -> None:
 
 @pytest.mark.parametrize("key", ["versionMatchStrategy", "versionFailureStrategy"])
 def test_an_unknown_strategy_stops_the_host_naming_the_setting(key: str) -> None:
-    with pytest.raises(ValueError, match=rf"extensions\.durableTask\.{key} is 'Sometimes'"):
+    with pytest.raises(VersioningSettingError, match=rf"durableTask\.{key} is 'Sometimes'") as err:
         versioning_from({key: "Sometimes"})
+    assert f"AzureFunctionsJobHost__extensions__durableTask__{key}" in str(err.value)

@@ -21,6 +21,7 @@ from durable_localhost.debugging import (
 from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
 from durable_localhost.timeutil import parse
+from durable_localhost.versioning import VersioningSettingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(options_from(args)))
     except KeyboardInterrupt:
         return 130
-    except (OSError, DebuggerUnavailableError) as exc:
+    except (OSError, DebuggerUnavailableError, VersioningSettingError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1
     return 0

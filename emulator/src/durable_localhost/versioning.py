@@ -28,6 +28,10 @@ _NUMERIC = re.compile(r"\d+(\.\d+){1,3}")
 _Strategy = TypeVar("_Strategy", bound=enum.StrEnum)
 
 
+class VersioningSettingError(ValueError):
+    """A versioning setting the host cannot bind: the host does not start."""
+
+
 class MatchStrategy(enum.StrEnum):
     """``versionMatchStrategy``."""
 
@@ -103,8 +107,9 @@ def _enum_setting(section: Mapping[str, Any], key: str, kind: type[_Strategy]) -
         if str(value).strip().lower() == member.value.lower():
             return member
     allowed = ", ".join(member.value for member in kind)
-    raise ValueError(
-        f"host.json extensions.durableTask.{key} is '{value}': expected one of {allowed}"
+    raise VersioningSettingError(
+        f"extensions.durableTask.{key} is '{value}' (host.json, or the app setting "
+        f"AzureFunctionsJobHost__extensions__durableTask__{key}): expected one of {allowed}"
     )
 
 
