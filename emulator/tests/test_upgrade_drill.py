@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from durable_localhost import EmulatorServer
+from durable_localhost.cli import banner
 from durable_webhooks import APPS, Durable, StartApp
 
 pytestmark = pytest.mark.emulator
@@ -224,3 +225,10 @@ def test_a_restart_is_a_new_start_on_the_current_version(deploy: Deploy) -> None
     restarted = durable.post(f"/instances/{first}/restart").json()["id"]
     server.wait_idle()
     assert durable.body(restarted)["output"] == V2
+
+
+def test_the_banner_names_the_version_and_strategies(deploy: Deploy) -> None:
+    server, _ = deploy("2.0", versionFailureStrategy="Fail")
+    assert "Orchestration version: 2.0    match: CurrentOrOlder    on mismatch: Fail" in banner(
+        server.host
+    )

@@ -98,6 +98,12 @@ def banner(host: EmulatorHost) -> str:
         f"Durable task hub: {host.config.hub_name}    clock: {host.clock.mode}"
         f"    state: {host.options.state_path()}",
     ]
+    versioning = host.config.versioning
+    if versioning.default_version:
+        lines.append(
+            f"Orchestration version: {versioning.default_version}"
+            f"    match: {versioning.match}    on mismatch: {versioning.failure}"
+        )
     if host.keys.enforced:
         lines += [
             f"Master key:   {host.keys.master}",
