@@ -25,8 +25,6 @@ from tests.e2e.test_approvals import decide, finished, start_approval, view, wai
 from tests.e2e.test_export_monitor import create_job, start_monitor
 from tests.support.azurite import Azurite
 
-pytestmark = pytest.mark.e2e
-
 VERSION_SETTING = "AzureFunctionsJobHost__extensions__durableTask__defaultVersion"
 STAGE_SECONDS = 3600
 
