@@ -19,6 +19,7 @@ from durable_localhost.versioning import (
     [
         (None, None, 0),
         ("", None, 0),
+        ("  ", "", 0),
         (None, "1.0", -1),
         ("", "0.0", -1),
         ("1.0", None, 1),
@@ -35,6 +36,10 @@ from durable_localhost.versioning import (
         ("10", "9", -1),
         # Mixed: one side is not a version number, so both compare as text.
         ("1.10", "1.9-hotfix", -1),
+        # A part beyond int32 is not a version number: text.
+        ("1.2147483648", "1.9", -1),
+        # OrdinalIgnoreCase folds to upper case: '_' sorts after 'A'.
+        ("_", "a", 1),
     ],
 )
 def test_versions_compare_as_the_extension_compares_them(

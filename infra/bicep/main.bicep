@@ -105,7 +105,7 @@ param logRetentionDays int = 30
 param corsAllowedOrigins array = []
 
 @description('Durable defaultVersion of the code production runs (AzureFunctionsJobHost__extensions__durableTask__defaultVersion), MAJOR.MINOR.PATCH; the pipeline passes the running version and sets the release version on the staging slot (docs/changing-orchestrations.md). The default is host.json\'s.')
-param orchestrationVersion string = '1.0.0'
+param orchestrationVersion string = '1.1.0'
 
 // ---------------------------------------------------------------------------------------------
 // The app's own settings (shared/settings.py): same defaults and bounds as the app.

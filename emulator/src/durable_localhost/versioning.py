@@ -23,6 +23,7 @@ log = logging.getLogger("durable_localhost.engine")
 
 #: System.Version: two to four dot-separated non-negative integers.
 _NUMERIC = re.compile(r"\d+(\.\d+){1,3}")
+_INT32_MAX = 2**31 - 1
 
 
 _Strategy = TypeVar("_Strategy", bound=enum.StrEnum)
@@ -50,21 +51,28 @@ class FailureStrategy(enum.StrEnum):
 def compare_versions(left: str | None, right: str | None) -> int:
     """Negative, zero or positive as ``left`` is older than, equal to or newer than ``right``.
 
-    No version (``None`` or empty) equals no version and is older than any version; two versions
-    that both parse as version numbers compare part by part (``1.10`` > ``1.9``, and a missing
-    part is older than ``0``: ``1.0`` < ``1.0.0``); anything else compares as case-insensitive text.
+    No version (``None``, empty or blank) equals no version and is older than any version; two
+    versions that both parse as ``System.Version`` (2 to 4 parts, each an int32) compare part by
+    part (``1.10`` > ``1.9``; a missing part is older than ``0``: ``1.0`` < ``1.0.0``); anything
+    else compares as text, ignoring case as ``OrdinalIgnoreCase`` does (folded to upper case).
     """
-    if not left or not right:
-        return (1 if left else 0) - (1 if right else 0)
-    if _NUMERIC.fullmatch(left.strip()) and _NUMERIC.fullmatch(right.strip()):
-        mine, theirs = _parts(left), _parts(right)
-        return int(mine > theirs) - int(mine < theirs)
-    folded, other = left.upper(), right.upper()
+    mine, theirs = (left or "").strip(), (right or "").strip()
+    if not mine or not theirs:
+        return (1 if mine else 0) - (1 if theirs else 0)
+    numbers, other_numbers = _parts(mine), _parts(theirs)
+    if numbers is not None and other_numbers is not None:
+        return int(numbers > other_numbers) - int(numbers < other_numbers)
+    folded, other = mine.upper(), theirs.upper()
     return int(folded > other) - int(folded < other)
 
 
-def _parts(version: str) -> tuple[int, ...]:
-    numbers = [int(part) for part in version.strip().split(".")]
+def _parts(version: str) -> tuple[int, ...] | None:
+    """The four parts of a ``System.Version`` (missing ones as -1), or None if it is not one."""
+    if not _NUMERIC.fullmatch(version):
+        return None
+    numbers = [int(part) for part in version.split(".")]
+    if max(numbers) > _INT32_MAX:
+        return None
     return tuple(numbers + [-1] * (4 - len(numbers)))
 
 
