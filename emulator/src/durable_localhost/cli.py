@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 import sys
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from durable_localhost.debugging import (
 )
 from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
+from durable_localhost.startup_errors import StartupError
 from durable_localhost.timeutil import parse
 
 
@@ -67,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--debug-wait", action="store_true", help="with --debug, wait for the debugger to attach"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the traceback when the app fails to start"
     )
     return parser
 
@@ -138,6 +143,16 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(options_from(args)))
     except KeyboardInterrupt:
         return 130
+    except StartupError as exc:
+        if args.verbose:
+            traceback.print_exception(exc)
+        print(f"durable-localhost: error: {exc.describe()}", file=sys.stderr)
+        if not args.verbose:
+            print(
+                "durable-localhost: the app was not started (--verbose shows the traceback)",
+                file=sys.stderr,
+            )
+        return 1
     except (OSError, DebuggerUnavailableError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1

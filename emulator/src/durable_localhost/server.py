@@ -10,7 +10,9 @@ with a virtual clock, the test control API under ``/runtime/emulator/``.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
+import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
@@ -23,7 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from durable_localhost import persistence
-from durable_localhost.app_loader import LoadedApp, load_app
+from durable_localhost.app_loader import AppLoadError, LoadedApp, load_app
 from durable_localhost.clock import Clock, ClockMode
 from durable_localhost.config import (
     EnvironmentPatch,
@@ -39,6 +41,8 @@ from durable_localhost.http_functions import HttpRouter, build_request, invoke_h
 from durable_localhost.keys import HostKeys, resolve_keys
 from durable_localhost.responses import empty, presented_key, require_key
 from durable_localhost.sdk import close_sdk_client_session
+from durable_localhost.startup_checks import StartupSettings, check_startup
+from durable_localhost.startup_errors import StartupError, app_import_failed, invalid_json
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
@@ -95,6 +99,7 @@ class EmulatorHost:
         self._http_pool: ThreadPoolExecutor | None = None
         self._rpc_token = secrets.token_urlsafe(16)
         self.config = HostConfig()
+        self.startup: StartupSettings | None = None
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
@@ -146,15 +151,8 @@ class EmulatorHost:
         options = self.options
         app_dir = options.app_dir.resolve()
         try:
-            self._env.apply(read_local_settings(app_dir), options.settings)
-            self.config = load_host_config(app_dir)
-            if "%" in self.config.hub_name:
-                log.warning(
-                    "task hub name %s refers to an app setting that is not set "
-                    "(add it to local.settings.json)",
-                    self.config.hub_name,
-                )
-            self._app = load_app(app_dir)
+            self._load_settings(app_dir)
+            self._app = _load_app(app_dir)
             self._store = StateStore(options.state_path())
             stored_keys = self._store.read_sync(_read_stored_keys)
             self.keys = resolve_keys(options.keys, stored_keys)
@@ -181,6 +179,20 @@ class EmulatorHost:
         except BaseException:
             await self.stop()
             raise
+
+    def _load_settings(self, app_dir: Path) -> None:
+        """App settings, ``host.json`` and the checks the real host makes before starting."""
+        try:
+            local_values = read_local_settings(app_dir)
+        except json.JSONDecodeError as exc:
+            raise invalid_json(app_dir / "local.settings.json", exc) from exc
+        self._env.apply(local_values, self.options.settings)
+        try:
+            self.config = load_host_config(app_dir)
+        except json.JSONDecodeError as exc:
+            raise invalid_json(app_dir / "host.json", exc) from exc
+        self.startup = check_startup(app_dir, self.config.raw, self.config.hub_name, os.environ)
+        log.info(self.startup.backend_line(self.options.state_path()))
 
     async def _serve(self) -> None:
         app = web.Application(middlewares=[self._busy_middleware], client_max_size=100 * 2**20)
@@ -322,6 +334,16 @@ class EmulatorHost:
     def time(self) -> TimeControl:
         """Pause, resume and advance virtual time; wait for quiescence."""
         return TimeControl(self.engine, self.clock)
+
+
+def _load_app(app_dir: Path) -> LoadedApp:
+    """Import the app; a failure becomes one message that names the file and line."""
+    try:
+        return load_app(app_dir)
+    except AppLoadError as exc:
+        raise StartupError(str(exc)) from exc
+    except Exception as exc:
+        raise app_import_failed(app_dir, exc) from exc
 
 
 async def _not_found(request: web.Request) -> web.StreamResponse:
