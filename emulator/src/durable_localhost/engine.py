@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from durable_localhost import persistence
@@ -36,6 +36,7 @@ from durable_localhost.lifecycle import (
     parent_notification,
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
+from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
@@ -58,6 +59,7 @@ class Engine:
         clock: Clock,
         store: StateStore,
         app_dir: Path,
+        function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
     ) -> None:
         self.config = config
         self.index = index
@@ -81,6 +83,7 @@ class Engine:
             app_dir=app_dir,
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
+            function_timeout=function_timeout,
         )
         self.entities = EntityRunner(
             index=index,

@@ -16,7 +16,6 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -45,6 +44,7 @@ from durable_localhost.startup_checks import StartupSettings, check_startup
 from durable_localhost.startup_errors import StartupError, app_import_failed, invalid_json
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
+from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
 log = logging.getLogger("durable_localhost")
@@ -96,7 +96,7 @@ class EmulatorHost:
         self._store: StateStore | None = None
         self._engine: Engine | None = None
         self._runner: web.AppRunner | None = None
-        self._http_pool: ThreadPoolExecutor | None = None
+        self._http_pool: ReplaceablePool | None = None
         self._rpc_token = secrets.token_urlsafe(16)
         self.config = HostConfig()
         self.startup: StartupSettings | None = None
@@ -119,6 +119,13 @@ class EmulatorHost:
         if self._app is None:
             raise RuntimeError("the emulator is not started")
         return self._app
+
+    @property
+    def settings(self) -> StartupSettings:
+        """What the startup checks found (storage provider, ``functionTimeout``)."""
+        if self.startup is None:
+            raise RuntimeError("the emulator is not started")
+        return self.startup
 
     @property
     def base_url(self) -> str:
@@ -169,11 +176,10 @@ class EmulatorHost:
                 clock=self.clock,
                 store=self._store,
                 app_dir=app_dir,
+                function_timeout=self.settings.function_timeout,
             )
             self._router = HttpRouter(self._app.index.http)
-            self._http_pool = ThreadPoolExecutor(
-                options.http_threads, thread_name_prefix="emulator-http"
-            )
+            self._http_pool = ReplaceablePool(options.http_threads, "emulator-http")
             await self._engine.start()
             await self._serve()
         except BaseException:
@@ -302,6 +308,7 @@ class EmulatorHost:
             lambda: urls.client_binding(self.rpc_base_url),
             self._http_pool,
             self.app.app_dir,
+            self.settings.function_timeout,
         )
 
     # ------------------------------------------------------------------ introspection
