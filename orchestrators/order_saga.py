@@ -70,23 +70,19 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
-from shared.models.orders import (
-    CancelShipmentRequest,
-    ChargePaymentRequest,
+from shared.models.order_saga import (
     CompensationName,
     CompensationOutcome,
-    CreateShipmentRequest,
     OrderProgress,
     OrderSagaInput,
     OrderSagaResult,
     OrderStatus,
-    PaymentReceipt,
-    RefundPaymentRequest,
-    RetryPolicy,
     SagaStep,
-    Shipment,
     StepFailure,
 )
+from shared.models.orders import RetryPolicy
+from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
+from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
 
 bp = df.Blueprint()
 
