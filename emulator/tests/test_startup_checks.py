@@ -20,7 +20,8 @@ pytestmark = pytest.mark.emulator
 
 
 def check(raw: dict[str, Any], environ: dict[str, str], hub: str = "Hub") -> Any:
-    return check_startup(Path("/nowhere"), raw, hub, environ)
+    """The checks on a host.json with ``raw``'s keys (and the version every host.json needs)."""
+    return check_startup(Path("/nowhere"), {"version": "2.0", **raw}, hub, environ)
 
 
 def test_an_identity_based_storage_connection_counts_as_set() -> None:

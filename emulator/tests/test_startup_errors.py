@@ -110,7 +110,10 @@ def test_a_hub_name_setting_nobody_defines_is_refused_at_its_line(tmp_path: Path
 
 
 def test_an_unknown_storage_provider_type_is_refused(tmp_path: Path) -> None:
-    host_json = {"extensions": {"durableTask": {"storageProvider": {"type": "cosmos"}}}}
+    host_json = {
+        "version": "2.0",
+        "extensions": {"durableTask": {"storageProvider": {"type": "cosmos"}}},
+    }
 
     result = start(make_app(tmp_path / "app", host_json=host_json, settings=STORAGE))
 
@@ -134,9 +137,25 @@ def test_a_scheduler_app_without_its_connection_setting_is_refused(tmp_path: Pat
 
 
 def test_a_function_timeout_below_one_second_is_refused(tmp_path: Path) -> None:
-    app = make_app(tmp_path / "app", host_json={"functionTimeout": "00:00:00"}, settings=STORAGE)
+    host_json = {"version": "2.0", "functionTimeout": "00:00:00"}
+    app = make_app(tmp_path / "app", host_json=host_json, settings=STORAGE)
 
-    assert_refused(start(app), "host.json:2: FunctionTimeout must be greater than 00:00:01")
+    assert_refused(start(app), "host.json:3: FunctionTimeout must be greater than 00:00:01")
+
+
+@pytest.mark.parametrize(
+    ("host_json", "expected"),
+    [
+        ({"logging": {}}, "host.json: The host.json file is missing the required 'version'"),
+        ({"version": "3.0"}, "host.json:2: '3.0' is an invalid value for host.json 'version'"),
+    ],
+)
+def test_a_host_json_without_version_2_is_refused(
+    tmp_path: Path, host_json: dict[str, object], expected: str
+) -> None:
+    result = start(make_app(tmp_path / "app", host_json=host_json, settings=STORAGE))
+
+    assert_refused(result, expected)
 
 
 def test_a_host_json_that_is_not_json_names_the_line(tmp_path: Path) -> None:

@@ -1,11 +1,11 @@
 """The checks the Functions host and the Durable extension make before they serve anything.
 
-The real host refuses to start when the durable storage provider's connection setting is
-missing, when ``storageProvider.type`` names a provider it does not know, when the task hub name
-is still a ``%SETTING%`` no app setting defines (or is not a valid name), and when
-``functionTimeout`` is out of range. The local host keeps its own state whatever the provider,
-but it refuses the same apps with the same kind of message, so an app that starts here also
-starts under ``func start``.
+The real host refuses to start when ``host.json`` has no ``"version": "2.0"``, when the durable
+storage provider's connection setting is missing, when ``storageProvider.type`` names a
+provider it does not know, when the task hub name is still a ``%SETTING%`` no app setting
+defines (or is not a valid name), and when ``functionTimeout`` is out of range. The local host
+keeps its own state whatever the provider, but it refuses the same apps with the same kind of
+message, so an app that starts here also starts under ``func start``.
 """
 
 from __future__ import annotations
@@ -95,11 +95,29 @@ def check_startup(
 ) -> StartupSettings:
     """Run every check; raise :class:`StartupError` at the first one the real host fails."""
     host_json = HostJson(app_dir, raw)
+    _check_version(host_json)
     rule, storage = _provider(host_json)
     connection = _connection(rule, storage, environ, app_dir)
     _check_hub_name(rule, hub_name, host_json)
     timeout = function_timeout(host_json)
     return StartupSettings(rule.name, connection, timeout)
+
+
+def _check_version(host_json: HostJson) -> None:
+    """A non-empty ``host.json`` must say ``"version": "2.0"`` (an empty or absent one is fine)."""
+    if not host_json.raw:
+        return
+    version = host_json.raw.get("version")
+    if not version:
+        raise StartupError(
+            "The host.json file is missing the required 'version' property.", host_json.path
+        )
+    if str(version) != "2.0":
+        raise host_json.error(
+            f"'{version}' is an invalid value for host.json 'version' property. We recommend "
+            "you set the 'version' property to '2.0'.",
+            "version",
+        )
 
 
 def _provider(host_json: HostJson) -> tuple[ProviderRule, Mapping[str, Any]]:
