@@ -99,7 +99,7 @@ class EmulatorHost:
         self._http_pool: ReplaceablePool | None = None
         self._rpc_token = secrets.token_urlsafe(16)
         self.config = HostConfig()
-        self.startup: StartupSettings | None = None
+        self._startup: StartupSettings | None = None
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
@@ -121,11 +121,11 @@ class EmulatorHost:
         return self._app
 
     @property
-    def settings(self) -> StartupSettings:
+    def startup(self) -> StartupSettings:
         """What the startup checks found (storage provider, ``functionTimeout``)."""
-        if self.startup is None:
+        if self._startup is None:
             raise RuntimeError("the emulator is not started")
-        return self.startup
+        return self._startup
 
     @property
     def base_url(self) -> str:
@@ -176,7 +176,7 @@ class EmulatorHost:
                 clock=self.clock,
                 store=self._store,
                 app_dir=app_dir,
-                function_timeout=self.settings.function_timeout,
+                function_timeout=self.startup.function_timeout,
             )
             self._router = HttpRouter(self._app.index.http)
             self._http_pool = ReplaceablePool(options.http_threads, "emulator-http")
@@ -197,8 +197,8 @@ class EmulatorHost:
             self.config = load_host_config(app_dir)
         except json.JSONDecodeError as exc:
             raise invalid_json(app_dir / "host.json", exc) from exc
-        self.startup = check_startup(app_dir, self.config.raw, self.config.hub_name, os.environ)
-        log.info(self.startup.backend_line(self.options.state_path()))
+        self._startup = check_startup(app_dir, self.config.raw, self.config.hub_name, os.environ)
+        log.info(self._startup.backend_line(self.options.state_path()))
 
     async def _serve(self) -> None:
         app = web.Application(middlewares=[self._busy_middleware], client_max_size=100 * 2**20)
@@ -308,7 +308,7 @@ class EmulatorHost:
             lambda: urls.client_binding(self.rpc_base_url),
             self._http_pool,
             self.app.app_dir,
-            self.settings.function_timeout,
+            self.startup.function_timeout,
         )
 
     # ------------------------------------------------------------------ introspection
