@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -206,3 +207,21 @@ def test_verbose_shows_the_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "function_app.py:1: Worker failed to index functions" in result.stderr
+
+
+def test_a_port_in_use_is_refused_with_the_port_named(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "app", settings=STORAGE)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "durable_localhost", "--app", str(app)]
+        result = subprocess.run(
+            [*command, "--port", str(port), "--state", ":memory:"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert_refused(result, f"Port {port} is unavailable", "specify another port using --port")

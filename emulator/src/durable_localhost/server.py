@@ -221,7 +221,14 @@ class EmulatorHost:
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.options.host, self.options.port))
+        try:
+            sock.bind((self.options.host, self.options.port))
+        except OSError as exc:
+            sock.close()
+            raise StartupError(
+                f"Port {self.options.port} is unavailable ({exc.strerror}). Close the process "
+                "using that port, or specify another port using --port."
+            ) from exc
         self.port = sock.getsockname()[1]
         if not self.keys.enforced and not is_loopback(self.options.host):
             log.warning(
