@@ -38,7 +38,7 @@ def test_a_named_storage_connection_is_looked_up_with_and_without_the_prefix() -
 
     assert check(raw, {"AzureWebJobsTasks": "x"}).connection_setting == "AzureWebJobsTasks"
     assert check(raw, {"Tasks": "x"}).connection_setting == "Tasks"
-    with pytest.raises(StartupError, match="connection named 'Tasks'"):
+    with pytest.raises(StartupError, match=r"connection named 'Tasks'\. Set Tasks "):
         check(raw, {"AzureWebJobsStorage": "x"})
 
 

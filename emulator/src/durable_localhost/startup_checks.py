@@ -159,7 +159,8 @@ def _connection(
     if rule.storage_account:
         message = (
             f"Unable to resolve the Azure Storage connection named '{name}'. "
-            f'Set {candidates[1]} (locally "UseDevelopmentStorage=true" for Azurite).'
+            f"Set {'AzureWebJobsStorage' if name == 'Storage' else name} "
+            '(locally "UseDevelopmentStorage=true" for Azurite).'
         )
     else:
         message = (
