@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from durable_localhost.clock import Clock
 from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
@@ -19,6 +21,7 @@ from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.tracker import BusyTracker
 
 DeliverTo = Callable[[str, str | None, Event], None]
+Turn = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 class ActivityRunner:
@@ -34,6 +37,7 @@ class ActivityRunner:
         max_concurrent: int,
         deliver_to: DeliverTo,
         function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
+        turn: Turn = nullcontext,
     ) -> None:
         self.index = index
         self.clock = clock
@@ -41,6 +45,7 @@ class ActivityRunner:
         self.app_dir = app_dir
         self._deliver_to = deliver_to
         self.function_timeout = function_timeout
+        self._turn = turn
         self.pool = ReplaceablePool(max_concurrent, "emulator-activity")
         self._slots = asyncio.Semaphore(max_concurrent)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -60,7 +65,7 @@ class ActivityRunner:
         self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
     ) -> None:
         try:
-            async with self._slots:
+            async with self._slots, self._turn():
                 message = await self.outcome(task_id, name, payload)
             self._deliver_to(instance_id, execution_id, message)
         finally:
