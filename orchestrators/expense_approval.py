@@ -103,7 +103,7 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             else NotificationKind.APPROVAL_REQUESTED
         )
         notified = yield from _notify(
-            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
+            context, _notice(request, f"notify-stage-{stage}", kind, stage, deadline)
         )
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
@@ -139,7 +139,6 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
     requester_notified = yield from _notify(
         context,
         _notice(
-            context,
             request,
             "notify-outcome",
             NotificationKind.APPROVAL_DECIDED if decision else NotificationKind.APPROVAL_EXPIRED,
@@ -228,7 +227,6 @@ def _valid_decision(raw: Any, stage: int) -> tuple[DecisionEvent | None, str]:
 
 
 def _notice(
-    context: df.DurableOrchestrationContext,
     request: ApprovalInput,
     step: str,
     kind: NotificationKind,
@@ -238,7 +236,7 @@ def _notice(
     comment: str | None = None,
 ) -> ApprovalNotice:
     return ApprovalNotice(
-        idempotency_key=step_key(context.instance_id, step),
+        idempotency_key=step_key(request.approval_id, step),
         approval_id=request.approval_id,
         kind=kind,
         stage=stage,

@@ -25,6 +25,7 @@ from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
 from durable_localhost.startup_errors import StartupError
 from durable_localhost.timeutil import parse
+from durable_localhost.versioning import VersioningSettingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,6 +105,12 @@ def banner(host: EmulatorHost) -> str:
         f"Durable task hub: {host.config.hub_name}    clock: {host.clock.mode}"
         f"    state: {host.options.state_path()}",
     ]
+    versioning = host.config.versioning
+    if versioning.default_version:
+        lines.append(
+            f"Orchestration version: {versioning.default_version}"
+            f"    match: {versioning.match}    on mismatch: {versioning.failure}"
+        )
     if host.keys.enforced:
         lines += [
             f"Master key:   {host.keys.master}",
@@ -155,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
         return 1
-    except (OSError, DebuggerUnavailableError) as exc:
+    except (OSError, DebuggerUnavailableError, VersioningSettingError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1
     return leave_timed_out_functions_behind(0)
