@@ -22,6 +22,7 @@ FOLDER_MARKERS = {
     "upgrade": "e2e",
     "infra": "infra",
     "browser": "browser",
+    "scripts": "scripts",
     "replay": "unit",  # recorded histories replayed in-process: no I/O
 }
 

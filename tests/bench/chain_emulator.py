@@ -11,7 +11,14 @@ import httpx
 
 from durable_localhost.model import RuntimeStatus
 from durable_localhost.testing import EmulatorServer
-from tests.bench.common import CHAIN_APP, Stopwatch, peak_rss_mb, percentile, quiet_logs
+from tests.bench.common import (
+    CHAIN_APP,
+    CHAIN_SETTINGS,
+    Stopwatch,
+    peak_rss_mb,
+    percentile,
+    quiet_logs,
+)
 from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ChainRun
@@ -41,7 +48,10 @@ def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
     with tempfile.TemporaryDirectory(prefix="bench-chain-") as folder:
         path = ":memory:" if state == "memory" else str(Path(folder) / "state.sqlite3")
         server = EmulatorServer(
-            CHAIN_APP, clock="wall", state=path, settings={"TASKHUB_NAME": "BenchChain"}
+            CHAIN_APP,
+            clock="wall",
+            state=path,
+            settings={**CHAIN_SETTINGS, "TASKHUB_NAME": "BenchChain"},
         )
         with server, EpisodeProbe() as probe, httpx.Client(base_url=server.webhook_url) as http:
             for value in range(WARMUP_INSTANCES):

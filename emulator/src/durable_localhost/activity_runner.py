@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, nullcontext
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,8 @@ from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
 from durable_localhost.functions import FunctionIndex
 from durable_localhost.history import Event, EventType, event
 from durable_localhost.invokers import ActivityError, run_activity, run_builtin_http
+from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
+from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.tracker import BusyTracker
 
 DeliverTo = Callable[[str, str | None, Event], None]
@@ -34,6 +36,7 @@ class ActivityRunner:
         app_dir: Path,
         max_concurrent: int,
         deliver_to: DeliverTo,
+        function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         turn: Turn = nullcontext,
     ) -> None:
         self.index = index
@@ -41,8 +44,9 @@ class ActivityRunner:
         self.tracker = tracker
         self.app_dir = app_dir
         self._deliver_to = deliver_to
+        self.function_timeout = function_timeout
         self._turn = turn
-        self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-activity")
+        self.pool = ReplaceablePool(max_concurrent, "emulator-activity")
         self._slots = asyncio.Semaphore(max_concurrent)
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -74,7 +78,9 @@ class ActivityRunner:
                 result = await run_builtin_http(json.loads(payload or "{}"))
             else:
                 function = self.index.activities[name]
-                result = await run_activity(function, payload, self.pool, self.app_dir)
+                result = await run_activity(
+                    function, payload, self.pool, self.app_dir, self.function_timeout
+                )
         except ActivityError as exc:
             return self._failed(task_id, exc.reason, exc.details)
         except Exception as exc:

@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from durable_localhost.lifecycle import (
     parent_notification,
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
+from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
@@ -61,6 +62,7 @@ class Engine:
         clock: Clock,
         store: StateStore,
         app_dir: Path,
+        function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         serial: bool = False,
     ) -> None:
         self.config = config
@@ -88,6 +90,7 @@ class Engine:
             app_dir=app_dir,
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
+            function_timeout=function_timeout,
             turn=self.turn,
         )
         self.entities = EntityRunner(
