@@ -21,6 +21,7 @@ from shared.models.approvals import (
 )
 from shared.models.notifications import NotificationKind, NotificationRequest
 from shared.outbox import write_notification
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
@@ -29,6 +30,7 @@ TO_APPROVER = {NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ES
 
 
 @bp.activity_trigger(input_name="notice")
+@observed_activity
 def notify_approval_party(notice: dict[str, Any]) -> dict[str, Any]:
     request = validate_payload(ApprovalNotice, notice)
     try:

@@ -39,6 +39,7 @@ from shared.models.batches import (
     short_error,
 )
 from shared.storage_faults import storage_faults_as_transient
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
@@ -80,6 +81,7 @@ def _as_result(record: BatchItemRecord) -> BatchItemResult:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
     """One page of a chunk's item ids, by position; a page with gaps is a permanent failure."""
     ref = validate_payload(ChunkPageRef, request)
@@ -98,6 +100,7 @@ def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
     """Price one staged item and record its result row, once per (batch, item)."""
     job = validate_payload(BatchItemRequest, request)
@@ -115,6 +118,7 @@ def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def record_batch_item_failure(request: dict[str, Any]) -> dict[str, Any]:
     """Write the row of an item that could not be priced; an existing row (even `processed`) wins.
 
@@ -133,6 +137,7 @@ def record_batch_item_failure(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def record_batch_chunk_failure(request: dict[str, Any]) -> dict[str, Any]:
     """A `failed` row for each item of a chunk the parent gave up on, unless it has a result.
 
@@ -148,6 +153,7 @@ def record_batch_chunk_failure(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def list_batch_failures(request: dict[str, Any]) -> dict[str, Any]:
     """Read-only: a page of the batch's failed rows in item-id order, for the parent's output."""
     query = validate_payload(FailureListingRequest, request)
@@ -165,6 +171,7 @@ def list_batch_failures(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def claim_batch_counter_signal(request: dict[str, Any]) -> dict[str, Any]:
     claim = validate_payload(CounterClaim, request)
     with storage_faults_as_transient("claim_batch_counter_signal"):

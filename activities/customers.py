@@ -17,11 +17,13 @@ import azure.durable_functions as df
 from shared import customer_store, onboarding_store
 from shared.errors import ErrorCode, PermanentError, validate_payload
 from shared.models.customers import CreateCustomerRequest, CustomerCreated, OpenAccountRequest
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def create_customer(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CreateCustomerRequest, request)
     details = onboarding_store.onboarding_details(
@@ -38,6 +40,7 @@ def create_customer(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def open_customer_account(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(OpenAccountRequest, request)
     try:

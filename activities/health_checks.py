@@ -27,6 +27,7 @@ import azure.durable_functions as df
 from shared.errors import ErrorCode, PermanentError, validate_payload
 from shared.models.health_monitors import CheckErrorKind, HealthCheckRequest, HealthCheckResult
 from shared.settings import get_settings
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 logger = logging.getLogger(__name__)
@@ -142,5 +143,6 @@ def _error_kind(reason: object) -> CheckErrorKind:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def check_endpoint_health(request: dict[str, Any]) -> dict[str, Any]:
     return check_endpoint(validate_payload(HealthCheckRequest, request)).to_json()

@@ -30,11 +30,13 @@ from shared.models.inventory import (
     ReleaseInventoryRequest,
     ReserveInventoryRequest,
 )
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def reserve_inventory(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(ReserveInventoryRequest, request)
     try:
@@ -58,6 +60,7 @@ def reserve_inventory(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def release_inventory(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(ReleaseInventoryRequest, request)
     try:

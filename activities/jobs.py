@@ -15,11 +15,13 @@ from shared import job_store
 from shared.errors import ErrorCode, PermanentError, validate_payload
 from shared.models.jobs import JobStatusRequest
 from shared.storage_faults import storage_faults_as_transient
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def get_export_job_status(request: dict[str, Any]) -> dict[str, Any]:
     query = validate_payload(JobStatusRequest, request)
     with storage_faults_as_transient("get_export_job_status"):

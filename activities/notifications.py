@@ -21,6 +21,7 @@ from shared.outbox import write_notification
 from shared.recipient_domains import require_allowed_recipient
 from shared.recipients import resolve
 from shared.settings import get_settings
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
@@ -28,6 +29,7 @@ SUBJECT_LENGTH = 200
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def send_notification(request: dict[str, Any]) -> dict[str, Any]:
     notification = validate_payload(NotificationRequest, request)
     address = None

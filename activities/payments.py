@@ -46,6 +46,7 @@ from shared.models.orders import (
     PaymentStatus,
     RefundPaymentRequest,
 )
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
@@ -56,6 +57,7 @@ _REFUND_UNAVAILABLE = re.compile(r"^tok_refund_unavailable(?:_(\d{1,2}))?$")
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def charge_payment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(ChargePaymentRequest, request)
     try:
@@ -67,6 +69,7 @@ def charge_payment(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def refund_payment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(RefundPaymentRequest, request)
     try:

@@ -31,6 +31,7 @@ from shared.models.orders import (
     Shipment,
     ShipmentStatus,
 )
+from shared.telemetry import observed_activity
 
 bp = df.Blueprint()
 
@@ -42,6 +43,7 @@ SHIPPING_COUNTRIES = frozenset(
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def create_shipment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CreateShipmentRequest, request)
     try:
@@ -51,6 +53,7 @@ def create_shipment(request: dict[str, Any]) -> dict[str, Any]:
 
 
 @bp.activity_trigger(input_name="request")
+@observed_activity
 def cancel_shipment(request: dict[str, Any]) -> dict[str, Any]:
     command = validate_payload(CancelShipmentRequest, request)
     try:
