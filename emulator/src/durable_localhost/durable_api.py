@@ -95,6 +95,7 @@ async def start(request: web.Request) -> web.Response:
             request.match_info.get("instance_id") or None,
             body if body.strip() else None,
             version=request.query.get("version"),
+            trace_parent=request.headers.get("traceparent"),
         )
     except UnknownFunctionError as exc:
         return _bad_request(str(exc))

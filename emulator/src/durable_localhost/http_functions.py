@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -15,8 +14,9 @@ from aiohttp import web
 
 from durable_localhost.functions import HttpFunction
 from durable_localhost.invocation import FunctionContext, invoking
-from durable_localhost.invokers import call_in_context
+from durable_localhost.invokers import call_function
 from durable_localhost.routing import RouteTemplate, compile_route
+from durable_localhost.trace_context import child_of
 
 log = logging.getLogger("durable_localhost.host")
 
@@ -111,7 +111,8 @@ async def invoke_http(
 ) -> web.Response:
     """Call the function (sync on a thread, async on the loop); 500 with no body on error."""
     function = route.function
-    with invoking(function.function_name) as invocation:
+    trace_parent = child_of(request.headers.get("traceparent"))
+    with invoking(function.function_name, trace_parent=trace_parent) as invocation:
         log.info(
             "Executing 'Functions.%s' (Reason='This function was programmatically called via "
             "the host APIs.', Id=%s)",
@@ -124,12 +125,7 @@ async def invoke_http(
         if function.wants_context:
             kwargs["context"] = FunctionContext(invocation, app_dir)
         try:
-            if inspect.iscoroutinefunction(function.handler):
-                result = await function.handler(**kwargs)
-            else:
-                result = await call_in_context(executor, invocation, function.handler, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = await call_function(executor, invocation, function.handler, **kwargs)
             response = to_web_response(result)
         except Exception:
             log.exception(

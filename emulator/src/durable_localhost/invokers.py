@@ -19,6 +19,7 @@ from azure.functions.durable_functions import ActivityTriggerConverter
 from durable_localhost.episode import EpisodeResult, parse_failure, parse_success
 from durable_localhost.functions import ActivityFunction, EntityFunction, OrchestratorFunction
 from durable_localhost.invocation import FunctionContext, Invocation, invoking
+from durable_localhost.trace_context import attached
 
 log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
@@ -33,9 +34,14 @@ class ActivityError(Exception):
         self.details = details
 
 
-def run_orchestrator(function: OrchestratorFunction, context_json: str) -> EpisodeResult:
+def run_orchestrator(
+    function: OrchestratorFunction, context_json: str, trace_parent: str | None = None
+) -> EpisodeResult:
     """One episode on a worker thread: the SDK wrapper takes the context string."""
-    with invoking(function.function_name):
+    with (
+        invoking(function.function_name, trace_parent=trace_parent) as invocation,
+        attached(invocation.trace_parent),
+    ):
         try:
             return parse_success(function.handler(context_json))
         except Exception as exc:
@@ -84,21 +90,41 @@ async def call_in_context(
     loop = asyncio.get_running_loop()
 
     def call() -> T:
-        with invoking(invocation.function_name, invocation.invocation_id):
+        with (
+            invoking(invocation.function_name, invocation.invocation_id, invocation.trace_parent),
+            attached(invocation.trace_parent),
+        ):
             return fn(*args, **kwargs)
 
     context = contextvars.copy_context()
     return await loop.run_in_executor(executor, context.run, call)
 
 
+async def call_function(
+    executor: Executor, invocation: Invocation, handler: Callable[..., Any], **kwargs: Any
+) -> Any:
+    """Async functions on the loop, sync ones on a thread; either inside the invocation's trace."""
+    if inspect.iscoroutinefunction(handler):
+        with attached(invocation.trace_parent):
+            return await handler(**kwargs)
+    result = await call_in_context(executor, invocation, handler, **kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
 async def run_activity(
-    function: ActivityFunction, input_text: str | None, executor: Executor, app_dir: Path
+    function: ActivityFunction,
+    input_text: str | None,
+    executor: Executor,
+    app_dir: Path,
+    trace_parent: str | None = None,
 ) -> str:
     """Decode the input with the worker's converter, call the function, encode the result.
 
     Returns the result JSON text for ``TaskCompleted.Result``; raises :class:`ActivityError`.
     """
-    with invoking(function.function_name) as invocation:
+    with invoking(function.function_name, trace_parent=trace_parent) as invocation:
         log.info(
             "Executing 'Functions.%s' (Reason='(null)', Id=%s)",
             function.function_name,
@@ -112,12 +138,7 @@ async def run_activity(
             kwargs: dict[str, Any] = {function.input_name: value}
             if function.wants_context:
                 kwargs["context"] = FunctionContext(invocation, app_dir)
-            if inspect.iscoroutinefunction(function.handler):
-                result = await function.handler(**kwargs)
-            else:
-                result = await call_in_context(executor, invocation, function.handler, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = await call_function(executor, invocation, function.handler, **kwargs)
             encoded = ActivityTriggerConverter.encode(result, expected_type=None)
         except Exception as exc:
             log.error(
