@@ -23,7 +23,7 @@ def traces_by_place(caplog: pytest.LogCaptureFixture) -> dict[str, set[str]]:
     for record in caplog.records:
         message = record.getMessage()
         if message.startswith("trace "):
-            _, place, current, given = (message.split(" ") + [""])[:4]
+            _, place, current, given = [*message.split(" "), ""][:4]
             ids = seen.setdefault(place, set())
             ids.add(current)
             if given:
@@ -37,7 +37,8 @@ def test_one_trace_from_the_start_request_to_every_activity(
     caplog.set_level(logging.INFO)
     server = start_app("tracing")
 
-    httpx.post(f"{server.api_url}/start", headers={"traceparent": f"00-{TRACE}-00f067aa0ba902b7-01"})
+    parent = f"00-{TRACE}-00f067aa0ba902b7-01"
+    httpx.post(f"{server.api_url}/start", headers={"traceparent": parent})
     server.wait_idle()
 
     seen = traces_by_place(caplog)
@@ -72,5 +73,6 @@ def test_a_child_keeps_the_trace_and_flags_with_a_new_span() -> None:
 
     made = child_of(parent)
 
-    assert made.startswith(f"00-{TRACE}-") and made.endswith("-00")
+    assert made.startswith(f"00-{TRACE}-")
+    assert made.endswith("-00")
     assert made.split("-")[2] != "00f067aa0ba902b7"
