@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import azure.durable_functions as df
-
-from shared.approval_store import ApprovalNotFound, load_parties
-from shared.errors import ErrorCode, PermanentError, validate_payload
-from shared.idempotency import FingerprintMismatch, key_reused
+from activities.boundary import Activities
+from shared.approval_store import load_parties
 from shared.models.approvals import (
     ApprovalNotice,
     ApprovalNoticeReceipt,
@@ -21,30 +18,20 @@ from shared.models.approvals import (
 )
 from shared.models.notifications import NotificationKind, NotificationRequest
 from shared.outbox import write_notification
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 #: Kinds addressed to the approver of `notice.stage`; the others go to the requester.
 TO_APPROVER = {NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ESCALATED}
 
 
-@bp.activity_trigger(input_name="notice")
-@observed_activity
-def notify_approval_party(notice: dict[str, Any]) -> dict[str, Any]:
-    request = validate_payload(ApprovalNotice, notice)
-    try:
-        parties = load_parties(request.approval_id)
-    except ApprovalNotFound as exc:
-        raise PermanentError(ErrorCode.NOT_FOUND, str(exc)) from None
-    notification = _notification(request, parties)
-    try:
-        receipt = write_notification(notification)
-    except FingerprintMismatch:
-        raise key_reused(notification.idempotency_key) from None
+@activity(ApprovalNotice)
+def notify_approval_party(notice: ApprovalNotice) -> ApprovalNoticeReceipt:
+    receipt = write_notification(_notification(notice, load_parties(notice.approval_id)))
     return ApprovalNoticeReceipt(
         notification_id=receipt.notification_id, kind=receipt.kind, created_at=receipt.created_at
-    ).to_json()
+    )
 
 
 def _notification(notice: ApprovalNotice, parties: ApprovalParties) -> NotificationRequest:

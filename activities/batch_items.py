@@ -12,15 +12,13 @@ that can never work (`PermanentError`).
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Final
+from typing import Final
 
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import batch_store
-from shared.batch_store import ItemResult
-from shared.errors import ErrorCode, PermanentError, validate_payload
-from shared.models.batches import (
-    BatchItemRecord,
+from shared.batch_store import BatchItemRecord, ItemResult
+from shared.errors import ErrorCode, PermanentError
+from shared.models.batches.activities import (
     BatchItemRequest,
     BatchItemResult,
     ChunkFailureRecord,
@@ -31,17 +29,18 @@ from shared.models.batches import (
     CounterClaimResult,
     FailureListing,
     FailureListingRequest,
+    RecordFailureRequest,
+)
+from shared.models.batches.items import (
     ItemFailure,
     ItemStatus,
     PriceUpdate,
-    RecordFailureRequest,
     short_code,
     short_error,
 )
-from shared.storage_faults import storage_faults_as_transient
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 #: Currencies the shop sells in. An item in any other currency fails (and only that item).
 SUPPORTED_CURRENCIES: Final = frozenset({"CHF", "EUR", "GBP", "SEK", "USD"})
@@ -80,15 +79,12 @@ def _as_result(record: BatchItemRecord) -> BatchItemResult:
     )
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
+@activity(ChunkPageRef)
+def list_batch_chunk_items(ref: ChunkPageRef) -> ChunkItemIds:
     """One page of a chunk's item ids, by position; a page with gaps is a permanent failure."""
-    ref = validate_payload(ChunkPageRef, request)
-    with storage_faults_as_transient("list_batch_chunk_items"):
-        item_ids = batch_store.list_chunk_item_ids_page(
-            ref.batch_id, ref.chunk_index, ref.first_position, ref.count
-        )
+    item_ids = batch_store.list_chunk_item_ids_page(
+        ref.batch_id, ref.chunk_index, ref.first_position, ref.count
+    )
     if len(item_ids) != ref.count:
         last = ref.first_position + ref.count - 1
         raise PermanentError(
@@ -96,69 +92,57 @@ def list_batch_chunk_items(request: dict[str, Any]) -> dict[str, Any]:
             f"chunk {ref.chunk_index} of batch '{ref.batch_id}' has {len(item_ids)} staged "
             f"items at positions {ref.first_position}-{last}, expected {ref.count}",
         )
-    return ChunkItemIds(item_ids=item_ids).to_json()
+    return ChunkItemIds(item_ids=item_ids)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def process_batch_item(request: dict[str, Any]) -> dict[str, Any]:
+@activity(BatchItemRequest)
+def process_batch_item(job: BatchItemRequest) -> BatchItemResult:
     """Price one staged item and record its result row, once per (batch, item)."""
-    job = validate_payload(BatchItemRequest, request)
-    with storage_faults_as_transient("process_batch_item"):
-        item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
-        if item is None:
-            raise PermanentError(
-                ErrorCode.NOT_FOUND,
-                f"item '{job.item_id}' is not staged in chunk {job.chunk_index} "
-                f"of batch '{job.batch_id}'",
-            )
-        # Pricing is pure, so it may run again; only the first recorded result counts.
-        record, _ = batch_store.record_result(job.batch_id, job.item_id, price_item(item))
-    return _as_result(record).to_json()
+    item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
+    if item is None:
+        raise PermanentError(
+            ErrorCode.NOT_FOUND,
+            f"item '{job.item_id}' is not staged in chunk {job.chunk_index} "
+            f"of batch '{job.batch_id}'",
+        )
+    # Pricing is pure, so it may run again; only the first recorded result counts.
+    record, _ = batch_store.record_result(job.batch_id, job.item_id, price_item(item))
+    return _as_result(record)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def record_batch_item_failure(request: dict[str, Any]) -> dict[str, Any]:
+@activity(RecordFailureRequest)
+def record_batch_item_failure(job: RecordFailureRequest) -> BatchItemResult:
     """Write the row of an item that could not be priced; an existing row (even `processed`) wins.
 
     The orchestrator counts what this returns, so counts and results table agree even when
     the item's last attempt did write its row but the answer never reached the orchestrator.
     """
-    job = validate_payload(RecordFailureRequest, request)
     failure = job.failure
-    with storage_faults_as_transient("record_batch_item_failure"):
-        record, _ = batch_store.record_result(
-            job.batch_id,
-            failure.id,
-            ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
-        )
-    return _as_result(record).to_json()
+    record, _ = batch_store.record_result(
+        job.batch_id,
+        failure.id,
+        ItemResult(ItemStatus.FAILED, code=failure.code, error=failure.error),
+    )
+    return _as_result(record)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def record_batch_chunk_failure(request: dict[str, Any]) -> dict[str, Any]:
+@activity(ChunkFailureRecord)
+def record_batch_chunk_failure(job: ChunkFailureRecord) -> ChunkTally:
     """A `failed` row for each item of a chunk the parent gave up on, unless it has a result.
 
     Without these rows the chunk's items would count as failed but be missing from
     `/results?status=failed`. Returns the chunk's counts as its rows now say.
     """
-    job = validate_payload(ChunkFailureRecord, request)
-    with storage_faults_as_transient("record_batch_chunk_failure"):
-        processed, failed = batch_store.record_chunk_failure(
-            job.batch_id, job.chunk_index, job.code, job.error
-        )
-    return ChunkTally(processed=processed, failed=failed).to_json()
+    processed, failed = batch_store.record_chunk_failure(
+        job.batch_id, job.chunk_index, job.code, job.error
+    )
+    return ChunkTally(processed=processed, failed=failed)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def list_batch_failures(request: dict[str, Any]) -> dict[str, Any]:
+@activity(FailureListingRequest)
+def list_batch_failures(query: FailureListingRequest) -> FailureListing:
     """Read-only: a page of the batch's failed rows in item-id order, for the parent's output."""
-    query = validate_payload(FailureListingRequest, request)
-    with storage_faults_as_transient("list_batch_failures"):
-        records, more = batch_store.first_failures(query.batch_id, query.after, query.top)
+    records, more = batch_store.first_failures(query.batch_id, query.after, query.top)
     failures = [
         ItemFailure(
             id=record.id,
@@ -167,13 +151,10 @@ def list_batch_failures(request: dict[str, Any]) -> dict[str, Any]:
         )
         for record in records
     ]
-    return FailureListing(failures=failures, more=more).to_json()
+    return FailureListing(failures=failures, more=more)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def claim_batch_counter_signal(request: dict[str, Any]) -> dict[str, Any]:
-    claim = validate_payload(CounterClaim, request)
-    with storage_faults_as_transient("claim_batch_counter_signal"):
-        claimed = batch_store.claim_counter_signal(claim.batch_id, claim.claim_token)
-    return CounterClaimResult(claimed=claimed).to_json()
+@activity(CounterClaim)
+def claim_batch_counter_signal(claim: CounterClaim) -> CounterClaimResult:
+    claimed = batch_store.claim_counter_signal(claim.batch_id, claim.claim_token)
+    return CounterClaimResult(claimed=claimed)

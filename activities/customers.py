@@ -10,22 +10,21 @@ fingerprint: a request under the same key with another name is handed the stored
 
 from __future__ import annotations
 
-from typing import Any
-
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import customer_store, onboarding_store
-from shared.errors import ErrorCode, PermanentError, validate_payload
-from shared.models.customers import CreateCustomerRequest, CustomerCreated, OpenAccountRequest
-from shared.telemetry import observed_activity
+from shared.models.customers import (
+    Account,
+    CreateCustomerRequest,
+    CustomerCreated,
+    OpenAccountRequest,
+)
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def create_customer(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(CreateCustomerRequest, request)
+@activity(CreateCustomerRequest)
+def create_customer(command: CreateCustomerRequest) -> CustomerCreated:
     details = onboarding_store.onboarding_details(
         command.onboarding_key, command.details_fingerprint
     )
@@ -36,17 +35,11 @@ def create_customer(request: dict[str, Any]) -> dict[str, Any]:
         customer_id=customer.customer_id,
         created_at=customer.created_at,
         already_existed=customer.already_existed,
-    ).to_json()
+    )
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def open_customer_account(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(OpenAccountRequest, request)
-    try:
-        account = customer_store.open_account(
-            command.idempotency_key, command.customer_id, command.proposed_account_id
-        )
-    except customer_store.CustomerNotFound as exc:
-        raise PermanentError(ErrorCode.NOT_FOUND, str(exc)) from None
-    return account.to_json()
+@activity(OpenAccountRequest)
+def open_customer_account(command: OpenAccountRequest) -> Account:
+    return customer_store.open_account(
+        command.idempotency_key, command.customer_id, command.proposed_account_id
+    )

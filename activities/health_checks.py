@@ -19,17 +19,16 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO
 from urllib.parse import SplitResult, urlsplit
 
-import azure.durable_functions as df
-
-from shared.errors import ErrorCode, PermanentError, validate_payload
+from activities.boundary import Activities
+from shared.errors import ErrorCode, PermanentError
 from shared.models.health_monitors import CheckErrorKind, HealthCheckRequest, HealthCheckResult
 from shared.settings import get_settings
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "durable-shop-health-check/1.0"
@@ -89,7 +88,8 @@ def resolve_endpoint(name: str) -> str:
     return str(url)
 
 
-def check_endpoint(request: HealthCheckRequest) -> HealthCheckResult:
+@activity(HealthCheckRequest)
+def check_endpoint_health(request: HealthCheckRequest) -> HealthCheckResult:
     """GET the endpoint once; 2xx is healthy, anything else (or no answer) is not."""
     url = resolve_endpoint(request.name)
     timeout = get_settings().health_check_timeout_seconds
@@ -140,9 +140,3 @@ def _error_kind(reason: object) -> CheckErrorKind:
     if isinstance(reason, ssl.SSLError):
         return CheckErrorKind.TLS
     return CheckErrorKind.CONNECTION
-
-
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def check_endpoint_health(request: dict[str, Any]) -> dict[str, Any]:
-    return check_endpoint(validate_payload(HealthCheckRequest, request)).to_json()

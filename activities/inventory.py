@@ -16,63 +16,33 @@ SKUs reserved for it; another request's SKUs are left alone and the release fail
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import inventory_store
-from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
-from shared.etag import ConcurrencyExhausted
-from shared.idempotency import FingerprintMismatch, key_reused, not_undone
 from shared.models.inventory import (
     InventoryRelease,
     InventoryReservation,
     ReleaseInventoryRequest,
     ReserveInventoryRequest,
 )
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def reserve_inventory(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(ReserveInventoryRequest, request)
-    try:
-        lines = inventory_store.reserve_lines(
-            command.idempotency_key, command.order_id, command.items, command.fingerprint()
-        )
-    except FingerprintMismatch:
-        raise key_reused(command.idempotency_key) from None
-    except inventory_store.UnknownSku as exc:
-        raise PermanentError(ErrorCode.NOT_FOUND, str(exc)) from None
-    except inventory_store.OutOfStock as exc:
-        raise PermanentError(ErrorCode.OUT_OF_STOCK, str(exc)) from None
-    except inventory_store.ReservationReleased as exc:
-        raise PermanentError(ErrorCode.CONFLICT, str(exc)) from None
-    except ConcurrencyExhausted as exc:
-        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
+@activity(ReserveInventoryRequest)
+def reserve_inventory(command: ReserveInventoryRequest) -> InventoryReservation:
+    lines = inventory_store.reserve_lines(
+        command.idempotency_key, command.order_id, command.items, command.fingerprint()
+    )
     total = sum((line.line_total for line in lines), Decimal("0.00"))
-    return InventoryReservation(
-        reservation_key=command.idempotency_key, lines=lines, total=total
-    ).to_json()
+    return InventoryReservation(reservation_key=command.idempotency_key, lines=lines, total=total)
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def release_inventory(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(ReleaseInventoryRequest, request)
-    try:
-        lines = inventory_store.release_skus(
-            command.idempotency_key,
-            command.skus,
-            command.reason,
-            command.reservation_fingerprint,
-        )
-    except FingerprintMismatch as exc:
-        # The order's other SKUs were released; name the ones left alone.
-        raise not_undone(command.idempotency_key, str(exc)) from None
-    except ConcurrencyExhausted as exc:
-        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
-    return InventoryRelease(reservation_key=command.idempotency_key, lines=lines).to_json()
+@activity(ReleaseInventoryRequest, compensation=True)
+def release_inventory(command: ReleaseInventoryRequest) -> InventoryRelease:
+    """Release the order's SKUs; SKUs another request reserved are left alone and named."""
+    lines = inventory_store.release_skus(
+        command.idempotency_key, command.skus, command.reason, command.reservation_fingerprint
+    )
+    return InventoryRelease(reservation_key=command.idempotency_key, lines=lines)

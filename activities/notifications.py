@@ -10,28 +10,21 @@ NOTIFICATION_ALLOWED_DOMAINS is a permanent `not_allowed`, whatever path it came
 
 from __future__ import annotations
 
-from typing import Any
-
-import azure.durable_functions as df
-
-from shared.errors import validate_payload
-from shared.idempotency import FingerprintMismatch, key_reused
-from shared.models.notifications import NotificationRequest
+from activities.boundary import Activities
+from shared.models.notifications import NotificationReceipt, NotificationRequest
 from shared.outbox import write_notification
 from shared.recipient_domains import require_allowed_recipient
 from shared.recipients import resolve
 from shared.settings import get_settings
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 SUBJECT_LENGTH = 200
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def send_notification(request: dict[str, Any]) -> dict[str, Any]:
-    notification = validate_payload(NotificationRequest, request)
+@activity(NotificationRequest)
+def send_notification(notification: NotificationRequest) -> NotificationReceipt:
     address = None
     if notification.to is not None:
         addressee = resolve(notification.to)
@@ -45,7 +38,4 @@ def send_notification(request: dict[str, Any]) -> dict[str, Any]:
     require_allowed_recipient(
         address or notification.recipient or "", get_settings().notification_allowed_domains
     )
-    try:
-        return write_notification(notification, address).to_json()
-    except FingerprintMismatch:
-        raise key_reused(notification.idempotency_key) from None
+    return write_notification(notification, address)

@@ -32,23 +32,19 @@ fails with `conflict` too.
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import order_store, payment_store
-from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
-from shared.etag import ConcurrencyExhausted
-from shared.idempotency import FingerprintMismatch, key_reused, not_undone
-from shared.models.orders import (
+from shared.errors import ErrorCode, PermanentError, TransientError
+from shared.models.payments import (
     ChargePaymentRequest,
     PaymentReceipt,
     PaymentStatus,
     RefundPaymentRequest,
 )
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 #: The simulated provider's test token for a declined card: a published name, not a secret.
 DECLINED_TOKEN = "tok_declined"  # nosec B105
@@ -56,31 +52,8 @@ _CHARGE_UNAVAILABLE = re.compile(r"^tok_unavailable_(\d{1,2})$")
 _REFUND_UNAVAILABLE = re.compile(r"^tok_refund_unavailable(?:_(\d{1,2}))?$")
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def charge_payment(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(ChargePaymentRequest, request)
-    try:
-        return charge(command).to_json()
-    except FingerprintMismatch:
-        raise key_reused(command.idempotency_key) from None
-    except ConcurrencyExhausted as exc:
-        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
-
-
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def refund_payment(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(RefundPaymentRequest, request)
-    try:
-        return refund(command).to_json()
-    except FingerprintMismatch:
-        raise not_undone(command.idempotency_key) from None
-    except ConcurrencyExhausted as exc:
-        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
-
-
-def charge(command: ChargePaymentRequest) -> PaymentReceipt:
+@activity(ChargePaymentRequest)
+def charge_payment(command: ChargePaymentRequest) -> PaymentReceipt:
     key = command.idempotency_key
     fingerprint = command.fingerprint()
     existing = payment_store.get_payment(key, fingerprint)
@@ -111,7 +84,8 @@ def _settled(receipt: PaymentReceipt) -> PaymentReceipt:
     return receipt
 
 
-def refund(command: RefundPaymentRequest) -> PaymentReceipt:
+@activity(RefundPaymentRequest, compensation=True)
+def refund_payment(command: RefundPaymentRequest) -> PaymentReceipt:
     key = command.idempotency_key
     existing = payment_store.get_payment(key, command.charge_fingerprint)
     if existing is not None and existing.status is PaymentStatus.CHARGED:

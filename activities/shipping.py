@@ -17,23 +17,18 @@ the booking it undoes leaves another request's shipment alone and fails with `co
 
 from __future__ import annotations
 
-from typing import Any
-
-import azure.durable_functions as df
-
+from activities.boundary import Activities
 from shared import order_store, shipment_store
-from shared.errors import ErrorCode, PermanentError, TransientError, validate_payload
-from shared.etag import ConcurrencyExhausted
-from shared.idempotency import FingerprintMismatch, key_reused, not_undone
-from shared.models.orders import (
+from shared.errors import ErrorCode, PermanentError
+from shared.models.shipments import (
     CancelShipmentRequest,
     CreateShipmentRequest,
     Shipment,
     ShipmentStatus,
 )
-from shared.telemetry import observed_activity
 
-bp = df.Blueprint()
+activity = Activities()
+bp = activity.bp
 
 #: Where the simulated carrier delivers (ISO 3166-1 alpha-2).
 SHIPPING_COUNTRIES = frozenset(
@@ -42,32 +37,8 @@ SHIPPING_COUNTRIES = frozenset(
 )
 
 
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def create_shipment(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(CreateShipmentRequest, request)
-    try:
-        return book(command).to_json()
-    except FingerprintMismatch:
-        raise key_reused(command.idempotency_key) from None
-
-
-@bp.activity_trigger(input_name="request")
-@observed_activity
-def cancel_shipment(request: dict[str, Any]) -> dict[str, Any]:
-    command = validate_payload(CancelShipmentRequest, request)
-    try:
-        shipment = shipment_store.cancel_shipment(
-            command.idempotency_key, command.order_id, command.shipment_fingerprint
-        )
-    except FingerprintMismatch:
-        raise not_undone(command.idempotency_key) from None
-    except ConcurrencyExhausted as exc:
-        raise TransientError(ErrorCode.CONFLICT, str(exc)) from None
-    return shipment.to_json()
-
-
-def book(command: CreateShipmentRequest) -> Shipment:
+@activity(CreateShipmentRequest)
+def create_shipment(command: CreateShipmentRequest) -> Shipment:
     fingerprint = command.fingerprint()
     existing = shipment_store.get_shipment(command.idempotency_key, fingerprint)
     if existing is None:
@@ -83,3 +54,10 @@ def book(command: CreateShipmentRequest) -> Shipment:
     if existing.status is ShipmentStatus.CANCELLED:
         raise PermanentError(ErrorCode.CONFLICT, "this shipment was cancelled before it was booked")
     return existing
+
+
+@activity(CancelShipmentRequest, compensation=True)
+def cancel_shipment(command: CancelShipmentRequest) -> Shipment:
+    return shipment_store.cancel_shipment(
+        command.idempotency_key, command.order_id, command.shipment_fingerprint
+    )

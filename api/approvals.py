@@ -20,7 +20,6 @@ shows the escalation; the next approver decides.
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import azure.durable_functions as df
 import azure.functions as func
@@ -40,9 +39,9 @@ from api.http import (
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
 from api.routing import Routes
+from shared import instance_ids
 from shared.approval_store import ApprovalNotFound, load_parties, save_parties
 from shared.models.approvals import (
-    APPROVAL_INSTANCE_PREFIX,
     APPROVAL_ORCHESTRATOR,
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
@@ -101,7 +100,7 @@ async def start_expense_approval(
         )
     except ValidationError as exc:  # the signed-in requester is among the approvers
         raise validation_problem(exc) from None
-    instance_id = f"{APPROVAL_INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    instance_id = instance_ids.approval()
     await asyncio.to_thread(save_parties, instance_id, parties)
     orchestration_input = ApprovalInput(
         approval_id=instance_id,

@@ -39,17 +39,15 @@ from api.instance_state import JOINABLE
 from api.routing import Routes
 from shared import batch_store
 from shared.batch_store import BatchHeader
-from shared.models.batches import (
+from shared.models.batches.http import (
     BatchAccepted,
     BatchInfo,
-    BatchInput,
-    BatchPlan,
     BatchRequest,
     BatchResultsPage,
     BatchResultsQuery,
     BatchRouteParams,
-    plan_batch,
 )
+from shared.models.batches.workflow import BatchInput, BatchPlan, plan_batch
 from shared.models.http import FieldProblem
 from shared.settings import get_settings
 

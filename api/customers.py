@@ -18,14 +18,13 @@ from api.http import (
 )
 from api.idempotent_start import start_once
 from api.routing import Routes
-from shared import customer_store, onboarding_store
+from shared import customer_store, instance_ids, onboarding_store
 from shared.models.customers import (
     CustomerQuery,
     CustomerRoute,
     CustomerView,
     OnboardingInput,
     OnboardingRequest,
-    onboarding_instance_id,
 )
 from shared.models.http import AcceptedResponse
 
@@ -60,7 +59,7 @@ async def start_customer_onboarding(
         req,
         client,
         "customer_onboarding",
-        onboarding_instance_id(request.email),
+        instance_ids.onboarding(request.key),
         orchestration.to_json(),
         same_request=lambda stored: _same_onboarding(stored, orchestration),
         conflict_detail="this e-mail is already being onboarded with a different name",

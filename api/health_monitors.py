@@ -24,6 +24,7 @@ from api.http import (
 )
 from api.instance_state import ACTIVE, runtime_status_name, status_field
 from api.routing import Routes
+from shared import instance_ids
 from shared.models.health_monitors import (
     HEALTH_MONITOR_ORCHESTRATOR,
     STOP_EVENT,
@@ -34,7 +35,6 @@ from shared.models.health_monitors import (
     HealthMonitorView,
     MonitorRoute,
     StopRequest,
-    monitor_instance_id,
 )
 from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings
@@ -67,7 +67,7 @@ async def start_health_monitor(
             "the endpoint name is not in HEALTH_MONITOR_ALLOWLIST",
             [FieldProblem(field="name", message=message, type="not_allowed")],
         )
-    instance_id = monitor_instance_id(request.name)
+    instance_id = instance_ids.health_monitor(request.name)
     await _require_not_running(req, client, instance_id)
     state = HealthMonitorState(
         name=request.name,
@@ -97,7 +97,7 @@ async def get_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     name = parse_params(req.route_params, MonitorRoute, "route").name
-    instance_id = monitor_instance_id(name)
+    instance_id = instance_ids.health_monitor(name)
     status = await _monitor_status(client, instance_id)
     if status is None:
         raise HttpProblem(404, "Not found", f"no health monitor for '{name}'")
@@ -125,7 +125,7 @@ async def stop_health_monitor(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     name = parse_params(req.route_params, MonitorRoute, "route").name
-    instance_id = monitor_instance_id(name)
+    instance_id = instance_ids.health_monitor(name)
     await _require_running(client, instance_id, name)
     stop = StopRequest(requested_at=datetime.now(UTC))
     try:

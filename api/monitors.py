@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 from datetime import UTC, datetime
 
 import azure.durable_functions as df
@@ -20,11 +19,10 @@ import azure.functions as func
 from api.access import Access
 from api.http import HttpProblem, accepted, json_response, parse_body, require_allowed_recipients
 from api.routing import Routes
-from shared import job_store, monitor_store
+from shared import instance_ids, job_store, monitor_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
     MAX_MONITOR_DURATION,
-    MONITOR_INSTANCE_PREFIX,
     MonitorAccepted,
     MonitorInput,
     MonitorRequest,
@@ -65,7 +63,7 @@ async def start_export_monitor(
     timeout_seconds = None
     if request.deadline is None:
         timeout_seconds = 60 * (request.timeout_minutes or DEFAULT_TIMEOUT_MINUTES)
-    instance_id = f"{MONITOR_INSTANCE_PREFIX}{uuid.uuid4().hex}"
+    instance_id = instance_ids.export_monitor()
     recipient = await asyncio.to_thread(monitor_store.recipient_of, instance_id, request.notify)
     orchestration = MonitorInput(
         monitor_id=instance_id,

@@ -13,15 +13,14 @@ from api.access import Access
 from api.http import parse_body, require_allowed_recipients
 from api.idempotent_start import start_once
 from api.routing import Routes
-from shared import order_store
+from shared import instance_ids, order_store
 from shared.models.http import AcceptedResponse
+from shared.models.order_saga import OrderSagaInput
 from shared.models.orders import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
     OrderDetails,
     OrderRequest,
-    OrderSagaInput,
-    order_instance_id,
 )
 
 routes = Routes("orders")
@@ -59,7 +58,7 @@ async def start_order_fulfillment(
         req,
         client,
         "order_fulfillment_saga",
-        order_instance_id(saga_input.order_id),
+        instance_ids.order(saga_input.order_id),
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
         conflict_detail="this orderId was already used for a different order",

@@ -37,35 +37,34 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from orchestrators.window import run_windowed
-from shared.models.batches import (
+from shared import instance_ids
+from shared.models.batches.activities import (
     CHUNK_LISTING_PAGE,
     FAILURE_LISTING_PAGE,
-    MAX_REPORTED_FAILURES,
-    BatchInput,
     BatchItemRequest,
     BatchItemResult,
-    BatchOutcome,
-    BatchProgress,
-    BatchStage,
-    BatchSummary,
-    ChunkFailure,
     ChunkFailureRecord,
-    ChunkInput,
     ChunkItemIds,
     ChunkPageRef,
-    ChunkProgress,
-    ChunkSummary,
     ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
     FailureListingRequest,
-    ItemFailure,
-    ItemStatus,
     RecordFailureRequest,
-    chunk_partition,
-    short_code,
-    short_error,
+)
+from shared.models.batches.items import ItemFailure, ItemStatus, short_code, short_error
+from shared.models.batches.workflow import (
+    MAX_REPORTED_FAILURES,
+    BatchInput,
+    BatchOutcome,
+    BatchProgress,
+    BatchStage,
+    BatchSummary,
+    ChunkFailure,
+    ChunkInput,
+    ChunkProgress,
+    ChunkSummary,
 )
 from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterOperation
 
@@ -97,12 +96,6 @@ class ChunkOutcome(NamedTuple):
 
     counts: ChunkSummary
     failure: ChunkFailure | None = None
-
-
-def chunk_instance_id(batch_id: str, chunk_index: int, attempt: int) -> str:
-    """Deterministic child ids: `<batch>:chunk-<n>`, then `...:attempt-<k>` for retries."""
-    base = chunk_partition(batch_id, chunk_index)
-    return base if attempt == 1 else f"{base}:attempt-{attempt}"
 
 
 # --- the parent ------------------------------------------------------------------------------
@@ -159,7 +152,7 @@ def _run_chunk(
     attempts = itertools.count(1)
 
     def start_attempt() -> TaskBase:
-        instance_id = chunk_instance_id(batch.batch_id, chunk_index, next(attempts))
+        instance_id = instance_ids.batch_chunk(batch.batch_id, chunk_index, next(attempts))
         return context.call_sub_orchestrator(CHUNK_ORCHESTRATOR, chunk, instance_id)
 
     try:

@@ -28,9 +28,13 @@ class InvalidOrchestrationInput(ValueError):
     """The orchestration was started with input its contract rejects: fail, don't guess."""
 
 
-def step_key(context: df.DurableOrchestrationContext, step: str) -> str:
-    """Idempotency key for one side-effecting step: the same on every replay and retry."""
-    return f"{context.instance_id}:{step}"
+def step_key(business_id: str, step: str) -> str:
+    """Idempotency key for one side-effecting step of the business object `business_id`.
+
+    Derived from what the instance acts for (an order, a batch, an approval), never from the
+    instance id: a restart under a new instance id must find the effects already done.
+    """
+    return f"{business_id}:{step}"
 
 
 def read_input(context: df.DurableOrchestrationContext, model: type[M]) -> M:

@@ -238,7 +238,7 @@ def _notice(
     comment: str | None = None,
 ) -> ApprovalNotice:
     return ApprovalNotice(
-        idempotency_key=step_key(context, step),
+        idempotency_key=step_key(context.instance_id, step),
         approval_id=request.approval_id,
         kind=kind,
         stage=stage,

@@ -187,7 +187,7 @@ def _finish(
     the output says so in `notificationError`.
     """
     notification = NotificationRequest(
-        idempotency_key=step_key(context, alert.step),
+        idempotency_key=step_key(context.instance_id, alert.step),
         correlation_id=context.instance_id,
         kind=alert.kind,
         to=request.recipient,

@@ -176,7 +176,7 @@ def _notify(
     )
     check = state.last_check
     notification = NotificationRequest(
-        idempotency_key=step_key(context, step),
+        idempotency_key=step_key(context.instance_id, step),
         correlation_id=context.instance_id,
         kind=kind,
         to=OPERATIONS,

@@ -74,7 +74,7 @@ def customer_onboarding(
                     context,
                     "create_customer",
                     CreateCustomerRequest(
-                        idempotency_key=step_key(context, "create-customer"),
+                        idempotency_key=step_key(context.instance_id, "create-customer"),
                         proposed_customer_id=f"cus-{context.new_uuid()}",
                         onboarding_key=request.onboarding_key,
                         details_fingerprint=request.details_fingerprint,
@@ -92,7 +92,7 @@ def customer_onboarding(
                     context,
                     "open_customer_account",
                     OpenAccountRequest(
-                        idempotency_key=step_key(context, "open-account"),
+                        idempotency_key=step_key(context.instance_id, "open-account"),
                         customer_id=customer.customer_id,
                         proposed_account_id=f"acc-{context.new_uuid()}",
                     ).to_json(),
@@ -135,7 +135,7 @@ def _welcome(
     context: df.DurableOrchestrationContext, customer: CustomerCreated, account: Account
 ) -> NotificationRequest:
     return NotificationRequest(
-        idempotency_key=step_key(context, "welcome"),
+        idempotency_key=step_key(context.instance_id, "welcome"),
         correlation_id=context.instance_id,
         kind=NotificationKind.WELCOME,
         to=RecipientRef(audience=Audience.CUSTOMER, ref=customer.customer_id),

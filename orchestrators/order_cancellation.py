@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ErrorCode
-from shared.models.orders import (
+from shared.models.order_saga import (
     CancellationReason,
     CompensationName,
     CompensationOutcome,
     CustomerPayment,
-    PaymentReceipt,
-    PaymentStatus,
     SagaStep,
     StepFailure,
 )
+from shared.models.payments import PaymentReceipt, PaymentStatus
 
 _REASON_OF_CODE = {
     ErrorCode.OUT_OF_STOCK.value: CancellationReason.OUT_OF_STOCK,

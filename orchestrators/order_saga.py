@@ -70,23 +70,19 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
-from shared.models.orders import (
-    CancelShipmentRequest,
-    ChargePaymentRequest,
+from shared.models.order_saga import (
     CompensationName,
     CompensationOutcome,
-    CreateShipmentRequest,
     OrderProgress,
     OrderSagaInput,
     OrderSagaResult,
     OrderStatus,
-    PaymentReceipt,
-    RefundPaymentRequest,
-    RetryPolicy,
     SagaStep,
-    Shipment,
     StepFailure,
 )
+from shared.models.orders import RetryPolicy
+from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
+from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
 
 bp = df.Blueprint()
 
@@ -158,9 +154,9 @@ class _OrderSaga:
 
     def run(self) -> Steps:
         order, context = self.order, self.context
-        reserve_key = step_key(context, RESERVE_KEY)
-        charge_key = step_key(context, CHARGE_KEY)
-        shipment_key = step_key(context, SHIPMENT_KEY)
+        reserve_key = step_key(context.instance_id, RESERVE_KEY)
+        charge_key = step_key(context.instance_id, CHARGE_KEY)
+        shipment_key = step_key(context.instance_id, SHIPMENT_KEY)
         order_fingerprint = order.fingerprint()
         try:
             self._progress("reserving_inventory")
@@ -267,7 +263,7 @@ class _OrderSaga:
         self._progress("sending_confirmation")
         shipment: Shipment = self.result["shipment"]
         request = NotificationRequest(
-            idempotency_key=step_key(context, CONFIRMATION_KEY),
+            idempotency_key=step_key(context.instance_id, CONFIRMATION_KEY),
             correlation_id=context.instance_id,
             kind=NotificationKind.ORDER_CONFIRMATION,
             to=self._customer,
@@ -400,7 +396,7 @@ class _OrderSaga:
             payment,
         )
         request = NotificationRequest(
-            idempotency_key=step_key(context, CANCELLATION_KEY),
+            idempotency_key=step_key(context.instance_id, CANCELLATION_KEY),
             correlation_id=context.instance_id,
             kind=NotificationKind.ORDER_CANCELLED,
             to=self._customer,
@@ -416,7 +412,7 @@ class _OrderSaga:
         """Write an operations alert; whether it was written is part of the saga's output."""
         context = self.context
         request = NotificationRequest(
-            idempotency_key=step_key(context, key),
+            idempotency_key=step_key(context.instance_id, key),
             correlation_id=context.instance_id,
             kind=NotificationKind.OPERATIONS_ALERT,
             to=OPERATIONS,

@@ -29,18 +29,14 @@ from typing import Any, Final, cast
 from azure.core.exceptions import HttpResponseError
 from azure.data.tables import TableClient, UpdateMode
 
-from shared import storage
-from shared.models.batches import (
-    BATCH_ITEMS_TABLE,
-    BATCH_RESULTS_TABLE,
-    BATCHES_TABLE,
-    BatchItemRecord,
-    BatchPlan,
-    ItemStatus,
-    PriceUpdate,
-    chunk_partition,
-    short_error,
-)
+from shared import instance_ids, storage
+from shared.models.base import Contract, Identifier
+from shared.models.batches.items import ItemStatus, PriceUpdate, short_error
+from shared.models.batches.workflow import BatchPlan
+
+BATCHES_TABLE: Final = "Batches"
+BATCH_ITEMS_TABLE: Final = "BatchItems"
+BATCH_RESULTS_TABLE: Final = "BatchResults"
 
 HEADER_ROW: Final = "batch"
 COUNTER_CLAIM_ROW: Final = "counter-claim"
@@ -48,6 +44,26 @@ COUNTER_CLAIM_ROW: Final = "counter-claim"
 TRANSACTION_LIMIT: Final = 100
 #: Staging transactions sent at once (each is one round trip of up to 100 rows).
 STAGING_CONCURRENCY: Final = 8
+
+
+class BatchItemRecord(Contract):
+    """One row of the results table, as `GET /api/batches/{batchId}/results` lists it."""
+
+    id: Identifier
+    status: ItemStatus
+    sku: str | None = None
+    currency: str | None = None
+    base_price: Decimal | None = None
+    discount_percent: Decimal | None = None
+    final_price: Decimal | None = None
+    code: str | None = None
+    error: str | None = None
+    recorded_at: str
+
+
+def chunk_partition(batch_id: str, chunk_index: int) -> str:
+    """Where a chunk's staged items live: the chunk's first instance id, so rows and logs match."""
+    return instance_ids.batch_chunk(batch_id, chunk_index)
 
 
 class BatchIdTaken(Exception):

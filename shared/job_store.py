@@ -15,8 +15,9 @@ from azure.core.exceptions import ResourceModifiedError, ResourceNotFoundError
 from azure.data.tables import TableClient, UpdateMode
 
 from shared import storage
-from shared.models.jobs import JOBS_TABLE, Job, JobStatus, UpdateJobRequest
+from shared.models.jobs import Job, JobStatus, UpdateJobRequest
 
+JOBS_TABLE: Final = "Jobs"
 ROW: Final = "job"
 #: Read-check-write rounds before a storm of concurrent writers is reported.
 MAX_WRITE_ATTEMPTS: Final = 10

@@ -19,10 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from shared.models.approvals import APPROVAL_INSTANCE_PREFIX
-from shared.models.customers import ONBOARDING_PREFIX
-from shared.models.health_monitors import HEALTH_MONITOR_INSTANCE_PREFIX
-from shared.models.orders import INSTANCE_PREFIX as ORDER_PREFIX
+from shared import instance_ids
 
 
 @dataclass(frozen=True)
@@ -51,11 +48,11 @@ class _Kind:
 
 #: Instance-id prefixes, most specific first; an id matching none is a batch (its id is free).
 _KINDS: Final = (
-    _Kind(ORDER_PREFIX, "saga", "order_fulfillment_saga", "orderId"),
-    _Kind(ONBOARDING_PREFIX, "chaining", "customer_onboarding", "onboardingKey"),
-    _Kind(APPROVAL_INSTANCE_PREFIX, "human-interaction", "expense_approval", "approvalId", True),
-    _Kind(HEALTH_MONITOR_INSTANCE_PREFIX, "eternal", "health_monitor", "endpoint"),
-    _Kind("monitor-", "monitor", "monitor_export_job", "monitorId"),
+    _Kind(instance_ids.ORDER, "saga", "order_fulfillment_saga", "orderId"),
+    _Kind(instance_ids.ONBOARDING, "chaining", "customer_onboarding", "onboardingKey"),
+    _Kind(instance_ids.APPROVAL, "human-interaction", "expense_approval", "approvalId", True),
+    _Kind(instance_ids.HEALTH_MONITOR, "eternal", "health_monitor", "endpoint"),
+    _Kind(instance_ids.EXPORT_MONITOR, "monitor", "monitor_export_job", "monitorId"),
 )
 _BATCH = _Kind("", "fan-out-fan-in", "process_batch", "batchId")
 _CHUNK_MARK = ":chunk-"
@@ -99,26 +96,38 @@ def bind(fields: LogFields) -> Iterator[LogFields]:
         _current.reset(token)
 
 
-def activity_fields(function: str, payload: Any) -> LogFields | None:
-    """The fields of an activity call, read from its payload's correlation keys.
+#: Payload fields that name the instance an activity works for, and how: first match wins.
+_INSTANCE_OF: Final[tuple[tuple[str, Callable[[str], str]], ...]] = (
+    ("correlationId", str),
+    ("orderId", instance_ids.order),
+    ("approvalId", str),
+    ("onboardingKey", instance_ids.onboarding),
+    ("batchId", str),
+    ("name", instance_ids.health_monitor),  # a health check names its endpoint
+)
 
-    Activities are keyed by `<instance id>:<step>` (`orchestrators.common.step_key`, whose
-    steps never contain a colon) or name their instance as `correlationId`; a payload with
-    neither (a bare item price) is attributed to its `batchId` when it has one.
+
+def activity_fields(function: str, payload: Any) -> LogFields | None:
+    """The fields of an activity call, read from its payload.
+
+    A payload names its instance (`correlationId`), or the business object that instance
+    exists for (`orderId`, `approvalId`, `onboardingKey`, `batchId`, a health check's endpoint
+    `name`); otherwise its idempotency key (`<instance id>:<step>`, the step never holding a
+    colon) does. An export job status check carries only its job id.
     """
     if not isinstance(payload, Mapping):
         return None
-    correlation = payload.get("correlationId")
+    for field, instance_of in _INSTANCE_OF:
+        value = payload.get(field)
+        if isinstance(value, str) and value:
+            return describe_instance(instance_of(value), function)
     key = payload.get("idempotencyKey")
-    if isinstance(correlation, str) and correlation:
-        instance_id = correlation
-    elif isinstance(key, str) and ":" in key:
-        instance_id = key.rpartition(":")[0]
-    elif isinstance(payload.get("batchId"), str):
-        instance_id = str(payload["batchId"])
-    else:
-        return None
-    return describe_instance(instance_id, function)
+    if isinstance(key, str) and ":" in key:
+        return describe_instance(key.rpartition(":")[0], function)
+    job = payload.get("jobId")
+    if isinstance(job, str) and job:
+        return LogFields("", function, "monitor", "jobId", job)
+    return None
 
 
 @contextmanager

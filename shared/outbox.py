@@ -18,14 +18,13 @@ import heapq
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 from shared import storage
 from shared.errors import ErrorCode, PermanentError
 from shared.idempotency import fingerprint
 from shared.models.notifications import (
     MAX_SCANNED_NOTIFICATIONS,
-    NOTIFICATIONS_TABLE,
     NotificationKind,
     NotificationList,
     NotificationReceipt,
@@ -33,6 +32,7 @@ from shared.models.notifications import (
     SentNotification,
 )
 
+NOTIFICATIONS_TABLE: Final = "Notifications"
 #: Table Storage caps a string property at 64 KiB of UTF-16 (32 K characters). A bigger
 #: `data` would be refused by the service on every retry, so refuse it up front, permanently.
 MAX_DATA_CHARS = 32_000

@@ -26,7 +26,7 @@ from shared import storage
 from shared.etag import create_or_retry, read, replace_if_unchanged, with_retries
 from shared.idempotency import require_match, stamped
 from shared.models.inventory import CURRENCY
-from shared.models.orders import PaymentReceipt, PaymentStatus
+from shared.models.payments import PaymentReceipt, PaymentStatus
 
 PAYMENTS_TABLE = "Payments"
 PAYMENT_ROW = "payment"

@@ -22,7 +22,7 @@ from azure.data.tables import TableClient
 from shared import storage
 from shared.etag import create_or_retry, read, replace_if_unchanged, with_retries
 from shared.idempotency import require_match, stamped
-from shared.models.orders import Shipment, ShipmentStatus
+from shared.models.shipments import Shipment, ShipmentStatus
 
 SHIPMENTS_TABLE = "Shipments"
 SHIPMENT_ROW = "shipment"

@@ -18,10 +18,9 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
-from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 
 from azure.core.credentials import TokenCredential
@@ -197,19 +196,3 @@ def _outcome(exc: Exception) -> str:
 
 def _ms_since(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
-
-
-def observed_activity(handler: Callable[P, R]) -> Callable[P, R]:
-    """Runs an activity function inside `activity_boundary` (its payload is its one argument).
-
-    The wrapper keeps the signature (`functools.wraps`), which the Functions indexer reads
-    to bind the trigger's input parameter.
-    """
-
-    @wraps(handler)
-    def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        payload = args[0] if args else next(iter(kwargs.values()), None)
-        with activity_boundary(handler.__name__, payload):
-            return handler(*args, **kwargs)
-
-    return run

@@ -32,8 +32,6 @@ from shared.models.notifications import NotificationKind
 
 #: Orchestrator function name; the decision API refuses instances of any other orchestrator.
 APPROVAL_ORCHESTRATOR = "expense_approval"
-#: Prefix of every approval instance id, so ids are recognizable in logs and the task hub.
-APPROVAL_INSTANCE_PREFIX = "approval-"
 
 MAX_APPROVERS = 5
 MIN_STAGE_SECONDS = 1

@@ -23,17 +23,10 @@ def _lower(value: str) -> str:
 #: differing only by case are far more likely a typo than two people.
 NormalizedEmail = Annotated[EmailAddress, AfterValidator(_lower)]
 
-ONBOARDING_PREFIX = "onboarding-"
-
 
 def email_key(email: str) -> str:
     """A stable, key-safe digest of a normalized e-mail (e-mails may hold '/', '#', '?')."""
     return hashlib.sha256(email.encode()).hexdigest()[:40]
-
-
-def onboarding_instance_id(email: str) -> str:
-    """One onboarding instance per e-mail: a re-post finds the instance already started."""
-    return f"{ONBOARDING_PREFIX}{email_key(email)}"
 
 
 #: `email_key()` of the e-mail being onboarded: the onboarding's business key.

@@ -30,15 +30,6 @@ MAX_ALERT_THRESHOLD = 100
 RunId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
-#: Every health monitor's instance id starts so.
-HEALTH_MONITOR_INSTANCE_PREFIX = "health-monitor-"
-
-
-def monitor_instance_id(name: str) -> str:
-    """One singleton instance per endpoint name."""
-    return f"{HEALTH_MONITOR_INSTANCE_PREFIX}{name}"
-
-
 class CheckErrorKind(StrEnum):
     """Why a check counted as unhealthy (never the raw error text, which may contain the URL)."""
 

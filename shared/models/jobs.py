@@ -14,8 +14,6 @@ from pydantic import Field, StringConstraints, ValidationInfo, field_validator
 
 from shared.models.base import Contract, ShortText
 
-JOBS_TABLE: Final = "Jobs"
-
 JobId = Annotated[
     str,
     StringConstraints(

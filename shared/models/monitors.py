@@ -29,8 +29,6 @@ from shared.models.notifications import RecipientRef
 MAX_MONITOR_DURATION: Final = timedelta(days=7)
 MAX_TIMEOUT_MINUTES: Final = int(MAX_MONITOR_DURATION.total_seconds() // 60)
 MAX_INTERVAL_SECONDS: Final = 6 * 3600
-#: Every export monitor's instance id starts so (the rest is minted).
-MONITOR_INSTANCE_PREFIX: Final = "monitor-"
 #: The cap of the doubling wait when a request gives none.
 DEFAULT_MAX_INTERVAL_SECONDS: Final = 600
 #: Checks per orchestration generation before `continue_as_new` starts a fresh history.

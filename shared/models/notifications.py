@@ -11,8 +11,6 @@ from pydantic import Field, JsonValue, StringConstraints, model_validator
 from shared.idempotency import Fingerprint
 from shared.models.base import Contract, IdempotencyKey, Identifier
 
-NOTIFICATIONS_TABLE = "Notifications"
-
 Recipient = Annotated[str, StringConstraints(min_length=1, max_length=254, strip_whitespace=True)]
 
 

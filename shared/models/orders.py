@@ -1,48 +1,31 @@
-"""Contracts of order fulfilment: the order request, the saga's input and output, and the
-payment and shipment activities it calls.
+"""Contracts of an order: the request `POST /api/orders` takes and the details stored for it.
+
+The saga's own contracts are in `shared.models.order_saga`; the payment and shipment
+activities' in `shared.models.payments` and `shared.models.shipments`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Annotated, Literal
+from datetime import timedelta
+from typing import Annotated
 
 from pydantic import Field, StrictFloat, StrictInt, StringConstraints, model_validator
 
-from shared.errors import ErrorKind
-from shared.idempotency import Fingerprint, fingerprint
-from shared.models.base import Contract, IdempotencyKey, Identifier, ShortText
+from shared.idempotency import fingerprint
+from shared.models.base import Contract, ShortText
 from shared.models.customers import NormalizedEmail
 from shared.models.inventory import (
-    CURRENCY,
-    ORDER_FINGERPRINT_DESCRIPTION,
-    InventoryRelease,
-    InventoryReservation,
-    Money,
     OrderItems,
     canonical_lines,
 )
-from shared.models.notifications import NotificationReceipt
 
 #: A payment method token from the (simulated) payment provider; never card numbers.
 PaymentToken = Annotated[
     str, StringConstraints(pattern=r"^tok_[a-z0-9_]{1,40}$", max_length=44, strip_whitespace=True)
 ]
-
 OrderId = Annotated[
     str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", max_length=64)
 ]
-
-INSTANCE_PREFIX = "order-"
-
-
-def order_instance_id(order_id: str) -> str:
-    """One saga instance per order id: a re-post of the same order finds the first one."""
-    return f"{INSTANCE_PREFIX}{order_id}"
-
-
-# --- the request -------------------------------------------------------------------------
 
 
 class ShippingAddress(Contract):
@@ -161,232 +144,3 @@ class OrderDetails(Contract):
                 "shippingAddress": order["shippingAddress"],
             }
         )
-
-
-class OrderSagaInput(Contract):
-    """Input of the `order_fulfillment_saga` orchestration: references, never personal data."""
-
-    order_id: OrderId
-    items: OrderItems
-    order_fingerprint: Fingerprint = Field(
-        description="`OrderDetails.fingerprint()` of the details stored for this order."
-    )
-    step_retry: RetryPolicy = DEFAULT_STEP_RETRY
-    compensation_retry: RetryPolicy = DEFAULT_COMPENSATION_RETRY
-
-    def same_order_as(self, other: OrderSagaInput) -> bool:
-        """Whether two inputs describe one order (retry knobs aside)."""
-        return (self.order_id, self.order_fingerprint) == (other.order_id, other.order_fingerprint)
-
-    def fingerprint(self) -> str:
-        return self.order_fingerprint
-
-
-# --- payments ----------------------------------------------------------------------------
-
-
-class PaymentStatus(StrEnum):
-    CHARGED = "charged"
-    DECLINED = "declined"
-    REFUNDED = "refunded"
-    VOIDED = "voided"  # refunded before any charge existed: a later charge is refused
-
-
-class ChargePaymentRequest(Contract):
-    idempotency_key: IdempotencyKey
-    order_id: OrderId
-    amount: Money
-    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
-
-    def fingerprint(self) -> str:
-        """What defines the charge: which order (payment method included), how much, in what
-        currency."""
-        return fingerprint(
-            {
-                "orderId": self.order_id,
-                "amount": str(self.amount),
-                "currency": CURRENCY,
-                "order": self.order_fingerprint,
-            }
-        )
-
-
-class PaymentReceipt(Contract):
-    """Output of `charge_payment` and `refund_payment`; stable for one key."""
-
-    payment_id: Identifier
-    idempotency_key: IdempotencyKey
-    order_id: OrderId
-    amount: Money
-    currency: str
-    status: PaymentStatus
-    charged_at: datetime | None = None
-    refunded_at: datetime | None = None
-
-
-class RefundPaymentRequest(Contract):
-    idempotency_key: IdempotencyKey = Field(description="The key the charge was made with.")
-    order_id: OrderId
-    charge_fingerprint: Fingerprint | None = Field(
-        None,
-        description=(
-            "`ChargePaymentRequest.fingerprint()` of the charge to undo: a payment under the key "
-            "made for another request is left alone. Absent: whatever the key holds is "
-            "refunded, as before fingerprints."
-        ),
-    )
-
-
-# --- shipments ---------------------------------------------------------------------------
-
-
-class ShipmentStatus(StrEnum):
-    CREATED = "created"
-    CANCELLED = "cancelled"
-
-
-class CreateShipmentRequest(Contract):
-    idempotency_key: IdempotencyKey
-    order_id: OrderId
-    items: OrderItems
-    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
-
-    def fingerprint(self) -> str:
-        """What defines the shipment: which order (address included) and what goes in the
-        parcel."""
-        return fingerprint(
-            {
-                "effect": "shipment",  # the reservation's fields, for another effect
-                "orderId": self.order_id,
-                "items": canonical_lines(self.items),
-                "order": self.order_fingerprint,
-            }
-        )
-
-
-class Shipment(Contract):
-    """Output of `create_shipment` and `cancel_shipment`; stable for one key."""
-
-    shipment_id: Identifier
-    idempotency_key: IdempotencyKey
-    order_id: OrderId
-    carrier: str
-    tracking_number: str | None
-    status: ShipmentStatus
-    created_at: datetime | None = None
-    cancelled_at: datetime | None = None
-
-
-class CancelShipmentRequest(Contract):
-    idempotency_key: IdempotencyKey = Field(description="The key the shipment was created with.")
-    order_id: OrderId
-    shipment_fingerprint: Fingerprint | None = Field(
-        None,
-        description=(
-            "`CreateShipmentRequest.fingerprint()` of the shipment to cancel: a shipment under "
-            "the key booked for another request is left alone. Absent: whatever the key holds "
-            "is cancelled, as before fingerprints."
-        ),
-    )
-
-
-# --- the saga's progress and result ------------------------------------------------------
-
-
-class SagaStep(StrEnum):
-    RESERVE_INVENTORY = "reserve_inventory"
-    CHARGE_PAYMENT = "charge_payment"
-    CREATE_SHIPMENT = "create_shipment"
-    SEND_CONFIRMATION = "send_confirmation"
-
-
-class CompensationName(StrEnum):
-    RELEASE_INVENTORY = "release_inventory"
-    REFUND_PAYMENT = "refund_payment"
-    CANCEL_SHIPMENT = "cancel_shipment"
-
-
-class OrderStatus(StrEnum):
-    COMPLETED = "completed"
-    COMPENSATED = "compensated"
-    COMPENSATION_FAILED = "compensation_failed"
-
-
-class CancellationReason(StrEnum):
-    """Why a cancelled order failed, as the customer is told (never internal error text)."""
-
-    OUT_OF_STOCK = "out_of_stock"
-    PAYMENT_DECLINED = "payment_declined"
-    UNDELIVERABLE = "undeliverable"
-    TECHNICAL_PROBLEM = "technical_problem"
-
-
-class CustomerPayment(StrEnum):
-    """What happened to the customer's money once a cancelled order was compensated."""
-
-    NOT_CHARGED = "not_charged"
-    REFUNDED = "refunded"
-    REFUND_PENDING = "refund_pending"  # the refund kept failing: operations must settle it
-
-
-class StepFailure(Contract):
-    """Why a step (or a compensation) failed for good."""
-
-    step: str
-    kind: ErrorKind
-    code: str
-    message: str
-    attempts: int
-
-
-class CompensationOutcome(Contract):
-    """One compensation the saga ran: which step it undid and whether that worked."""
-
-    step: SagaStep
-    compensation: CompensationName
-    succeeded: bool
-    failure: StepFailure | None = None
-
-
-class OrderProgress(Contract):
-    """The saga's custom status: the phase it is in and, once failing, what went wrong."""
-
-    order_id: OrderId
-    step: str = Field(
-        description=(
-            "reserving_inventory | charging_payment | creating_shipment | sending_confirmation "
-            "| compensating | notifying_customer | completed | compensated | compensation_failed"
-        )
-    )
-    status: Literal["running", "completed", "compensated", "compensation_failed"] = "running"
-    failed_step: SagaStep | None = None
-    compensating: CompensationName | None = None
-    failed_compensations: list[CompensationName] = Field(default_factory=list)
-
-
-class OrderSagaResult(Contract):
-    """Output of the saga: what happened to the order, step by step."""
-
-    order_id: OrderId
-    status: OrderStatus
-    total: Money | None = None
-    completed_steps: list[SagaStep]
-    failure: StepFailure | None = None
-    compensations: list[CompensationOutcome] = Field(default_factory=list)
-    failed_compensations: list[CompensationOutcome] = Field(default_factory=list)
-    reservation: InventoryReservation | None = None
-    payment: PaymentReceipt | None = None
-    shipment: Shipment | None = None
-    release: InventoryRelease | None = None
-    confirmation: NotificationReceipt | None = None
-    confirmation_failure: StepFailure | None = None
-    operations_alerted: bool | None = Field(
-        None, description="Set when operations had to be told (compensation or confirmation)."
-    )
-    customer_notified: bool | None = Field(
-        None,
-        description=(
-            "Set when the order was cancelled (compensated or compensation_failed): whether the "
-            "customer's `order_cancelled` notification was written. Never changes the status."
-        ),
-    )

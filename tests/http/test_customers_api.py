@@ -11,8 +11,8 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import customers
-from shared import customer_store, onboarding_store
-from shared.models.customers import OnboardingInput, OnboardingRequest, onboarding_instance_id
+from shared import customer_store, instance_ids, onboarding_store
+from shared.models.customers import OnboardingInput, OnboardingRequest, email_key
 from tests.support.functions import client_function, user_function
 
 BASE = "https://shop.example.com/api"
@@ -63,7 +63,7 @@ def started_with(email: str, name: str) -> dict[str, Any]:
 async def test_a_new_email_starts_onboarding_under_an_id_derived_from_it(client: Any) -> None:
     response = await start(post({"email": " Ada@Example.com ", "name": "Ada"}), client)
 
-    instance_id = onboarding_instance_id("ada@example.com")
+    instance_id = instance_ids.onboarding(email_key("ada@example.com"))
     assert response.status_code == 202
     assert response.headers["Location"] == f"{BASE}/instances/{instance_id}"
     assert body(response)["id"] == instance_id
@@ -84,7 +84,7 @@ async def test_a_repost_points_at_the_existing_onboarding(client: Any, runtime: 
     response = await start(post({"email": "ADA@example.com", "name": "Ada"}), client)
 
     assert response.status_code == 202
-    assert body(response)["id"] == onboarding_instance_id("ada@example.com")
+    assert body(response)["id"] == instance_ids.onboarding(email_key("ada@example.com"))
     client.start_new.assert_not_awaited()
 
 
@@ -98,7 +98,9 @@ async def test_a_repost_with_another_name_is_a_conflict_that_stores_nothing(clie
     response = await start(post({"email": "ada@example.com", "name": "Bob"}), client)
 
     assert response.status_code == 409
-    assert response.headers["Location"].endswith(onboarding_instance_id("ada@example.com"))
+    assert response.headers["Location"].endswith(
+        instance_ids.onboarding(email_key("ada@example.com"))
+    )
     client.start_new.assert_not_awaited()
     kept = onboarding_store.onboarding_details(first["onboardingKey"], None)
     assert kept.name == "Ada"

@@ -18,7 +18,8 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from api import customers, orders
 from api.http import HttpProblem
 from api.idempotent_start import start_once
-from shared.models.customers import onboarding_instance_id
+from shared import instance_ids
+from shared.models.customers import email_key
 from tests.http.samples import post_json
 from tests.support.functions import client_function
 
@@ -44,7 +45,7 @@ ORDER = {
 }
 ORDER_INSTANCE = "order-o-42"
 ONBOARDING = {"email": "ada@example.com", "name": "Ada"}
-ONBOARDING_INSTANCE = onboarding_instance_id("ada@example.com")
+ONBOARDING_INSTANCE = instance_ids.onboarding(email_key("ada@example.com"))
 
 
 def instance(name: str | None, runtime: str, instance_id: str, input_: Any = None) -> Any:

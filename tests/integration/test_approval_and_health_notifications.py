@@ -17,7 +17,7 @@ from shared import storage
 from shared.approval_store import save_parties
 from shared.errors import PermanentError
 from shared.models.approvals import ApprovalParties, IdentitySource
-from shared.models.notifications import NOTIFICATIONS_TABLE
+from shared.outbox import NOTIFICATIONS_TABLE
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.notifications import notice_receipt_for, receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver

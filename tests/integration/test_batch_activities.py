@@ -12,16 +12,10 @@ import pytest
 
 from activities import batch_items
 from shared import batch_store, storage
-from shared.batch_store import BatchHeader
+from shared.batch_store import BATCH_ITEMS_TABLE, BATCH_RESULTS_TABLE, BatchHeader, chunk_partition
 from shared.errors import PermanentError
-from shared.models.batches import (
-    BATCH_ITEMS_TABLE,
-    BATCH_RESULTS_TABLE,
-    ItemStatus,
-    PriceUpdate,
-    chunk_partition,
-    plan_batch,
-)
+from shared.models.batches.items import ItemStatus, PriceUpdate
+from shared.models.batches.workflow import plan_batch
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")

@@ -9,8 +9,8 @@ import pytest
 from activities.notifications import send_notification
 from shared import customer_store, monitor_store, order_store, outbox, storage
 from shared.errors import PermanentError
-from shared.models.notifications import NOTIFICATIONS_TABLE
 from shared.models.orders import OrderDetails
+from shared.outbox import NOTIFICATIONS_TABLE
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")

@@ -12,10 +12,10 @@ from shared import outbox, storage
 from shared.errors import PermanentError
 from shared.idempotency import FingerprintMismatch
 from shared.models.notifications import (
-    NOTIFICATIONS_TABLE,
     NotificationKind,
     NotificationRequest,
 )
+from shared.outbox import NOTIFICATIONS_TABLE
 
 pytestmark = pytest.mark.usefixtures("app_storage")
 

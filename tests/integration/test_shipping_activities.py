@@ -11,7 +11,8 @@ from activities.shipping import cancel_shipment, create_shipment
 from shared import order_store, shipment_store, storage
 from shared.errors import PermanentError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import CreateShipmentRequest, OrderDetails
+from shared.models.orders import OrderDetails
+from shared.models.shipments import CreateShipmentRequest
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")

@@ -10,14 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from activities.batch_items import price_item
-from shared.models.batches import (
-    MIN_CHUNK_WINDOW,
-    BatchPlan,
-    BatchRequest,
-    ItemStatus,
-    PriceUpdate,
-    plan_batch,
-)
+from shared.models.batches.http import BatchRequest
+from shared.models.batches.items import ItemStatus, PriceUpdate
+from shared.models.batches.workflow import MIN_CHUNK_WINDOW, BatchPlan, plan_batch
 
 
 def item(**overrides: Any) -> dict[str, Any]:

@@ -14,12 +14,8 @@ from pytest_mock import MockerFixture
 from orchestrators import batch
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
-from shared.models.batches import (
-    CHUNK_LISTING_PAGE,
-    FAILURE_LISTING_PAGE,
-    MAX_REPORTED_FAILURES,
-    plan_batch,
-)
+from shared.models.batches.activities import CHUNK_LISTING_PAGE, FAILURE_LISTING_PAGE
+from shared.models.batches.workflow import MAX_REPORTED_FAILURES, plan_batch
 from tests.support.failures import crashed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver

@@ -16,31 +16,35 @@ import pytest
 from pydantic import ValidationError
 
 from shared.models.base import Contract
-from shared.models.batches import (
+from shared.models.batches.activities import (
     CHUNK_LISTING_PAGE,
     FAILURE_LISTING_PAGE,
-    HARD_MAX_ITEMS,
-    MAX_CODE_CHARS,
-    MAX_ERROR_CHARS,
-    MAX_REPORTED_FAILURES,
-    BatchInput,
     BatchItemRequest,
     BatchItemResult,
     ChunkFailureRecord,
-    ChunkInput,
     ChunkItemIds,
     ChunkPageRef,
-    ChunkSummary,
     ChunkTally,
     CounterClaim,
     CounterClaimResult,
     FailureListing,
     FailureListingRequest,
+    RecordFailureRequest,
+)
+from shared.models.batches.items import (
+    HARD_MAX_ITEMS,
+    MAX_CODE_CHARS,
+    MAX_ERROR_CHARS,
     ItemFailure,
     ItemStatus,
-    RecordFailureRequest,
-    plan_batch,
     short_error,
+)
+from shared.models.batches.workflow import (
+    MAX_REPORTED_FAILURES,
+    BatchInput,
+    ChunkInput,
+    ChunkSummary,
+    plan_batch,
 )
 from shared.settings import Settings
 

@@ -14,7 +14,7 @@ import pytest
 
 from orchestrators import batch
 from shared.errors import ErrorCode, PermanentError, TransientError
-from shared.models.batches import plan_batch
+from shared.models.batches.workflow import plan_batch
 from tests.support.functions import user_function
 from tests.support.sdk_host import MiniHost
 

@@ -49,8 +49,11 @@ def test_the_health_monitor_prefix_wins_over_the_export_monitor_one() -> None:
 @pytest.mark.parametrize(
     ("payload", "instance_id"),
     [
-        ({"idempotencyKey": "order-o-1:charge-payment"}, "order-o-1"),
-        ({"idempotencyKey": "b:1:chunk-0:x", "batchId": "b:1"}, "b:1:chunk-0"),
+        ({"idempotencyKey": "order-o-1:release-inventory"}, "order-o-1"),
+        ({"idempotencyKey": "k:charge", "orderId": "o-1"}, "order-o-1"),
+        ({"idempotencyKey": "b:1:chunk-0:x", "batchId": "b:1"}, "b:1"),
+        ({"onboardingKey": "3f2a", "proposedCustomerId": "c"}, "onboarding-3f2a"),
+        ({"name": "self"}, "health-monitor-self"),
         ({"correlationId": "approval-1", "idempotencyKey": "approval-1:notice"}, "approval-1"),
         ({"batchId": "b-7", "itemId": "i"}, "b-7"),
     ],
@@ -63,6 +66,12 @@ def test_an_activity_is_attributed_from_its_payload_keys(
     assert fields is not None
     assert fields.instanceId == instance_id
     assert fields.function == "charge_payment"
+
+
+def test_an_export_job_check_is_attributed_to_its_job() -> None:
+    fields = activity_fields("get_job_status", {"jobId": "j-1"})
+
+    assert fields == LogFields("", "get_job_status", "monitor", "jobId", "j-1")
 
 
 @pytest.mark.parametrize("payload", [None, "text", [], {}, {"idempotencyKey": "no-colon"}])

@@ -1,0 +1,145 @@
+"""Workflow contracts of the order saga: its input, steps, compensations, progress and result."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field
+
+from shared.errors import ErrorKind
+from shared.idempotency import Fingerprint
+from shared.models.base import Contract
+from shared.models.inventory import (
+    InventoryRelease,
+    InventoryReservation,
+    Money,
+    OrderItems,
+)
+from shared.models.notifications import NotificationReceipt
+from shared.models.orders import (
+    DEFAULT_COMPENSATION_RETRY,
+    DEFAULT_STEP_RETRY,
+    OrderId,
+    RetryPolicy,
+)
+from shared.models.payments import PaymentReceipt
+from shared.models.shipments import Shipment
+
+
+class OrderSagaInput(Contract):
+    """Input of the `order_fulfillment_saga` orchestration: references, never personal data."""
+
+    order_id: OrderId
+    items: OrderItems
+    order_fingerprint: Fingerprint = Field(
+        description="`OrderDetails.fingerprint()` of the details stored for this order."
+    )
+    step_retry: RetryPolicy = DEFAULT_STEP_RETRY
+    compensation_retry: RetryPolicy = DEFAULT_COMPENSATION_RETRY
+
+    def same_order_as(self, other: OrderSagaInput) -> bool:
+        """Whether two inputs describe one order (retry knobs aside)."""
+        return (self.order_id, self.order_fingerprint) == (other.order_id, other.order_fingerprint)
+
+    def fingerprint(self) -> str:
+        return self.order_fingerprint
+
+
+class SagaStep(StrEnum):
+    RESERVE_INVENTORY = "reserve_inventory"
+    CHARGE_PAYMENT = "charge_payment"
+    CREATE_SHIPMENT = "create_shipment"
+    SEND_CONFIRMATION = "send_confirmation"
+
+
+class CompensationName(StrEnum):
+    RELEASE_INVENTORY = "release_inventory"
+    REFUND_PAYMENT = "refund_payment"
+    CANCEL_SHIPMENT = "cancel_shipment"
+
+
+class OrderStatus(StrEnum):
+    COMPLETED = "completed"
+    COMPENSATED = "compensated"
+    COMPENSATION_FAILED = "compensation_failed"
+
+
+class CancellationReason(StrEnum):
+    """Why a cancelled order failed, as the customer is told (never internal error text)."""
+
+    OUT_OF_STOCK = "out_of_stock"
+    PAYMENT_DECLINED = "payment_declined"
+    UNDELIVERABLE = "undeliverable"
+    TECHNICAL_PROBLEM = "technical_problem"
+
+
+class CustomerPayment(StrEnum):
+    """What happened to the customer's money once a cancelled order was compensated."""
+
+    NOT_CHARGED = "not_charged"
+    REFUNDED = "refunded"
+    REFUND_PENDING = "refund_pending"  # the refund kept failing: operations must settle it
+
+
+class StepFailure(Contract):
+    """Why a step (or a compensation) failed for good."""
+
+    step: str
+    kind: ErrorKind
+    code: str
+    message: str
+    attempts: int
+
+
+class CompensationOutcome(Contract):
+    """One compensation the saga ran: which step it undid and whether that worked."""
+
+    step: SagaStep
+    compensation: CompensationName
+    succeeded: bool
+    failure: StepFailure | None = None
+
+
+class OrderProgress(Contract):
+    """The saga's custom status: the phase it is in and, once failing, what went wrong."""
+
+    order_id: OrderId
+    step: str = Field(
+        description=(
+            "reserving_inventory | charging_payment | creating_shipment | sending_confirmation "
+            "| compensating | notifying_customer | completed | compensated | compensation_failed"
+        )
+    )
+    status: Literal["running", "completed", "compensated", "compensation_failed"] = "running"
+    failed_step: SagaStep | None = None
+    compensating: CompensationName | None = None
+    failed_compensations: list[CompensationName] = Field(default_factory=list)
+
+
+class OrderSagaResult(Contract):
+    """Output of the saga: what happened to the order, step by step."""
+
+    order_id: OrderId
+    status: OrderStatus
+    total: Money | None = None
+    completed_steps: list[SagaStep]
+    failure: StepFailure | None = None
+    compensations: list[CompensationOutcome] = Field(default_factory=list)
+    failed_compensations: list[CompensationOutcome] = Field(default_factory=list)
+    reservation: InventoryReservation | None = None
+    payment: PaymentReceipt | None = None
+    shipment: Shipment | None = None
+    release: InventoryRelease | None = None
+    confirmation: NotificationReceipt | None = None
+    confirmation_failure: StepFailure | None = None
+    operations_alerted: bool | None = Field(
+        None, description="Set when operations had to be told (compensation or confirmation)."
+    )
+    customer_notified: bool | None = Field(
+        None,
+        description=(
+            "Set when the order was cancelled (compensated or compensation_failed): whether the "
+            "customer's `order_cancelled` notification was written. Never changes the status."
+        ),
+    )
