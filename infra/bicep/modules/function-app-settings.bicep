@@ -90,6 +90,9 @@ var siteAppSettings = {
   // Telemetry: Entra-authenticated ingestion (App Insights has local auth disabled).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentityClientId};Authorization=AAD'
+  // The worker takes the host's trace context (host.json telemetryMode OpenTelemetry) and exports
+  // its own spans and logs with the same identity (shared/telemetry.py, docs/telemetry.md).
+  PYTHON_ENABLE_OPENTELEMETRY: 'true'
   // Remote build (Oryx) installs requirements.txt on zip deploy and `func ... publish`.
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   ENABLE_ORYX_BUILD: 'true'
