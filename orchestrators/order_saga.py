@@ -48,7 +48,7 @@ from typing import Any
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
-from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.common import read_input, replay_safe_logger, step_key, workflow_event
 from orchestrators.notify import SEND_NOTIFICATION, send_notification
 from orchestrators.order_cancellation import (
     cancellation_notice,
@@ -97,6 +97,10 @@ CONFIRMATION_KEY = "confirmation"
 COMPENSATION_ALERT_KEY = "operations-alert"
 CANCELLATION_KEY = "cancellation-notice"
 CONFIRMATION_ALERT_KEY = "confirmation-alert"
+
+#: Workflow events (docs/telemetry.md): the compensation alerts and the recovery backlog.
+SAGA_COMPENSATED = "saga.compensated"
+SAGA_COMPENSATION_FAILED = "saga.compensation_failed"
 
 
 @dataclass(frozen=True)
@@ -328,6 +332,14 @@ class _OrderSaga:
             failed_compensations=[o.compensation for o in broken],
         )
         self.result["customer_notified"] = yield from self._tell_customer(failure, outcomes)
+        workflow_event(
+            self.context,
+            __name__,
+            SAGA_COMPENSATION_FAILED if broken else SAGA_COMPENSATED,
+            failedStep=failed_step.value,
+            compensations=len(outcomes),
+            failedCompensations=len(broken),
+        )
         if not broken:
             self._progress("compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step)
             return self._output(OrderStatus.COMPENSATED)

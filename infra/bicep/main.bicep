@@ -336,6 +336,19 @@ module diagnostics 'modules/diagnostics.bicep' = {
   }
 }
 
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    alertNameStem: baseName
+    location: location
+    tags: allTags
+    operationsEmail: operationsEmail
+    workspaceId: monitoring.outputs.workspaceResourceId
+    applicationInsightsId: monitoring.outputs.componentResourceId
+    queueAccountName: taskHubStorage.outputs.hubAccountName
+  }
+}
+
 module network 'modules/network.bicep' = if (enableNetworkIsolation) {
   name: 'network'
   params: {

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 
-from tests.e2e.support.client import ApiClient, Json
+from tests.e2e.support.client import ApiClient, Json, expect
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import QUICK_RETRY, UNDELIVERABLE, accepted, order, stock
 from tests.e2e.support.target import Target
@@ -116,7 +117,7 @@ def test_no_personal_data_reaches_telemetry(
     street = f"{secrets.token_hex(6)} Privacy Lane"
     body |= {"customerEmail": email}
     body["shippingAddress"] |= {"line1": street, "name": f"Piiname {secrets.token_hex(4)}"}
-    place(api, clock, body, secrets.token_hex(16))
+    failed = place(api, clock, body, secrets.token_hex(16))
     clean = order({stock(api, 5): 1}, payment=token)
     place(api, clock, clean, secrets.token_hex(16))
 
@@ -124,3 +125,33 @@ def test_no_personal_data_reaches_telemetry(
     assert telemetry.logs()
     assert telemetry.spans()
     assert not telemetry.find(markers), "\n".join(telemetry.find(markers))
+    # The figure the compensation alerts count, which no platform table has.
+    (event,) = events(telemetry, "saga.compensation_failed")
+    assert event["businessId"] == failed["output"]["orderId"]
+    assert event["failedCompensations"] >= 1
+
+
+def test_a_finished_batch_reports_its_fan_out_width_and_failures(
+    api: ApiClient, clock: Clock, telemetry: Captured
+) -> None:
+    items = [
+        {"id": f"item-{n}", "sku": f"SKU-{n}", "basePrice": "10.00", "currency": "EUR"}
+        for n in range(5)
+    ]
+    items[0]["currency"] = "XXX"  # an unsold currency: one item fails for good
+    started = expect(api.post("/batches", {"items": items, "maxParallel": 3}), 202)
+    wait_for_instance(api, clock, started["batchId"])
+
+    (event,) = events(telemetry, "batch.finished")
+    assert event["businessId"] == started["batchId"]
+    assert (event["items"], event["processed"], event["failed"]) == (5, 4, 1)
+    assert event["fanOutWidth"] == 3
+
+
+def events(telemetry: Captured, name: str) -> list[dict[str, Any]]:
+    """The attributes of every exported `workflow_event` line named `name`."""
+    return [
+        dict(log.log_record.attributes or {})
+        for log in telemetry.logs()
+        if (log.log_record.attributes or {}).get("event") == name
+    ]
