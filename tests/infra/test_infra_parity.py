@@ -66,6 +66,8 @@ BICEP_KINDS = {
     "Microsoft.Insights/scheduledQueryRules": "scheduled query alert",
     "Microsoft.Insights/metricAlerts": "metric alert",
     "Microsoft.Insights/workbooks": "workbook",
+    "Microsoft.DurableTask/schedulers": "durable task scheduler",
+    "Microsoft.DurableTask/schedulers/taskHubs": "durable task hub",
 }
 
 #: Bicep resources with no Terraform counterpart, by (file, type), and why. Only these files
