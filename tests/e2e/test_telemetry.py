@@ -18,7 +18,7 @@ from tests.e2e.support.client import ApiClient, Json, expect
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import QUICK_RETRY, UNDELIVERABLE, accepted, order, stock
 from tests.e2e.support.target import Target
-from tests.e2e.support.waiting import wait_for_instance
+from tests.e2e.support.waiting import wait_for_custom_status, wait_for_instance
 from tests.support.telemetry import Captured, capturing
 
 SAGA_ACTIVITIES = {
@@ -113,11 +113,19 @@ def test_no_personal_data_reaches_telemetry(
         country=UNDELIVERABLE,
         stepRetry=QUICK_RETRY,
         compensationRetry=QUICK_RETRY,
-    )  # shipping fails, the refund keeps failing: alerts, notices, every log path
+    )  # shipping fails, the refund keeps failing: alerts, notices, a wait for operators
     street = f"{secrets.token_hex(6)} Privacy Lane"
     body |= {"customerEmail": email}
     body["shippingAddress"] |= {"line1": street, "name": f"Piiname {secrets.token_hex(4)}"}
-    failed = place(api, clock, body, secrets.token_hex(16))
+    traceparent = f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-01"
+    started = accepted(api.post("/orders", body, headers={"traceparent": traceparent}))
+    wait_for_custom_status(
+        api,
+        clock,
+        started["id"],
+        lambda s: s.get("status") == "awaiting_recovery",
+        "the order to await recovery",
+    )
     clean = order({stock(api, 5): 1}, payment=token)
     place(api, clock, clean, secrets.token_hex(16))
 
@@ -127,8 +135,9 @@ def test_no_personal_data_reaches_telemetry(
     assert not telemetry.find(markers), "\n".join(telemetry.find(markers))
     # The figure the compensation alerts count, which no platform table has.
     (event,) = events(telemetry, "saga.compensation_failed")
-    assert event["businessId"] == failed["output"]["orderId"]
+    assert event["instanceId"] == started["id"]
     assert event["failedCompensations"] >= 1
+    assert event["recoveryRound"] == 1
 
 
 def test_a_finished_batch_reports_its_fan_out_width_and_failures(

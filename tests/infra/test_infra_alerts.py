@@ -18,7 +18,11 @@ import pytest
 
 from orchestrators.batch import BATCH_FINISHED
 from orchestrators.expense_approval import APPROVAL_LAST_STAGE
-from orchestrators.order_saga import SAGA_COMPENSATED, SAGA_COMPENSATION_FAILED
+from orchestrators.order_saga import (
+    SAGA_COMPENSATED,
+    SAGA_COMPENSATION_FAILED,
+    SAGA_RECOVERY_CLOSED,
+)
 from shared.log_context import LogFields
 from tests.infra.bicep_model import BicepFile, as_dict, as_list, bicep_file
 from tests.infra.paths import BICEP, INFRA, REPO_ROOT, TERRAFORM
@@ -31,7 +35,13 @@ ALERTS = json.loads((MONITORING / "alerts.json").read_text(encoding="utf-8"))["a
 WORKBOOK = json.loads((MONITORING / "workbook.json").read_text(encoding="utf-8"))
 
 #: Events the app emits with `workflow_event` (docs/telemetry.md).
-APP_EVENTS = {SAGA_COMPENSATED, SAGA_COMPENSATION_FAILED, APPROVAL_LAST_STAGE, BATCH_FINISHED}
+APP_EVENTS = {
+    SAGA_COMPENSATED,
+    SAGA_COMPENSATION_FAILED,
+    SAGA_RECOVERY_CLOSED,
+    APPROVAL_LAST_STAGE,
+    BATCH_FINISHED,
+}
 #: Fields the app puts on its lines: the workflow fields, the activity boundary's and the events'.
 APP_FIELDS = set(LogFields.__dataclass_fields__) | {
     "event",
@@ -40,6 +50,7 @@ APP_FIELDS = set(LogFields.__dataclass_fields__) | {
     "failedStep",
     "compensations",
     "failedCompensations",
+    "recoveryRound",
     "stage",
     "deadline",
     "items",
