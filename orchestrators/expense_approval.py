@@ -111,13 +111,13 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             if stage > 1
             else NotificationKind.APPROVAL_REQUESTED
         )
-        notified = yield from _notify(
-            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
-        )
         if stage == request.stage_count:
             workflow_event(
                 context, __name__, APPROVAL_LAST_STAGE, stage=stage, deadline=deadline.isoformat()
             )
+        notified = yield from _notify(
+            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
+        )
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
         stages.append(
