@@ -43,6 +43,7 @@ from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
 from durable_localhost.trace_context import child_of
 from durable_localhost.tracker import BusyTracker
+from durable_localhost.versioning import VersionGate
 
 log = logging.getLogger("durable_localhost.engine")
 
@@ -100,6 +101,7 @@ class Engine:
             stopping=lambda: self._stopping,
             turn=self.turn,
         )
+        self.versions = VersionGate(config.versioning)
         self.control = ControlOperations(self)
         self.episodes = EpisodeRunner(self)
 
@@ -210,6 +212,7 @@ class Engine:
     ) -> Instance:
         """Create (or overwrite) an instance and queue its ExecutionStarted.
 
+        ``version`` is the one the start names; ``None`` stamps the host's ``defaultVersion``.
         A child orchestration joins its parent's trace; a started one, its starter's.
         """
         if name not in self.index.orchestrators:
@@ -229,7 +232,7 @@ class Engine:
             input=input_json,
             created=now,
             updated=now,
-            version=version,
+            version=self.config.versioning.stamp(version),
             parent=parent,
             trace_parent=self._trace_of(parent) if parent else trace_parent,
         )
@@ -312,6 +315,7 @@ class Engine:
             or instance.status is RuntimeStatus.SUSPENDED
             or instance.status.is_terminal
             or self._stopping
+            or not self.versions.admits(instance.instance_id, instance.version)
         ):
             return
         instance.queued = True
