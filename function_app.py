@@ -41,6 +41,7 @@ import orchestrators.health_monitor
 import orchestrators.onboarding
 import orchestrators.order_saga
 import shared.sdk_timestamps
+import shared.telemetry
 
 BLUEPRINTS: tuple[df.Blueprint, ...] = (
     # Orchestrations, one module per pattern.
@@ -80,6 +81,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     api.openapi.bp,
 )
 
+shared.telemetry.configure()  # Application Insights, OTLP, or nothing (docs/telemetry.md)
 shared.sdk_timestamps.apply_setting()  # exact, faster history timestamps (README, Benchmark)
 
 app = df.DFApp(http_auth_level=func.AuthLevel.FUNCTION)

@@ -1,7 +1,9 @@
 """One declaration per activity: trigger, input contract, error kinds, JSON out.
 
-`Activities.activity` registers the activity trigger, validates the input with the activity's
-pydantic model (bad input is a permanent `validation` error, never retried), turns the
+`Activities.activity` registers the activity trigger, runs the call inside the telemetry
+boundary (`shared.telemetry.activity_boundary`: a span and the workflow's log fields),
+validates the input with the activity's pydantic model (bad input is a permanent
+`validation` error, never retried), turns the
 store's exceptions into the error kinds the orchestrator's retry policy reads, through the one
 table `STORE_ERRORS`, and returns the result contract as plain JSON. An activity body is its
 effect and its own business rules; it catches no store exception.
@@ -31,6 +33,7 @@ from shared.idempotency import FingerprintMismatch, key_reused, not_undone
 from shared.inventory_store import OutOfStock, ReservationReleased, UnknownSku
 from shared.models.base import Contract
 from shared.storage_faults import is_transient_storage_fault, storage_fault_detail
+from shared.telemetry import activity_boundary
 
 #: The parameter name every activity's input binds to.
 INPUT_NAME: Final = "request"
@@ -115,16 +118,17 @@ class Activities:
             name = body.__name__
 
             def run(request: dict[str, Any]) -> dict[str, Any]:
-                command = validate_payload(model, request)
-                try:
-                    return body(command).to_json()
-                except ActivityError:
-                    raise
-                except Exception as exc:
-                    mapped = as_activity_error(exc, name, command, compensation=compensation)
-                    if mapped is None:
+                with activity_boundary(name, request):
+                    command = validate_payload(model, request)
+                    try:
+                        return body(command).to_json()
+                    except ActivityError:
                         raise
-                    raise mapped from exc
+                    except Exception as exc:
+                        mapped = as_activity_error(exc, name, command, compensation=compensation)
+                        if mapped is None:
+                            raise
+                        raise mapped from exc
 
             run.__name__ = run.__qualname__ = name
             run.__module__ = body.__module__

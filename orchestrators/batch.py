@@ -34,7 +34,7 @@ from typing import Any, Final, NamedTuple
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
-from orchestrators.common import read_input, replay_safe_logger
+from orchestrators.common import read_input, replay_safe_logger, workflow_event
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
 from orchestrators.versions import is_at_least
 from orchestrators.window import run_windowed
@@ -72,6 +72,9 @@ from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterO
 bp = df.Blueprint()
 
 CHUNK_ORCHESTRATOR: Final = "process_batch_chunk"
+
+#: Workflow event (docs/telemetry.md): a batch finished, with its width and failures.
+BATCH_FINISHED = "batch.finished"
 
 #: The release whose chunks call the item activity `price_batch_item`. Chunks of older versions
 #: are replayed against what they scheduled, `process_batch_item` (kept registered for them).
@@ -139,6 +142,16 @@ def process_batch(context: df.DurableOrchestrationContext) -> Generator[Any, Any
     summary = _summarize(batch, outcomes, failures)
 
     signalled = yield from _count_processed_items(context, batch.batch_id, summary.processed)
+    workflow_event(
+        context,
+        __name__,
+        BATCH_FINISHED,
+        items=plan.total_items,
+        processed=summary.processed,
+        failed=failed_count,
+        chunks=plan.chunk_count,
+        fanOutWidth=plan.max_parallel,
+    )
     context.set_custom_status(progress.model_copy(update={"stage": BatchStage.FINISHED}).to_json())
     return summary.model_copy(update={"counter_signalled": signalled}).to_json()
 

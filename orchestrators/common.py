@@ -10,6 +10,7 @@ import azure.durable_functions as df
 from pydantic import BaseModel, ValidationError
 
 from shared.json_text import decode_json_text
+from shared.log_context import bind, describe_instance
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -19,6 +20,7 @@ __all__ = [
     "read_input",
     "replay_safe_logger",
     "step_key",
+    "workflow_event",
 ]
 
 
@@ -48,11 +50,13 @@ def read_input(context: df.DurableOrchestrationContext, model: type[M]) -> M:
 
 
 class _ReplaySafeAdapter(logging.LoggerAdapter[logging.Logger]):
-    """Drops records while the orchestrator replays, so each line is logged once."""
+    """Drops records while the orchestrator replays, so each line is logged once; every line
+    carries the instance's workflow fields (`shared.log_context`)."""
 
     def __init__(self, logger: logging.Logger, context: df.DurableOrchestrationContext) -> None:
-        super().__init__(logger, {"instance_id": context.instance_id})
+        super().__init__(logger, {})
         self._context = context
+        self._fields = describe_instance(context.instance_id)
 
     def isEnabledFor(self, level: int) -> bool:
         return not self._context.is_replaying and self.logger.isEnabledFor(level)
@@ -62,8 +66,29 @@ class _ReplaySafeAdapter(logging.LoggerAdapter[logging.Logger]):
     ) -> tuple[Any, MutableMapping[str, Any]]:
         return f"[{self._context.instance_id}] {msg}", kwargs
 
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        if self.isEnabledFor(level):
+            with bind(self._fields):
+                super().log(level, msg, *args, **kwargs)
+
 
 def replay_safe_logger(
     context: df.DurableOrchestrationContext, name: str
 ) -> logging.LoggerAdapter[logging.Logger]:
     return _ReplaySafeAdapter(logging.getLogger(name), context)
+
+
+def workflow_event(
+    context: df.DurableOrchestrationContext, name: str, event: str, **measures: int | str
+) -> None:
+    """One replay-safe line naming a workflow event with its figures as structured fields.
+
+    Alerts and the workbook query these (`event`, then the measures) for what platform
+    telemetry cannot tell: compensations, escalations, fan-out width. Ids and counts only.
+    """
+    replay_safe_logger(context, name).info(
+        "%s %s",
+        event,
+        " ".join(f"{k}={v}" for k, v in measures.items()),
+        extra={"event": event, **measures},
+    )

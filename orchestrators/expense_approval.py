@@ -32,7 +32,13 @@ import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 from pydantic import ValidationError
 
-from orchestrators.common import decode_json_text, read_input, replay_safe_logger, step_key
+from orchestrators.common import (
+    decode_json_text,
+    read_input,
+    replay_safe_logger,
+    step_key,
+    workflow_event,
+)
 from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
 from shared.models.approvals import (
     ApprovalInput,
@@ -56,6 +62,9 @@ NOTIFY_APPROVAL_PARTY = "notify_approval_party"
 #: for its deadline: bounds history growth from a misbehaving sender, and stops a spin should a
 #: future SDK re-deliver consumed events again.
 MAX_IGNORED_DECISIONS_PER_STAGE = 20
+
+#: Workflow event (docs/telemetry.md): the approval waits on its last approver.
+APPROVAL_LAST_STAGE = "approval.last_stage"
 
 
 class _Cancellable(Protocol):
@@ -102,6 +111,10 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             if stage > 1
             else NotificationKind.APPROVAL_REQUESTED
         )
+        if stage == request.stage_count:
+            workflow_event(
+                context, __name__, APPROVAL_LAST_STAGE, stage=stage, deadline=deadline.isoformat()
+            )
         notified = yield from _notify(
             context, _notice(request, f"notify-stage-{stage}", kind, stage, deadline)
         )

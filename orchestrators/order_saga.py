@@ -49,7 +49,7 @@ from typing import Any
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
-from orchestrators.common import read_input, replay_safe_logger
+from orchestrators.common import read_input, replay_safe_logger, workflow_event
 from orchestrators.notify import SEND_NOTIFICATION, send_notification
 from orchestrators.order_cancellation import (
     cancellation_notice,
@@ -106,6 +106,12 @@ CANCELLATION_KEY = "cancellation-notice"
 CONFIRMATION_ALERT_KEY = "confirmation-alert"
 RECOVERY_ROUND_KEY = "recovery-round"
 RECOVERY_REMINDER_KEY = "recovery-reminder"
+
+#: Workflow events (docs/telemetry.md): what the compensation alerts and the recovery backlog
+#: count. A saga waiting for operators is one whose last event is `compensation_failed`.
+SAGA_COMPENSATED = "saga.compensated"
+SAGA_COMPENSATION_FAILED = "saga.compensation_failed"
+SAGA_RECOVERY_CLOSED = "saga.recovery_closed"
 
 
 @bp.orchestration_trigger(context_name="context")
@@ -249,6 +255,7 @@ class _OrderSaga:
         )
         self.result["customer_notified"] = yield from self._tell_customer(failure, outcomes)
         if not broken:
+            workflow_event(self.context, __name__, SAGA_COMPENSATED, failedStep=failed_step.value)
             self._progress("compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step)
             return self._output(OrderStatus.COMPENSATED)
         return (yield from self._recover(failed_step, broken))
@@ -300,6 +307,7 @@ class _OrderSaga:
                 return None  # continued as new
             self.decisions.append(decision)
             if decision.action is RecoveryAction.RESOLVE:
+                self._close_recovery(OrderStatus.RESOLVED_BY_HAND, waiting.round)
                 self._progress(
                     "resolved_by_hand",
                     status=OrderStatus.RESOLVED_BY_HAND,
@@ -314,11 +322,21 @@ class _OrderSaga:
             broken = [outcome for outcome in retried if not outcome.succeeded]
             self.result["failed_compensations"] = broken
             if not broken:
+                self._close_recovery(OrderStatus.COMPENSATED, waiting.round)
                 self._progress(
                     "compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step
                 )
                 return self._output(OrderStatus.COMPENSATED)
             waiting = None
+
+    def _close_recovery(self, status: OrderStatus, round_number: int) -> None:
+        workflow_event(
+            self.context,
+            __name__,
+            SAGA_RECOVERY_CLOSED,
+            outcome=status.value,
+            recoveryRound=round_number,
+        )
 
     def _resume(self, resume: RecoveryResume) -> Steps:
         """A generation continued as new while waiting: go on waiting where it stood."""
@@ -389,6 +407,14 @@ class _OrderSaga:
         """Record what is unresolved for operators, and alert them."""
         order, context = self.order, self.context
         round_number, since = waiting.round, waiting.since
+        workflow_event(
+            context,
+            __name__,
+            SAGA_COMPENSATION_FAILED,
+            failedStep=failed_step.value,
+            failedCompensations=len(broken),
+            recoveryRound=round_number,
+        )
         record = RecoveryRound(
             order_id=order.order_id,
             instance_id=context.instance_id,

@@ -73,6 +73,13 @@ param functionAppScaleLimit int = 10
 @description('Spread the plan across availability zones (also switches storage to ZRS). Only at creation, in regions with zones.')
 param zoneRedundant bool = false
 
+@description('Durable backend: azureStorage (queues, tables and blobs in the task hub account) or scheduler (a Durable Task Scheduler with a task hub per site instance; README.md, "Choosing the Durable backend").')
+@allowed([
+  'azureStorage'
+  'scheduler'
+])
+param durableBackend string = 'azureStorage'
+
 @description('Create a "staging" deployment slot with its own task hub, host id and content share.')
 param enableStagingSlot bool = false
 
@@ -235,6 +242,12 @@ var allContentShareNames = [
   stagingContentShareName
 ]
 
+// The Durable Task Scheduler backend: its own resource, task hubs named like the storage ones,
+// and runtime scale monitoring (the scale controller cannot see the scheduler's backlog).
+var useScheduler = durableBackend == 'scheduler'
+var durableTaskSchedulerName = 'dts-${baseName}-${resourceToken}'
+var scaleMonitoringOn = enableNetworkIsolation || useScheduler
+
 var authIssuerTenantId = empty(authTenantId) ? tenant().tenantId : authTenantId
 var appAuthentication = {
   enabled: enableAppServiceAuthentication
@@ -340,6 +353,35 @@ module diagnostics 'modules/diagnostics.bicep' = {
   }
 }
 
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    alertNameStem: baseName
+    location: location
+    tags: allTags
+    operationsEmail: operationsEmail
+    workspaceId: monitoring.outputs.workspaceResourceId
+    applicationInsightsId: monitoring.outputs.componentResourceId
+    queueAccountName: taskHubStorage.outputs.hubAccountName
+  }
+}
+
+module durableTaskScheduler 'modules/durable-task-scheduler.bicep' = if (useScheduler) {
+  name: 'durable-task-scheduler'
+  params: {
+    schedulerName: durableTaskSchedulerName
+    location: location
+    tags: allTags
+    taskHubNames: enableStagingSlot ? [
+      productionTaskHubName
+      stagingTaskHubName
+    ] : [
+      productionTaskHubName
+    ]
+    principalId: appIdentity.outputs.identityPrincipalId
+  }
+}
+
 module network 'modules/network.bicep' = if (enableNetworkIsolation) {
   name: 'network'
   params: {
@@ -384,6 +426,7 @@ module functionApp 'modules/function-app.bicep' = {
     functionAppScaleLimit: functionAppScaleLimit
     corsAllowedOrigins: checkedCorsAllowedOrigins
     integrationSubnetId: enableNetworkIsolation ? network.outputs.integrationSubnetResourceId : ''
+    runtimeScaleMonitoring: scaleMonitoringOn
     authentication: appAuthentication
   }
   // The identity's roles are created before the site; creation is not propagation, which is
@@ -412,6 +455,7 @@ module functionAppSettings 'modules/function-app-settings.bicep' = {
     applicationInsightsConnectionString: monitoring.outputs.componentConnectionString
     workerProcessCount: workerProcessCountBySku[planSku]
     vnetIntegrated: enableNetworkIsolation
+    durableTaskSchedulerEndpoint: useScheduler ? durableTaskScheduler.outputs.schedulerEndpoint : ''
     appConfiguration: appSettingValues
   }
   // Everything the first start needs: the site with its identity and VNet integration, the
@@ -422,6 +466,7 @@ module functionAppSettings 'modules/function-app-settings.bicep' = {
     contentStorage
     keyVault
     network
+    durableTaskScheduler
   ]
 }
 
@@ -439,6 +484,7 @@ module stagingSlot 'modules/function-app-slot.bicep' = if (enableStagingSlot) {
     functionAppScaleLimit: functionAppScaleLimit
     corsAllowedOrigins: checkedCorsAllowedOrigins
     integrationSubnetId: enableNetworkIsolation ? network.outputs.integrationSubnetResourceId : ''
+    runtimeScaleMonitoring: scaleMonitoringOn
     authentication: appAuthentication
   }
   dependsOn: [
@@ -465,6 +511,7 @@ module stagingSlotSettings 'modules/function-app-slot-settings.bicep' = if (enab
     applicationInsightsConnectionString: monitoring.outputs.componentConnectionString
     workerProcessCount: workerProcessCountBySku[planSku]
     vnetIntegrated: enableNetworkIsolation
+    durableTaskSchedulerEndpoint: useScheduler ? durableTaskScheduler.outputs.schedulerEndpoint : ''
     appConfiguration: appSettingValues
   }
   dependsOn: [
@@ -473,6 +520,7 @@ module stagingSlotSettings 'modules/function-app-slot-settings.bicep' = if (enab
     contentStorage
     keyVault
     network
+    durableTaskScheduler
   ]
 }
 

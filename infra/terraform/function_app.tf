@@ -58,7 +58,7 @@ resource "azurerm_linux_function_app" "this" {
     elastic_instance_minimum               = local.effective_always_ready_instance_count
     pre_warmed_instance_count              = var.pre_warmed_instance_count
     app_scale_limit                        = var.function_app_scale_limit
-    runtime_scale_monitoring_enabled       = var.enable_network_isolation
+    runtime_scale_monitoring_enabled       = local.runtime_scale_monitoring
     vnet_route_all_enabled                 = var.enable_network_isolation
 
     application_stack {
@@ -116,6 +116,7 @@ resource "azurerm_linux_function_app" "this" {
   # subnet rules. Creation is not propagation: see infra/README.md, "What a deployment looks like".
   depends_on = [
     azurerm_role_assignment.app,
+    azurerm_role_assignment.durable_task_data,
     azurerm_storage_share.content,
     azapi_resource.content_share_secret,
     azurerm_private_endpoint.this,
@@ -164,7 +165,7 @@ resource "azurerm_linux_function_app_slot" "staging" {
     elastic_instance_minimum               = var.staging_always_ready_instance_count
     pre_warmed_instance_count              = var.staging_pre_warmed_instance_count
     app_scale_limit                        = var.function_app_scale_limit
-    runtime_scale_monitoring_enabled       = var.enable_network_isolation
+    runtime_scale_monitoring_enabled       = local.runtime_scale_monitoring
     vnet_route_all_enabled                 = var.enable_network_isolation
 
     application_stack {
@@ -209,6 +210,7 @@ resource "azurerm_linux_function_app_slot" "staging" {
 
   depends_on = [
     azurerm_role_assignment.app,
+    azurerm_role_assignment.durable_task_data,
     azurerm_storage_share.content,
     azapi_resource.content_share_secret,
     azurerm_private_endpoint.this,

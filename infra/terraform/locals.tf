@@ -50,6 +50,23 @@ locals {
   # comes from a .tfvars file, and would then see app_settings as unreadable.
   worker_process_count = lookup(local.worker_process_count_by_sku, var.plan_sku)
 
+  # The Durable Task Scheduler backend: its own resource, task hubs named like the storage ones,
+  # and runtime scale monitoring (the scale controller cannot see the scheduler's backlog).
+  use_scheduler                   = var.durable_backend == "scheduler"
+  durable_task_scheduler_name     = "dts-${local.base_name}-${local.resource_token}"
+  durable_task_scheduler_endpoint = join("", [for scheduler in azapi_resource.durable_task_scheduler : scheduler.output.properties.endpoint])
+  runtime_scale_monitoring        = var.enable_network_isolation || local.use_scheduler
+  # host.json's storage provider as app settings override it, per backend. lookup() rather than
+  # a condition: checkov renders it, and a map it cannot render hides every app setting.
+  durable_provider_types = {
+    azureStorage = "AzureStorage"
+    scheduler    = "azureManaged"
+  }
+  durable_provider_connections = {
+    azureStorage = "AzureWebJobsStorage"
+    scheduler    = "DURABLE_TASK_SCHEDULER_CONNECTION_STRING"
+  }
+
   # Task hub, host id, content share and host name per site instance: slots share the storage
   # account, so each needs its own task hub (else they steal each other's work items) and its
   # own host id.
@@ -86,6 +103,11 @@ locals {
     FUNCTIONS_WORKER_PROCESS_COUNT = tostring(local.worker_process_count)
     PYTHON_THREADPOOL_THREAD_COUNT = tostring(local.python_threadpool_size)
 
+    # The Durable backend: host.json's storageProvider, overridden by these two settings, so the
+    # same package runs on either (README.md, "Choosing the Durable backend").
+    AzureFunctionsJobHost__extensions__durableTask__storageProvider__type                 = lookup(local.durable_provider_types, var.durable_backend)
+    AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName = lookup(local.durable_provider_connections, var.durable_backend)
+
     # Host storage and the Durable task hub: identity-based, no connection string, no key.
     AzureWebJobsStorage__credential = "managedidentity"
     AzureWebJobsStorage__clientId   = azurerm_user_assigned_identity.app.client_id
@@ -102,6 +124,9 @@ locals {
 
     # Telemetry: Entra-authenticated ingestion (App Insights has local auth disabled).
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING = "ClientId=${azurerm_user_assigned_identity.app.client_id};Authorization=AAD"
+    # The worker takes the host's trace context (host.json telemetryMode OpenTelemetry) and exports
+    # its own spans and logs with the same identity (shared/telemetry.py, docs/telemetry.md).
+    PYTHON_ENABLE_OPENTELEMETRY = "true"
 
     # Remote build (Oryx) installs requirements.txt on zip deploy and `func ... publish`.
     SCM_DO_BUILD_DURING_DEPLOYMENT = "true"
@@ -125,20 +150,22 @@ locals {
   # App settings that differ per site instance.
   app_settings_by_instance = {
     production = {
-      TASKHUB_NAME                  = local.site_instances.production.task_hub_name
-      AzureFunctionsWebHost__hostid = local.site_instances.production.host_id
-      WEBSITE_CONTENTSHARE          = local.site_instances.production.content_share_name
-      HEALTH_MONITOR_ALLOWLIST      = jsonencode(merge({ self = "https://${local.site_instances.production.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
+      TASKHUB_NAME                             = local.site_instances.production.task_hub_name
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING = local.use_scheduler ? "Endpoint=${local.durable_task_scheduler_endpoint};TaskHub=${local.site_instances.production.task_hub_name};Authentication=ManagedIdentity;ClientID=${azurerm_user_assigned_identity.app.client_id}" : ""
+      AzureFunctionsWebHost__hostid            = local.site_instances.production.host_id
+      WEBSITE_CONTENTSHARE                     = local.site_instances.production.content_share_name
+      HEALTH_MONITOR_ALLOWLIST                 = jsonencode(merge({ self = "https://${local.site_instances.production.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
     }
     staging = {
-      TASKHUB_NAME                  = local.site_instances.staging.task_hub_name
-      AzureFunctionsWebHost__hostid = local.site_instances.staging.host_id
-      WEBSITE_CONTENTSHARE          = local.site_instances.staging.content_share_name
-      HEALTH_MONITOR_ALLOWLIST      = jsonencode(merge({ self = "https://${local.site_instances.staging.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
+      TASKHUB_NAME                             = local.site_instances.staging.task_hub_name
+      DURABLE_TASK_SCHEDULER_CONNECTION_STRING = local.use_scheduler ? "Endpoint=${local.durable_task_scheduler_endpoint};TaskHub=${local.site_instances.staging.task_hub_name};Authentication=ManagedIdentity;ClientID=${azurerm_user_assigned_identity.app.client_id}" : ""
+      AzureFunctionsWebHost__hostid            = local.site_instances.staging.host_id
+      WEBSITE_CONTENTSHARE                     = local.site_instances.staging.content_share_name
+      HEALTH_MONITOR_ALLOWLIST                 = jsonencode(merge({ self = "https://${local.site_instances.staging.host_name}${local.health_check_path}" }, var.health_monitor_allowlist))
     }
   }
 
   # Settings that stay with their slot on a swap: each slot keeps its own task hub, host id and
   # health target. WEBSITE_CONTENTSHARE is deliberately not sticky: the code moves with the swap.
-  sticky_app_setting_names = ["TASKHUB_NAME", "AzureFunctionsWebHost__hostid", "HEALTH_MONITOR_ALLOWLIST"]
+  sticky_app_setting_names = ["TASKHUB_NAME", "DURABLE_TASK_SCHEDULER_CONNECTION_STRING", "AzureFunctionsWebHost__hostid", "HEALTH_MONITOR_ALLOWLIST"]
 }

@@ -142,6 +142,17 @@ variable "zone_redundant" {
   description = "Spread the plan across availability zones (also switches storage to ZRS). Only at creation, in regions with zones."
 }
 
+variable "durable_backend" {
+  type        = string
+  default     = "azureStorage"
+  description = "Durable backend: azureStorage (queues, tables and blobs in the task hub account) or scheduler (a Durable Task Scheduler with a task hub per site instance; README.md, \"Choosing the Durable backend\")."
+
+  validation {
+    condition     = contains(["azureStorage", "scheduler"], var.durable_backend)
+    error_message = "durable_backend must be azureStorage or scheduler."
+  }
+}
+
 variable "enable_staging_slot" {
   type        = bool
   default     = false

@@ -55,6 +55,16 @@ SCHEMAS: dict[tuple[str, str], tuple[str, str | dict[str, str]]] = {
         "storage_2023_05_01",
         "FileShare",
     ),
+    ("Microsoft.Insights/actionGroups", "2023-01-01"): (
+        "monitor_2023_01_01",
+        "ActionGroupResource",
+    ),
+    ("Microsoft.Insights/scheduledQueryRules", "2022-08-01-preview"): (
+        "monitor_2022_08_01_preview",
+        "ScheduledQueryRuleResource",
+    ),
+    ("Microsoft.Insights/metricAlerts", "2018-03-01"): ("monitor_2018_03_01", "MetricAlertResource"),
+    ("Microsoft.Insights/workbooks", "2023-06-01"): ("applicationinsights_2023_06_01", "Workbook"),
     ("Microsoft.KeyVault/vaults", "2023-07-01"): (
         "keyvault_2023_07_01",
         "VaultCreateOrUpdateParameters",
@@ -76,6 +86,10 @@ PACKAGES = {
     "web_2024_04_01": "azure.mgmt.web.v2024_04_01.models",
     "storage_2023_05_01": "azure.mgmt.storage.v2023_05_01.models",
     "keyvault_2023_07_01": "azure.mgmt.keyvault.v2023_07_01.models",
+    "monitor_2023_01_01": "azure.mgmt.monitor.v2023_01_01.models",
+    "monitor_2022_08_01_preview": "azure.mgmt.monitor.v2022_08_01_preview.models",
+    "monitor_2018_03_01": "azure.mgmt.monitor.v2018_03_01.models",
+    "applicationinsights_2023_06_01": "azure.mgmt.applicationinsights.v2023_06_01.models",
 }
 
 #: Keys of a Bicep resource body that are Bicep syntax or the URL, not the request body.
@@ -291,7 +305,19 @@ class SchemaChecker:
             if not isinstance(value, dict):
                 self.problems.append(f"{path}: expected {type_name}, got {value!r}")
                 return
+            model = _subtype(model, value, package)
             self._check_object(value, property_tree(model), package, parsed, path)
+
+
+def _subtype(model: type, value: dict[str, BicepValue], package: str) -> type:
+    """The derived model a polymorphic body names with its discriminator (`odata.type`...)."""
+    for key, subtypes in getattr(model, "_subtype_map", {}).items():
+        wire = model._attribute_map[key]["key"].replace("\\.", ".")  # type: ignore[attr-defined]
+        name = subtypes.get(value.get(wire))
+        found = getattr(models(package), name, None) if isinstance(name, str) else None
+        if isinstance(found, type):
+            return found
+    return model
 
 
 def covered(resource_type: str, api_version: str) -> bool:

@@ -65,3 +65,11 @@ def test_payloads_are_never_traced(host: dict[str, Any]) -> None:
 
 def test_routes_live_under_api(host: dict[str, Any]) -> None:
     assert host["extensions"]["http"]["routePrefix"] == "api"
+
+
+def test_host_and_worker_spans_join_one_trace(host: dict[str, Any]) -> None:
+    tracing = host["extensions"]["durableTask"]["tracing"]
+
+    assert host["telemetryMode"] == "OpenTelemetry"
+    assert tracing["distributedTracingEnabled"] is True
+    assert tracing["version"] == "V2"

@@ -31,6 +31,9 @@ NO_SCHEMA_DATA = {
     "Microsoft.Network/privateDnsZones": "azure-mgmt-privatedns not pinned",
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": "azure-mgmt-privatedns not pinned",
     "Microsoft.Resources/resourceGroups": "azd entry point only; name and location",
+    "Microsoft.DurableTask/schedulers": "azure-mgmt-durabletask models are TypeSpec-generated, "
+    "without the attribute maps the checker reads",
+    "Microsoft.DurableTask/schedulers/taskHubs": "same as the scheduler",
 }
 
 

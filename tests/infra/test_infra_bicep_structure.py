@@ -202,9 +202,10 @@ def test_optional_parts_hang_off_one_parameter_each() -> None:
     function_app = as_dict(modules["functionApp"].body)
     assert Expression("roleAssignments") in as_list(function_app["dependsOn"])
     config = _site_config(SITE_MODULE, "site")
-    # siteVnetIntegrated, resolved: on exactly when main.bicep passes the integration subnet.
-    assert config["functionsRuntimeScaleMonitoringEnabled"] == Expression(
-        "!empty(integrationSubnetId)"
+    # On with network isolation (private storage) and with the Durable Task Scheduler.
+    assert config["functionsRuntimeScaleMonitoringEnabled"] == Expression("runtimeScaleMonitoring")
+    assert _file("main.bicep").variables["scaleMonitoringOn"] == Expression(
+        "enableNetworkIsolation || useScheduler"
     )
 
 

@@ -62,6 +62,12 @@ BICEP_KINDS = {
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": "private dns zone link",
     "Microsoft.Network/privateEndpoints": "private endpoint",
     "Microsoft.Network/privateEndpoints/privateDnsZoneGroups": "private endpoint",
+    "Microsoft.Insights/actionGroups": "action group",
+    "Microsoft.Insights/scheduledQueryRules": "scheduled query alert",
+    "Microsoft.Insights/metricAlerts": "metric alert",
+    "Microsoft.Insights/workbooks": "workbook",
+    "Microsoft.DurableTask/schedulers": "durable task scheduler",
+    "Microsoft.DurableTask/schedulers/taskHubs": "durable task hub",
 }
 
 #: Bicep resources with no Terraform counterpart, by (file, type), and why. Only these files
@@ -92,6 +98,10 @@ TERRAFORM_KINDS = {
     "azurerm_private_dns_zone_virtual_network_link": "private dns zone link",
     "azurerm_private_endpoint": "private endpoint",
     "azurerm_monitor_diagnostic_setting": "diagnostic setting",
+    "azurerm_monitor_action_group": "action group",
+    "azurerm_monitor_scheduled_query_rules_alert_v2": "scheduled query alert",
+    "azurerm_monitor_metric_alert": "metric alert",
+    "azurerm_application_insights_workbook": "workbook",
 }
 
 #: Terraform variables without a Bicep parameter, and why.

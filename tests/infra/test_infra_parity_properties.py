@@ -31,6 +31,8 @@ VOCABULARY = {
     'var.enable_network_isolation ? "Deny" : "Allow"': "deny unless isolated is off",
     "!empty(integrationSubnetId)": "network isolation",
     "var.enable_network_isolation": "network isolation",
+    "scaleMonitoringOn": "runtime scale monitoring",
+    "local.runtime_scale_monitoring": "runtime scale monitoring",
     "vnetIntegrated ? '1' : '0'": "1 when isolated",
     'var.enable_network_isolation ? "1" : "0"': "1 when isolated",
     # Replication.
@@ -655,7 +657,17 @@ SETTING_REFERENCES = {
     "slotContentShareName": "content share",
     "string(siteHealthMonitorAllowlist)": "health allowlist",
     "string(slotHealthMonitorAllowlist)": "health allowlist",
+    "durableTaskSchedulerEndpoint": "scheduler endpoint",
+    "local.durable_task_scheduler_endpoint": "scheduler endpoint",
 }
+
+#: The Durable backend switch as each tree writes it in a setting: `(test, then, else)` with the
+#: branch that applies to the scheduler first in the meaning.
+BACKEND_SWITCHES = (
+    (r"^empty\(durableTaskSchedulerEndpoint\) \? (.+) : (.+)$", False),
+    (r"^\$\{local\.use_scheduler \? (.+) : (.+)\}$", True),
+    (r"^local\.use_scheduler \? (.+) : (.+)$", True),
+)
 
 #: Terraform's per-instance references, by instance.
 INSTANCE_REFERENCES = {
@@ -671,6 +683,18 @@ def _setting_meaning(value: Any, instance: str, terraform: TerraformTree) -> Any
     text = value.text if isinstance(value, Expression) else value
     if not isinstance(text, str):
         return text
+    backend_lookup = r"^(?:\$\{)?lookup\(local\.(\w+), var\.durable_backend\)\}?$"
+    if match := re.fullmatch(backend_lookup, text):
+        by_backend = terraform.locals[match[1]]
+        return ("scheduler", by_backend["scheduler"], by_backend["azureStorage"])
+    for pattern, scheduler_first in BACKEND_SWITCHES:
+        if match := re.fullmatch(pattern, text):
+            then, otherwise = (match[1], match[2]) if scheduler_first else (match[2], match[1])
+            return (
+                "scheduler",
+                _setting_meaning(then.strip("\"'"), instance, terraform),
+                _setting_meaning(otherwise.strip("\"'"), instance, terraform),
+            )
     if text.startswith("${") and text.endswith("}") and text.count("${") == 1:
         text = text[2:-1]
     elif text.startswith("'") and text.endswith("'"):
@@ -701,6 +725,8 @@ def _setting_meaning(value: Any, instance: str, terraform: TerraformTree) -> Any
             return f"text({_snake(match[1])})"
     for reference, meaning in SETTING_REFERENCES.items():
         text = text.replace(f"${{{reference}}}", f"{{{meaning}}}")
+    for key, meaning in INSTANCE_REFERENCES.items():
+        text = text.replace(f"${{local.site_instances.{instance}.{key}}}", f"{{{meaning}}}")
     return text
 
 

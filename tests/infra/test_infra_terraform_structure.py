@@ -265,8 +265,13 @@ def test_slot_mirrors_the_production_site(terraform: TerraformTree) -> None:
 def test_network_isolation_turns_on_runtime_scale_monitoring(terraform: TerraformTree) -> None:
     for resource in SITES:
         config = block(_site(terraform, resource), "site_config")
-        for argument in ("runtime_scale_monitoring_enabled", "vnet_route_all_enabled"):
-            assert expression(config[argument]) == "var.enable_network_isolation"
+        assert expression(config["vnet_route_all_enabled"]) == "var.enable_network_isolation"
+        assert expression(config["runtime_scale_monitoring_enabled"]) == (
+            "local.runtime_scale_monitoring"
+        )
+    assert expression(terraform.locals["runtime_scale_monitoring"]) == (
+        "var.enable_network_isolation || local.use_scheduler"
+    )
     settings = terraform.locals["app_settings_shared"]
     assert expression(settings["WEBSITE_CONTENTOVERVNET"]) == (
         'var.enable_network_isolation ? "1" : "0"'

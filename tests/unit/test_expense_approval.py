@@ -4,6 +4,7 @@ and no e-mail address anywhere in what the orchestration records."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,7 @@ from pytest_mock import MockerFixture
 
 from orchestrators import expense_approval
 from orchestrators.common import InvalidOrchestrationInput
+from shared import log_context
 from shared.errors import ErrorCode
 from shared.models.approvals import same_person
 from tests.support.failures import permanent
@@ -369,3 +371,16 @@ def test_identities_compare_after_lowercasing_ascii_letters_only(
     a: str, b: str, same: bool
 ) -> None:
     assert same_person(a, b) is same
+
+
+def test_reaching_the_last_approver_is_one_workflow_event(
+    mocker: MockerFixture, caplog: pytest.LogCaptureFixture
+) -> None:
+    log_context.install()  # as the app's telemetry set-up does
+    with caplog.at_level(logging.INFO):
+        _run(mocker, Script(TIMEOUT, TIMEOUT))
+
+    (event,) = [r for r in caplog.records if getattr(r, "event", None) == "approval.last_stage"]
+    assert event.stage == 2  # type: ignore[attr-defined]
+    assert event.deadline == after(hours=144).isoformat()  # type: ignore[attr-defined]
+    assert event.businessId == event.instanceId  # type: ignore[attr-defined]

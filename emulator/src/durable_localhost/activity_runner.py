@@ -51,27 +51,41 @@ class ActivityRunner:
         self.tasks: set[asyncio.Task[None]] = set()
 
     def dispatch(
-        self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
+        self,
+        instance_id: str,
+        execution_id: str,
+        task_id: int,
+        name: str,
+        payload: str | None,
+        trace_parent: str | None = None,
     ) -> None:
         """Start the activity for task ``task_id``; the system stays busy until it answers."""
         self.tracker.begin()
         task = asyncio.get_running_loop().create_task(
-            self._run(instance_id, execution_id, task_id, name, payload)
+            self._run(instance_id, execution_id, task_id, name, payload, trace_parent)
         )
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     async def _run(
-        self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
+        self,
+        instance_id: str,
+        execution_id: str,
+        task_id: int,
+        name: str,
+        payload: str | None,
+        trace_parent: str | None,
     ) -> None:
         try:
             async with self._slots, self._turn():
-                message = await self.outcome(task_id, name, payload)
+                message = await self.outcome(task_id, name, payload, trace_parent)
             self._deliver_to(instance_id, execution_id, message)
         finally:
             self.tracker.end()
 
-    async def outcome(self, task_id: int, name: str, payload: str | None) -> Event:
+    async def outcome(
+        self, task_id: int, name: str, payload: str | None, trace_parent: str | None = None
+    ) -> Event:
         """``TaskCompleted`` or ``TaskFailed`` with the host's failure texts."""
         try:
             if name == BUILTIN_HTTP_ACTIVITY:
@@ -79,7 +93,7 @@ class ActivityRunner:
             else:
                 function = self.index.activities[name]
                 result = await run_activity(
-                    function, payload, self.pool, self.app_dir, self.function_timeout
+                    function, payload, self.pool, self.app_dir, self.function_timeout, trace_parent
                 )
         except ActivityError as exc:
             return self._failed(task_id, exc.reason, exc.details)

@@ -101,6 +101,7 @@ async def start(request: web.Request) -> web.Response:
             instance_id,
             input_json,
             version=request.query.get("version"),
+            trace_parent=request.headers.get("traceparent"),
         )
     except UnknownFunctionError as exc:
         return bad_request(str(exc))

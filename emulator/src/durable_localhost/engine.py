@@ -42,6 +42,7 @@ from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
+from durable_localhost.trace_context import child_of
 from durable_localhost.tracker import BusyTracker
 from durable_localhost.versioning import VersionGate
 
@@ -210,10 +211,12 @@ class Engine:
         *,
         version: str | None = None,
         parent: ParentRef | None = None,
+        trace_parent: str | None = None,
     ) -> Instance:
         """Create (or overwrite) an instance and queue its ExecutionStarted.
 
         ``version`` is the one the start names; ``None`` stamps the host's ``defaultVersion``.
+        A child orchestration joins its parent's trace; a started one, its starter's.
         """
         if name not in self.index.orchestrators:
             raise UnknownFunctionError(
@@ -234,11 +237,16 @@ class Engine:
             updated=now,
             version=self.config.versioning.stamp(version),
             parent=parent,
+            trace_parent=self._trace_of(parent) if parent else trace_parent,
         )
         self.instances[instance_id] = instance
         self.mark_dirty(instance)
         self.deliver(instance, execution_started_event(instance, now))
         return instance
+
+    def _trace_of(self, parent: ParentRef) -> str | None:
+        owner = self.instances.get(parent.instance_id)
+        return owner.trace_parent if owner else None
 
     def _discard(self, instance: Instance) -> None:
         """Forget an instance's in-memory and persisted state before it is overwritten."""
@@ -321,7 +329,12 @@ class Engine:
         self, instance: Instance, task_id: int, name: str, payload: str | None
     ) -> None:
         self.activities.dispatch(
-            instance.instance_id, instance.execution_id, task_id, name, payload
+            instance.instance_id,
+            instance.execution_id,
+            task_id,
+            name,
+            payload,
+            trace_parent=child_of(instance.trace_parent),
         )
 
     def commit_history(

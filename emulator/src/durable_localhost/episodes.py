@@ -22,6 +22,7 @@ from durable_localhost.invokers import run_orchestrator as invoke_orchestrator
 from durable_localhost.model import InboxItem, Instance, RuntimeStatus
 from durable_localhost.retry_plan import retry_internals
 from durable_localhost.timeutil import parse
+from durable_localhost.trace_context import child_of
 
 if TYPE_CHECKING:
     from durable_localhost.engine import Engine
@@ -91,7 +92,11 @@ class EpisodeRunner:
         else:
             context_json = build_context_json(instance, new_events, self.engine.config)
             result = await loop.run_in_executor(
-                self.pool, invoke_orchestrator, function, context_json
+                self.pool,
+                invoke_orchestrator,
+                function,
+                context_json,
+                child_of(instance.trace_parent),
             )
         if (
             instance.status.is_terminal

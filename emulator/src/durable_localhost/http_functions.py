@@ -18,6 +18,7 @@ from durable_localhost.invocation import FunctionContext, invoking
 from durable_localhost.invokers import call_user_function
 from durable_localhost.routing import RouteTemplate, compile_route
 from durable_localhost.timeouts import FunctionTimeoutError
+from durable_localhost.trace_context import child_of
 
 log = logging.getLogger("durable_localhost.host")
 
@@ -102,7 +103,8 @@ async def invoke_http(
 ) -> web.Response:
     """Call the function (sync on a thread, async on the loop); 500 with no body on error."""
     function = route.function
-    with invoking(function.function_name) as invocation:
+    trace_parent = child_of(request.headers.get("traceparent"))
+    with invoking(function.function_name, trace_parent=trace_parent) as invocation:
         log.info(
             "Executing 'Functions.%s' (Reason='This function was programmatically called via "
             "the host APIs.', Id=%s)",

@@ -20,6 +20,7 @@ import azure.functions as func
 from azure.functions import _abc
 
 from durable_localhost.ids import new_guid
+from durable_localhost.trace_context import child_of
 
 #: The host's own loggers live under this name (``durable_localhost.engine``, ...).
 LOGGER = "durable_localhost"
@@ -31,6 +32,8 @@ class Invocation:
 
     function_name: str
     invocation_id: str
+    #: W3C ``traceparent`` of the invocation (``trace_context.py``).
+    trace_parent: str = ""
 
 
 current_invocation: contextvars.ContextVar[Invocation | None] = contextvars.ContextVar(
@@ -44,9 +47,13 @@ def new_invocation_id() -> str:
 
 
 @contextmanager
-def invoking(function_name: str, invocation_id: str | None = None) -> Iterator[Invocation]:
-    """Mark the current thread/task as running ``function_name``."""
-    invocation = Invocation(function_name, invocation_id or new_invocation_id())
+def invoking(
+    function_name: str, invocation_id: str | None = None, trace_parent: str | None = None
+) -> Iterator[Invocation]:
+    """Mark the current thread/task as running ``function_name`` (in a new trace if no parent)."""
+    invocation = Invocation(
+        function_name, invocation_id or new_invocation_id(), trace_parent or child_of(None)
+    )
     token = current_invocation.set(invocation)
     try:
         yield invocation
@@ -55,8 +62,8 @@ def invoking(function_name: str, invocation_id: str | None = None) -> Iterator[I
 
 
 class _TraceContext(_abc.TraceContext):
-    def __init__(self) -> None:
-        self._trace_parent = ""
+    def __init__(self, trace_parent: str) -> None:
+        self._trace_parent = trace_parent
         self._trace_state = ""
         self._attributes: dict[str, str] = {}
 
@@ -94,7 +101,7 @@ class FunctionContext(func.Context):
         self._invocation = invocation
         self._directory = str(app_dir)
         self._local = threading.local()
-        self._trace = _TraceContext()
+        self._trace = _TraceContext(invocation.trace_parent)
         self._retry = _RetryContext()
 
     @property

@@ -21,6 +21,7 @@ from durable_localhost.episode import EpisodeResult, parse_failure, parse_succes
 from durable_localhost.functions import ActivityFunction, EntityFunction, OrchestratorFunction
 from durable_localhost.invocation import FunctionContext, Invocation, invoking
 from durable_localhost.timeouts import FunctionTimeoutError, ReplaceablePool, within
+from durable_localhost.trace_context import attached
 
 log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
@@ -35,9 +36,14 @@ class ActivityError(Exception):
         self.details = details
 
 
-def run_orchestrator(function: OrchestratorFunction, context_json: str) -> EpisodeResult:
+def run_orchestrator(
+    function: OrchestratorFunction, context_json: str, trace_parent: str | None = None
+) -> EpisodeResult:
     """One episode on a worker thread: the SDK wrapper takes the context string."""
-    with invoking(function.function_name):
+    with (
+        invoking(function.function_name, trace_parent=trace_parent) as invocation,
+        attached(invocation.trace_parent),
+    ):
         try:
             return parse_success(function.handler(context_json))
         except Exception as exc:
@@ -86,7 +92,10 @@ async def call_in_context(
     loop = asyncio.get_running_loop()
 
     def call() -> T:
-        with invoking(invocation.function_name, invocation.invocation_id):
+        with (
+            invoking(invocation.function_name, invocation.invocation_id, invocation.trace_parent),
+            attached(invocation.trace_parent),
+        ):
             return fn(*args, **kwargs)
 
     context = contextvars.copy_context()
@@ -100,7 +109,8 @@ async def call_user_function(
     kwargs: dict[str, Any],
     function_timeout: timedelta | None,
 ) -> Any:
-    """Call an ``async`` handler on the loop or a sync one on ``executor``, in the time limit.
+    """Call an ``async`` handler on the loop or a sync one on ``executor``, in the time limit,
+    either inside the invocation's trace.
 
     A sync call that times out keeps its thread; the pool is replaced so later calls get one.
     """
@@ -108,7 +118,8 @@ async def call_user_function(
 
     async def call() -> Any:
         if is_async:
-            return await handler(**kwargs)
+            with attached(invocation.trace_parent):
+                return await handler(**kwargs)
         result = await call_in_context(executor, invocation, handler, **kwargs)
         return await result if inspect.isawaitable(result) else result
 
@@ -149,12 +160,13 @@ async def run_activity(
     executor: Executor,
     app_dir: Path,
     function_timeout: timedelta | None = None,
+    trace_parent: str | None = None,
 ) -> str:
     """Decode the input with the worker's converter, call the function, encode the result.
 
     Returns the result JSON text for ``TaskCompleted.Result``; raises :class:`ActivityError`.
     """
-    with invoking(function.function_name) as invocation:
+    with invoking(function.function_name, trace_parent=trace_parent) as invocation:
         log.info(
             "Executing 'Functions.%s' (Reason='(null)', Id=%s)",
             function.function_name,

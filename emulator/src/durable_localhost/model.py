@@ -112,6 +112,8 @@ class Instance:
     output: str | None = None
     custom_status: str | None = None
     parent: ParentRef | None = None
+    #: W3C ``traceparent`` of the start request, or of the parent orchestration (in memory).
+    trace_parent: str | None = None
     history: list[Event] = field(default_factory=list)
     played_json: list[str] = field(default_factory=list)
     inbox: list[InboxItem] = field(default_factory=list)

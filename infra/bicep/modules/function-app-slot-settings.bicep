@@ -52,6 +52,9 @@ param workerProcessCount int
 @description('True when the site is VNet integrated (the content share is then reached over the VNet).')
 param vnetIntegrated bool
 
+@description('gRPC endpoint of the Durable Task Scheduler, or empty for the Azure Storage backend.')
+param durableTaskSchedulerEndpoint string
+
 @description('Values of the app\'s own settings (names in shared/settings.py).')
 param appConfiguration object
 
@@ -79,6 +82,11 @@ var slotAppSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: appIdentityClientId
   TASKHUB_NAME: durableTaskHubName
+  // The Durable backend: host.json's storageProvider, overridden by these two settings, so the
+  // same package runs on either (README.md, "Choosing the Durable backend").
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__type: empty(durableTaskSchedulerEndpoint) ? 'AzureStorage' : 'azureManaged'
+  AzureFunctionsJobHost__extensions__durableTask__storageProvider__connectionStringName: empty(durableTaskSchedulerEndpoint) ? 'AzureWebJobsStorage' : 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
+  DURABLE_TASK_SCHEDULER_CONNECTION_STRING: empty(durableTaskSchedulerEndpoint) ? '' : 'Endpoint=${durableTaskSchedulerEndpoint};TaskHub=${durableTaskHubName};Authentication=ManagedIdentity;ClientID=${appIdentityClientId}'
   AzureFunctionsWebHost__hostid: hostId
   // The app's own tables (connection `AppStorage`), same account, same identity.
   AppStorage__tableServiceUri: tableServiceUri
@@ -93,6 +101,9 @@ var slotAppSettings = {
   // Telemetry: Entra-authenticated ingestion (App Insights has local auth disabled).
   APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${appIdentityClientId};Authorization=AAD'
+  // The worker takes the host's trace context (host.json telemetryMode OpenTelemetry) and exports
+  // its own spans and logs with the same identity (shared/telemetry.py, docs/telemetry.md).
+  PYTHON_ENABLE_OPENTELEMETRY: 'true'
   // Remote build (Oryx) installs requirements.txt on zip deploy and `func ... publish`.
   SCM_DO_BUILD_DURING_DEPLOYMENT: 'true'
   ENABLE_ORYX_BUILD: 'true'

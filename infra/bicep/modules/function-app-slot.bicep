@@ -42,6 +42,9 @@ param corsAllowedOrigins array
 @description('Integration subnet for VNet integration, or empty for none.')
 param integrationSubnetId string
 
+@description('Runtime scale monitoring: on with VNet integration (the scale controller cannot reach private storage) and with the Durable Task Scheduler (it cannot see the scheduler\'s backlog).')
+param runtimeScaleMonitoring bool
+
 @description('App Service Authentication: enabled, clientId, openIdIssuer, allowedAudiences (main.bicep).')
 param authentication object
 
@@ -75,7 +78,7 @@ var slotProperties = {
     minimumElasticInstanceCount: alwaysReadyInstanceCount
     preWarmedInstanceCount: preWarmedInstanceCount
     functionAppScaleLimit: functionAppScaleLimit
-    functionsRuntimeScaleMonitoringEnabled: slotVnetIntegrated
+    functionsRuntimeScaleMonitoringEnabled: runtimeScaleMonitoring
     cors: {
       allowedOrigins: corsAllowedOrigins
       supportCredentials: false
@@ -154,6 +157,7 @@ resource slotAuthentication 'Microsoft.Web/sites/slots/config@2024-04-01' = {
 // health target. WEBSITE_CONTENTSHARE is deliberately not sticky: the code moves with the swap.
 var stickyAppSettingNames = [
   'TASKHUB_NAME'
+  'DURABLE_TASK_SCHEDULER_CONNECTION_STRING'
   'AzureFunctionsWebHost__hostid'
   'HEALTH_MONITOR_ALLOWLIST'
 ]

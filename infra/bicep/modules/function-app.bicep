@@ -41,6 +41,9 @@ param corsAllowedOrigins array
 @description('Integration subnet for VNet integration, or empty for none.')
 param integrationSubnetId string
 
+@description('Runtime scale monitoring: on with VNet integration (the scale controller cannot reach private storage) and with the Durable Task Scheduler (it cannot see the scheduler\'s backlog).')
+param runtimeScaleMonitoring bool
+
 @description('App Service Authentication: enabled, clientId, openIdIssuer, allowedAudiences (main.bicep).')
 param authentication object
 
@@ -80,7 +83,7 @@ var siteProperties = {
     minimumElasticInstanceCount: alwaysReadyInstanceCount
     preWarmedInstanceCount: preWarmedInstanceCount
     functionAppScaleLimit: functionAppScaleLimit
-    functionsRuntimeScaleMonitoringEnabled: siteVnetIntegrated
+    functionsRuntimeScaleMonitoringEnabled: runtimeScaleMonitoring
     cors: {
       allowedOrigins: corsAllowedOrigins
       supportCredentials: false

@@ -50,6 +50,9 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 @description('Resource id of the Log Analytics workspace (destination of the audit logs).')
 output workspaceResourceId string = workspace.id
 
+@description('Resource id of the Application Insights component (owner of the workflows workbook).')
+output componentResourceId string = applicationInsights.id
+
 @description('Name of the Application Insights component (scope of the Monitoring Metrics Publisher role).')
 output componentName string = applicationInsights.name
 
