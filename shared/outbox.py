@@ -9,7 +9,7 @@ recipient and its correlation id (`notification_fingerprint`). Subject, body and
 out on purpose: they are wording, rebuilt from the run's state, and may change with a
 deployment or between two runs of one instance; a retry must not turn into a conflict because
 a sentence changed. A write whose key already holds another kind of notification, or one to
-another recipient, raises `FingerprintMismatch` (rows written before fingerprints match any).
+another recipient, raises `FingerprintMismatch`.
 """
 
 from __future__ import annotations

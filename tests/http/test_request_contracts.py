@@ -1,8 +1,8 @@
 """Every request body's numbers are JSON numbers: `true`, `"5"` or `2.0` never become a count.
 
 Pydantic's lax mode turns `true` into 1 for `int` and `float` fields, and `"5"` or `5.0` into 5
-for `int` fields. Fuzzing found `{"quantity": true}` stocking one unit, `intervalSeconds: true`
-starting a health monitor that checks every second and `stageTimeoutHours: true` a one-hour
+for `int` fields: `{"quantity": true}` would stock one unit, `intervalSeconds: true` start a
+health monitor that checks every second and `stageTimeoutHours: true` make a one-hour
 approval stage. Body numbers are therefore strict; query parameters, which are always
 strings, are not (they are not request bodies).
 """
@@ -122,7 +122,7 @@ def _string_pattern(schema: dict[str, Any]) -> str:
 def test_the_document_gives_money_strings_the_pattern_the_model_enforces(
     model: type[BaseModel], field: str
 ) -> None:
-    """Fuzzing: `"unitPrice": ""` was valid by the document (any string) and a 400 by the model."""
+    """A string the model refuses (`"unitPrice": ""`) is invalid by the document's pattern too."""
     pattern = _string_pattern(model.model_json_schema()["properties"][field])
 
     for text in ("12.50", "1", "7.5", "007"):

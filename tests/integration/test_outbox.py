@@ -84,28 +84,6 @@ def test_a_key_with_another_kind_or_recipient_is_refused_and_keeps_the_first_row
     assert (stored.kind, stored.recipient) == (NotificationKind.HEALTH_ALERT, "ops@example.com")
 
 
-def test_a_notification_written_before_fingerprints_replays_as_before() -> None:
-    correlation = new_correlation()
-    first = notification(correlation, "alert")
-    storage.table(NOTIFICATIONS_TABLE).create_entity(  # as the code before fingerprints wrote it
-        entity={
-            "PartitionKey": correlation,
-            "RowKey": first.idempotency_key,
-            "Kind": first.kind.value,
-            "Recipient": first.recipient,
-            "Subject": first.subject,
-            "Body": first.body,
-            "Data": "{}",
-            "CreatedAt": datetime(2026, 1, 5, 9, 0, tzinfo=UTC).isoformat(),
-        }
-    )
-
-    receipt = outbox.write_notification(first.model_copy(update={"recipient": "x@example.com"}))
-
-    assert receipt.notification_id == first.idempotency_key
-    assert receipt.created_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
-
-
 def test_listing_is_chronological_and_keeps_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
     correlation = new_correlation()
     # Row keys sort differently from creation times, so order must come from CreatedAt.
