@@ -51,18 +51,12 @@ def notification_fingerprint(request: NotificationRequest, recipient: str) -> st
     )
 
 
-def write_notification(
-    request: NotificationRequest, recipient: str | None = None
-) -> NotificationReceipt:
+def write_notification(request: NotificationRequest, address: str) -> NotificationReceipt:
     """Insert the outbox row unless this key was written before; return what is stored.
 
-    `recipient` is the address `request.to` stands for (looked up by the caller); without a
-    reference, `request.recipient`. A row under the key written for another notification
-    raises `FingerprintMismatch`.
+    `address` is the one `request.to` stands for, looked up by the caller. A row under the key
+    written for another notification raises `FingerprintMismatch`.
     """
-    address = recipient or request.recipient
-    if address is None:
-        raise ValueError("a notification sent by reference needs the address it stands for")
     data = json.dumps(request.data, separators=(",", ":"))
     if len(data) > MAX_DATA_CHARS:
         raise PermanentError(

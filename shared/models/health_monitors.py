@@ -13,7 +13,6 @@ from typing import Annotated
 from pydantic import Field, StrictInt, StringConstraints
 
 from shared.models.base import Contract
-from shared.models.notifications import Recipient
 from shared.settings import EndpointName
 
 #: Orchestrator function name; the routes refuse instances of any other orchestrator.
@@ -103,7 +102,7 @@ class HealthMonitorState(Contract):
     )
     interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)
     alert_threshold: int = Field(ge=1, le=MAX_ALERT_THRESHOLD)
-    notify_recipient: Recipient | None = Field(
+    notify_recipient: Annotated[str, StringConstraints(max_length=254)] | None = Field(
         default=None,
         exclude=True,
         description=(

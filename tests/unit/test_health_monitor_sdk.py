@@ -150,7 +150,7 @@ def test_each_start_gets_its_own_run_id_and_replays_keep_it() -> None:
             "idempotencyKey": key,
             "correlationId": "health-monitor-shop",
             "kind": "health_alert",
-            "recipient": "ops@example.com",
+            "to": {"audience": "operations"},
             "subject": "ALERT",
         }
     )
