@@ -13,8 +13,12 @@ from typing import Annotated
 from pydantic import Field, StrictInt, StringConstraints
 
 from shared.models.base import Contract
-from shared.settings import EndpointName
 
+#: The name of an allow-listed endpoint: a key of the HEALTH_MONITOR_ALLOWLIST setting.
+EndpointName = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", max_length=63, strip_whitespace=True),
+]
 #: Orchestrator function name; the routes refuse instances of any other orchestrator.
 HEALTH_MONITOR_ORCHESTRATOR = "health_monitor"
 #: The event that ends a monitor gracefully.
