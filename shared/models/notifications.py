@@ -47,7 +47,9 @@ class RecipientRef(Contract):
         description="The order, customer, monitor or approval id; absent for `operations`.",
     )
     stage: Annotated[int, Field(ge=1, le=100)] | None = Field(
-        None, description="For `approval_approver`: whose stage (1 is the first approver)."
+        None,
+        description="For `approval_approver`: whose stage (1 is the first approver).",
+        exclude_if=lambda stage: stage is None,  # other audiences' JSON stays as it is
     )
     details_fingerprint: Fingerprint | None = Field(
         None,

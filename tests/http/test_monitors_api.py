@@ -56,12 +56,7 @@ async def test_a_monitor_starts_with_defaults_resolved(client: Any, job_id: str)
     assert sent == {
         "monitorId": answer["id"],
         "jobId": job_id,
-        "recipient": {
-            "audience": "operations",
-            "ref": None,
-            "detailsFingerprint": None,
-            "stage": None,
-        },
+        "recipient": {"audience": "operations", "ref": None, "detailsFingerprint": None},
         "initialIntervalSeconds": 30,
         "maxIntervalSeconds": 600,
         "deadline": None,
@@ -96,7 +91,6 @@ async def test_a_monitor_takes_its_intervals_timeout_and_recipient_from_the_requ
         "audience": "monitor_subscriber",
         "ref": sent["monitorId"],
         "detailsFingerprint": None,
-        "stage": None,
     }
     assert "data-team" not in json.dumps(sent)
     assert monitor_store.monitor_recipient(sent["monitorId"]) == "data-team@example.com"

@@ -116,7 +116,6 @@ def test_operations_is_resolved_from_settings(app_settings: pytest.MonkeyPatch) 
         "audience": "operations",
         "ref": None,
         "detailsFingerprint": None,
-        "stage": None,
     }
     assert "night-shift" not in str(receipt)  # the receipt enters history: no address
     assert _written(correlation) == ("night-shift@example.com", "Hello night-shift@example.com")
