@@ -65,7 +65,7 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
     log = replay_safe_logger(context, __name__)
     if state.started_at is None:
         state = state.model_copy(update={"started_at": context.current_utc_datetime})
-    if state.run_id is None and state.generation == 1:
+    if state.run_id is None:  # generation 1: each start of a monitor is a new run
         state = state.model_copy(update={"run_id": new_run_id(context)})
     context.set_custom_status(_status(state, MonitorPhase.CHECKING))
 
@@ -92,7 +92,7 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
             last_check=state.last_check,
             stopped_at=context.current_utc_datetime,
         ).to_json()
-    carried = {"generation": state.generation + 1, "run_id": state.run_id or new_run_id(context)}
+    carried = {"generation": state.generation + 1, "run_id": state.run_id}
     context.continue_as_new(state.model_copy(update=carried).to_json())
     return None
 
@@ -104,9 +104,7 @@ def new_run_id(context: df.DurableOrchestrationContext) -> str:
 
 def notification_step(state: HealthMonitorState, kind: NotificationKind) -> str:
     """The step part of a notification's idempotency key: unique per run and generation."""
-    step = f"{kind.value}-g{state.generation}"
-    # No run id only in a generation that was in flight when run ids were introduced.
-    return f"{state.run_id}:{step}" if state.run_id else step
+    return f"{state.run_id}:{kind.value}-g{state.generation}"
 
 
 def _check(

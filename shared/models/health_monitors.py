@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints, model_validator
 
 from shared.models.base import Contract
 
@@ -99,21 +99,10 @@ class HealthMonitorState(Contract):
     generation: int = Field(default=1, ge=1)
     run_id: RunId | None = Field(
         default=None,
-        description=(
-            "Minted by generation 1 and carried on; absent only in state written before run "
-            "ids existed, whose generation mints one for the next."
-        ),
+        description="Minted by generation 1 (the starter leaves it out) and carried on.",
     )
     interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)
     alert_threshold: int = Field(ge=1, le=MAX_ALERT_THRESHOLD)
-    notify_recipient: Annotated[str, StringConstraints(max_length=254)] | None = Field(
-        default=None,
-        exclude=True,
-        description=(
-            "Ignored and never carried on: alerts go to operations, whose address the "
-            "notification activity reads from settings. Accepted so state holding it validates."
-        ),
-    )
     consecutive_failures: int = Field(default=0, ge=0)
     alert_open: bool = False
     alert_opened_at: datetime | None = None
@@ -121,6 +110,12 @@ class HealthMonitorState(Contract):
     last_check: HealthCheckResult | None = None
     last_healthy_at: datetime | None = None
     started_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _run_id_after_the_first_generation(self) -> HealthMonitorState:
+        if self.run_id is None and self.generation > 1:
+            raise ValueError("runId is required from generation 2 on")
+        return self
 
 
 class HealthMonitorStatus(Contract):

@@ -135,9 +135,9 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
         input={
             "name": "shop",
             "generation": 3,
+            "runId": "0123456789ab",
             "intervalSeconds": 60,
             "alertThreshold": 1,
-            "notifyRecipient": "ops@example.com",
         },
         instance_id=instance_id,
     )
@@ -146,6 +146,6 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
     _deliver_twice(driver)
 
     [row] = _rows(instance_id)
-    assert row["RowKey"] == f"{instance_id}:health_alert-g3"
+    assert row["RowKey"] == f"{instance_id}:0123456789ab:health_alert-g3"
     assert row["Kind"] == "health_alert"
     assert json.loads(row["Data"])["errorKind"] == "timeout"
