@@ -13,12 +13,8 @@ from typing import Any
 
 from activities.boundary import Activities
 from activities.notifications import deliver
-from shared.approval_store import load_parties
-from shared.models.approvals import (
-    ApprovalNotice,
-    ApprovalNoticeReceipt,
-    ApprovalParties,
-)
+from shared.approval_store import ApprovalParties, load_parties
+from shared.models.approvals.activities import ApprovalNotice, ApprovalNoticeReceipt
 from shared.models.notifications import (
     Audience,
     NotificationKind,

@@ -40,23 +40,26 @@ from api.http import (
 from api.instance_state import FINISHED, runtime_status_name, status_field
 from api.routing import Routes
 from shared import instance_ids
-from shared.approval_store import ApprovalNotFound, load_parties, save_parties
-from shared.models.approvals import (
-    APPROVAL_ORCHESTRATOR,
+from shared.approval_store import ApprovalNotFound, ApprovalParties, load_parties, save_parties
+from shared.models.approvals.expense import (
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
-    ApprovalInput,
-    ApprovalParties,
-    ApprovalRequest,
-    ApprovalResult,
     ApprovalState,
-    ApprovalStatus,
-    ApprovalView,
-    DecisionAccepted,
-    DecisionEvent,
-    DecisionRequest,
     IdentitySource,
     same_person,
+)
+from shared.models.approvals.http import (
+    ApprovalRequest,
+    ApprovalView,
+    DecisionAccepted,
+    DecisionRequest,
+)
+from shared.models.approvals.workflow import (
+    APPROVAL_ORCHESTRATOR,
+    ApprovalInput,
+    ApprovalResult,
+    ApprovalStatus,
+    DecisionEvent,
 )
 from shared.models.base import Contract, InstanceId
 from shared.models.http import AcceptedResponse, FieldProblem

@@ -34,16 +34,15 @@ from pydantic import ValidationError
 
 from orchestrators.common import decode_json_text, read_input, replay_safe_logger, step_key
 from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
-from shared.models.approvals import (
+from shared.models.approvals.activities import ApprovalNotice
+from shared.models.approvals.expense import ApprovalState, Verdict
+from shared.models.approvals.workflow import (
     ApprovalInput,
-    ApprovalNotice,
     ApprovalResult,
-    ApprovalState,
     ApprovalStatus,
     DecisionEvent,
     StageRecord,
     StageResult,
-    Verdict,
     decision_event_name,
 )
 from shared.models.notifications import NotificationKind

@@ -20,7 +20,7 @@ from pydantic import BaseModel, Strict, ValidationError
 
 import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
 from api.routing import OPERATIONS
-from shared.models.approvals import ApprovalRequest
+from shared.models.approvals.http import ApprovalRequest
 from shared.models.batches.items import PriceUpdate
 from shared.models.health_monitors import HealthMonitorRequest
 from shared.models.inventory import InventoryUpdate

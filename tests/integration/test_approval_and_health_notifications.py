@@ -14,9 +14,9 @@ from activities.approvals import notify_approval_party
 from activities.notifications import send_notification
 from orchestrators import expense_approval, health_monitor
 from shared import storage
-from shared.approval_store import save_parties
+from shared.approval_store import ApprovalParties, save_parties
 from shared.errors import PermanentError
-from shared.models.approvals import ApprovalParties, IdentitySource
+from shared.models.approvals.expense import IdentitySource
 from shared.outbox import NOTIFICATIONS_TABLE
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.notifications import notice_receipt_for, receipt_for
