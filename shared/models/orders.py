@@ -13,7 +13,7 @@ from pydantic import Field, StrictFloat, StrictInt, StringConstraints, model_val
 
 from shared.idempotency import fingerprint
 from shared.models.base import Contract, ShortText
-from shared.models.customers import NormalizedEmail
+from shared.models.customers.customer import NormalizedEmail
 from shared.models.inventory import (
     OrderItems,
     canonical_lines,

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 import function_app  # noqa: F401  (registers every route, filling OPERATIONS)
 from api.routing import OPERATIONS
 from shared.models.base import Contract
-from shared.models.customers import OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
 from shared.models.inventory import InventoryUpdate
 from shared.models.monitors import MonitorRequest
 
