@@ -33,11 +33,13 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger, step_key
 from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
-from shared.models.health_monitors import (
-    STOP_EVENT,
+from shared.models.health_monitors.activities import (
     CheckErrorKind,
     HealthCheckRequest,
     HealthCheckResult,
+)
+from shared.models.health_monitors.workflow import (
+    STOP_EVENT,
     HealthMonitorResult,
     HealthMonitorState,
     HealthMonitorStatus,

@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from shared.models.health_monitors import EndpointName
+from shared.models.health_monitors.activities import EndpointName
 from shared.recipient_domains import recipient_allowed
 
 #: Name of the connection used for the app's own tables (not the host's AzureWebJobsStorage).

@@ -22,7 +22,7 @@ import function_app  # noqa: F401  (imports every api module, filling OPERATIONS
 from api.routing import OPERATIONS
 from shared.models.approvals.http import ApprovalRequest
 from shared.models.batches.items import PriceUpdate
-from shared.models.health_monitors import HealthMonitorRequest
+from shared.models.health_monitors.http import HealthMonitorRequest
 from shared.models.inventory import InventoryUpdate
 from shared.models.orders import OrderRequest
 

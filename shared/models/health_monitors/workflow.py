@@ -1,8 +1,4 @@
-"""Contracts of the eternal health monitor: HTTP bodies, generation state, check results.
-
-The monitored URL never appears here: requests and state carry only the endpoint *name*, a key
-of the HEALTH_MONITOR_ALLOWLIST setting, and the check activity resolves the URL itself.
-"""
+"""Workflow contracts of the eternal health monitor: limits, carried state, status, result."""
 
 from __future__ import annotations
 
@@ -10,38 +6,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from shared.models.base import Contract
+from shared.models.health_monitors.activities import EndpointName, HealthCheckResult
 
-#: The name of an allow-listed endpoint: a key of the HEALTH_MONITOR_ALLOWLIST setting.
-EndpointName = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", max_length=63, strip_whitespace=True),
-]
 #: Orchestrator function name; the routes refuse instances of any other orchestrator.
 HEALTH_MONITOR_ORCHESTRATOR = "health_monitor"
 #: The event that ends a monitor gracefully.
 STOP_EVENT = "stop"
-
 MIN_INTERVAL_SECONDS = 1
 MAX_INTERVAL_SECONDS = 86_400
 MAX_ALERT_THRESHOLD = 100
-
 #: Tells one start of a monitor from the next: every start reuses the name's instance id and
 #: counts generations from 1 again, so idempotency keys carry the run id to stay unique.
 RunId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
-
-
-class CheckErrorKind(StrEnum):
-    """Why a check counted as unhealthy (never the raw error text, which may contain the URL)."""
-
-    HTTP_STATUS = "http_status"
-    TIMEOUT = "timeout"
-    CONNECTION = "connection"
-    TLS = "tls"
-    REDIRECT_OFF_HOST = "redirect_off_host"
-    PROBE_FAILED = "probe_failed"
 
 
 class MonitorPhase(StrEnum):
@@ -49,47 +28,6 @@ class MonitorPhase(StrEnum):
     WAITING = "waiting"
     STOPPED = "stopped"
     FAILED = "failed"
-
-
-class HealthMonitorRequest(Contract):
-    """Body of `POST /api/health-monitors`."""
-
-    name: EndpointName = Field(description="A key of the HEALTH_MONITOR_ALLOWLIST setting.")
-    interval_seconds: StrictInt | None = Field(
-        default=None,
-        ge=MIN_INTERVAL_SECONDS,
-        le=MAX_INTERVAL_SECONDS,
-        description="Pause between checks (default: HEALTH_CHECK_INTERVAL_SECONDS).",
-    )
-    alert_threshold: StrictInt | None = Field(
-        default=None,
-        ge=1,
-        le=MAX_ALERT_THRESHOLD,
-        description="Consecutive failures that open an alert (default: HEALTH_ALERT_THRESHOLD).",
-    )
-
-
-class MonitorRoute(Contract):
-    """Route parameters of `/api/health-monitors/{name}`."""
-
-    name: EndpointName
-
-
-class HealthCheckRequest(Contract):
-    """Input of the `check_endpoint_health` activity: a name, never a URL."""
-
-    name: EndpointName
-
-
-class HealthCheckResult(Contract):
-    """Output of `check_endpoint_health`: small, and free of URLs and error texts."""
-
-    name: EndpointName
-    healthy: bool
-    status_code: int | None = None
-    latency_ms: int = Field(ge=0)
-    error_kind: CheckErrorKind | None = None
-    checked_at: datetime
 
 
 class HealthMonitorState(Contract):
@@ -149,20 +87,3 @@ class HealthMonitorResult(Contract):
     alert_open: bool
     last_check: HealthCheckResult | None = None
     stopped_at: datetime
-
-
-class StopRequest(Contract):
-    """Payload of the `stop` event (informational; any payload stops the monitor)."""
-
-    requested_at: datetime
-    reason: str = "requested through the API"
-
-
-class HealthMonitorView(Contract):
-    """Body of `GET /api/health-monitors/{name}`."""
-
-    name: str
-    id: str
-    runtime_status: str
-    status: HealthMonitorStatus | None = None
-    result: HealthMonitorResult | None = None
