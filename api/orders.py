@@ -15,12 +15,12 @@ from api.idempotent_start import start_once
 from api.routing import Routes
 from shared import instance_ids, order_store
 from shared.models.http import AcceptedResponse
-from shared.models.order_saga import OrderSagaInput
-from shared.models.orders import (
+from shared.models.orders.http import OrderRequest
+from shared.models.orders.order import OrderDetails
+from shared.models.orders.workflow import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
-    OrderDetails,
-    OrderRequest,
+    OrderSagaInput,
 )
 
 routes = Routes("orders")

@@ -70,17 +70,17 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
-from shared.models.order_saga import (
+from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,
     OrderProgress,
     OrderSagaInput,
     OrderSagaResult,
     OrderStatus,
+    RetryPolicy,
     SagaStep,
     StepFailure,
 )
-from shared.models.orders import RetryPolicy
 from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
 from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
 

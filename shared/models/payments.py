@@ -14,7 +14,7 @@ from shared.models.inventory import (
     ORDER_FINGERPRINT_DESCRIPTION,
     Money,
 )
-from shared.models.orders import OrderId
+from shared.models.orders.order import OrderId
 
 
 class PaymentStatus(StrEnum):

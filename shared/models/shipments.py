@@ -14,7 +14,7 @@ from shared.models.inventory import (
     OrderItems,
     canonical_lines,
 )
-from shared.models.orders import OrderId
+from shared.models.orders.order import OrderId
 
 
 class ShipmentStatus(StrEnum):

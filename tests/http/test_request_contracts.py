@@ -24,7 +24,7 @@ from shared.models.approvals.http import ApprovalRequest
 from shared.models.batches.items import PriceUpdate
 from shared.models.health_monitors.http import HealthMonitorRequest
 from shared.models.inventory import InventoryUpdate
-from shared.models.orders import OrderRequest
+from shared.models.orders.http import OrderRequest
 
 REQUEST_MODELS = sorted(
     {op.request for op in OPERATIONS.values() if op.request is not None}, key=lambda m: m.__name__

@@ -12,7 +12,7 @@ from shared import customer_store, monitor_store, order_store, outbox, storage
 from shared.approval_store import ApprovalParties, save_parties
 from shared.errors import PermanentError
 from shared.models.approvals.expense import IdentitySource
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.outbox import NOTIFICATIONS_TABLE
 from tests.support.functions import user_function
 

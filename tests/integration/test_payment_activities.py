@@ -11,7 +11,7 @@ from activities.payments import charge_payment, refund_payment
 from shared import order_store, payment_store, storage
 from shared.errors import PermanentError, TransientError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.models.payments import ChargePaymentRequest
 from tests.support.functions import user_function
 

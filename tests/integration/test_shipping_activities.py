@@ -11,7 +11,7 @@ from activities.shipping import cancel_shipment, create_shipment
 from shared import order_store, shipment_store, storage
 from shared.errors import PermanentError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.models.shipments import CreateShipmentRequest
 from tests.support.functions import user_function
 
