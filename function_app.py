@@ -16,6 +16,7 @@ import activities.health_checks
 import activities.inventory
 import activities.jobs
 import activities.notifications
+import activities.order_recovery
 import activities.payments
 import activities.shipping
 import api.approvals
@@ -30,6 +31,7 @@ import api.jobs
 import api.monitors
 import api.notifications
 import api.openapi
+import api.order_recovery
 import api.orders
 import entities.counter
 import orchestrators.batch
@@ -54,6 +56,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     activities.payments.bp,
     activities.shipping.bp,
     activities.notifications.bp,
+    activities.order_recovery.bp,
     activities.batch_items.bp,
     activities.jobs.bp,
     activities.approvals.bp,
@@ -63,6 +66,7 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     # HTTP API.
     api.customers.bp,
     api.orders.bp,
+    api.order_recovery.bp,
     api.inventory.bp,
     api.batches.bp,
     api.jobs.bp,

@@ -86,6 +86,7 @@ BACK_OFFICE = Caller(
     key=KeyKind.HOST_KEY,
     functions=(
         "get_instance_status",
+        "get_order",
         "set_inventory_item",
         "get_inventory_item",
         "start_batch",
@@ -118,12 +119,14 @@ OPERATORS = Caller(
         "suspend_instance",
         "resume_instance",
         "purge_instance",
+        "decide_order_recovery",
+        "list_order_recoveries",
         "list_sent_notifications",
         "get_customer",
         "find_customer_by_email",
     ),
     purpose="support and incident work: any instance's input and history, lifecycle "
-    "commands, the outbox and customer records",
+    "commands, orders awaiting recovery, the outbox and customer records",
 )
 
 PROBES = Caller(

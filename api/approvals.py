@@ -38,6 +38,7 @@ from api.http import (
     validation_problem,
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
+from api.principal import signed_in_caller
 from api.routing import Routes
 from shared import instance_ids
 from shared.approval_store import ApprovalNotFound, ApprovalParties, load_parties, save_parties
@@ -45,7 +46,6 @@ from shared.models.approvals.expense import (
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
     ApprovalState,
-    IdentitySource,
     same_person,
 )
 from shared.models.approvals.http import (
@@ -62,14 +62,11 @@ from shared.models.approvals.workflow import (
     DecisionEvent,
 )
 from shared.models.base import Contract, InstanceId
-from shared.models.http import AcceptedResponse, FieldProblem
-from shared.settings import get_settings, platform_authentication_enabled
+from shared.models.http import AcceptedResponse
+from shared.settings import get_settings
 
 routes = Routes("approvals")
 bp = routes.bp
-
-#: Set by App Service Authentication to the signed-in user's name (usually the UPN/e-mail).
-PRINCIPAL_HEADER = "x-ms-client-principal-name"
 
 
 class ApprovalRoute(Contract):
@@ -90,7 +87,7 @@ async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
     request = await parse_body(req, ApprovalRequest)
-    requester, source = _caller(req, request.requester, "requester")
+    requester, source = signed_in_caller(req, request.requester, "requester")
     require_allowed_recipients(
         {
             "requester": requester,
@@ -144,7 +141,7 @@ async def submit_approval_decision(
 ) -> func.HttpResponse:
     instance_id = parse_params(req.route_params, ApprovalRoute, "route").instance_id
     body = await parse_body(req, DecisionRequest)
-    caller, source = _caller(req, body.approver, "approver")
+    caller, source = signed_in_caller(req, body.approver, "approver")
 
     status = await _approval_status(client, instance_id)
     _require_not_finished(status)
@@ -205,39 +202,6 @@ async def get_expense_approval(
         result=status_field(ApprovalResult, status.output),
     )
     return json_response(view)
-
-
-def _caller(req: func.HttpRequest, claimed: str | None, field: str) -> tuple[str, IdentitySource]:
-    """Who is calling: the signed-in principal when App Service Authentication is on.
-
-    Then the principal is required (401 without it) and a body value naming someone else is a
-    403: the body never stands in for it. Without platform authentication the header is just
-    something a caller sent, so it is ignored and the body's `field` is used, as a claim.
-    """
-    if platform_authentication_enabled():
-        principal = (req.headers.get(PRINCIPAL_HEADER) or "").strip()
-        if not principal:
-            raise HttpProblem(
-                401,
-                "Sign-in required",
-                "App Service Authentication is on, and the request carries no signed-in user",
-            )
-        if claimed is not None and not same_person(claimed, principal):
-            raise HttpProblem(
-                403,
-                "Not the signed-in user",
-                f"the body's {field} is not the signed-in user",
-                [FieldProblem(field=field, message="must be the signed-in user", type="identity")],
-            )
-        return principal, IdentitySource.PRINCIPAL
-    if claimed is None:
-        raise HttpProblem(
-            400,
-            "Invalid request",
-            f"who is calling is unknown: sign in, or give the {field}",
-            [FieldProblem(field=field, message="Field required", type="missing")],
-        )
-    return claimed, IdentitySource.REQUEST_BODY
 
 
 async def _approval_status(

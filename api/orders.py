@@ -1,4 +1,4 @@
-"""HTTP route: place an order, fulfilled by the order saga."""
+"""HTTP routes: place an order, fulfilled by the order saga, and see where it stands."""
 
 from __future__ import annotations
 
@@ -7,24 +7,37 @@ import uuid
 
 import azure.durable_functions as df
 import azure.functions as func
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 from pydantic import ValidationError
 
 from api.access import Access
-from api.http import parse_body, require_allowed_recipients
+from api.http import (
+    HttpProblem,
+    json_response,
+    parse_body,
+    parse_params,
+    require_allowed_recipients,
+)
 from api.idempotent_start import start_once
+from api.instance_state import runtime_status_name, status_field
 from api.routing import Routes
-from shared import instance_ids, order_store
+from shared import instance_ids, order_store, recovery_store
 from shared.models.http import AcceptedResponse
+from shared.models.order_recovery import OrderRouteParams, OrderView, RecoveredOrderResult
 from shared.models.orders.http import OrderRequest
 from shared.models.orders.order import OrderDetails
 from shared.models.orders.workflow import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
+    OrderProgress,
     OrderSagaInput,
 )
 
 routes = Routes("orders")
 bp = routes.bp
+
+SAGA = "order_fulfillment_saga"
 
 
 @routes.route(
@@ -57,7 +70,7 @@ async def start_order_fulfillment(
     return await start_once(
         req,
         client,
-        "order_fulfillment_saga",
+        SAGA,
         instance_ids.order(saga_input.order_id),
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
@@ -71,3 +84,56 @@ def _same_order(stored: object, saga_input: OrderSagaInput) -> bool:
         return OrderSagaInput.from_json(stored).same_order_as(saga_input)
     except ValidationError:
         return True  # an input we cannot read is treated as a retry: nothing new starts
+
+
+@routes.route(
+    "GET",
+    "orders/{orderId}",
+    access=Access.FUNCTION,
+    client=True,
+    path=OrderRouteParams,
+    summary="Where an order stands: its saga's progress or result, and any recovery it awaits",
+    responses={200: OrderView},
+    errors=(400, 404),
+)
+async def get_order(
+    req: func.HttpRequest, client: df.DurableOrchestrationClient
+) -> func.HttpResponse:
+    order_id = parse_params(req.route_params, OrderRouteParams, "route").order_id
+    status = await saga_status(client, order_id)
+    progress = status_field(OrderProgress, status.custom_status)
+    view = OrderView(
+        order_id=order_id,
+        instance_id=status.instance_id or instance_ids.order(order_id),
+        runtime_status=runtime_status_name(status),
+        awaiting_recovery=awaiting_recovery(status, progress),
+        progress=progress,
+        result=status_field(RecoveredOrderResult, status.output),
+        recovery=await asyncio.to_thread(recovery_store.rounds_of, order_id),
+    )
+    return json_response(view)
+
+
+#: A saga that continued as new to go on waiting may briefly read ContinuedAsNew.
+_RUNNING = frozenset(
+    {OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.ContinuedAsNew}
+)
+
+
+async def saga_status(
+    client: df.DurableOrchestrationClient, order_id: str
+) -> DurableOrchestrationStatus:
+    """The status of the order's saga; 404 unless there is one."""
+    status = await client.get_status(instance_ids.order(order_id))
+    if not status or status.name != SAGA:
+        raise HttpProblem(404, "Not found", f"no order '{order_id}'")
+    return status
+
+
+def awaiting_recovery(status: DurableOrchestrationStatus, progress: OrderProgress | None) -> bool:
+    """Whether the saga runs and waits for an operator's decision."""
+    return (
+        status.runtime_status in _RUNNING
+        and progress is not None
+        and progress.status == "awaiting_recovery"
+    )

@@ -12,10 +12,10 @@ Rules this orchestration follows, and why:
   outcome (a timeout may hide a charge that went through), so it is compensated too;
   compensations are idempotent and leave a tombstone when there was nothing to undo.
 - Every compensation gets its own backoff retries. One that still fails does not stop the
-  others (a stuck refund must not keep stock reserved); the saga then ends
-  `compensation_failed`, names the failed compensations in its output and custom status,
-  and writes an operations alert.
-- A cancelled order (compensated or compensation_failed) is announced to the customer once
+  others (a stuck refund must not keep stock reserved). The saga then records what is
+  unresolved, alerts operations and waits for an operator's decision (retry, or resolved by
+  hand) with reminders and no deadline: docs/order-recovery.md.
+- A cancelled order is announced to the customer once
   the compensations have run (`order_cancelled`): a customer-friendly reason (never the
   internal error text) and where their money stands, saying "refunded" only when the refund
   succeeded. It is retried like a compensation; if it still cannot be written the output
@@ -28,7 +28,8 @@ Rules this orchestration follows, and why:
   details): the customer's e-mail, address and payment token are read by the activities
   from the order's stored details, and notifications name their recipient by reference, so
   no history, status or output holds personal data.
-- Step keys derive from the instance id, which comes back when a purged order is posted
+- Step keys derive from the order id (orchestrators/order_steps.py), so a restart under a
+  new instance id repeats no effect; the order id comes back when a purged order is posted
   again. So every step's request carries the order's fingerprint
   (`OrderDetails.fingerprint()`), and a store whose key holds another order's effect
   refuses with a permanent `conflict` naming the key: the new order compensates what it did
@@ -36,32 +37,36 @@ Rules this orchestration follows, and why:
   earlier order's charge, shipment or stock as its own. Each compensation names the forward
   request it undoes by that request's fingerprint, so it never undoes another order's effect
   either: one that finds such an effect under its key leaves it and fails (`conflict`), which
-  ends the saga `compensation_failed` so that a human looks.
+  makes the saga wait for an operator.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
-from orchestrators.common import read_input, replay_safe_logger, step_key
+from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.notify import SEND_NOTIFICATION, send_notification
 from orchestrators.order_cancellation import (
     cancellation_notice,
     cancellation_reason,
     customer_payment,
 )
-from orchestrators.retry import Backoff, StepFailed, retry_with_backoff
-from shared.models.inventory import (
-    InventoryRelease,
-    InventoryReservation,
-    ReleaseInventoryRequest,
-    ReserveInventoryRequest,
+from orchestrators.order_compensation import run_compensations, step_failure
+from orchestrators.order_recovery import RECORD_ORDER_RECOVERY, Waiting, await_decision
+from orchestrators.order_steps import (
+    ORDER_STEPS,
+    STEP_OF_COMPENSATION,
+    Compensation,
+    OrderStep,
+    order_key,
 )
+from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
+from shared import instance_ids
 from shared.models.notifications import (
     OPERATIONS,
     Audience,
@@ -70,45 +75,42 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
+from shared.models.order_recovery import (
+    RecoverableOrderInput,
+    RecoveredOrderResult,
+    RecoveryAction,
+    RecoveryDecisionEvent,
+    RecoveryResume,
+    RecoveryRound,
+)
 from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,
     OrderProgress,
-    OrderSagaInput,
-    OrderSagaResult,
     OrderStatus,
     RetryPolicy,
     SagaStep,
     StepFailure,
 )
-from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
-from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
+from shared.models.payments import PaymentReceipt
+from shared.models.shipments import Shipment
 
 bp = df.Blueprint()
 
 Steps = Generator[TaskBase, Any, Any]
 
-#: Idempotency-key suffixes, one per side effect. A compensation reuses its step's key: it
-#: names the effect to undo.
-RESERVE_KEY = "reserve-inventory"
-CHARGE_KEY = "charge-payment"
-SHIPMENT_KEY = "create-shipment"
+#: Idempotency-key suffixes of the saga's notifications (the steps' are in ORDER_STEPS).
 CONFIRMATION_KEY = "confirmation"
 COMPENSATION_ALERT_KEY = "operations-alert"
 CANCELLATION_KEY = "cancellation-notice"
 CONFIRMATION_ALERT_KEY = "confirmation-alert"
-
-
-@dataclass(frozen=True)
-class _Compensation:
-    step: SagaStep
-    name: CompensationName
-    payload: dict[str, Any]
+RECOVERY_ROUND_KEY = "recovery-round"
+RECOVERY_REMINDER_KEY = "recovery-reminder"
 
 
 @bp.orchestration_trigger(context_name="context")
 def order_fulfillment_saga(context: df.DurableOrchestrationContext) -> Steps:
-    order = read_input(context, OrderSagaInput)
+    order = read_input(context, RecoverableOrderInput)
     return (yield from _OrderSaga(context, order).run())
 
 
@@ -121,20 +123,12 @@ def backoff_of(policy: RetryPolicy) -> Backoff:
     )
 
 
-def _failure(failed: StepFailed) -> StepFailure:
-    return StepFailure(
-        step=failed.step,
-        kind=failed.failure.kind,
-        code=failed.failure.code,
-        message=failed.failure.message,
-        attempts=failed.attempts,
-    )
-
-
 class _OrderSaga:
     """One run of the saga; holds what has been done so it can be undone."""
 
-    def __init__(self, context: df.DurableOrchestrationContext, order: OrderSagaInput) -> None:
+    def __init__(
+        self, context: df.DurableOrchestrationContext, order: RecoverableOrderInput
+    ) -> None:
         self.context = context
         self.order = order
         self.log = replay_safe_logger(context, __name__)
@@ -142,139 +136,76 @@ class _OrderSaga:
         self.compensation_backoff = backoff_of(order.compensation_retry)
         self.completed: list[SagaStep] = []
         #: Compensations of every step that did (or may have) taken effect, in step order.
-        self.to_undo: list[_Compensation] = []
+        self.to_undo: list[Compensation] = []
         self.result: dict[str, Any] = {}
+        self.decisions: list[RecoveryDecisionEvent] = []
         self._customer = RecipientRef(
             audience=Audience.ORDER_CUSTOMER,
             ref=order.order_id,
             details_fingerprint=order.order_fingerprint,
         )
 
+    def key(self, step: str) -> str:
+        return order_key(self.order.order_id, step)
+
+    @property
+    def correlation_id(self) -> str:
+        """The order's outbox partition: the same for every instance of the order, so a
+        restart under a new instance id finds its notifications already written."""
+        return instance_ids.order(self.order.order_id)
+
     # --- the forward path --------------------------------------------------------------
 
     def run(self) -> Steps:
-        order, context = self.order, self.context
-        reserve_key = step_key(context.instance_id, RESERVE_KEY)
-        charge_key = step_key(context.instance_id, CHARGE_KEY)
-        shipment_key = step_key(context.instance_id, SHIPMENT_KEY)
-        order_fingerprint = order.fingerprint()
+        if self.order.resume is not None:
+            return (yield from self._resume(self.order.resume))
         try:
-            self._progress("reserving_inventory")
-            reserve = ReserveInventoryRequest(
-                idempotency_key=reserve_key,
-                order_id=order.order_id,
-                items=order.items,
-                order_fingerprint=order_fingerprint,
-            )
-            reservation = InventoryReservation.from_json(
-                (
-                    yield from self._forward(
-                        SagaStep.RESERVE_INVENTORY,
-                        reserve.to_json(),
-                        _Compensation(
-                            SagaStep.RESERVE_INVENTORY,
-                            CompensationName.RELEASE_INVENTORY,
-                            ReleaseInventoryRequest(
-                                idempotency_key=reserve_key,
-                                skus=[item.sku for item in order.items],
-                                reason=f"order {order.order_id} compensated",
-                                reservation_fingerprint=reserve.fingerprint(),
-                            ).to_json(),
-                        ),
-                    )
-                )
-            )
-            self.result["reservation"] = reservation
-            self.result["total"] = reservation.total
-
-            self._progress("charging_payment")
-            charge = ChargePaymentRequest(
-                idempotency_key=charge_key,
-                order_id=order.order_id,
-                amount=reservation.total,
-                order_fingerprint=order_fingerprint,
-            )
-            self.result["payment"] = PaymentReceipt.from_json(
-                (
-                    yield from self._forward(
-                        SagaStep.CHARGE_PAYMENT,
-                        charge.to_json(),
-                        _Compensation(
-                            SagaStep.CHARGE_PAYMENT,
-                            CompensationName.REFUND_PAYMENT,
-                            RefundPaymentRequest(
-                                idempotency_key=charge_key,
-                                order_id=order.order_id,
-                                charge_fingerprint=charge.fingerprint(),
-                            ).to_json(),
-                        ),
-                    )
-                )
-            )
-
-            self._progress("creating_shipment")
-            shipment = CreateShipmentRequest(
-                idempotency_key=shipment_key,
-                order_id=order.order_id,
-                items=order.items,
-                order_fingerprint=order_fingerprint,
-            )
-            self.result["shipment"] = Shipment.from_json(
-                (
-                    yield from self._forward(
-                        SagaStep.CREATE_SHIPMENT,
-                        shipment.to_json(),
-                        _Compensation(
-                            SagaStep.CREATE_SHIPMENT,
-                            CompensationName.CANCEL_SHIPMENT,
-                            CancelShipmentRequest(
-                                idempotency_key=shipment_key,
-                                order_id=order.order_id,
-                                shipment_fingerprint=shipment.fingerprint(),
-                            ).to_json(),
-                        ),
-                    )
-                )
-            )
+            for step in ORDER_STEPS:
+                yield from self._forward(step)
         except StepFailed as failed:
             return (yield from self._compensate(failed))
         return (yield from self._confirm())
 
-    def _forward(self, step: SagaStep, payload: dict[str, Any], undo: _Compensation) -> Steps:
+    def _forward(self, step: OrderStep) -> Steps:
+        self._progress(step.progress)
         context = self.context
+        request = step.request(self.order, self.key(step.key), self.result)
+        payload = request.to_json()
+        undo = step.compensation_of(self.order, request)
         try:
-            result = yield from retry_with_backoff(
+            output = yield from retry_with_backoff(
                 context,
-                lambda: context.call_activity(step.value, payload),
-                step.value,
+                lambda: context.call_activity(step.step.value, payload),
+                step.step.value,
                 self.step_backoff,
             )
         except StepFailed as failed:
             if not failed.failure.is_permanent:
                 self.to_undo.append(undo)  # outcome unknown: undo whatever may have happened
             raise
-        self.completed.append(step)
+        self.completed.append(step.step)
         self.to_undo.append(undo)
-        return result
+        self.result[step.result_field] = step.output(output)
 
     def _confirm(self) -> Steps:
         """Past the pivot: a confirmation failure is reported, never compensated."""
         order, context = self.order, self.context
         self._progress("sending_confirmation")
         shipment: Shipment = self.result["shipment"]
+        total = self.result["reservation"].total
         request = NotificationRequest(
-            idempotency_key=step_key(context.instance_id, CONFIRMATION_KEY),
-            correlation_id=context.instance_id,
+            idempotency_key=self.key(CONFIRMATION_KEY),
+            correlation_id=self.correlation_id,
             kind=NotificationKind.ORDER_CONFIRMATION,
             to=self._customer,
             subject=f"Your order {order.order_id} is on its way",
             body=(
-                f"We charged {self.result['total']} and shipped your order with "
+                f"We charged {total} and shipped your order with "
                 f"{shipment.carrier}, tracking number {shipment.tracking_number}."
             ),
             data={
                 "orderId": order.order_id,
-                "total": str(self.result["total"]),
+                "total": str(total),
                 "shipmentId": shipment.shipment_id,
                 "trackingNumber": shipment.tracking_number,
             },
@@ -282,18 +213,15 @@ class _OrderSaga:
         try:
             self.result["confirmation"] = NotificationReceipt.from_json(
                 (
-                    yield from retry_with_backoff(
-                        context,
-                        lambda: context.call_activity(SEND_NOTIFICATION, request),
-                        SagaStep.SEND_CONFIRMATION.value,
-                        self.step_backoff,
+                    yield from call_activity_with_backoff(
+                        context, SEND_NOTIFICATION, request, self.step_backoff
                     )
                 )
             )
             self.completed.append(SagaStep.SEND_CONFIRMATION)
         except StepFailed as failed:
             self.log.warning("order %s shipped but not confirmed: %s", order.order_id, failed)
-            self.result["confirmation_failure"] = _failure(failed)
+            self.result["confirmation_failure"] = step_failure(failed)
             self.result["operations_alerted"] = yield from self._alert_operations(
                 CONFIRMATION_ALERT_KEY,
                 f"Order {order.order_id} shipped without a confirmation",
@@ -306,19 +234,11 @@ class _OrderSaga:
     # --- the way back ----------------------------------------------------------------
 
     def _compensate(self, failed: StepFailed) -> Steps:
-        failure = _failure(failed)
+        failure = step_failure(failed)
         failed_step = SagaStep(failed.step)
         self.result["failure"] = failure
         self.log.warning("order %s failed at %s; compensating", self.order.order_id, failed)
-        outcomes: list[CompensationOutcome] = []
-        for undo in reversed(self.to_undo):
-            self._progress(
-                "compensating",
-                failed_step=failed_step,
-                compensating=undo.name,
-                failed_compensations=[o.compensation for o in outcomes if not o.succeeded],
-            )
-            outcomes.append((yield from self._undo(undo)))
+        outcomes = yield from self._run_compensations(failed_step, list(reversed(self.to_undo)))
         self.result["compensations"] = outcomes
         broken = [outcome for outcome in outcomes if not outcome.succeeded]
         self.result["failed_compensations"] = broken
@@ -331,57 +251,211 @@ class _OrderSaga:
         if not broken:
             self._progress("compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step)
             return self._output(OrderStatus.COMPENSATED)
+        return (yield from self._recover(failed_step, broken))
 
-        names = [outcome.compensation for outcome in broken]
-        self.result["operations_alerted"] = yield from self._alert_operations(
-            COMPENSATION_ALERT_KEY,
-            f"Order {self.order.order_id} needs manual compensation",
-            (
-                f"The order failed at {failed_step.value} ({failure.code}: {failure.message}). "
-                f"These compensations kept failing: {', '.join(names)}."
-            ),
-            {
-                "orderId": self.order.order_id,
-                "instanceId": self.context.instance_id,
-                "failedStep": failed_step.value,
-                "failedCompensations": [name.value for name in names],
-                "failures": [o.failure.to_json() for o in broken if o.failure is not None],
-                "customerNotified": self.result["customer_notified"],
-            },
-        )
-        self._progress(
-            "compensation_failed",
-            status=OrderStatus.COMPENSATION_FAILED,
-            failed_step=failed_step,
-            failed_compensations=names,
-        )
-        return self._output(OrderStatus.COMPENSATION_FAILED)
+    def _run_compensations(
+        self, failed_step: SagaStep, compensations: list[Compensation]
+    ) -> Generator[TaskBase, Any, list[CompensationOutcome]]:
+        def show(running: Compensation, outcomes: list[CompensationOutcome]) -> None:
+            self._progress(
+                "compensating",
+                failed_step=failed_step,
+                compensating=running.name,
+                failed_compensations=[o.compensation for o in outcomes if not o.succeeded],
+            )
 
-    def _undo(self, undo: _Compensation) -> Steps:
-        context = self.context
-        try:
-            output = yield from retry_with_backoff(
-                context,
-                lambda: context.call_activity(undo.name.value, undo.payload),
-                undo.name.value,
-                self.compensation_backoff,
+        return (
+            yield from run_compensations(
+                self.context, compensations, self.compensation_backoff, show, self._record_undone
             )
-        except StepFailed as failed:
-            self.log.error("compensation %s kept failing: %s", undo.name.value, failed)
-            return CompensationOutcome(
-                step=undo.step, compensation=undo.name, succeeded=False, failure=_failure(failed)
-            )
-        self._record_undone(undo.name, output)
-        return CompensationOutcome(step=undo.step, compensation=undo.name, succeeded=True)
+        )
 
     def _record_undone(self, name: CompensationName, output: Any) -> None:
         """Show the state after undoing (refunded payment, cancelled shipment, release)."""
-        if name is CompensationName.RELEASE_INVENTORY:
-            self.result["release"] = InventoryRelease.from_json(output)
-        elif name is CompensationName.REFUND_PAYMENT:
-            self.result["payment"] = PaymentReceipt.from_json(output)
-        else:
-            self.result["shipment"] = Shipment.from_json(output)
+        step = STEP_OF_COMPENSATION[name]
+        self.result[step.undone_field] = step.undone(output)
+
+    # --- manual recovery -------------------------------------------------------------
+
+    def _recover(
+        self,
+        failed_step: SagaStep,
+        broken: list[CompensationOutcome],
+        resumed: Waiting | None = None,
+    ) -> Steps:
+        """Wait for operators until every unresolved compensation is undone or resolved.
+
+        `resumed` is the round already announced by an earlier generation (continue-as-new).
+        """
+        waiting = resumed
+        while True:
+            if waiting is None:
+                round_number = len(self.decisions) + 1  # each earlier round was decided
+                waiting = Waiting(
+                    self.order.order_id, round_number, self.context.current_utc_datetime
+                )
+                yield from self._announce_round(failed_step, broken, waiting)
+            decision = yield from self._await(failed_step, broken, waiting)
+            if decision is None:
+                return None  # continued as new
+            self.decisions.append(decision)
+            if decision.action is RecoveryAction.RESOLVE:
+                self._progress(
+                    "resolved_by_hand",
+                    status=OrderStatus.RESOLVED_BY_HAND,
+                    failed_step=failed_step,
+                    failed_compensations=[o.compensation for o in broken],
+                )
+                return self._output(OrderStatus.RESOLVED_BY_HAND)
+            retried = yield from self._run_compensations(
+                failed_step, [self._compensation(o.compensation) for o in broken]
+            )
+            self.result["compensations"] = [*self.result["compensations"], *retried]
+            broken = [outcome for outcome in retried if not outcome.succeeded]
+            self.result["failed_compensations"] = broken
+            if not broken:
+                self._progress(
+                    "compensated", status=OrderStatus.COMPENSATED, failed_step=failed_step
+                )
+                return self._output(OrderStatus.COMPENSATED)
+            waiting = None
+
+    def _resume(self, resume: RecoveryResume) -> Steps:
+        """A generation continued as new while waiting: go on waiting where it stood."""
+        result = resume.result
+        self.completed = list(result.completed_steps)
+        self.decisions = list(result.recovery_decisions)
+        self.result = {
+            name: getattr(result, name)
+            for name in result.model_fields_set
+            if name not in ("order_id", "status", "completed_steps", "recovery_decisions")
+        }
+        waiting = Waiting(
+            self.order.order_id, resume.round, resume.awaiting_since, resume.reminders_sent
+        )
+        return (yield from self._recover(resume.failed_step, resume.unresolved, waiting))
+
+    def _await(
+        self, failed_step: SagaStep, broken: list[CompensationOutcome], waiting: Waiting
+    ) -> Generator[TaskBase, Any, RecoveryDecisionEvent | None]:
+        """The operator's decision, or None once the saga continued as new to wait on."""
+
+        def show(next_reminder: datetime) -> None:
+            self._progress(
+                "awaiting_recovery",
+                status=OrderStatus.AWAITING_RECOVERY,
+                failed_step=failed_step,
+                failed_compensations=[o.compensation for o in broken],
+                recovery_round=waiting.round,
+                awaiting_since=waiting.since,
+                next_reminder=next_reminder,
+            )
+
+        outcome = yield from await_decision(
+            self.context,
+            waiting,
+            timedelta(seconds=self.order.recovery_reminder_seconds),
+            show,
+            lambda n: self._remind(failed_step, broken, waiting.round, n),
+        )
+        if isinstance(outcome, RecoveryDecisionEvent):
+            return outcome
+        self.context.continue_as_new(
+            self.order.model_copy(
+                update={
+                    "resume": RecoveryResume(
+                        round=outcome.round,
+                        reminders_sent=outcome.reminders_sent,
+                        failed_step=failed_step,
+                        unresolved=broken,
+                        awaiting_since=outcome.since,
+                        result=self._result(OrderStatus.AWAITING_RECOVERY),
+                    )
+                }
+            ).to_json()
+        )
+        return None
+
+    def _compensation(self, name: CompensationName) -> Compensation:
+        """A compensation rebuilt from the step table (the same request every time)."""
+        step = STEP_OF_COMPENSATION[name]
+        return step.compensation_of(
+            self.order, step.request(self.order, self.key(step.key), self.result)
+        )
+
+    def _announce_round(
+        self, failed_step: SagaStep, broken: list[CompensationOutcome], waiting: Waiting
+    ) -> Steps:
+        """Record what is unresolved for operators, and alert them."""
+        order, context = self.order, self.context
+        round_number, since = waiting.round, waiting.since
+        record = RecoveryRound(
+            order_id=order.order_id,
+            instance_id=context.instance_id,
+            round=round_number,
+            failed_step=failed_step,
+            unresolved=broken,
+            awaiting_since=since,
+        )
+        try:
+            yield from call_activity_with_backoff(
+                context, RECORD_ORDER_RECOVERY, record.to_json(), self.compensation_backoff
+            )
+        except StepFailed as failed:  # the alert and the custom status still say it all
+            self.log.error("order %s: recovery round not recorded: %s", order.order_id, failed)
+        failure: StepFailure = self.result["failure"]
+        names = [outcome.compensation.value for outcome in broken]
+        key = (
+            COMPENSATION_ALERT_KEY
+            if round_number == 1
+            else f"{COMPENSATION_ALERT_KEY}-{round_number}"
+        )
+        self.result["operations_alerted"] = yield from self._alert_operations(
+            key,
+            f"Order {order.order_id} needs manual compensation",
+            (
+                f"The order failed at {failed_step.value} ({failure.code}: {failure.message}). "
+                f"These compensations kept failing: {', '.join(names)}. Fix the cause and retry "
+                "them, or record them as resolved by hand: POST "
+                f"/api/orders/{order.order_id}/recovery with round {round_number}."
+            ),
+            {
+                "orderId": order.order_id,
+                "instanceId": context.instance_id,
+                "failedStep": failed_step.value,
+                "failedCompensations": names,
+                "failures": [o.failure.to_json() for o in broken if o.failure is not None],
+                "customerNotified": self.result["customer_notified"],
+                "recoveryRound": round_number,
+            },
+        )
+
+    def _remind(
+        self,
+        failed_step: SagaStep,
+        broken: list[CompensationOutcome],
+        round_number: int,
+        reminder: int,
+    ) -> Generator[TaskBase, Any, bool]:
+        names = ", ".join(outcome.compensation.value for outcome in broken)
+        order_id = self.order.order_id
+        return (
+            yield from self._alert_operations(
+                f"{RECOVERY_REMINDER_KEY}-{round_number}-{reminder}",
+                f"Reminder: order {order_id} still needs manual compensation",
+                (
+                    f"Order {order_id} (failed at {failed_step.value}) still waits for a "
+                    f"decision on round {round_number}: {names}."
+                ),
+                {
+                    "orderId": order_id,
+                    "instanceId": self.context.instance_id,
+                    "recoveryRound": round_number,
+                    "reminder": reminder,
+                    "failedCompensations": [o.compensation.value for o in broken],
+                },
+            )
+        )
 
     def _tell_customer(
         self, failure: StepFailure, compensations: list[CompensationOutcome]
@@ -396,8 +470,8 @@ class _OrderSaga:
             payment,
         )
         request = NotificationRequest(
-            idempotency_key=step_key(context.instance_id, CANCELLATION_KEY),
-            correlation_id=context.instance_id,
+            idempotency_key=self.key(CANCELLATION_KEY),
+            correlation_id=self.correlation_id,
             kind=NotificationKind.ORDER_CANCELLED,
             to=self._customer,
             subject=notice.subject,
@@ -412,8 +486,8 @@ class _OrderSaga:
         """Write an operations alert; whether it was written is part of the saga's output."""
         context = self.context
         request = NotificationRequest(
-            idempotency_key=step_key(context.instance_id, key),
-            correlation_id=context.instance_id,
+            idempotency_key=self.key(key),
+            correlation_id=self.correlation_id,
             kind=NotificationKind.OPERATIONS_ALERT,
             to=OPERATIONS,
             subject=subject[:200],
@@ -432,6 +506,9 @@ class _OrderSaga:
         failed_step: SagaStep | None = None,
         compensating: CompensationName | None = None,
         failed_compensations: list[CompensationName] | None = None,
+        recovery_round: int | None = None,
+        awaiting_since: datetime | None = None,
+        next_reminder: datetime | None = None,
     ) -> None:
         self.context.set_custom_status(
             OrderProgress(
@@ -441,13 +518,21 @@ class _OrderSaga:
                 failed_step=failed_step,
                 compensating=compensating,
                 failed_compensations=failed_compensations or [],
+                recovery_round=recovery_round,
+                awaiting_since=awaiting_since,
+                next_reminder=next_reminder,
             ).to_json()
         )
 
-    def _output(self, status: OrderStatus) -> dict[str, Any]:
-        return OrderSagaResult(
+    def _result(self, status: OrderStatus) -> RecoveredOrderResult:
+        reservation = self.result.get("reservation")
+        return RecoveredOrderResult(
             order_id=self.order.order_id,
             status=status,
             completed_steps=self.completed,
-            **self.result,
-        ).to_json()
+            recovery_decisions=self.decisions,
+            **{"total": reservation.total if reservation else None, **self.result},
+        )
+
+    def _output(self, status: OrderStatus) -> dict[str, Any]:
+        return self._result(status).to_json()

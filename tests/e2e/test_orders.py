@@ -10,8 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from tests.e2e.support.client import ApiClient, Json, expect_problem
+from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
 from tests.e2e.support.clock import Clock
+from tests.e2e.support.restart import restart
 from tests.e2e.support.shop import (
     QUICK_RETRY,
     UNDELIVERABLE,
@@ -19,11 +20,12 @@ from tests.e2e.support.shop import (
     address,
     inventory,
     order,
+    signed_in,
     stock,
     unique,
 )
 from tests.e2e.support.target import Target
-from tests.e2e.support.waiting import wait_for_instance
+from tests.e2e.support.waiting import wait_for_custom_status, wait_for_instance
 
 
 def place(api: ApiClient, clock: Clock, body: Json) -> Json:
@@ -147,7 +149,7 @@ def test_a_declined_payment_only_releases_the_reservation(api: ApiClient, clock:
     assert "You have not been charged." in notice["body"]
 
 
-def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operations(
+def test_a_refund_that_keeps_failing_awaits_recovery_and_alerts_operations(
     api: ApiClient, clock: Clock, target: Target
 ) -> None:
     sku = stock(api, 6, "10.00")
@@ -157,27 +159,28 @@ def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operati
         country=UNDELIVERABLE,
         compensationRetry=QUICK_RETRY,
     )
+    started = accepted(api.post("/orders", body))
 
-    done = place(api, clock, body)
+    waiting = wait_for_custom_status(
+        api,
+        clock,
+        started["id"],
+        lambda s: s.get("status") == "awaiting_recovery",
+        "the order to await recovery",
+    )
 
-    output = done["output"]
-    assert output["status"] == "compensation_failed"
-    assert output["failure"]["step"] == "create_shipment"
+    assert waiting["runtimeStatus"] == "Running"  # not Completed among the successes
+    status = waiting["customStatus"]
+    assert status["step"] == "awaiting_recovery"
+    assert status["failedStep"] == "create_shipment"
+    assert status["failedCompensations"] == ["refund_payment"]
+    assert status["recoveryRound"] == 1
     # The stuck refund does not keep the stock reserved.
-    assert compensations(output) == [("refund_payment", False), ("release_inventory", True)]
-    (broken,) = output["failedCompensations"]
-    assert broken["compensation"] == "refund_payment"
-    assert broken["failure"]["attempts"] == QUICK_RETRY["maxAttempts"]
-    assert broken["failure"]["kind"] == "transient"
-    assert output["payment"]["status"] == "charged"
-    assert output["operationsAlerted"] is True
-    assert done["customStatus"]["step"] == "compensation_failed"
-    assert done["customStatus"]["failedCompensations"] == ["refund_payment"]
-
     assert_stock(api, sku, available=6, reserved=0)
     # The customer is told first, without being promised a refund that has not happened.
-    notice, alert = api.notifications(done["instanceId"])
-    assert notice == cancellation_notice(api, done, body)
+    notice, alert = api.notifications(started["id"])
+    assert notice["kind"] == "order_cancelled"
+    assert notice["recipient"] == body["customerEmail"]
     assert notice["data"]["payment"] == "refund_pending"
     assert "refunded" not in notice["body"]
     assert alert["kind"] == "operations_alert"
@@ -186,7 +189,48 @@ def test_a_refund_that_keeps_failing_ends_compensation_failed_and_alerts_operati
         assert alert["recipient"] == target.operations_email
     assert alert["data"]["failedStep"] == "create_shipment"
     assert alert["data"]["failedCompensations"] == ["refund_payment"]
-    assert alert["data"]["orderId"] == output["orderId"]
+    (failure,) = alert["data"]["failures"]
+    assert failure["attempts"] == QUICK_RETRY["maxAttempts"]
+    assert failure["kind"] == "transient"
+
+    order_id = started["id"].removeprefix("order-")
+    resolution = {"round": 1, "action": "resolve", "note": "refunded by hand"}
+    expect(
+        api.post(f"/orders/{order_id}/recovery", resolution, headers=signed_in("ops@example.com")),
+        202,
+    )
+    done = wait_for_instance(api, clock, started["id"], fire_timers=False)
+    output = done["output"]
+    assert output["status"] == "resolved_by_hand"
+    assert compensations(output) == [("refund_payment", False), ("release_inventory", True)]
+    (broken,) = output["failedCompensations"]
+    assert broken["compensation"] == "refund_payment"
+    assert output["payment"]["status"] == "charged"  # what the saga saw; the note says the rest
+    assert output["operationsAlerted"] is True
+
+
+def test_a_restarted_order_charges_ships_reserves_and_confirms_once(
+    api: ApiClient, clock: Clock, target: Target
+) -> None:
+    """The Durable `restart` API starts the same input under a new instance id."""
+    sku = stock(api, 10, "5.00")
+    first = place(api, clock, order({sku: 2}))
+    assert_stock(api, sku, available=8, reserved=2)
+
+    restarted_id = restart(target, first["instanceId"])
+    again = wait_for_instance(api, clock, restarted_id)
+
+    assert again["runtimeStatus"] == "Completed"
+    assert again["output"]["status"] == "completed"
+    for effect, field in (("payment", "paymentId"), ("shipment", "shipmentId")):
+        assert again["output"][effect][field] == first["output"][effect][field]
+    assert again["output"]["payment"]["status"] == "charged"
+    assert again["output"]["reservation"] == first["output"]["reservation"]
+    assert_stock(api, sku, available=8, reserved=2)  # one reservation
+    # One confirmation, filed under the order, and none under the new instance id.
+    (confirmation,) = api.notifications(first["instanceId"], "order_confirmation")
+    assert confirmation["data"]["shipmentId"] == first["output"]["shipment"]["shipmentId"]
+    assert api.notifications(restarted_id) == []
 
 
 def test_transient_payment_failures_are_retried_until_the_charge_succeeds(
@@ -327,7 +371,7 @@ def _other_address() -> Json:
 def test_a_purged_order_id_posted_again_with_other_details_takes_nothing_of_the_first(
     api: ApiClient, clock: Clock, change: str, failed_step: str
 ) -> None:
-    """Step keys derive from the instance id, which a purge frees for another order."""
+    """Step keys derive from the order id, which a purge frees for another order."""
     books, pens = stock(api, 10, "12.50"), stock(api, 5, "3.20")
     order_id = unique("ord")
     body = order({books: 2}, order_id=order_id)

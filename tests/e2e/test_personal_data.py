@@ -150,7 +150,7 @@ def onboarding(api: ApiClient, clock: Clock, seeds: Seeds) -> None:
 def orders(api: ApiClient, clock: Clock, seeds: Seeds) -> None:
     sku = stock(api, 3, "10.00")
 
-    def place(payment: str, country: str = "DE", lines: int = 1) -> Json:
+    def place(payment: str, country: str = "DE", lines: int = 1, stuck: bool = False) -> Json:
         body = {
             "orderId": unique("pii-order"),
             "customerEmail": seeds.email(),
@@ -160,9 +160,20 @@ def orders(api: ApiClient, clock: Clock, seeds: Seeds) -> None:
             "stepRetry": QUICK_RETRY,
             "compensationRetry": QUICK_RETRY,
         }
-        done = run(api, clock, seeds, "/orders", body)
-        assert done["runtimeStatus"] == "Completed", done
-        return done
+        if not stuck:
+            done = run(api, clock, seeds, "/orders", body)
+            assert done["runtimeStatus"] == "Completed", done
+            return done
+        # The operator who resolves it is a marker too: who decided stays out of history.
+        started = accepted(api.post("/orders", body))
+        seeds.started.add(started["id"])
+        wait_for_custom_status(
+            api, clock, started["id"], lambda s: s.get("recoveryRound") == 1, "awaiting recovery"
+        )
+        decision = {"round": 1, "action": "resolve", "note": "refunded by hand"}
+        path = f"/orders/{body['orderId']}/recovery"
+        expect(api.post(path, decision, headers=signed_in(seeds.email())), 202)
+        return wait_for_instance(api, clock, started["id"], fire_timers=False)
 
     assert place(seeds.token())["output"]["status"] == "completed"
     undeliverable = place(seeds.token(), UNDELIVERABLE)["output"]
@@ -171,8 +182,8 @@ def orders(api: ApiClient, clock: Clock, seeds: Seeds) -> None:
         "undeliverable",
     )
     assert place("tok_declined")["output"]["failure"]["code"] == "payment_declined"
-    stuck = place("tok_refund_unavailable", UNDELIVERABLE)["output"]
-    assert stuck["status"] == "compensation_failed"
+    stuck = place("tok_refund_unavailable", UNDELIVERABLE, stuck=True)["output"]
+    assert stuck["status"] == "resolved_by_hand"
     assert stuck["operationsAlerted"] is True
     assert place(seeds.token(), lines=50)["output"]["failure"]["code"] == "out_of_stock"
 

@@ -38,6 +38,10 @@ COMPENSATION_OF = {
 }
 COMPENSATIONS = set(COMPENSATION_OF.values())
 CANCELLED = "order_cancelled"  # the customer's notification once an order is compensated
+RECORDED = "record_order_recovery"  # what is unresolved, stored for operators
+ALERT = "operations_alert"
+READ = "read_recovery_decision"  # a decision already recorded for the round, if any
+OPERATOR = "ops-lead@example.com"
 
 
 #: What the starter stores by order id; the saga's input only references it.
@@ -133,6 +137,10 @@ def ok(task: FakeTask) -> Any:
                     {"sku": "sku-b", "quantity": 2, "state": "released"},
                 ],
             }
+        case "record_order_recovery":
+            return task.input
+        case "read_recovery_decision":
+            return {"decision": None}
         case "send_notification":
             return {
                 "notificationId": key,
@@ -147,12 +155,46 @@ def ok(task: FakeTask) -> Any:
 Failure = Callable[[FakeTask], Exception | None]
 
 
-def responder(**failures: Failure) -> Callable[[FakeTask], Any]:
-    """Activities succeed unless `failures[name](task)` returns an exception to raise."""
+def decision(event: FakeTask, action: str = "resolve", **fields: Any) -> dict[str, Any]:
+    """An operator's decision on the round `event` waits for (by its name)."""
+    return {
+        "orderId": "o-1",
+        "round": int(str(event.name).rsplit("-", 1)[1]),
+        "action": action,
+        "note": fields.pop("note", "refunded by hand in the provider's console"),
+        "identitySource": "principal",
+        "decidedAt": "2026-01-05T12:00:00+00:00",
+        **fields,
+    }
+
+
+Decide = Callable[[FakeTask], FakeTask]
+
+
+def operator_decides(*actions: str) -> Decide:
+    """Answer each recovery wait with the next of `actions` (then keep resolving)."""
+    pending = list(actions)
+
+    def decide(waiting: FakeTask) -> FakeTask:
+        event = waiting.child("event")
+        action = pending.pop(0) if pending else "resolve"
+        return event.resolved(decision(event, action))
+
+    return decide
+
+
+def responder(decide: Decide | None = None, /, **failures: Failure) -> Callable[[FakeTask], Any]:
+    """Activities succeed unless `failures[name](task)` returns an exception to raise.
+
+    A recovery wait is answered by `decide` (default: an operator resolves it by hand).
+    """
+    decide = decide or operator_decides()
 
     def respond(task: FakeTask) -> Any:
         if task.kind == "timer":
             return None
+        if task.kind == "any":
+            return decide(task)
         fail = failures.get(task.name or "")
         if task.name == "send_notification":
             fail = failures.get(f"notify_{task.input['kind']}")
@@ -414,10 +456,12 @@ def test_a_compensation_that_finds_another_orders_effect_leaves_it_and_alerts_op
         "refund_payment",
         "release_inventory",
         CANCELLED,
-        "operations_alert",
+        RECORDED,
+        ALERT,
+        READ,
     ]
     assert [t.name for t in driver.activities].count("cancel_shipment") == 1  # permanent
-    assert output["status"] == "compensation_failed"
+    assert output["status"] == "resolved_by_hand"
     [broken] = output["failedCompensations"]
     assert broken["compensation"] == "cancel_shipment"
     assert broken["failure"]["code"] == "conflict"
@@ -471,7 +515,7 @@ def test_exhausted_transient_failures_give_up_and_also_undo_the_uncertain_step(
 
 
 @pytest.mark.parametrize("broken", ["cancel_shipment", "refund_payment", "release_inventory"])
-def test_a_failing_compensation_ends_compensation_failed_but_the_others_still_run(
+def test_a_failing_compensation_awaits_recovery_but_the_others_still_run(
     mocker: MockerFixture, broken: str
 ) -> None:
     respond = responder(
@@ -487,18 +531,20 @@ def test_a_failing_compensation_ends_compensation_failed_but_the_others_still_ru
         "refund_payment",
         "release_inventory",
         CANCELLED,
-        "operations_alert",
+        RECORDED,
+        ALERT,
+        READ,
     ]
     assert [t.name for t in driver.activities].count(broken) == COMPENSATION_ATTEMPTS
-    assert output["status"] == "compensation_failed"
+    assert output["status"] == "resolved_by_hand"
     assert [c["compensation"] for c in output["failedCompensations"]] == [broken]
     assert output["failedCompensations"][0]["failure"]["code"] == "unavailable"
     assert output["failedCompensations"][0]["failure"]["attempts"] == COMPENSATION_ATTEMPTS
     assert sum(not c["succeeded"] for c in output["compensations"]) == 1
     assert output["operationsAlerted"] is True
     assert output["customerNotified"] is True
-    assert driver.custom_status["step"] == "compensation_failed"
-    assert driver.custom_status["status"] == "compensation_failed"
+    assert driver.custom_status["step"] == "resolved_by_hand"
+    assert driver.custom_status["status"] == "resolved_by_hand"
     assert driver.custom_status["failedCompensations"] == [broken]
 
 
@@ -525,7 +571,7 @@ def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixt
     assert alert["data"]["failedStep"] == "create_shipment"
     assert alert["data"]["customerNotified"] is True
     assert [t.name for t in driver.activities].count("release_inventory") == 1  # permanent
-    assert output["status"] == "compensation_failed"
+    assert output["status"] == "resolved_by_hand"
     assert driver.custom_status["failedCompensations"] == ["refund_payment", "release_inventory"]
 
 
@@ -553,7 +599,7 @@ def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFi
 
     driver, output = run(mocker, respond)
 
-    assert output["status"] == "compensation_failed"
+    assert output["status"] == "resolved_by_hand"
     assert output["operationsAlerted"] is False
     assert output["customerNotified"] is True
     assert driver.custom_status["failedCompensations"] == ["refund_payment"]
@@ -610,11 +656,13 @@ def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refu
 
     driver, output = run(mocker, respond)
 
-    assert names(driver)[-4:] == [
+    assert names(driver)[-6:] == [
         "refund_payment",
         "release_inventory",
         CANCELLED,
-        "operations_alert",
+        RECORDED,
+        ALERT,
+        READ,
     ]
     [notice] = cancellation_notices(driver)
     assert notice["data"]["payment"] == "refund_pending"
@@ -622,7 +670,7 @@ def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refu
     assert "refunded" not in notice["body"]
     assert "support team is arranging your refund" in notice["body"]
     assert "down" not in notice["body"]
-    assert output["status"] == "compensation_failed"
+    assert output["status"] == "resolved_by_hand"
     assert output["customerNotified"] is True
     assert output["operationsAlerted"] is True
 
@@ -649,7 +697,7 @@ def test_a_notice_that_cannot_be_sent_is_recorded_but_never_changes_the_outcome(
     ]
     assert output["customerNotified"] is False
     if refund_breaks:
-        assert output["status"] == "compensation_failed"
+        assert output["status"] == "resolved_by_hand"
         assert output["operationsAlerted"] is True
         [alert] = [
             t.input
@@ -836,7 +884,7 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
         },
         {"notify_order_confirmation": always(lambda: transient("send_notification"))},
     ],
-    ids=["completed", "compensated", "compensation_failed", "confirmation_failed"],
+    ids=["completed", "compensated", "awaiting_recovery", "confirmation_failed"],
 )
 def test_no_history_status_or_output_holds_personal_data(
     mocker: MockerFixture, failures: dict[str, Failure]
@@ -886,3 +934,32 @@ def test_retry_policies_default_when_the_starter_omits_them(mocker: MockerFixtur
 
     assert output["status"] == "completed"
     assert driver.timers[0].fire_at == DEFAULT_START + timedelta(seconds=2)
+
+
+def test_keys_come_from_the_order_id_so_a_restart_under_a_new_id_repeats_nothing(
+    mocker: MockerFixture,
+) -> None:
+    """The `restart` API runs the same input under a new instance id."""
+    respond = responder(
+        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        refund_payment=always(lambda: transient("refund_payment")),
+    )
+    keys = []
+    for instance_id in (INSTANCE, "4f1c2d0e9a8b4c7d"):
+        driver = OrchestrationDriver(
+            mocker,
+            orchestrator_function(order_saga.order_fulfillment_saga),
+            input=order_input(),
+            instance_id=instance_id,
+        )
+        driver.run(respond)
+        keys.append(
+            [
+                (t.input.get("idempotencyKey"), t.input.get("correlationId"))
+                for t in driver.activities
+            ]
+        )
+
+    assert keys[0] == keys[1]
+    assert {key.split(":")[0] for key, _ in keys[0] if key} == {"order-o-1"}
+    assert {correlation for _, correlation in keys[0] if correlation} == {"order-o-1"}

@@ -3,7 +3,7 @@ and result."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
@@ -92,7 +92,10 @@ class CompensationName(StrEnum):
 class OrderStatus(StrEnum):
     COMPLETED = "completed"
     COMPENSATED = "compensated"
-    COMPENSATION_FAILED = "compensation_failed"
+    #: Compensations kept failing: the saga waits for an operator (custom status only).
+    AWAITING_RECOVERY = "awaiting_recovery"
+    #: Compensations kept failing and an operator recorded them as undone by hand.
+    RESOLVED_BY_HAND = "resolved_by_hand"
 
 
 class CancellationReason(StrEnum):
@@ -138,13 +141,21 @@ class OrderProgress(Contract):
     step: str = Field(
         description=(
             "reserving_inventory | charging_payment | creating_shipment | sending_confirmation "
-            "| compensating | notifying_customer | completed | compensated | compensation_failed"
+            "| compensating | notifying_customer | awaiting_recovery | completed | compensated "
+            "| resolved_by_hand"
         )
     )
-    status: Literal["running", "completed", "compensated", "compensation_failed"] = "running"
+    status: Literal[
+        "running", "completed", "compensated", "awaiting_recovery", "resolved_by_hand"
+    ] = "running"
     failed_step: SagaStep | None = None
     compensating: CompensationName | None = None
     failed_compensations: list[CompensationName] = Field(default_factory=list)
+    recovery_round: int | None = Field(
+        None, description="While awaiting recovery: the round an operator's decision answers."
+    )
+    awaiting_since: datetime | None = None
+    next_reminder: datetime | None = None
 
 
 class OrderSagaResult(Contract):
@@ -169,7 +180,7 @@ class OrderSagaResult(Contract):
     customer_notified: bool | None = Field(
         None,
         description=(
-            "Set when the order was cancelled (compensated or compensation_failed): whether the "
+            "Set when the order was cancelled (compensated or resolved_by_hand): whether the "
             "customer's `order_cancelled` notification was written. Never changes the status."
         ),
     )

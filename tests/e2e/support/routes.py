@@ -12,6 +12,9 @@ ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/customers"),
         ("GET", "/customers/{customerId}"),
         ("POST", "/orders"),
+        ("GET", "/orders/{orderId}"),
+        ("POST", "/orders/{orderId}/recovery"),
+        ("GET", "/order-recoveries"),
         ("PUT", "/inventory/{sku}"),
         ("GET", "/inventory/{sku}"),
         ("POST", "/batches"),
@@ -57,6 +60,8 @@ MASTER_KEY_ONLY = frozenset(
         ("POST", "/instances/{instanceId}/suspend"),
         ("POST", "/instances/{instanceId}/resume"),
         ("GET", "/notifications"),
+        ("POST", "/orders/{orderId}/recovery"),
+        ("GET", "/order-recoveries"),
     }
 )
 
