@@ -72,6 +72,8 @@ class EmulatorServer:
     ``clock``: "virtual" (default), "wall" or "scaled". ``state``: ":memory:" (default) or a
     SQLite file path, which survives ``stop()`` so a new server can resume from it.
     ``settings`` override app settings (environment) for this run and are undone on stop.
+    ``serial``: run user code one piece at a time with seeded ids, so that the same requests on a
+    paused virtual clock record the same histories (see ``EmulatorOptions.serial``).
     """
 
     def __init__(
@@ -87,6 +89,7 @@ class EmulatorServer:
         paused: bool = False,
         start_time: datetime | None = None,
         time_scale: float = 1.0,
+        serial: bool = False,
     ) -> None:
         self.options = EmulatorOptions(
             app_dir=Path(app_dir),
@@ -99,6 +102,7 @@ class EmulatorServer:
             paused=paused,
             keys=keys,
             settings=dict(settings or {}),
+            serial=serial,
         )
         self._host: EmulatorHost | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
