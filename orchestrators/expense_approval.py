@@ -102,7 +102,7 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             else NotificationKind.APPROVAL_REQUESTED
         )
         notified = yield from _notify(
-            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
+            context, _notice(request, f"notify-stage-{stage}", kind, stage, deadline)
         )
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
@@ -138,7 +138,6 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
     requester_notified = yield from _notify(
         context,
         _notice(
-            context,
             request,
             "notify-outcome",
             NotificationKind.APPROVAL_DECIDED if decision else NotificationKind.APPROVAL_EXPIRED,
@@ -227,7 +226,6 @@ def _valid_decision(raw: Any, stage: int) -> tuple[DecisionEvent | None, str]:
 
 
 def _notice(
-    context: df.DurableOrchestrationContext,
     request: ApprovalInput,
     step: str,
     kind: NotificationKind,
@@ -237,7 +235,7 @@ def _notice(
     comment: str | None = None,
 ) -> ApprovalNotice:
     return ApprovalNotice(
-        idempotency_key=step_key(context.instance_id, step),
+        idempotency_key=step_key(request.approval_id, step),
         approval_id=request.approval_id,
         kind=kind,
         stage=stage,

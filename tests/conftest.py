@@ -19,6 +19,7 @@ FOLDER_MARKERS = {
     "integration": "integration",
     "http": "http",
     "e2e": "e2e",
+    "upgrade": "e2e",
     "infra": "infra",
     "browser": "browser",
     "replay": "unit",  # recorded histories replayed in-process: no I/O

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared import instance_ids
 from shared.idempotency import Fingerprint
 from shared.models.base import Contract, Identifier
 from shared.models.customers.activities import CustomerCreated
@@ -20,6 +21,11 @@ class OnboardingInput(Contract):
     details_fingerprint: Fingerprint = Field(
         description="`OnboardingRequest.fingerprint()` of the details stored under the key."
     )
+
+    @property
+    def onboarding_id(self) -> str:
+        """The onboarding's business id: its steps' keys and its notifications derive from it."""
+        return instance_ids.onboarding(self.onboarding_key)
 
 
 class OnboardingStep(Contract):

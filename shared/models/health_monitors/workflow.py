@@ -37,7 +37,11 @@ class HealthMonitorState(Contract):
     generation: int = Field(default=1, ge=1)
     run_id: RunId | None = Field(
         default=None,
-        description="Minted by generation 1 (the starter leaves it out) and carried on.",
+        description=(
+            "Minted by the starter (else by generation 1) and carried on: part of every "
+            "idempotency key, so a restart of any generation under a new instance id finds "
+            "the effects of its run."
+        ),
     )
     interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)
     alert_threshold: int = Field(ge=1, le=MAX_ALERT_THRESHOLD)
