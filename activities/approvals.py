@@ -1,8 +1,10 @@
-"""Activity `notify_approval_party`: tells an approver or the requester, addressed from the store.
+"""Activity `notify_approval_party`: words the notice to an approver or the requester.
 
-The orchestration names the party by approval id and stage; the e-mail addresses come from the
-approvals table here, so they reach the outbox but never the orchestration's history. The
-receipt names the outbox row, not the recipient. One notification per idempotency key.
+The orchestration names the party by approval id and stage. The notice is addressed by
+reference (`approval_approver` of a stage, or `approval_requester`) and delivered like any
+other notification, so the address is looked up where it is written to the outbox and never
+enters the orchestration's history. The receipt names the outbox row, not the recipient. One
+notification per idempotency key.
 """
 
 from __future__ import annotations
@@ -10,14 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from activities.boundary import Activities
-from shared.approval_store import load_parties
-from shared.models.approvals import (
-    ApprovalNotice,
-    ApprovalNoticeReceipt,
-    ApprovalParties,
+from activities.notifications import deliver
+from shared.approval_store import ApprovalParties, load_parties
+from shared.models.approvals.activities import ApprovalNotice, ApprovalNoticeReceipt
+from shared.models.notifications import (
+    Audience,
+    NotificationKind,
+    NotificationRequest,
+    RecipientRef,
 )
-from shared.models.notifications import NotificationKind, NotificationRequest
-from shared.outbox import write_notification
 
 activity = Activities()
 bp = activity.bp
@@ -28,7 +31,7 @@ TO_APPROVER = {NotificationKind.APPROVAL_REQUESTED, NotificationKind.APPROVAL_ES
 
 @activity(ApprovalNotice)
 def notify_approval_party(notice: ApprovalNotice) -> ApprovalNoticeReceipt:
-    receipt = write_notification(_notification(notice, load_parties(notice.approval_id)))
+    receipt = deliver(_notification(notice, load_parties(notice.approval_id)))
     return ApprovalNoticeReceipt(
         notification_id=receipt.notification_id, kind=receipt.kind, created_at=receipt.created_at
     )
@@ -38,7 +41,9 @@ def _notification(notice: ApprovalNotice, parties: ApprovalParties) -> Notificat
     amount = f"{notice.amount} {notice.currency}"
     data: dict[str, Any] = {"instanceId": notice.approval_id, "stage": notice.stage}
     if notice.kind in TO_APPROVER:
-        recipient = parties.approver(notice.stage)
+        to = RecipientRef(
+            audience=Audience.APPROVAL_APPROVER, ref=notice.approval_id, stage=notice.stage
+        )
         escalated = notice.kind is NotificationKind.APPROVAL_ESCALATED
         subject = (
             f"Escalated approval needed: {amount}" if escalated else f"Approval needed: {amount}"
@@ -55,7 +60,7 @@ def _notification(notice: ApprovalNotice, parties: ApprovalParties) -> Notificat
             decisionPath=f"/api/approvals/{notice.approval_id}/decision",
         )
     else:
-        recipient = parties.requester
+        to = RecipientRef(audience=Audience.APPROVAL_REQUESTER, ref=notice.approval_id)
         outcome = notice.outcome.value if notice.outcome else "expired"
         if notice.kind is NotificationKind.APPROVAL_EXPIRED:
             subject = f"Expense request expired: {amount}"
@@ -70,7 +75,7 @@ def _notification(notice: ApprovalNotice, parties: ApprovalParties) -> Notificat
         idempotency_key=notice.idempotency_key,
         correlation_id=notice.approval_id,
         kind=notice.kind,
-        recipient=recipient,
+        to=to,
         subject=subject,
         body=body,
         data=data,

@@ -144,7 +144,7 @@ def record_batch_chunk_failure(job: ChunkFailureRecord) -> ChunkTally:
     """A `failed` row for each item of a chunk the parent gave up on, unless it has a result.
 
     Without these rows the chunk's items would count as failed but be missing from
-    `/results?status=failed`. Returns the chunk's counts as its rows now say.
+    `/results?status=failed`. Returns the chunk's counts as its rows say after the write.
     """
     processed, failed = batch_store.record_chunk_failure(
         job.batch_id, job.chunk_index, job.code, job.error

@@ -43,16 +43,42 @@ Body = Callable[[In], Contract]
 
 
 @dataclass(frozen=True)
-class StoreErrorKind:
-    """How one kind of store exception reaches the orchestrator."""
+class Failing:
+    """What an error message may name: the activity, its idempotency key, whether it undoes."""
 
-    applies: Callable[[BaseException], bool]
-    kind: ErrorKind
-    code: ErrorCode
+    activity: str
+    key: str | None
+    compensation: bool
+
+
+def _as_is(error: BaseException, failing: Failing) -> str:
+    return str(error)
+
+
+def _storage_down(error: BaseException, failing: Failing) -> str:
+    return f"{failing.activity}: table storage unavailable ({storage_fault_detail(error)})"
+
+
+def _key_taken(error: BaseException, failing: Failing) -> str:
+    if failing.key is None:
+        return str(error)
+    if failing.compensation:
+        return not_undone(failing.key, str(error)).info.message
+    return key_reused(failing.key).info.message
 
 
 def _is(*types: type[BaseException]) -> Callable[[BaseException], bool]:
     return lambda error: isinstance(error, types)
+
+
+@dataclass(frozen=True)
+class StoreErrorKind:
+    """How one kind of store exception reaches the orchestrator, and what it says."""
+
+    applies: Callable[[BaseException], bool]
+    kind: ErrorKind
+    code: ErrorCode
+    message: Callable[[BaseException, Failing], str] = _as_is
 
 
 #: Every store exception an activity may meet, and what it means for a retry. The first row
@@ -60,11 +86,13 @@ def _is(*types: type[BaseException]) -> Callable[[BaseException], bool]:
 #: which the orchestrator treats as transient `unexpected`, bounded by its retry budget.
 STORE_ERRORS: Final = (
     # Storage throttled, timed out or briefly unreachable: a later attempt can succeed.
-    StoreErrorKind(is_transient_storage_fault, ErrorKind.TRANSIENT, ErrorCode.UNAVAILABLE),
+    StoreErrorKind(
+        is_transient_storage_fault, ErrorKind.TRANSIENT, ErrorCode.UNAVAILABLE, _storage_down
+    ),
     # Lost every ETag race on a hot row: the next attempt reads a fresher row.
     StoreErrorKind(_is(ConcurrencyExhausted), ErrorKind.TRANSIENT, ErrorCode.CONFLICT),
     # The key already holds a different request's effect: no attempt can change that.
-    StoreErrorKind(_is(FingerprintMismatch), ErrorKind.PERMANENT, ErrorCode.CONFLICT),
+    StoreErrorKind(_is(FingerprintMismatch), ErrorKind.PERMANENT, ErrorCode.CONFLICT, _key_taken),
     StoreErrorKind(
         _is(UnknownSku, CustomerNotFound, ApprovalNotFound),
         ErrorKind.PERMANENT,
@@ -75,25 +103,13 @@ STORE_ERRORS: Final = (
 )
 
 
-def as_activity_error(
-    error: BaseException, activity: str, command: Contract, *, compensation: bool = False
-) -> ActivityError | None:
-    """The error kind `STORE_ERRORS` gives `error`, or None when no row applies."""
+def as_activity_error(error: BaseException, failing: Failing) -> ActivityError | None:
+    """The error `STORE_ERRORS` makes of `error`, or None when no row applies."""
     for row in STORE_ERRORS:
         if row.applies(error):
             raised = PermanentError if row.kind is ErrorKind.PERMANENT else TransientError
-            return raised(row.code, _message(error, activity, command, compensation))
+            return raised(row.code, row.message(error, failing))
     return None
-
-
-def _message(error: BaseException, activity: str, command: Contract, compensation: bool) -> str:
-    if isinstance(error, FingerprintMismatch):
-        key = str(getattr(command, "idempotency_key", error.where))
-        undone = not_undone(key, str(error)) if compensation else key_reused(key)
-        return undone.info.message
-    if is_transient_storage_fault(error):
-        return f"{activity}: table storage unavailable ({storage_fault_detail(error)})"
-    return str(error)
 
 
 class Activities:
@@ -125,7 +141,9 @@ class Activities:
                     except ActivityError:
                         raise
                     except Exception as exc:
-                        mapped = as_activity_error(exc, name, command, compensation=compensation)
+                        key = getattr(command, "idempotency_key", None)
+                        failing = Failing(name, key, compensation)
+                        mapped = as_activity_error(exc, failing)
                         if mapped is None:
                             raise
                         raise mapped from exc

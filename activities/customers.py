@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from activities.boundary import Activities
 from shared import customer_store, onboarding_store
-from shared.models.customers import (
-    Account,
+from shared.models.customers.activities import (
     CreateCustomerRequest,
     CustomerCreated,
     OpenAccountRequest,
 )
+from shared.models.customers.customer import Account
 
 activity = Activities()
 bp = activity.bp

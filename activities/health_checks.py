@@ -24,7 +24,11 @@ from urllib.parse import SplitResult, urlsplit
 
 from activities.boundary import Activities
 from shared.errors import ErrorCode, PermanentError
-from shared.models.health_monitors import CheckErrorKind, HealthCheckRequest, HealthCheckResult
+from shared.models.health_monitors.activities import (
+    CheckErrorKind,
+    HealthCheckRequest,
+    HealthCheckResult,
+)
 from shared.settings import get_settings
 
 activity = Activities()

@@ -25,17 +25,17 @@ SUBJECT_LENGTH = 200
 
 @activity(NotificationRequest)
 def send_notification(notification: NotificationRequest) -> NotificationReceipt:
-    address = None
-    if notification.to is not None:
-        addressee = resolve(notification.to)
-        address = addressee.email
-        notification = notification.model_copy(
-            update={
-                "subject": addressee.render(notification.subject)[:SUBJECT_LENGTH],
-                "body": addressee.render(notification.body),
-            }
-        )
-    require_allowed_recipient(
-        address or notification.recipient or "", get_settings().notification_allowed_domains
+    return deliver(notification)
+
+
+def deliver(notification: NotificationRequest) -> NotificationReceipt:
+    """Address `notification` by its reference, check the domain, write it to the outbox."""
+    addressee = resolve(notification.to)
+    require_allowed_recipient(addressee.email, get_settings().notification_allowed_domains)
+    rendered = notification.model_copy(
+        update={
+            "subject": addressee.render(notification.subject)[:SUBJECT_LENGTH],
+            "body": addressee.render(notification.body),
+        }
     )
-    return write_notification(notification, address)
+    return write_notification(rendered, addressee.email)

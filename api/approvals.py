@@ -43,22 +43,25 @@ from api.replays import keyed_request_id
 from api.routing import Routes
 from api.start_once import JOIN, start_once
 from shared import instance_ids
-from shared.approval_store import ApprovalNotFound, load_parties, save_parties
-from shared.models.approvals import (
-    APPROVAL_ORCHESTRATOR,
+from shared.approval_store import ApprovalNotFound, ApprovalParties, load_parties, save_parties
+from shared.models.approvals.expense import (
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
-    ApprovalInput,
-    ApprovalParties,
-    ApprovalRequest,
-    ApprovalResult,
     ApprovalState,
-    ApprovalStatus,
+    same_person,
+)
+from shared.models.approvals.http import (
+    ApprovalRequest,
     ApprovalView,
     DecisionAccepted,
-    DecisionEvent,
     DecisionRequest,
-    same_person,
+)
+from shared.models.approvals.workflow import (
+    APPROVAL_ORCHESTRATOR,
+    ApprovalInput,
+    ApprovalResult,
+    ApprovalStatus,
+    DecisionEvent,
 )
 from shared.models.base import Contract, InstanceId
 from shared.models.http import AcceptedResponse

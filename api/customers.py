@@ -20,13 +20,13 @@ from api.http import (
 from api.routing import Routes
 from api.start_once import JOIN, start_once
 from shared import customer_store, instance_ids, onboarding_store
-from shared.models.customers import (
+from shared.models.customers.http import (
     CustomerQuery,
     CustomerRoute,
     CustomerView,
-    OnboardingInput,
     OnboardingRequest,
 )
+from shared.models.customers.workflow import OnboardingInput
 from shared.models.http import AcceptedResponse
 
 routes = Routes("customers")

@@ -26,16 +26,18 @@ from api.instance_state import ACTIVE, runtime_status_name, status_field
 from api.routing import Routes
 from api.start_once import SINGLETON, start_once
 from shared import instance_ids
-from shared.models.health_monitors import (
-    HEALTH_MONITOR_ORCHESTRATOR,
-    STOP_EVENT,
+from shared.models.health_monitors.http import (
     HealthMonitorRequest,
-    HealthMonitorResult,
-    HealthMonitorState,
-    HealthMonitorStatus,
     HealthMonitorView,
     MonitorRoute,
     StopRequest,
+)
+from shared.models.health_monitors.workflow import (
+    HEALTH_MONITOR_ORCHESTRATOR,
+    STOP_EVENT,
+    HealthMonitorResult,
+    HealthMonitorState,
+    HealthMonitorStatus,
 )
 from shared.models.http import AcceptedResponse, FieldProblem
 from shared.settings import get_settings

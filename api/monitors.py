@@ -22,12 +22,8 @@ from api.routing import Routes
 from api.start_once import JOIN, start_once
 from shared import instance_ids, job_store, monitor_store
 from shared.models.http import FieldProblem
-from shared.models.monitors import (
-    MAX_MONITOR_DURATION,
-    MonitorAccepted,
-    MonitorInput,
-    MonitorRequest,
-)
+from shared.models.monitors.http import MonitorAccepted, MonitorRequest
+from shared.models.monitors.workflow import MAX_MONITOR_DURATION, MonitorInput
 from shared.settings import get_settings
 
 routes = Routes("monitors")

@@ -35,7 +35,7 @@ from shared.models.order_recovery import (
     RecoveryListQuery,
     recovery_event_name,
 )
-from shared.models.order_saga import OrderProgress
+from shared.models.orders.workflow import OrderProgress
 
 routes = Routes("orders")
 bp = routes.bp

@@ -12,7 +12,7 @@ from __future__ import annotations
 import azure.functions as func
 
 from api.http import HttpProblem
-from shared.models.approvals import IdentitySource, same_person
+from shared.models.approvals.expense import IdentitySource, same_person
 from shared.models.http import FieldProblem
 from shared.settings import platform_authentication_enabled
 

@@ -40,16 +40,15 @@ from orchestrators.common import (
     workflow_event,
 )
 from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
-from shared.models.approvals import (
+from shared.models.approvals.activities import ApprovalNotice
+from shared.models.approvals.expense import ApprovalState, Verdict
+from shared.models.approvals.workflow import (
     ApprovalInput,
-    ApprovalNotice,
     ApprovalResult,
-    ApprovalState,
     ApprovalStatus,
     DecisionEvent,
     StageRecord,
     StageResult,
-    Verdict,
     decision_event_name,
 )
 from shared.models.notifications import NotificationKind

@@ -30,7 +30,7 @@ from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff
 from shared.errors import ErrorCode, FailureInfo, classify_failure
 from shared.models.jobs import Job, JobStatus, JobStatusRequest
-from shared.models.monitors import (
+from shared.models.monitors.workflow import (
     MonitorInput,
     MonitorOutcome,
     MonitorProgress,

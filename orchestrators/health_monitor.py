@@ -15,8 +15,6 @@ the next check or a `stop` event, and carries its state into the next generation
   find the outbox row of an earlier run's generation 3 and nobody would be told. The starter
   mints the run id and `continue_as_new` carries it; generation 1 mints one with
   `context.new_uuid()` (replay-safe) only for an input without it.
-  State written before run ids existed keeps its old keys for the generation in flight (a
-  retried send must find what it may already have written) and mints one for the next.
 - Stopping: `continue_as_new` drops events delivered but not consumed. A `stop` raised while
   the check runs is buffered in this generation and consumed by its wait, so it works. A stop
   that reaches the host in the same batch as the interval timer (after it) is dropped with the
@@ -36,11 +34,13 @@ from orchestrators.common import read_input, replay_safe_logger, step_key
 from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
 from shared import instance_ids
-from shared.models.health_monitors import (
-    STOP_EVENT,
+from shared.models.health_monitors.activities import (
     CheckErrorKind,
     HealthCheckRequest,
     HealthCheckResult,
+)
+from shared.models.health_monitors.workflow import (
+    STOP_EVENT,
     HealthMonitorResult,
     HealthMonitorState,
     HealthMonitorStatus,
@@ -68,7 +68,7 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
     log = replay_safe_logger(context, __name__)
     if state.started_at is None:
         state = state.model_copy(update={"started_at": context.current_utc_datetime})
-    if state.run_id is None and state.generation == 1:
+    if state.run_id is None:  # a generation 1 started without one (the validator allows no other)
         state = state.model_copy(update={"run_id": new_run_id(context)})
     context.set_custom_status(_status(state, MonitorPhase.CHECKING))
 
@@ -95,7 +95,7 @@ def health_monitor(context: df.DurableOrchestrationContext) -> Generator[Any, An
             last_check=state.last_check,
             stopped_at=context.current_utc_datetime,
         ).to_json()
-    carried = {"generation": state.generation + 1, "run_id": state.run_id or new_run_id(context)}
+    carried = {"generation": state.generation + 1, "run_id": state.run_id}
     context.continue_as_new(state.model_copy(update=carried).to_json())
     return None
 
@@ -107,9 +107,7 @@ def new_run_id(context: df.DurableOrchestrationContext) -> str:
 
 def notification_step(state: HealthMonitorState, kind: NotificationKind) -> str:
     """The step part of a notification's idempotency key: unique per run and generation."""
-    step = f"{kind.value}-g{state.generation}"
-    # No run id only in a generation that was in flight when run ids were introduced.
-    return f"{state.run_id}:{step}" if state.run_id else step
+    return f"{state.run_id}:{kind.value}-g{state.generation}"
 
 
 def _check(

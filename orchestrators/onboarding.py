@@ -26,15 +26,13 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger, step_key
 from orchestrators.notify import SEND_NOTIFICATION
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
-from shared.models.customers import (
-    Account,
+from shared.models.customers.activities import (
     CreateCustomerRequest,
     CustomerCreated,
-    OnboardingInput,
-    OnboardingResult,
-    OnboardingStep,
     OpenAccountRequest,
 )
+from shared.models.customers.customer import Account
+from shared.models.customers.workflow import OnboardingInput, OnboardingResult, OnboardingStep
 from shared.models.notifications import (
     RECIPIENT_NAME,
     Audience,

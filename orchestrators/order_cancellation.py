@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.errors import ErrorCode
-from shared.models.order_saga import (
+from shared.models.orders.workflow import (
     CancellationReason,
     CompensationName,
     CompensationOutcome,

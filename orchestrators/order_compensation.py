@@ -16,7 +16,7 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import replay_safe_logger
 from orchestrators.order_steps import Compensation
 from orchestrators.retry import Backoff, StepFailed, retry_with_backoff
-from shared.models.order_saga import CompensationName, CompensationOutcome, StepFailure
+from shared.models.orders.workflow import CompensationName, CompensationOutcome, StepFailure
 
 #: Told before each compensation runs: it, and the outcomes so far (for the custom status).
 OnCompensating = Callable[[Compensation, list[CompensationOutcome]], None]

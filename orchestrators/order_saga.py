@@ -83,15 +83,15 @@ from shared.models.order_recovery import (
     RecoveryResume,
     RecoveryRound,
 )
-from shared.models.order_saga import (
+from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,
     OrderProgress,
     OrderStatus,
+    RetryPolicy,
     SagaStep,
     StepFailure,
 )
-from shared.models.orders import RetryPolicy
 from shared.models.payments import PaymentReceipt
 from shared.models.shipments import Shipment
 

@@ -24,7 +24,7 @@ from shared.models.inventory import (
     ReleaseInventoryRequest,
     ReserveInventoryRequest,
 )
-from shared.models.order_saga import CompensationName, OrderSagaInput, SagaStep
+from shared.models.orders.workflow import CompensationName, OrderSagaInput, SagaStep
 from shared.models.payments import ChargePaymentRequest, PaymentReceipt, RefundPaymentRequest
 from shared.models.shipments import CancelShipmentRequest, CreateShipmentRequest, Shipment
 

@@ -22,8 +22,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import Field
+
 from shared import storage
-from shared.models.customers import Account, Customer, email_key
+from shared.models.base import Contract, Identifier, ShortText
+from shared.models.customers.customer import Account, NormalizedEmail, email_key
 
 EMAILS_TABLE = "CustomerEmails"
 CUSTOMERS_TABLE = "Customers"
@@ -31,6 +34,18 @@ ACCOUNTS_TABLE = "Accounts"
 EMAIL_ROW = "email"
 PROFILE_ROW = "profile"
 PRIMARY_ACCOUNT_ROW = "primary"
+
+
+class Customer(Contract):
+    """A customer as stored, one row per customer id."""
+
+    customer_id: Identifier
+    email: NormalizedEmail
+    name: ShortText
+    created_at: datetime
+    already_existed: bool = Field(
+        description="True when the e-mail belonged to a customer created by another request."
+    )
 
 
 class CustomerNotFound(LookupError):

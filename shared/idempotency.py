@@ -8,10 +8,8 @@ effect row also stores a fingerprint of the request fields that define the effec
 their canonical JSON. A second request with the key and the same fingerprint is a retry and
 gets the first result; with another fingerprint it is a different request, refused as a
 permanent `conflict` that names the key, never answered with the first request's result (as
-payment providers answer a reused idempotency key with different parameters).
-
-Rows written before fingerprints existed carry none; they count as a match, so they replay
-exactly as they did before. A caller that passes no fingerprint is not checked either.
+payment providers answer a reused idempotency key with different parameters). A caller that
+passes no fingerprint (a plain read by key) compares nothing.
 """
 
 from __future__ import annotations
@@ -63,11 +61,10 @@ def stamped(entity: Mapping[str, Any], expected: str | None) -> dict[str, Any]:
 def matches(row: Mapping[str, Any], expected: str | None) -> bool:
     """Whether `row` may be treated as the result of the request fingerprinted `expected`.
 
-    A row without a fingerprint predates them and matches (it replays as before); so does any
-    row when the caller has no fingerprint to compare.
+    Any row matches when the caller has no fingerprint to compare; otherwise the row must carry
+    the same one (a row without any was not written for this request).
     """
-    stored = row.get(FINGERPRINT_PROPERTY)
-    return expected is None or not stored or stored == expected
+    return expected is None or row.get(FINGERPRINT_PROPERTY) == expected
 
 
 def require_match(row: Mapping[str, Any], expected: str | None, where: str) -> None:

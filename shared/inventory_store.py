@@ -17,8 +17,7 @@ released tombstone for the same reason.
 Each reservation row stores the reservation request's fingerprint
 (`ReserveInventoryRequest.fingerprint()`: order and all its lines). A reservation or release
 that brings another fingerprint is about a different request reusing the key: that SKU's row
-is left as it is and `FingerprintMismatch` is raised. Rows without one predate fingerprints and
-match any request (see `shared.idempotency`).
+is left as it is and `FingerprintMismatch` is raised.
 """
 
 from __future__ import annotations
@@ -135,7 +134,7 @@ def set_stock(sku: str, available: int, unit_price: Decimal) -> tuple[InventoryI
 
 
 def reserve_lines(
-    key: str, order_id: str, lines: Sequence[OrderLine], fingerprint: str | None = None
+    key: str, order_id: str, lines: Sequence[OrderLine], fingerprint: str
 ) -> list[ReservedLine]:
     """Reserve every line under `key`, or leave none reserved.
 
@@ -160,9 +159,7 @@ def reserve_lines(
     return reserved
 
 
-def reserve_one(
-    key: str, order_id: str, line: OrderLine, fingerprint: str | None = None
-) -> ReservedLine:
+def reserve_one(key: str, order_id: str, line: OrderLine, fingerprint: str) -> ReservedLine:
     """Reserve one SKU under `key` atomically; a repeat with the same key changes nothing.
 
     A reservation of the SKU under `key` made for another request raises `FingerprintMismatch`.
@@ -230,7 +227,7 @@ def _reserved_line(sku: str, quantity: int, unit_price: Decimal) -> ReservedLine
 
 
 def release_skus(
-    key: str, skus: Iterable[str], reason: str, fingerprint: str | None = None
+    key: str, skus: Iterable[str], reason: str, fingerprint: str
 ) -> list[ReleasedLine]:
     """Give back what `key` holds on each SKU; idempotent, and final for that key.
 
@@ -249,7 +246,7 @@ def release_skus(
     return released
 
 
-def release_one(key: str, sku: str, reason: str, fingerprint: str | None = None) -> ReleasedLine:
+def release_one(key: str, sku: str, reason: str, fingerprint: str) -> ReleasedLine:
     """Release `key`'s reservation of `sku`; one made for another request is left alone.
 
     A SKU never reserved under `key` gets a released tombstone carrying `fingerprint`.

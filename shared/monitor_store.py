@@ -8,11 +8,18 @@ the address here. Monitors without one alert operations.
 from __future__ import annotations
 
 from shared.idempotency import fingerprint
-from shared.models.monitors import MonitorRecipient
+from shared.models.base import Contract
+from shared.models.monitors.workflow import Email
 from shared.models.notifications import OPERATIONS, Audience, RecipientRef
 from shared.personal_details import load_details, save_details
 
 MONITOR_RECIPIENTS_TABLE = "MonitorRecipients"
+
+
+class MonitorRecipient(Contract):
+    """The address a monitor notifies, stored by monitor id."""
+
+    email: Email
 
 
 def recipient_of(monitor_id: str, notify: str | None) -> RecipientRef:

@@ -7,7 +7,7 @@ corrected name replaces the row. See `shared.personal_details`.
 
 from __future__ import annotations
 
-from shared.models.customers import OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
 from shared.personal_details import load_details, save_details
 
 ONBOARDING_DETAILS_TABLE = "OnboardingDetails"

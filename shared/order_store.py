@@ -7,7 +7,7 @@ activities that need a detail (charge, shipment, the customer's notifications). 
 
 from __future__ import annotations
 
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.personal_details import load_details, save_details
 
 ORDER_DETAILS_TABLE = "OrderDetails"

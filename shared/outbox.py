@@ -9,7 +9,7 @@ recipient and its correlation id (`notification_fingerprint`). Subject, body and
 out on purpose: they are wording, rebuilt from the run's state, and may change with a
 deployment or between two runs of one instance; a retry must not turn into a conflict because
 a sentence changed. A write whose key already holds another kind of notification, or one to
-another recipient, raises `FingerprintMismatch` (rows written before fingerprints match any).
+another recipient, raises `FingerprintMismatch`.
 """
 
 from __future__ import annotations
@@ -51,18 +51,12 @@ def notification_fingerprint(request: NotificationRequest, recipient: str) -> st
     )
 
 
-def write_notification(
-    request: NotificationRequest, recipient: str | None = None
-) -> NotificationReceipt:
+def write_notification(request: NotificationRequest, address: str) -> NotificationReceipt:
     """Insert the outbox row unless this key was written before; return what is stored.
 
-    `recipient` is the address `request.to` stands for (looked up by the caller); without a
-    reference, `request.recipient`. A row under the key written for another notification
-    raises `FingerprintMismatch`.
+    `address` is the one `request.to` stands for, looked up by the caller. A row under the key
+    written for another notification raises `FingerprintMismatch`.
     """
-    address = recipient or request.recipient
-    if address is None:
-        raise ValueError("a notification sent by reference needs the address it stands for")
     data = json.dumps(request.data, separators=(",", ":"))
     if len(data) > MAX_DATA_CHARS:
         raise PermanentError(

@@ -7,8 +7,7 @@ Rows per partition (PartitionKey = the charge's idempotency key):
   of taking money for an order that was already rolled back.
   Fingerprint is the charge request's (`ChargePaymentRequest.fingerprint()`: order, amount,
   currency, payment method). A charge or refund that brings another fingerprint is about a
-  different request reusing the key: `FingerprintMismatch`, and the row stays as it is. Rows
-  without one predate fingerprints and match any request (see `shared.idempotency`).
+  different request reusing the key: `FingerprintMismatch`, and the row stays as it is.
 - `attempts|<operation>`: how often the simulated provider was called for this key, so the
   test tokens that fail the first n attempts are driven by stored state, not randomness.
 """
@@ -55,7 +54,7 @@ def record_payment(
     amount: Decimal,
     token: str,
     status: PaymentStatus,
-    fingerprint: str | None = None,
+    fingerprint: str,
 ) -> PaymentReceipt:
     """Record the charge's outcome unless one exists for `key`; return what is stored.
 
@@ -80,7 +79,7 @@ def record_payment(
     return _receipt(row)
 
 
-def refund(key: str, order_id: str, fingerprint: str | None = None) -> PaymentReceipt:
+def refund(key: str, order_id: str, fingerprint: str) -> PaymentReceipt:
     """Refund the charge under `key`: charged -> refunded once; no charge -> voided.
 
     `fingerprint` is the charge request's: a payment under `key` made for another request is

@@ -3,14 +3,15 @@
 Orchestrators name recipients by reference so that no address enters their history; the
 `send_notification` activity resolves the reference here, reading settings (the operations
 address) and the app's tables (an order's customer, a customer, an export monitor's
-recipient). A reference that leads nowhere is a permanent error naming the reference only.
+recipient, an approval's requester or approver). A reference that leads nowhere is a
+permanent error naming the reference only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared import customer_store, monitor_store, order_store
+from shared import approval_store, customer_store, monitor_store, order_store
 from shared.errors import ErrorCode, PermanentError
 from shared.models.notifications import RECIPIENT_NAME, Audience, RecipientRef
 from shared.settings import get_settings
@@ -41,3 +42,13 @@ def resolve(recipient: RecipientRef) -> Addressee:
             return Addressee(customer.email, customer.name)
         case Audience.MONITOR_SUBSCRIBER:
             return Addressee(monitor_store.monitor_recipient(ref))
+        case Audience.APPROVAL_REQUESTER:
+            return Addressee(approval_store.load_parties(ref).requester)
+        case Audience.APPROVAL_APPROVER:
+            approvers = approval_store.load_parties(ref).approvers
+            stage = recipient.stage or 0
+            if not 1 <= stage <= len(approvers):
+                raise PermanentError(
+                    ErrorCode.NOT_FOUND, f"approval '{ref}' has no approver for stage {stage}"
+                )
+            return Addressee(approvers[stage - 1])

@@ -26,16 +26,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from shared.models.health_monitors.activities import EndpointName
 from shared.recipient_domains import recipient_allowed
 
 #: Name of the connection used for the app's own tables (not the host's AzureWebJobsStorage).
 APP_STORAGE_CONNECTION = "AppStorage"
-
-EndpointName = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", max_length=63, strip_whitespace=True),
-]
-
 
 #: A DNS domain, lower-cased: labels of letters, digits and inner hyphens, at least two.
 DomainName = Annotated[

@@ -7,8 +7,7 @@ order that was already rolled back.
 
 Each row stores the booking request's fingerprint (`CreateShipmentRequest.fingerprint()`:
 order, address, items). A booking or cancellation that brings another fingerprint is about a
-different request reusing the key: `FingerprintMismatch`, and the row stays as it is. Rows
-without one predate fingerprints and match any request (see `shared.idempotency`).
+different request reusing the key: `FingerprintMismatch`, and the row stays as it is.
 """
 
 from __future__ import annotations
@@ -46,9 +45,7 @@ def get_shipment(key: str, fingerprint: str | None = None) -> Shipment | None:
     return _shipment(found[0])
 
 
-def create_shipment(
-    key: str, order_id: str, country: str, fingerprint: str | None = None
-) -> Shipment:
+def create_shipment(key: str, order_id: str, country: str, fingerprint: str) -> Shipment:
     """Book a shipment unless `key` has a row already; return what is stored.
 
     A shipment stored under `key` for another request raises `FingerprintMismatch`.
@@ -73,7 +70,7 @@ def create_shipment(
     return _shipment(row)
 
 
-def cancel_shipment(key: str, order_id: str, fingerprint: str | None = None) -> Shipment:
+def cancel_shipment(key: str, order_id: str, fingerprint: str) -> Shipment:
     """Cancel the shipment under `key`: created -> cancelled once; none -> cancelled tombstone.
 
     `fingerprint` is the booking request's: a shipment under `key` booked for another request

@@ -88,9 +88,8 @@ def insert_once(
 
     With `fingerprint` (see `shared.idempotency`), the row stores it, and a row found under the
     key must carry the same one: a row written for a different request raises
-    `FingerprintMismatch` instead of being handed back as this request's result. A found row
-    without a fingerprint (written before they existed) counts as a match. Without
-    `fingerprint`, nothing is compared, exactly as before.
+    `FingerprintMismatch` instead of being handed back as this request's result. Without
+    `fingerprint`, nothing is compared.
     """
     row = stamped(entity, fingerprint)
     try:

@@ -93,7 +93,7 @@ def canonical_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
 ORDER_FINGERPRINT_DESCRIPTION = (
     "Fingerprint of the whole order (`OrderDetails.fingerprint()`). An order id comes back "
     "when a purged order is posted again, so the order's content, not its id, says which "
-    "order an effect belongs to. Absent from requests scheduled before it existed."
+    "order an effect belongs to."
 )
 
 
@@ -103,7 +103,7 @@ class ReserveInventoryRequest(Contract):
     idempotency_key: IdempotencyKey
     order_id: Identifier
     items: OrderItems
-    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+    order_fingerprint: Fingerprint = Field(description=ORDER_FINGERPRINT_DESCRIPTION)
 
     def fingerprint(self) -> str:
         """What defines the reservation: the order and its lines (the key only names it)."""
@@ -144,12 +144,10 @@ class ReleaseInventoryRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the reservation was made with.")
     skus: list[Sku] = Field(min_length=1, max_length=MAX_ORDER_LINES)
     reason: Annotated[str, Field(min_length=1, max_length=200)] = "compensated"
-    reservation_fingerprint: Fingerprint | None = Field(
-        None,
+    reservation_fingerprint: Fingerprint = Field(
         description=(
             "`ReserveInventoryRequest.fingerprint()` of the reservation to undo: a SKU whose "
-            "reservation under the key was made for another request is left alone. Absent: "
-            "whatever the key holds is released, as before fingerprints."
+            "reservation under the key was made for another request is left alone."
         ),
     )
 

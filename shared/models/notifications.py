@@ -11,8 +11,6 @@ from pydantic import Field, JsonValue, StringConstraints, model_validator
 from shared.idempotency import Fingerprint
 from shared.models.base import Contract, IdempotencyKey, Identifier
 
-Recipient = Annotated[str, StringConstraints(min_length=1, max_length=254, strip_whitespace=True)]
-
 
 class NotificationKind(StrEnum):
     WELCOME = "welcome"
@@ -36,6 +34,8 @@ class Audience(StrEnum):
     ORDER_CUSTOMER = "order_customer"  # the customer who placed the order `ref`
     CUSTOMER = "customer"  # the customer `ref`
     MONITOR_SUBSCRIBER = "monitor_subscriber"  # whoever export monitor `ref` notifies
+    APPROVAL_REQUESTER = "approval_requester"  # who asked for approval `ref`
+    APPROVAL_APPROVER = "approval_approver"  # who decides stage `stage` of approval `ref`
 
 
 class RecipientRef(Contract):
@@ -43,7 +43,13 @@ class RecipientRef(Contract):
 
     audience: Audience
     ref: Identifier | None = Field(
-        None, description="The order, customer or monitor id; absent for `operations`."
+        None,
+        description="The order, customer, monitor or approval id; absent for `operations`.",
+    )
+    stage: Annotated[int, Field(ge=1, le=100)] | None = Field(
+        None,
+        description="For `approval_approver`: whose stage (1 is the first approver).",
+        exclude_if=lambda stage: stage is None,  # other audiences' JSON stays as it is
     )
     details_fingerprint: Fingerprint | None = Field(
         None,
@@ -57,6 +63,8 @@ class RecipientRef(Contract):
     def _ref_when_needed(self) -> RecipientRef:
         if (self.ref is None) != (self.audience is Audience.OPERATIONS):
             raise ValueError("ref is required for every audience but operations, and only there")
+        if (self.stage is None) != (self.audience is not Audience.APPROVAL_APPROVER):
+            raise ValueError("stage is required for approval_approver, and only there")
         return self
 
 
@@ -67,32 +75,19 @@ RECIPIENT_NAME = "{recipientName}"
 
 
 class NotificationRequest(Contract):
-    """Input of the `send_notification` activity: give `to` (a reference) or `recipient`."""
+    """Input of the `send_notification` activity: the recipient goes by reference (`to`)."""
 
     idempotency_key: IdempotencyKey = Field(
         description="Derived by the orchestrator: one per step."
     )
     correlation_id: Identifier = Field(description="Usually the orchestration instance id.")
     kind: NotificationKind
-    to: RecipientRef | None = Field(
-        None, description="Whom to tell, by reference: the activity looks the address up."
-    )
-    recipient: Recipient | None = Field(
-        None,
-        description=(
-            "An address given directly. It is part of the activity's input and so of the "
-            "orchestration's history: prefer `to`."
-        ),
+    to: RecipientRef = Field(
+        description="Whom to tell, by reference: the activity looks the address up."
     )
     subject: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     body: Annotated[str, StringConstraints(max_length=4000)] = ""
     data: dict[str, JsonValue] = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _one_recipient(self) -> NotificationRequest:
-        if (self.to is None) == (self.recipient is None):
-            raise ValueError("give exactly one of `to` and `recipient`")
-        return self
 
 
 class NotificationReceipt(Contract):
@@ -104,7 +99,7 @@ class NotificationReceipt(Contract):
     notification_id: str
     correlation_id: str
     kind: NotificationKind
-    to: RecipientRef | None = Field(None, description="Absent when an address was given.")
+    to: RecipientRef
     created_at: datetime
 
 

@@ -21,16 +21,16 @@ from pydantic import (
     field_validator,
 )
 
-from shared.models.approvals import IdentitySource
+from shared.models.approvals.expense import IdentitySource
 from shared.models.base import Contract, InstanceId
-from shared.models.order_saga import (
+from shared.models.orders.order import OrderId
+from shared.models.orders.workflow import (
     CompensationOutcome,
     OrderProgress,
     OrderSagaInput,
     OrderSagaResult,
     SagaStep,
 )
-from shared.models.orders import OrderId
 
 #: How often operations hear again about an order that still awaits their decision.
 DEFAULT_REMINDER_SECONDS = 4 * 3600

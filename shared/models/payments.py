@@ -14,7 +14,7 @@ from shared.models.inventory import (
     ORDER_FINGERPRINT_DESCRIPTION,
     Money,
 )
-from shared.models.orders import OrderId
+from shared.models.orders.order import OrderId
 
 
 class PaymentStatus(StrEnum):
@@ -28,7 +28,7 @@ class ChargePaymentRequest(Contract):
     idempotency_key: IdempotencyKey
     order_id: OrderId
     amount: Money
-    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+    order_fingerprint: Fingerprint = Field(description=ORDER_FINGERPRINT_DESCRIPTION)
 
     def fingerprint(self) -> str:
         """What defines the charge: which order (payment method included), how much, in what
@@ -59,11 +59,9 @@ class PaymentReceipt(Contract):
 class RefundPaymentRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the charge was made with.")
     order_id: OrderId
-    charge_fingerprint: Fingerprint | None = Field(
-        None,
+    charge_fingerprint: Fingerprint = Field(
         description=(
             "`ChargePaymentRequest.fingerprint()` of the charge to undo: a payment under the key "
-            "made for another request is left alone. Absent: whatever the key holds is "
-            "refunded, as before fingerprints."
+            "made for another request is left alone."
         ),
     )

@@ -14,7 +14,7 @@ from shared.models.inventory import (
     OrderItems,
     canonical_lines,
 )
-from shared.models.orders import OrderId
+from shared.models.orders.order import OrderId
 
 
 class ShipmentStatus(StrEnum):
@@ -26,7 +26,7 @@ class CreateShipmentRequest(Contract):
     idempotency_key: IdempotencyKey
     order_id: OrderId
     items: OrderItems
-    order_fingerprint: Fingerprint | None = Field(None, description=ORDER_FINGERPRINT_DESCRIPTION)
+    order_fingerprint: Fingerprint = Field(description=ORDER_FINGERPRINT_DESCRIPTION)
 
     def fingerprint(self) -> str:
         """What defines the shipment: which order (address included) and what goes in the
@@ -57,11 +57,9 @@ class Shipment(Contract):
 class CancelShipmentRequest(Contract):
     idempotency_key: IdempotencyKey = Field(description="The key the shipment was created with.")
     order_id: OrderId
-    shipment_fingerprint: Fingerprint | None = Field(
-        None,
+    shipment_fingerprint: Fingerprint = Field(
         description=(
             "`CreateShipmentRequest.fingerprint()` of the shipment to cancel: a shipment under "
-            "the key booked for another request is left alone. Absent: whatever the key holds "
-            "is cancelled, as before fingerprints."
+            "the key booked for another request is left alone."
         ),
     )

@@ -208,7 +208,7 @@ def test_bad_batches_are_refused_whole(api: ApiClient) -> None:
 def test_a_batch_cannot_take_the_instance_id_of_a_finished_order(
     api: ApiClient, clock: Clock
 ) -> None:
-    """Found by fuzzing: batchId 'order-<orderId>' replaced the finished saga's instance."""
+    """A batchId 'order-<orderId>' would replace the finished saga's instance: refused."""
     body = order({stock(api, 2): 1}, order_id=unique("o"))
     order_instance = accepted(api.post("/orders", body))["id"]
     placed = wait_for_instance(api, clock, order_instance)

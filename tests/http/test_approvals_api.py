@@ -12,8 +12,8 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from api import approvals
-from shared.approval_store import ApprovalNotFound
-from shared.models.approvals import ApprovalParties, IdentitySource
+from shared.approval_store import ApprovalNotFound, ApprovalParties
+from shared.models.approvals.expense import IdentitySource
 from tests.http.conftest import PUBLIC_ORIGIN
 from tests.support.functions import client_function
 

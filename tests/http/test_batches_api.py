@@ -230,7 +230,7 @@ async def test_another_request_under_a_used_batch_id_is_a_409(client: Any) -> No
 async def test_a_batch_id_shaped_like_another_patterns_ids_is_a_400(
     client: Any, batch_id: str
 ) -> None:
-    """Fuzzing: batchId 'order-<id>' replaced the finished order saga (history and output)."""
+    """A batchId 'order-<id>' would replace the finished order saga (history and output)."""
     response = await start(post({"batchId": batch_id, "items": items(1)}), client)
 
     assert response.status_code == 400
@@ -339,7 +339,7 @@ async def test_bad_result_queries_are_400s(client: Any, params: dict[str, str], 
 async def test_a_token_azure_storage_refuses_is_a_400_naming_it(
     client: Any, mocker: MockerFixture
 ) -> None:
-    """Azurite takes any continuation keys; Azure Storage answers 400, which was a 500 here."""
+    """Azurite takes any continuation keys; Azure Storage answers 400: ours is a 400 too."""
     batch_id = body(await start(post({"items": items(1)}), client))["batchId"]
     refused = HttpResponseError(message="One of the request inputs is not valid.")
     refused.status_code = 400

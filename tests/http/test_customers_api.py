@@ -12,7 +12,9 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 
 from api import customers
 from shared import customer_store, instance_ids, onboarding_store
-from shared.models.customers import OnboardingInput, OnboardingRequest, email_key
+from shared.models.customers.customer import email_key
+from shared.models.customers.http import OnboardingRequest
+from shared.models.customers.workflow import OnboardingInput
 from tests.support.functions import client_function, user_function
 
 BASE = "https://shop.example.com/api"

@@ -19,7 +19,7 @@ from api.openapi import build_document
 from api.replays import request_fingerprint, request_scope
 from api.routing import OPERATIONS
 from shared import request_replays
-from shared.models.approvals import APPROVAL_ORCHESTRATOR
+from shared.models.approvals.workflow import APPROVAL_ORCHESTRATOR
 from tests.http import samples
 from tests.support.functions import client_function
 

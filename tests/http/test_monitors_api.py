@@ -126,8 +126,8 @@ def in_hours(hours: float) -> str:
     [
         ({"timeoutMinutes": 5, "deadline": in_hours(1)}, {"deadline"}),
         ({"initialIntervalSeconds": 60, "maxIntervalSeconds": 30}, {"maxIntervalSeconds"}),
-        # Fuzzing: the default cap (600) was not checked against the initial wait, so the
-        # orchestration input failed to validate in the starter: a 500.
+        # The default cap (600) is checked against the initial wait too: a 400, not an
+        # orchestration input that fails to validate in the starter.
         ({"initialIntervalSeconds": 1167}, {"maxIntervalSeconds"}),
         ({"initialIntervalSeconds": 0}, {"initialIntervalSeconds"}),
         ({"initialIntervalSeconds": "5"}, {"initialIntervalSeconds"}),
@@ -138,7 +138,7 @@ def in_hours(hours: float) -> str:
         ({"deadline": "2026-01-05T10:00:00"}, {"deadline"}),  # no offset
         ({"deadline": in_hours(-1)}, {"deadline"}),  # in the past
         ({"deadline": in_hours(7 * 24 + 1)}, {"deadline"}),  # too far
-        # A Unix time is not the documented ISO 8601 (fuzzing: pydantic read it as one).
+        # A Unix time is not the documented ISO 8601, though pydantic would read it as one.
         ({"deadline": int((datetime.now(UTC) + timedelta(hours=1)).timestamp())}, {"deadline"}),
         (
             {"deadline": str(int((datetime.now(UTC) + timedelta(hours=1)).timestamp()))},

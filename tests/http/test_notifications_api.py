@@ -11,7 +11,12 @@ import pytest
 
 from api import notifications
 from shared import outbox
-from shared.models.notifications import NotificationKind, NotificationRequest
+from shared.models.notifications import (
+    Audience,
+    NotificationKind,
+    NotificationRequest,
+    RecipientRef,
+)
 from tests.support.functions import user_function
 
 
@@ -56,10 +61,11 @@ async def test_lists_what_an_instance_sent() -> None:
             idempotency_key=f"{correlation}:confirm",
             correlation_id=correlation,
             kind=NotificationKind.ORDER_CONFIRMATION,
-            recipient="ada@example.com",
+            to=RecipientRef(audience=Audience.ORDER_CUSTOMER, ref="o-1"),
             subject="Your order",
             data={"orderId": "o-1"},
-        )
+        ),
+        "ada@example.com",
     )
 
     response = await get(correlationId=correlation, code="function-key")

@@ -13,7 +13,12 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from api import order_recovery, orders
 from shared import recovery_store
 from shared.models.order_recovery import RecoveryRound
-from shared.models.order_saga import CompensationName, CompensationOutcome, SagaStep, StepFailure
+from shared.models.orders.workflow import (
+    CompensationName,
+    CompensationOutcome,
+    SagaStep,
+    StepFailure,
+)
 from tests.support.functions import client_function, user_function
 
 BASE = "https://shop.example.com/api"

@@ -1,8 +1,8 @@
 """Every request body's numbers are JSON numbers: `true`, `"5"` or `2.0` never become a count.
 
 Pydantic's lax mode turns `true` into 1 for `int` and `float` fields, and `"5"` or `5.0` into 5
-for `int` fields. Fuzzing found `{"quantity": true}` stocking one unit, `intervalSeconds: true`
-starting a health monitor that checks every second and `stageTimeoutHours: true` a one-hour
+for `int` fields: `{"quantity": true}` would stock one unit, `intervalSeconds: true` start a
+health monitor that checks every second and `stageTimeoutHours: true` make a one-hour
 approval stage. Body numbers are therefore strict; query parameters, which are always
 strings, are not (they are not request bodies).
 """
@@ -20,11 +20,11 @@ from pydantic import BaseModel, Strict, ValidationError
 
 import function_app  # noqa: F401  (imports every api module, filling OPERATIONS)
 from api.routing import OPERATIONS
-from shared.models.approvals import ApprovalRequest
+from shared.models.approvals.http import ApprovalRequest
 from shared.models.batches.items import PriceUpdate
-from shared.models.health_monitors import HealthMonitorRequest
+from shared.models.health_monitors.http import HealthMonitorRequest
 from shared.models.inventory import InventoryUpdate
-from shared.models.orders import OrderRequest
+from shared.models.orders.http import OrderRequest
 
 REQUEST_MODELS = sorted(
     {op.request for op in OPERATIONS.values() if op.request is not None}, key=lambda m: m.__name__
@@ -122,7 +122,7 @@ def _string_pattern(schema: dict[str, Any]) -> str:
 def test_the_document_gives_money_strings_the_pattern_the_model_enforces(
     model: type[BaseModel], field: str
 ) -> None:
-    """Fuzzing: `"unitPrice": ""` was valid by the document (any string) and a 400 by the model."""
+    """A string the model refuses (`"unitPrice": ""`) is invalid by the document's pattern too."""
     pattern = _string_pattern(model.model_json_schema()["properties"][field])
 
     for text in ("12.50", "1", "7.5", "007"):

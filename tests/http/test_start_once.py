@@ -20,7 +20,7 @@ from api import customers, orders
 from api.http import HttpProblem
 from api.start_once import JOIN, SINGLETON, StartPolicy, start_once
 from shared import instance_ids
-from shared.models.customers import email_key
+from shared.models.customers.customer import email_key
 from tests.http import samples
 from tests.http.samples import post_json
 from tests.support.functions import client_function

@@ -14,9 +14,9 @@ from activities.approvals import notify_approval_party
 from activities.notifications import send_notification
 from orchestrators import expense_approval, health_monitor
 from shared import storage
-from shared.approval_store import save_parties
+from shared.approval_store import ApprovalParties, save_parties
 from shared.errors import PermanentError
-from shared.models.approvals import ApprovalParties, IdentitySource
+from shared.models.approvals.expense import IdentitySource
 from shared.outbox import NOTIFICATIONS_TABLE
 from tests.support.functions import orchestrator_function, user_function
 from tests.support.notifications import notice_receipt_for, receipt_for
@@ -138,9 +138,9 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
         input={
             "name": name,
             "generation": 3,
+            "runId": "0123456789ab",
             "intervalSeconds": 60,
             "alertThreshold": 1,
-            "notifyRecipient": "ops@example.com",
         },
         instance_id=instance_id,
     )
@@ -150,6 +150,6 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
 
     assert _rows(instance_id) == []
     [row] = _rows(monitor_id)
-    assert row["RowKey"] == f"{monitor_id}:health_alert-g3"
+    assert row["RowKey"] == f"{monitor_id}:0123456789ab:health_alert-g3"
     assert row["Kind"] == "health_alert"
     assert json.loads(row["Data"])["errorKind"] == "timeout"

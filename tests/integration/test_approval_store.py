@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from shared.approval_store import ApprovalNotFound, load_parties, save_parties
-from shared.models.approvals import ApprovalParties, IdentitySource
+from shared.approval_store import ApprovalNotFound, ApprovalParties, load_parties, save_parties
+from shared.models.approvals.expense import IdentitySource
 
 pytestmark = pytest.mark.usefixtures("app_storage")
 

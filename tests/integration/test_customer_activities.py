@@ -10,7 +10,7 @@ import pytest
 from activities.customers import create_customer, open_customer_account
 from shared import customer_store, onboarding_store, storage
 from shared.errors import PermanentError
-from shared.models.customers import OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
 from tests.support.functions import user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")

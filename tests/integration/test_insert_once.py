@@ -1,4 +1,4 @@
-"""`insert_once` with request fingerprints, against Azurite: replay, conflict, legacy rows."""
+"""`insert_once` with request fingerprints, against Azurite: replay, conflict, unstamped rows."""
 
 from __future__ import annotations
 
@@ -50,19 +50,18 @@ def test_another_request_under_the_key_is_refused_and_changes_nothing() -> None:
     assert (stored["Value"], stored[FINGERPRINT_PROPERTY]) == ("first", FIRST)
 
 
-def test_a_row_written_before_fingerprints_replays_as_before() -> None:
+def test_a_row_written_without_a_fingerprint_is_not_a_fingerprinted_requests() -> None:
     client = storage.table(TABLE)
-    legacy = _entity("legacy")
-    client.create_entity(entity=legacy)  # no Fingerprint property, as older code wrote it
+    unstamped = _entity("unstamped")
+    storage.insert_once(client, unstamped)
 
-    row, created = storage.insert_once(client, {**legacy, "Value": "new"}, fingerprint=OTHER)
+    with pytest.raises(FingerprintMismatch, match=unstamped["PartitionKey"]):
+        storage.insert_once(client, {**unstamped, "Value": "new"}, fingerprint=OTHER)
 
-    assert created is False
-    assert row["Value"] == "legacy"
-    assert FINGERPRINT_PROPERTY not in (_stored(legacy) or {})  # not rewritten either
+    assert (_stored(unstamped) or {})["Value"] == "unstamped"  # left as it is
 
 
-def test_callers_without_a_fingerprint_keep_the_old_behaviour() -> None:
+def test_a_caller_without_a_fingerprint_compares_and_stamps_nothing() -> None:
     client = storage.table(TABLE)
     entity = _entity("first")
     storage.insert_once(client, entity, fingerprint=FIRST)

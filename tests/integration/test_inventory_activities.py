@@ -256,21 +256,6 @@ def test_the_same_lines_in_another_order_are_the_same_reservation() -> None:
     assert _stock(sku_a) == (9, 1)
 
 
-def test_a_reservation_made_before_fingerprints_replays_as_before() -> None:
-    sku = _sku(10)
-    key = _key()
-    # Written as the code before fingerprints wrote it: no Fingerprint property.
-    (legacy,) = inventory_store.reserve_lines(key, "o-1", [OrderLine(sku=sku, quantity=2)])
-    assert FINGERPRINT_PROPERTY not in (_reservation(key, sku) or {})
-
-    replayed = _reserve(key, (sku, 3), order=OTHER_ORDER)  # nothing to compare with
-
-    assert replayed["lines"] == [legacy.to_json()]
-    assert _stock(sku) == (8, 2)
-    assert _release(key, (sku, 3), order=OTHER_ORDER)["lines"][0]["quantity"] == 2
-    assert _stock(sku) == (10, 0)
-
-
 def test_a_release_leaves_another_requests_reservation_alone_and_releases_its_own() -> None:
     """The key holds sku_a for the first order; the second order's release names its own."""
     sku_a, sku_b = _sku(10), _sku(10)
@@ -292,18 +277,6 @@ def test_a_release_leaves_another_requests_reservation_alone_and_releases_its_ow
     assert sku_a in str(refused.value)
     assert _stock(sku_a) == (8, 2)  # the first order keeps its units
     assert _stock(sku_b) == (10, 0)  # the second order's own units are back
-
-
-def test_a_release_without_a_fingerprint_releases_what_the_key_holds() -> None:
-    """Releases scheduled before fingerprints existed carry none: they behave as before."""
-    sku = _sku(10)
-    key = _key()
-    _reserve(key, (sku, 2))
-
-    released = release({"idempotencyKey": key, "skus": [sku]})
-
-    assert released["lines"] == [{"sku": sku, "quantity": 2, "state": "released"}]
-    assert _stock(sku) == (10, 0)
 
 
 def test_setting_stock_keeps_what_is_reserved() -> None:

@@ -12,12 +12,22 @@ from shared import outbox, storage
 from shared.errors import PermanentError
 from shared.idempotency import FingerprintMismatch
 from shared.models.notifications import (
+    OPERATIONS,
     NotificationKind,
+    NotificationReceipt,
     NotificationRequest,
 )
 from shared.outbox import NOTIFICATIONS_TABLE
 
 pytestmark = pytest.mark.usefixtures("app_storage")
+
+
+OPS = "ops@example.com"
+
+
+def write(request: NotificationRequest, address: str = OPS) -> NotificationReceipt:
+    """Write as `send_notification` does, with the address `request.to` stands for."""
+    return outbox.write_notification(request, address)
 
 
 def new_correlation() -> str:
@@ -31,7 +41,7 @@ def notification(
         idempotency_key=f"{correlation}:{step}",
         correlation_id=correlation,
         kind=kind,
-        recipient="ops@example.com",
+        to=OPERATIONS,
         subject=f"Step {step}",
         body="details",
         data={"step": step, "nested": {"n": 1}},
@@ -40,7 +50,7 @@ def notification(
 
 def test_a_written_notification_is_listed_as_sent() -> None:
     correlation = new_correlation()
-    receipt = outbox.write_notification(notification(correlation, "alert"))
+    receipt = write(notification(correlation, "alert"))
 
     listed = outbox.list_notifications(correlation, top=10)
 
@@ -57,10 +67,8 @@ def test_a_written_notification_is_listed_as_sent() -> None:
 
 def test_rewriting_a_key_keeps_the_first_row_and_receipt() -> None:
     correlation = new_correlation()
-    first = outbox.write_notification(notification(correlation, "welcome"))
-    second = outbox.write_notification(
-        notification(correlation, "welcome").model_copy(update={"subject": "changed"})
-    )
+    first = write(notification(correlation, "welcome"))
+    second = write(notification(correlation, "welcome").model_copy(update={"subject": "changed"}))
 
     assert second == first
     assert [n.subject for n in outbox.list_notifications(correlation, 10).notifications] == [
@@ -71,39 +79,17 @@ def test_rewriting_a_key_keeps_the_first_row_and_receipt() -> None:
 def test_a_key_with_another_kind_or_recipient_is_refused_and_keeps_the_first_row() -> None:
     correlation = new_correlation()
     first = notification(correlation, "alert")
-    outbox.write_notification(first)
+    write(first)
 
     for other in (
-        first.model_copy(update={"kind": NotificationKind.HEALTH_RESOLVED}),
-        first.model_copy(update={"recipient": "someone-else@example.com"}),
+        (first.model_copy(update={"kind": NotificationKind.HEALTH_RESOLVED}), OPS),
+        (first, "someone-else@example.com"),
     ):
         with pytest.raises(FingerprintMismatch, match=f"{correlation}:alert"):
-            outbox.write_notification(other)
+            write(*other)
 
     (stored,) = outbox.list_notifications(correlation, 10).notifications
     assert (stored.kind, stored.recipient) == (NotificationKind.HEALTH_ALERT, "ops@example.com")
-
-
-def test_a_notification_written_before_fingerprints_replays_as_before() -> None:
-    correlation = new_correlation()
-    first = notification(correlation, "alert")
-    storage.table(NOTIFICATIONS_TABLE).create_entity(  # as the code before fingerprints wrote it
-        entity={
-            "PartitionKey": correlation,
-            "RowKey": first.idempotency_key,
-            "Kind": first.kind.value,
-            "Recipient": first.recipient,
-            "Subject": first.subject,
-            "Body": first.body,
-            "Data": "{}",
-            "CreatedAt": datetime(2026, 1, 5, 9, 0, tzinfo=UTC).isoformat(),
-        }
-    )
-
-    receipt = outbox.write_notification(first.model_copy(update={"recipient": "x@example.com"}))
-
-    assert receipt.notification_id == first.idempotency_key
-    assert receipt.created_at == datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def test_listing_is_chronological_and_keeps_the_newest(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -112,7 +98,7 @@ def test_listing_is_chronological_and_keeps_the_newest(monkeypatch: pytest.Monke
     for step, minute in (("c", 1), ("a", 2), ("b", 3)):
         frozen = datetime(2026, 1, 5, 9, minute, tzinfo=UTC)
         monkeypatch.setattr(outbox, "datetime", _FrozenClock(frozen))
-        outbox.write_notification(notification(correlation, step))
+        write(notification(correlation, step))
 
     everything = outbox.list_notifications(correlation, top=10)
     newest_two = outbox.list_notifications(correlation, top=2)
@@ -125,8 +111,8 @@ def test_listing_is_chronological_and_keeps_the_newest(monkeypatch: pytest.Monke
 
 def test_listing_can_filter_by_kind() -> None:
     correlation = new_correlation()
-    outbox.write_notification(notification(correlation, "1", NotificationKind.HEALTH_ALERT))
-    outbox.write_notification(notification(correlation, "2", NotificationKind.HEALTH_RESOLVED))
+    write(notification(correlation, "1", NotificationKind.HEALTH_ALERT))
+    write(notification(correlation, "2", NotificationKind.HEALTH_RESOLVED))
 
     resolved = outbox.list_notifications(correlation, 10, NotificationKind.HEALTH_RESOLVED)
 
@@ -142,8 +128,8 @@ def test_an_instance_that_sent_nothing_has_an_empty_list() -> None:
 
 def test_listing_stays_within_one_correlation() -> None:
     mine, other = new_correlation(), new_correlation()
-    outbox.write_notification(notification(mine, "1"))
-    outbox.write_notification(notification(other, "1"))
+    write(notification(mine, "1"))
+    write(notification(other, "1"))
 
     assert {n.correlation_id for n in outbox.list_notifications(mine, 10).notifications} == {mine}
 
@@ -155,7 +141,7 @@ def test_oversized_data_is_a_permanent_error_and_writes_nothing() -> None:
     )
 
     with pytest.raises(PermanentError, match="at most"):
-        outbox.write_notification(request)
+        write(request)
 
     rows = storage.table(NOTIFICATIONS_TABLE).query_entities(
         "PartitionKey eq @pk", parameters={"pk": correlation}

@@ -10,7 +10,7 @@ import pytest
 from shared import storage
 from shared.errors import PermanentError
 from shared.idempotency import FINGERPRINT_PROPERTY
-from shared.models.customers import OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
 from shared.onboarding_store import (
     ONBOARDING_DETAILS_TABLE,
     onboarding_details,

@@ -11,7 +11,7 @@ from activities.shipping import cancel_shipment, create_shipment
 from shared import order_store, shipment_store, storage
 from shared.errors import PermanentError
 from shared.idempotency import FINGERPRINT_PROPERTY, fingerprint
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.models.shipments import CreateShipmentRequest
 from tests.support.functions import user_function
 
@@ -138,17 +138,6 @@ def test_the_same_lines_in_another_order_are_the_same_booking() -> None:
     assert _create(key, items=list(reversed(lines))) == first
 
 
-def test_a_shipment_booked_before_fingerprints_replays_as_before() -> None:
-    key = _key()
-    legacy = shipment_store.create_shipment(key, "o-1", "DE")  # no fingerprint, as before
-    assert FINGERPRINT_PROPERTY not in _rows(key)[0]
-
-    replayed = _create(key, address=OTHER_ADDRESS)
-
-    assert replayed == legacy.to_json()
-    assert _cancel(key, address=OTHER_ADDRESS)["status"] == "cancelled"
-
-
 def test_a_cancellation_naming_another_booking_leaves_the_shipment_alone() -> None:
     key = _key()
     _create(key)
@@ -159,14 +148,6 @@ def test_a_cancellation_naming_another_booking_leaves_the_shipment_alone() -> No
     assert "left untouched" in str(refused.value)
     assert _rows(key)[0]["Status"] == "created"
     assert _cancel(key)["status"] == "cancelled"
-
-
-def test_a_cancellation_without_a_fingerprint_cancels_what_the_key_holds() -> None:
-    """Cancellations scheduled before fingerprints existed carry none: they behave as before."""
-    key = _key()
-    _create(key)
-
-    assert cancel({"idempotencyKey": key, "orderId": "o-1"})["status"] == "cancelled"
 
 
 def test_cancelling_twice_cancels_once() -> None:

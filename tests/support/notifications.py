@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.models.approvals import ApprovalNotice, ApprovalNoticeReceipt
+from shared.models.approvals.activities import ApprovalNotice, ApprovalNoticeReceipt
 from shared.models.notifications import NotificationReceipt, NotificationRequest
 from tests.support.orchestration import DEFAULT_START
 

@@ -128,6 +128,19 @@ def test_a_reused_key_is_left_untouched_by_a_compensation() -> None:
     assert "payment order-o-1 was written for a different request" in failure.message
 
 
+def test_a_taken_row_of_an_activity_without_a_key_is_named_by_the_store() -> None:
+    class Lookup(Contract):
+        batch_id: Identifier
+
+    def effect(command: Lookup) -> Done:
+        raise FingerprintMismatch("row b-1/header")
+
+    run = user_function(Activities()(Lookup)(effect))
+    with pytest.raises(PermanentError) as caught:
+        run(request={"batchId": "b-1"})
+    assert caught.value.info.message == "row b-1/header was written for a different request"
+
+
 @pytest.mark.parametrize(
     "error", [http_error(400), ResourceNotFoundError("gone"), ValueError("a bug")]
 )

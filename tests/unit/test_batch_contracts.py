@@ -83,7 +83,7 @@ def test_a_valid_request_parses_prices_as_decimals() -> None:
 
 
 def test_a_negative_zero_discount_is_plain_zero() -> None:
-    """Fuzzing: `discountPercent: -0.0` passed `ge=0` and was recorded as "-0.0"."""
+    """`discountPercent: -0.0` passes `ge=0`; it is recorded as plain zero, never "-0.0"."""
     request = BatchRequest.model_validate({"items": [item(discountPercent=-0.0)]})
 
     discount = request.items[0].discount_percent

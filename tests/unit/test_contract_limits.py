@@ -16,9 +16,9 @@ from pydantic import BaseModel, ValidationError
 import function_app  # noqa: F401  (registers every route, filling OPERATIONS)
 from api.routing import OPERATIONS
 from shared.models.base import Contract
-from shared.models.customers import OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
 from shared.models.inventory import InventoryUpdate
-from shared.models.monitors import MonitorRequest
+from shared.models.monitors.http import MonitorRequest
 
 
 def _request_models() -> list[type[BaseModel]]:

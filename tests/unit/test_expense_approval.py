@@ -15,7 +15,7 @@ from orchestrators import expense_approval
 from orchestrators.common import InvalidOrchestrationInput
 from shared import log_context
 from shared.errors import ErrorCode
-from shared.models.approvals import same_person
+from shared.models.approvals.expense import same_person
 from tests.support.failures import permanent
 from tests.support.functions import orchestrator_function
 from tests.support.notifications import notice_receipt_for

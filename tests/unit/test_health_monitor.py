@@ -119,8 +119,7 @@ def _notifications(drivers: list[OrchestrationDriver]) -> list[dict[str, Any]]:
 def test_continue_as_new_carries_the_next_generation_and_the_counters(
     mocker: MockerFixture,
 ) -> None:
-    # State that carries the operations address is accepted ...
-    _, driver = _generation(mocker, _state(notifyRecipient=OPS), Generation(healthy=False))
+    _, driver = _generation(mocker, _state(), Generation(healthy=False))
 
     carried = driver.continued_with
     assert carried["generation"] == 2
@@ -131,8 +130,6 @@ def test_continue_as_new_carries_the_next_generation_and_the_counters(
     assert carried["lastCheck"]["statusCode"] == 503
     assert carried["startedAt"] == DEFAULT_START.isoformat().replace("+00:00", "Z")
     assert (carried["intervalSeconds"], carried["alertThreshold"]) == (60, 3)
-    # ... and the address is never carried on.
-    assert "notifyRecipient" not in carried
     [timer] = driver.timers
     assert timer.fire_at == DEFAULT_START + timedelta(seconds=60)
     assert not timer.is_cancelled
@@ -151,7 +148,7 @@ def test_state_survives_many_generations(mocker: MockerFixture) -> None:
 
 
 def test_status_shows_the_phase_counters_and_next_check(mocker: MockerFixture) -> None:
-    _, driver = _generation(mocker, _state(generation=4), Generation(healthy=True))
+    _, driver = _generation(mocker, _state(generation=4, runId=RUN), Generation(healthy=True))
 
     checking, waiting = driver.custom_statuses
     assert checking["phase"] == "checking"
@@ -243,7 +240,7 @@ def test_an_alert_that_could_not_be_sent_is_retried_next_generation(
 
 def test_stop_cancels_the_timer_and_finishes(mocker: MockerFixture) -> None:
     output, driver = _generation(
-        mocker, _state(generation=9, checksTotal=8), Generation(healthy=True, stop=True)
+        mocker, _state(generation=9, runId=RUN, checksTotal=8), Generation(healthy=True, stop=True)
     )
 
     assert not driver.continued_as_new
@@ -286,6 +283,8 @@ def test_an_endpoint_removed_from_the_allow_list_fails_the_monitor(mocker: Mocke
         _state(runId="NOT-HEX-AT-ALL"),
         _state(runId="0f1e2d3c4b5a6"),
         _state(runId=""),
+        _state(generation=2),  # a later generation always carries its run id
+        _state(notifyRecipient="ops@example.com"),  # alerts go to operations by reference
         _state(url="http://169.254.169.254"),
     ],
 )
@@ -381,23 +380,6 @@ def test_keys_stay_equal_across_replays_and_retries_within_a_run(mocker: MockerF
     [resolved] = _notifications([later])
     assert resolved["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_resolved-g2"
     later.context.new_uuid.assert_not_called()
-
-
-def test_state_from_before_run_ids_keeps_its_keys_then_mints_a_run_id(
-    mocker: MockerFixture,
-) -> None:
-    # A generation in flight when run ids were introduced may already have written its alert:
-    # a retry must find that row, so it keeps the old key; the next generation has a run id.
-    legacy = _state(generation=4, alertThreshold=1)
-    assert "runId" not in legacy
-
-    _, in_flight = _generation(mocker, legacy, Generation(healthy=False))
-
-    assert _alert_key(in_flight) == f"{INSTANCE}:health_alert-g4"
-    assert in_flight.continued_with["runId"] == RUN
-    _, next_generation = _generation(mocker, in_flight.continued_with, Generation(healthy=True))
-    [resolved] = _notifications([next_generation])
-    assert resolved["idempotencyKey"] == f"{INSTANCE}:{RUN}:health_resolved-g5"
 
 
 def test_a_stopped_run_reports_its_run_id(mocker: MockerFixture) -> None:

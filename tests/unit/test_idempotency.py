@@ -48,12 +48,13 @@ def test_a_row_matches_its_own_fingerprint_only() -> None:
         require_match(row, "b" * 64, "row k/r")
 
 
-def test_a_row_written_before_fingerprints_existed_matches_any_request() -> None:
-    legacy = {"PartitionKey": "k", "RowKey": "r"}
+def test_a_row_without_a_fingerprint_is_no_requests_result() -> None:
+    unstamped = {"PartitionKey": "k", "RowKey": "r"}
 
-    assert matches(legacy, "b" * 64)
-    assert matches({**legacy, FINGERPRINT_PROPERTY: ""}, "b" * 64)
-    require_match(legacy, "b" * 64, "row k/r")  # does not raise
+    assert not matches(unstamped, "b" * 64)
+    assert not matches({**unstamped, FINGERPRINT_PROPERTY: ""}, "b" * 64)
+    with pytest.raises(FingerprintMismatch):
+        require_match(unstamped, "b" * 64, "row k/r")
 
 
 def test_a_caller_without_a_fingerprint_is_not_checked_and_stamps_nothing() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shared import instance_ids
-from shared.models.customers import email_key
+from shared.models.customers.customer import email_key
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,8 @@ from orchestrators import onboarding
 from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from shared.idempotency import key_reused
-from shared.models.customers import OnboardingInput, OnboardingRequest
+from shared.models.customers.http import OnboardingRequest
+from shared.models.customers.workflow import OnboardingInput
 from tests.support.failures import activity_failed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver

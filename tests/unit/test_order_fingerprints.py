@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from shared.models.inventory import ReserveInventoryRequest
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
 from shared.models.payments import ChargePaymentRequest
 from shared.models.shipments import CreateShipmentRequest
 

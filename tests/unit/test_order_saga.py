@@ -16,8 +16,8 @@ from orchestrators.common import InvalidOrchestrationInput
 from shared.errors import ErrorCode
 from shared.idempotency import key_reused, not_undone
 from shared.models.inventory import ReserveInventoryRequest
-from shared.models.order_saga import OrderSagaInput
-from shared.models.orders import OrderDetails
+from shared.models.orders.order import OrderDetails
+from shared.models.orders.workflow import OrderSagaInput
 from shared.models.payments import ChargePaymentRequest
 from shared.models.shipments import CreateShipmentRequest
 from tests.support.failures import activity_failed, crashed, permanent, transient

@@ -101,7 +101,6 @@ def _health_monitor(handler: Handler) -> None:
         "name": "shop",
         "intervalSeconds": 60,
         "alertThreshold": 1,
-        "notifyRecipient": "ops@example.com",
     }
     host = MiniHost(
         handler, state, _receipt_or(answers), name="health_monitor", instance_id="hm-shop"

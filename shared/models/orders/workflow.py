@@ -1,12 +1,13 @@
-"""Workflow contracts of the order saga: its input, steps, compensations, progress and result."""
+"""Workflow contracts of the order saga: retry policies, input, steps, compensations, progress
+and result."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, StrictFloat, StrictInt, model_validator
 
 from shared.errors import ErrorKind
 from shared.idempotency import Fingerprint
@@ -18,14 +19,42 @@ from shared.models.inventory import (
     OrderItems,
 )
 from shared.models.notifications import NotificationReceipt
-from shared.models.orders import (
-    DEFAULT_COMPENSATION_RETRY,
-    DEFAULT_STEP_RETRY,
-    OrderId,
-    RetryPolicy,
-)
+from shared.models.orders.order import OrderId
 from shared.models.payments import PaymentReceipt
 from shared.models.shipments import Shipment
+
+
+class RetryPolicy(Contract):
+    """Exponential backoff for one kind of step, bounded so no request can stall for days."""
+
+    max_attempts: StrictInt = Field(ge=1, le=10)
+    first_delay_seconds: StrictFloat = Field(ge=1, le=300)
+    multiplier: StrictFloat = Field(2.0, ge=1, le=10)
+    max_delay_seconds: StrictFloat = Field(ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _check_order(self) -> RetryPolicy:
+        if self.max_delay_seconds < self.first_delay_seconds:
+            raise ValueError("maxDelaySeconds must be at least firstDelaySeconds")
+        return self
+
+    @property
+    def first_delay(self) -> timedelta:
+        return timedelta(seconds=self.first_delay_seconds)
+
+    @property
+    def max_delay(self) -> timedelta:
+        return timedelta(seconds=self.max_delay_seconds)
+
+
+#: Forward steps: a few quick retries, then the saga gives up and compensates.
+DEFAULT_STEP_RETRY = RetryPolicy(
+    max_attempts=4, first_delay_seconds=2, multiplier=2, max_delay_seconds=30
+)
+#: Compensations: more patience, since giving up means a human has to intervene.
+DEFAULT_COMPENSATION_RETRY = RetryPolicy(
+    max_attempts=6, first_delay_seconds=2, multiplier=2, max_delay_seconds=60
+)
 
 
 class OrderSagaInput(Contract):
