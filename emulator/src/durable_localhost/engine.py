@@ -36,6 +36,7 @@ from durable_localhost.lifecycle import (
     parent_notification,
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
+from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
@@ -58,6 +59,7 @@ class Engine:
         clock: Clock,
         store: StateStore,
         app_dir: Path,
+        activity_overrides: ActivityOverrides | None = None,
     ) -> None:
         self.config = config
         self.index = index
@@ -81,6 +83,7 @@ class Engine:
             app_dir=app_dir,
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
+            overrides=activity_overrides,
         )
         self.entities = EntityRunner(
             index=index,

@@ -37,6 +37,7 @@ from durable_localhost.durable_api import durable_api_app
 from durable_localhost.engine import Engine
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
 from durable_localhost.keys import HostKeys, resolve_keys
+from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.responses import empty, presented_key, require_key
 from durable_localhost.sdk import close_sdk_client_session
 from durable_localhost.store import StateStore
@@ -66,6 +67,7 @@ class EmulatorOptions:
     settings: Mapping[str, str] = field(default_factory=dict)
     http_threads: int = 16
     dashboard: DashboardAccess = DashboardAccess.LOOPBACK
+    activity_overrides: ActivityOverrides | None = None  # fakes answering activities (tests)
 
     def state_path(self) -> str:
         """Where SQLite state lives."""
@@ -171,6 +173,7 @@ class EmulatorHost:
                 clock=self.clock,
                 store=self._store,
                 app_dir=app_dir,
+                activity_overrides=options.activity_overrides,
             )
             self._router = HttpRouter(self._app.index.http)
             self._http_pool = ThreadPoolExecutor(
