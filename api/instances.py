@@ -293,15 +293,21 @@ async def purge_instance(
     try:
         result = await client.purge_instance_history(instance_id)
     except Exception:
-        # The host refuses (412) to purge an instance that is live again, e.g. a singleton
-        # restarted since our check; the client reports that as a bare Exception.
-        again = await client.get_status(instance_id)
-        if again and not _runtime_status(again).is_finished:
-            _refuse_unless(False, instance_id, "purge", _runtime_status(again))
+        await _refuse_if_live_again(client, instance_id)
         raise
     if not result.instances_deleted:
+        # Nothing purged: the instance is gone, or live again (a singleton restarted since the
+        # check above), which the host does not purge.
+        await _refuse_if_live_again(client, instance_id)
         raise _not_found(instance_id)
     return func.HttpResponse(status_code=204)
+
+
+async def _refuse_if_live_again(client: df.DurableOrchestrationClient, instance_id: str) -> None:
+    """409 when the instance runs again since it was found finished (started anew meanwhile)."""
+    again = await client.get_status(instance_id)
+    if again and not _runtime_status(again).is_finished:
+        _refuse_unless(False, instance_id, "purge", _runtime_status(again))
 
 
 # --- Helpers -----------------------------------------------------------------------------------

@@ -112,3 +112,16 @@ def test_terminate_suspend_resume_purge_restart(api: httpx.Client, server: Emula
     assert api.post(f"/instances/{instance_id}/purge").json() == {"deleted": 1}
     assert api.post(f"/instances/{instance_id}/purge").json() == {"deleted": 0}
     assert api.get(f"/instances/{instance_id}").status_code == 404
+
+
+def test_the_sdk_client_meets_the_extensions_defaults_for_a_live_instance(
+    api: httpx.Client, server: EmulatorServer
+) -> None:
+    instance_id = _start(api, server, "live-one")
+
+    assert api.post(f"/instances/{instance_id}/purge").json() == {"deleted": 0}
+    # start_new over a running id and rewind of a live instance raise in the function.
+    assert api.post(f"/orchestrators/waiter/{instance_id}", json={"n": 2}).status_code == 500
+    assert api.post(f"/instances/{instance_id}/rewind").status_code == 500
+    status = api.get(f"/instances/{instance_id}").json()
+    assert (status["runtimeStatus"], status["input"]) == ("Running", '{"n": 1}')  # client-encoded

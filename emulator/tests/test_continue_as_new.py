@@ -47,3 +47,21 @@ def test_continue_as_new_drops_delivered_but_unconsumed_events(start_app: StartA
     server.clock.advance(timedelta(hours=1))
 
     assert durable.body(instance_id)["output"] == {"round": 1, "ping": None}
+
+
+def test_eternal_orchestration_reads_running_between_generations(start_app: StartApp) -> None:
+    server = start_app("continue_as_new", start_time=START, paused=True)
+    durable = Durable(server)
+
+    instance_id = durable.start("eternal", {"round": 0, "rounds": 24})
+    server.clock.advance(timedelta(hours=3))
+
+    status = durable.body(instance_id)
+    assert status["input"] == '{"round": 3, "rounds": 24}'  # the host re-encodes it
+    assert status["runtimeStatus"] == "Running"
+    running = durable.http.get("/instances", params={"runtimeStatus": "Running"}).json()
+    assert [i["instanceId"] for i in running] == [instance_id]
+    durable.post(f"/instances/{instance_id}/suspend")
+    durable.post(f"/instances/{instance_id}/resume")
+    server.clock.advance(timedelta(hours=1))
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"

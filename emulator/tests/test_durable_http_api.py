@@ -30,6 +30,19 @@ def test_unknown_instance_is_404_with_an_empty_body(durable: Durable) -> None:
         assert response.content == b""
 
 
+def test_wrong_methods_are_404_with_no_body_as_the_extension_answers(durable: Durable) -> None:
+    for method, path in (
+        ("PUT", "/instances"),
+        ("POST", "/instances/x"),
+        ("GET", "/instances/x/terminate"),
+        ("GET", "/orchestrators/approval"),
+        ("PATCH", "/entities/counter/one"),
+        ("GET", "/no-such-route"),
+    ):
+        response = durable.http.request(method, path)
+        assert (method, path, response.status_code, response.content) == (method, path, 404, b"")
+
+
 def test_running_instance_is_202_with_location(durable: Durable) -> None:
     instance_id = durable.start("approval")
     durable.server.wait_idle()
@@ -111,24 +124,74 @@ def test_list_and_purge_by_filter(durable: Durable) -> None:
     assert len(paged.json()) == 2
     assert paged.headers["x-ms-continuation-token"] == "2"
 
-    assert durable.http.delete("/instances/").status_code == 400
+    no_from = durable.http.delete("/instances/")
+    assert (no_from.status_code, no_from.json()) == (
+        400,
+        "Please provide value for 'createdTimeFrom' parameter.",
+    )
     since = {"createdTimeFrom": "2000-01-01T00:00:00Z", "runtimeStatus": "Terminated"}
     purged = durable.http.delete("/instances/", params=since)
     assert purged.json() == {"instancesDeleted": 1}
     assert durable.http.delete("/instances/", params=since).status_code == 404
-    # Running instances are not purged.
-    assert durable.http.delete("/instances/a-2").status_code == 404
+
+
+def test_purging_a_running_instance_deletes_nothing(durable: Durable) -> None:
+    instance_id = durable.start("approval", instance_id="live")
+    durable.server.wait_idle()
+
+    response = durable.http.delete(f"/instances/{instance_id}")
+
+    assert response.status_code == 200
+    assert response.json() == {"instancesDeleted": 0}
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"
+    durable.post(f"/instances/{instance_id}/terminate")
+    assert durable.http.delete(f"/instances/{instance_id}").json() == {"instancesDeleted": 1}
+
+
+def test_start_with_a_body_that_is_not_json_is_400_invalid_json_content(durable: Durable) -> None:
+    response = durable.http.post("/orchestrators/approval/plain", content=b"hello there")
+
+    assert response.status_code == 400
+    assert response.json()["Message"] == "Invalid JSON content"
+    assert durable.status("plain").status_code == 404
+    blank = durable.http.post("/orchestrators/approval/blank", content=b"  ")
+    assert blank.status_code == 202
+    durable.server.wait_idle()
+    assert durable.body("blank")["input"] is None
+
+
+def test_starting_over_a_running_instance_is_refused_as_the_host_does(durable: Durable) -> None:
+    durable.start("approval", {"who": "ada"}, instance_id="once")
+    durable.server.wait_idle()
+
+    again = durable.http.post("/orchestrators/approval/once", json={"who": "bo"})
+
+    assert again.status_code == 500
+    assert again.json()["ExceptionMessage"] == (
+        "An Orchestration instance with the status Running already exists."
+    )
+    assert durable.body("once")["input"] == {"who": "ada"}
+    durable.post("/instances/once/terminate")
+    assert durable.start("approval", {"who": "bo"}, instance_id="once") == "once"
 
 
 def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
     durable.start("approval", {"who": "bo"}, instance_id="r-1")
     durable.server.wait_idle()
 
+    live = durable.post("/instances/r-1/restart", restartWithNewInstanceId="false")
+    assert live.status_code == 500
+    assert "already exists" in live.json()["ExceptionMessage"]
+    durable.post("/instances/r-1/terminate")
     same = durable.post("/instances/r-1/restart", restartWithNewInstanceId="false")
     assert same.status_code == 202
     assert same.json()["id"] == "r-1"
     fresh = durable.post("/instances/r-1/restart")
     assert fresh.json()["id"] != "r-1"
-    assert durable.post("/instances/none/restart").status_code == 400
+    unknown = durable.post("/instances/none/restart")
+    assert unknown.status_code == 400
+    assert unknown.json()["ExceptionMessage"] == (
+        "An orchestrastion with the instanceId none was not found."  # sic, the client's text
+    )
     durable.server.wait_idle()
     assert durable.body(fresh.json()["id"])["input"] == {"who": "bo"}

@@ -32,6 +32,29 @@ def test_decision_before_the_deadline_cancels_the_timer(start_app: StartApp) -> 
     assert server.clock.now() == START
 
 
+def test_a_canceled_timer_still_fires_into_the_history_of_a_running_instance(
+    start_app: StartApp,
+) -> None:
+    server = start_app("events", start_time=START, paused=True)
+    durable = Durable(server)
+
+    instance_id = durable.start("cancels_then_waits")
+    durable.raise_event(instance_id, "first", 1)
+    server.wait_idle()
+    assert server.clock.info()["nextTimer"] is not None  # still armed, as in DTFx
+
+    server.clock.advance(timedelta(hours=1))
+
+    history = durable.history(instance_id)
+    created = next(e for e in history if e["EventType"] == 10)
+    fired = [e for e in history if e["EventType"] == 11]
+    assert [e["TimerId"] for e in fired] == [created["EventId"]]
+    assert durable.body(instance_id)["runtimeStatus"] == "Running"  # the SDK ignores it
+    durable.raise_event(instance_id, "second", 2)
+    server.wait_idle()
+    assert durable.body(instance_id)["output"] == {"first": 1, "second": 2}
+
+
 def test_deadline_expires_when_time_passes(start_app: StartApp) -> None:
     server = start_app("events", start_time=START, paused=True)
     durable = Durable(server)

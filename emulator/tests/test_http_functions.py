@@ -47,11 +47,70 @@ def test_route_constraint_and_unknown_paths_give_404(api: httpx.Client) -> None:
     assert api.get("/nowhere").status_code == 404
 
 
-def test_method_not_allowed(api: httpx.Client) -> None:
+def test_a_wrong_method_on_an_app_route_is_a_404_with_no_body_as_on_the_host(
+    api: httpx.Client,
+) -> None:
     response = api.delete("/items/1")
 
+    assert response.status_code == 404
+    assert response.content == b""
+    assert "allow" not in response.headers
+
+
+def test_the_root_is_a_static_page_that_names_no_function(start_app: StartApp) -> None:
+    server = start_app("http_basics")
+
+    page = httpx.get(f"{server.base_url}/")
+
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "up and running" in page.text
+    assert not [name for name in server.host.function_names() if name in page.text]
+    assert httpx.post(f"{server.base_url}/").text == page.text  # whatever the method
+
+
+def test_the_root_page_is_204_when_the_app_disables_it(start_app: StartApp) -> None:
+    server = start_app("http_basics", settings={"AzureWebJobsDisableHomepage": "true"})
+
+    page = httpx.get(f"{server.base_url}/")
+
+    assert page.status_code == 204
+    assert page.content == b""
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("POST", "/admin/host/status", "GET, HEAD"),
+        ("POST", "/runtime/emulator/host", "GET"),
+        ("GET", "/runtime/emulator/clock/pause", "POST"),
+    ],
+)
+def test_the_hosts_own_routes_answer_a_wrong_method_with_problem_json_and_allow(
+    start_app: StartApp, method: str, path: str, allow: str
+) -> None:
+    server = start_app("http_basics")
+
+    response = httpx.request(method, f"{server.base_url}{path}")
+
     assert response.status_code == 405
-    assert response.headers["allow"] == "GET, PUT"  # RFC 9110: a 405 names what is allowed
+    assert response.headers["allow"] == allow
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["title"] == "Method Not Allowed"
+    assert allow in response.json()["detail"]
+
+
+def test_an_unknown_path_under_the_hosts_own_routes_is_a_problem_json_404(
+    start_app: StartApp,
+) -> None:
+    server = start_app("http_basics")
+
+    for path in ("/runtime/emulator/nothing-here", "/admin/nothing-here"):
+        response = httpx.get(f"{server.base_url}{path}")
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert path in response.json()["detail"]
+    assert httpx.get(f"{server.base_url}/elsewhere").content == b""
 
 
 @pytest.mark.parametrize(

@@ -198,8 +198,6 @@ def test_purging_from_the_page_deletes_the_instance(
 
     open_instance(page, dashboard, instance_id)
     expect(page.locator("#action-terminate")).to_be_disabled()
-    expect(page.locator("#action-rewind")).to_be_disabled()
-    expect(page.locator("#rewind-reason")).to_contain_text("does not emulate rewind")
     page.locator("#action-purge").click()
     expect(page.locator("#dialog-title")).to_contain_text(f"Purge {instance_id}?")
     confirm(page)
@@ -210,6 +208,30 @@ def test_purging_from_the_page_deletes_the_instance(
     assert gone.status_code == 404
     page.goto(f"{dashboard}#/instance/{instance_id}")
     expect(page.locator("main h2")).to_have_text("Instance not found")
+
+
+def test_rewinding_a_failed_instance_from_the_page_replays_it(
+    page: Page, dashboard: str, target: Target, api: ApiClient, clock: Clock
+) -> None:
+    (instance_id,) = start_many(target, f"rewind-{uuid.uuid4().hex[:6]}", 1)
+    assert wait_for_instance(api, clock, instance_id)["runtimeStatus"] == "Failed"
+
+    open_instance(page, dashboard, instance_id)
+    expect(page.locator(".badge").first).to_have_text("Failed")
+    page.locator("#action-rewind").click()
+    expect(page.locator("#dialog-title")).to_contain_text(f"Rewind {instance_id}?")
+    page.locator("#action-reason").fill("input fixed upstream")
+    confirm(page)
+
+    expect(page.locator("#notice")).to_have_text(f"Rewind: requested for {instance_id}.")
+    # Its input is still missing, so the replay fails again, after the rewind's wake-up event.
+    expect(page.locator("table.events tr.event-GenericEvent")).to_have_count(1)
+    expect(page.locator(".badge").first).to_have_text("Failed")
+    raw = httpx.get(f"{target.base_url}/runtime/emulator/instances/{instance_id}", timeout=30)
+    kinds = [(e["EventType"], e.get("Data")) for e in raw.json()["history"]]
+    assert (17, "input fixed upstream") in kinds
+    assert kinds[-1][0] == 1  # failed again: ExecutionCompleted after the replay
+    expect(page.locator("#action-rewind")).to_be_enabled()
 
 
 def test_entities_and_functions_pages(page: Page, dashboard: str, api: ApiClient) -> None:

@@ -571,11 +571,17 @@ async def test_purging_an_instance_deleted_meanwhile_is_a_404(client: Any) -> No
     assert response.status_code == 404
 
 
-async def test_purging_an_instance_restarted_meanwhile_is_a_409(client: Any) -> None:
+@pytest.mark.parametrize(
+    "purged",
+    [PurgeHistoryResult(instancesDeleted=0), Exception("unexpected status code 500")],
+    ids=["nothing deleted", "client error"],
+)
+async def test_purging_an_instance_restarted_meanwhile_is_a_409(client: Any, purged: Any) -> None:
     client.get_status.side_effect = [status(runtime="Completed"), status(runtime="Running")]
-    client.purge_instance_history.side_effect = Exception(
-        "The operation failed with an unexpected status code 412"
-    )
+    if isinstance(purged, Exception):
+        client.purge_instance_history.side_effect = purged
+    else:
+        client.purge_instance_history.return_value = purged
 
     response = await call(instances.purge_instance, purge_request(), client)
 

@@ -1,4 +1,4 @@
-"""Control operations on instances: terminate, suspend, resume, purge and restart.
+"""Control operations on instances: terminate, suspend, resume, purge, restart and rewind.
 
 Terminate, suspend and resume are queued while an episode runs and applied when it ends, so
 they never interleave with the history an episode is writing.
@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 from durable_localhost import persistence
 from durable_localhost.history import EventType, event
 from durable_localhost.ids import new_hex_id
-from durable_localhost.lifecycle import terminated_events
-from durable_localhost.model import Instance, RuntimeStatus
+from durable_localhost.lifecycle import parent_notification, terminated_events
+from durable_localhost.model import Instance, ParentRef, RuntimeStatus
+from durable_localhost.rewind_plan import RerunChild, plan_rewind
 
 if TYPE_CHECKING:
     from durable_localhost.engine import Engine
@@ -71,7 +72,7 @@ class ControlOperations:
             engine.tracker.notify()
 
     def purge(self, instance: Instance) -> bool:
-        """Delete a finished instance; running ones are not purged."""
+        """Delete a finished instance; live ones are kept, as the extension documents purge."""
         if not instance.status.is_terminal:
             return False
         self.engine.instances.pop(instance.instance_id, None)
@@ -84,3 +85,46 @@ class ControlOperations:
         return self.engine.start_orchestration(
             instance.name, target, instance.input, version=instance.version
         )
+
+    async def rewind(self, instance: Instance, reason: str | None) -> None:
+        """Clear a failed instance's failures, run what failed again and wake it (Pending)."""
+        engine = self.engine
+        history = await engine.history_of(instance)
+        if (
+            instance.status is not RuntimeStatus.FAILED
+            or engine.get(instance.instance_id) is not instance
+        ):
+            return  # rewound, purged or overwritten while its history was read
+        plan = plan_rewind(instance, history)
+        now = engine.stamp()
+        engine.store.write(persistence.clear_history(instance.instance_id))
+        instance.history, instance.played_json, instance.history_seq = [], [], 0
+        instance.history_loaded = True
+        instance.status = RuntimeStatus.PENDING
+        instance.output = None
+        instance.updated = now
+        instance.next_event_id = plan.next_event_id
+        instance.retries.update(plan.retries)
+        engine.commit_history(instance, plan.history, [])
+        for activity in plan.activities:
+            engine._dispatch_activity(instance, activity.task_id, activity.name, activity.payload)
+        for timer_id, fire_at in plan.timers.items():
+            engine.timers.arm(instance, timer_id, fire_at, now)
+        for child in plan.children:
+            await self._rerun_child(instance, child, reason)
+        engine.deliver(instance, event(EventType.GENERIC, now, Data=reason or ""))
+
+    async def _rerun_child(self, parent: Instance, child: RerunChild, reason: str | None) -> None:
+        """A sub-orchestration the rewound parent waits for: rewound, re-reported or restarted."""
+        engine = self.engine
+        existing = engine.get(child.instance_id)
+        if existing is None:
+            ref = ParentRef(parent.instance_id, parent.execution_id, child.task_id, parent.name)
+            engine.start_orchestration(
+                child.name, child.instance_id, json.dumps(child.payload), parent=ref
+            )
+        elif existing.status is RuntimeStatus.FAILED:
+            await self.rewind(existing, reason)
+        elif existing.status.is_terminal and existing.parent is not None:
+            # It finished while the parent was failed, so its answer was dropped.
+            engine.deliver(parent, parent_notification(existing, existing.status, engine.stamp()))

@@ -16,8 +16,8 @@ from aiohttp import web
 from durable_localhost.responses import (
     Handler,
     Route,
-    empty_router_errors,
     require_key,
+    router_errors,
     with_trailing_slash,
 )
 from durable_localhost.timeutil import parse
@@ -87,10 +87,15 @@ ROUTES: list[Route] = [
 
 
 def control_api_app(host: EmulatorHost) -> web.Application:
-    """The control API as a sub-application (admin key when keys are enforced)."""
+    """``/runtime/emulator/`` as a sub-application, behind the master key when keys are enforced.
+
+    It holds the control API with a virtual clock, and the dashboard adds its read endpoints,
+    so one router answers every path below it (a wrong method is a 405 naming the right ones).
+    """
     app = web.Application(
-        middlewares=[require_key(lambda key: host.keys.allows("admin", key)), empty_router_errors]
+        middlewares=[require_key(lambda key: host.keys.allows("admin", key)), router_errors(("/",))]
     )
     app[HOST] = host
-    app.add_routes(with_trailing_slash(ROUTES))
+    if host.clock.is_virtual:
+        app.add_routes(with_trailing_slash(ROUTES))
     return app

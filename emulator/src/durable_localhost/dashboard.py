@@ -21,16 +21,14 @@ import enum
 import ipaddress
 import logging
 from datetime import timedelta
-from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiohttp import web
 
 from durable_localhost.clock import ClockMode
-from durable_localhost.control_api import CONTROL_PATH
 from durable_localhost.model import Instance
-from durable_localhost.responses import Handler, count_param, presented_key
+from durable_localhost.responses import count_param, problem
 from durable_localhost.timeutil import parse, to_wire
 
 if TYPE_CHECKING:
@@ -40,7 +38,6 @@ log = logging.getLogger("durable_localhost.dashboard")
 
 DASHBOARD_PATH = "/_dashboard"
 STATIC_DIR = Path(__file__).parent / "dashboard_static"
-REWIND_UNSUPPORTED = "This local host does not emulate rewind: the API answers 501 Not Implemented."
 
 
 class DashboardAccess(enum.StrEnum):
@@ -51,26 +48,28 @@ class DashboardAccess(enum.StrEnum):
     OFF = "off"
 
 
-def mount_dashboard(app: web.Application, host: EmulatorHost, access: DashboardAccess) -> None:
-    """Add the dashboard's pages and endpoints (before the control API's and app's routes)."""
+def mount_dashboard(
+    app: web.Application, endpoints: web.Application, host: EmulatorHost, access: DashboardAccess
+) -> None:
+    """Add the pages to ``app`` and the read endpoints to the ``/runtime/emulator`` sub-app."""
     if access is DashboardAccess.OFF:
         return
     routes = [f.route for f in host.app.index.http]
     for route in dashboard_clashes(routes, host.config.route_prefix):
         log.warning("the dashboard hides the app route /%s (routePrefix is empty)", route)
     api = DashboardApi(host)
-    add = app.router.add_route
-    add("GET", f"{CONTROL_PATH}/host", api.guarded(api.host_info))
-    add("GET", f"{CONTROL_PATH}/functions", api.guarded(api.functions))
-    add("GET", f"{CONTROL_PATH}/timers", api.guarded(api.timers))
-    add("GET", f"{CONTROL_PATH}/instances/{{instance_id:.+}}", api.guarded(api.instance))
+    add = endpoints.router.add_route
+    add("GET", "/host", api.host_info)
+    add("GET", "/functions", api.functions)
+    add("GET", "/timers", api.timers)
+    add("GET", "/instances/{instance_id:.+}", api.instance)
     if host.clock.mode is ClockMode.SCALED:
-        add("GET", f"{CONTROL_PATH}/clock", api.guarded(api.scaled_clock))
-        add("POST", f"{CONTROL_PATH}/clock/advance", api.guarded(api.scaled_advance))
-        add("POST", f"{CONTROL_PATH}/clock/next-timer", api.guarded(api.scaled_next_timer))
+        add("GET", "/clock", api.scaled_clock)
+        add("POST", "/clock/advance", api.scaled_advance)
+        add("POST", "/clock/next-timer", api.scaled_next_timer)
     pages = StaticPages(access)
-    add("GET", DASHBOARD_PATH, pages.redirect)
-    add("GET", f"{DASHBOARD_PATH}/{{name:.*}}", pages.serve)
+    app.router.add_route("GET", DASHBOARD_PATH, pages.redirect)
+    app.router.add_route("GET", f"{DASHBOARD_PATH}/{{name:.*}}", pages.serve)
 
 
 def dashboard_clashes(routes: list[str], route_prefix: str) -> list[str]:
@@ -148,33 +147,16 @@ class DashboardApi:
     def __init__(self, host: EmulatorHost) -> None:
         self.host = host
 
-    def guarded(self, handler: Handler) -> Handler:
-        """``handler`` behind the master key (when keys are enforced)."""
-
-        async def checked(request: web.Request) -> web.StreamResponse:
-            if not self.host.keys.allows("admin", presented_key(request)):
-                return web.Response(status=401)
-            return await handler(request)
-
-        return checked
-
     async def host_info(self, request: web.Request) -> web.StreamResponse:
         """What the page shows in its header and which actions it offers."""
         host = self.host
-        rewind = hasattr(host.engine, "rewind")
         return web.json_response(
             {
                 "hubName": host.config.hub_name,
                 "routePrefix": host.config.route_prefix,
                 "keysEnforced": host.keys.enforced,
                 "clock": self.clock_body(),
-                "features": {
-                    "timeControl": host.clock.mode is not ClockMode.WALL,
-                    "rewind": {
-                        "supported": rewind,
-                        "reason": None if rewind else REWIND_UNSUPPORTED,
-                    },
-                },
+                "features": {"timeControl": host.clock.mode is not ClockMode.WALL},
             }
         )
 
@@ -223,7 +205,7 @@ class DashboardApi:
         try:
             top = count_param(request.query.get("top"), "top", 1000, minimum=1)
         except ValueError as exc:
-            return _problem(400, str(exc))
+            return problem(400, str(exc))
         rows = [row for i in self.host.engine.instances.values() if (row := next_timer_of(i))]
         rows.sort(key=lambda r: (r["due"], r["instanceId"]))
         return web.json_response(rows[:top])
@@ -233,7 +215,7 @@ class DashboardApi:
         instance_id = request.match_info["instance_id"]
         instance = self.host.engine.get(instance_id)
         if instance is None:
-            return _problem(404, f"No instance with ID '{instance_id}'.")
+            return problem(404, f"No instance with ID '{instance_id}'.")
         history = await self.host.engine.history_of(instance)
         parent = instance.parent
         return web.json_response(
@@ -267,7 +249,7 @@ class DashboardApi:
                 delta = timedelta(seconds=float(request.query.get("seconds", "0")))
             self._skip(delta)
         except ValueError as exc:
-            return _problem(400, str(exc))
+            return problem(400, str(exc))
         return web.json_response(self.clock_body())
 
     async def scaled_next_timer(self, request: web.Request) -> web.StreamResponse:
@@ -299,11 +281,3 @@ def _timer_row(instance: Instance, timer_id: int) -> dict[str, Any]:
         "fireAt": to_wire(armed.fire_at),
         "due": to_wire(armed.due),
     }
-
-
-def _problem(status: int, detail: str) -> web.Response:
-    return web.json_response(
-        {"title": HTTPStatus(status).phrase, "status": status, "detail": detail},
-        status=status,
-        content_type="application/problem+json",
-    )

@@ -2,7 +2,7 @@
 
 One route table serves both mounts (:func:`durable_api_app`). Bodies are always empty or JSON,
 because the SDK parses every response with ``response.json(content_type=None)`` and crashes on
-plain text; that includes the router's own 404 and 405 answers.
+plain text. A path or method the table lacks is an empty 404, as in the extension's handler.
 """
 
 from __future__ import annotations
@@ -15,6 +15,14 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from durable_localhost.durable_errors import (
+    bad_request,
+    invalid_json,
+    json_body,
+    refuse_live,
+    rewind_refused,
+    unknown_restart,
+)
 from durable_localhost.engine import Engine
 from durable_localhost.episode_plan import UnknownFunctionError
 from durable_localhost.ids import new_guid
@@ -25,8 +33,8 @@ from durable_localhost.responses import (
     Route,
     count_param,
     empty,
-    empty_router_errors,
     json_response,
+    router_errors,
     with_trailing_slash,
 )
 from durable_localhost.status import status_payload
@@ -47,16 +55,6 @@ def _flag(request: web.Request, name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() == "true"
-
-
-def _bad_request(message: str) -> web.Response:
-    return json_response(
-        400,
-        {
-            "Message": "One or more of the arguments submitted is incorrect",
-            "ExceptionMessage": message,
-        },
-    )
 
 
 @dataclass(frozen=True)
@@ -88,16 +86,24 @@ def _instance(request: web.Request) -> Instance | None:
 
 async def start(request: web.Request) -> web.Response:
     """``POST orchestrators/{name}[/{instance_id}]``: 202 with the management URLs."""
-    body = await request.text()
     try:
-        instance = _context(request).engine.start_orchestration(
+        input_json = json_body(await request.text())
+    except ValueError as exc:
+        return invalid_json(exc)
+    engine = _context(request).engine
+    instance_id = request.match_info.get("instance_id") or None
+    refused = refuse_live(engine.get(instance_id) if instance_id else None)
+    if refused is not None:
+        return refused
+    try:
+        instance = engine.start_orchestration(
             request.match_info["name"],
-            request.match_info.get("instance_id") or None,
-            body if body.strip() else None,
+            instance_id,
+            input_json,
             version=request.query.get("version"),
         )
     except UnknownFunctionError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     return _check_status(request, instance)
 
 
@@ -122,7 +128,9 @@ async def status(request: web.Request) -> web.Response:
         show_history_output=_flag(request, "showHistoryOutput", False),
     )
     if instance.status in _RUNNING_LIKE:
-        urls = _context(request).urls_for(request).management(instance.instance_id)
+        urls = (
+            _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
+        )
         return json_response(
             202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
         )
@@ -134,11 +142,12 @@ async def status(request: web.Request) -> web.Response:
 
 
 async def purge(request: web.Request) -> web.Response:
-    """``DELETE instances/{id}``: finished instances only."""
+    """``DELETE instances/{id}``: 200 with how many were deleted (live instances: none)."""
     instance = _instance(request)
-    if instance is None or not _context(request).engine.control.purge(instance):
+    if instance is None:
         return empty(404)
-    return json_response(200, {"instancesDeleted": 1})
+    deleted = 1 if _context(request).engine.control.purge(instance) else 0
+    return json_response(200, {"instancesDeleted": deleted})
 
 
 def _filter(request: web.Request) -> ListFilter:
@@ -163,7 +172,7 @@ async def list_instances(request: web.Request) -> web.Response:
         token = request.headers.get("x-ms-continuation-token")
         first = count_param(token, "continuation token", 0, minimum=0)
     except ValueError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     found = _context(request).engine.query(query)
     if _flag(request, "newestFirst", False):
         found.reverse()
@@ -180,11 +189,12 @@ async def list_instances(request: web.Request) -> web.Response:
 async def purge_by(request: web.Request) -> web.Response:
     """``DELETE instances``: every finished instance matching the filter."""
     if not request.query.get("createdTimeFrom"):
-        return _bad_request("createdTimeFrom is required to purge instances by filter")
+        # The handler's answer here is a bare JSON string, not an HttpError.
+        return json_response(400, "Please provide value for 'createdTimeFrom' parameter.")
     try:
         query = _filter(request)
     except ValueError as exc:
-        return _bad_request(str(exc))
+        return bad_request(str(exc))
     engine = _context(request).engine
     deleted = sum(1 for i in engine.query(query) if engine.control.purge(i))
     if deleted == 0:
@@ -200,7 +210,7 @@ async def raise_event(request: web.Request) -> web.Response:
     if instance.status.is_terminal:
         return empty(410)
     if request.content_type != "application/json":
-        return _bad_request("Only application/json request content is supported")
+        return bad_request("Only application/json request content is supported")
     body = await request.text()
     name = request.match_info["event_name"]
     _context(request).engine.raise_event(instance, name, body if body.strip() else None)
@@ -211,8 +221,11 @@ async def restart(request: web.Request) -> web.Response:
     """``POST instances/{id}/restart``: a new instance id unless told otherwise."""
     instance = _instance(request)
     if instance is None:
-        return _bad_request(f"No instance with ID '{request.match_info['instance_id']}' was found.")
+        return unknown_restart(request.match_info["instance_id"])
     new_id = _flag(request, "restartWithNewInstanceId", True)
+    refused = None if new_id else refuse_live(instance)
+    if refused is not None:
+        return refused
     return _check_status(request, _context(request).engine.control.restart(instance, new_id))
 
 
@@ -233,21 +246,16 @@ def _control(operation: str) -> Handler:
 
 
 async def rewind(request: web.Request) -> web.Response:
-    """Rewind is not emulated (no failed-activity rewrite)."""
+    """``POST instances/{id}/rewind?reason=``: failed instances only, as the extension allows."""
     instance = _instance(request)
     if instance is None:
         return empty(404)
-    return empty(410 if instance.status.is_terminal else 501)
-
-
-async def other_instance_operation(request: web.Request) -> web.Response:
-    """Operations are POSTs: any other method is a 405, an unknown operation a 404."""
-    return empty(404 if request.method == "POST" else 405)
-
-
-async def not_found(request: web.Request) -> web.Response:
-    """Paths under ``orchestrators/`` answer 404 whatever the method."""
-    return empty(404)
+    if instance.status.is_terminal and instance.status is not RuntimeStatus.FAILED:
+        return empty(410)
+    if instance.status is not RuntimeStatus.FAILED:
+        return rewind_refused()
+    await _context(request).engine.control.rewind(instance, request.query.get("reason"))
+    return empty(202)
 
 
 # ---------------------------------------------------------------------- entities
@@ -272,7 +280,7 @@ async def signal_entity(request: web.Request) -> web.Response:
     """``POST entities/{name}/{key}?op=`` (or ``DELETE``): a signal."""
     operation = "delete" if request.method == "DELETE" else request.query.get("op")
     if not operation:
-        return _bad_request("The 'op' query parameter is required")
+        return bad_request("The 'op' query parameter is required")
     body = await request.text()
     _context(request).engine.entities.enqueue(
         request.match_info["name"],
@@ -327,21 +335,15 @@ ROUTES: list[Route] = [
         )
     ),
 ]
-#: Fallbacks, after every route above: they decide between 404 and 405 as the extension does.
-FALLBACKS: list[Route] = [
-    ("*", "/orchestrators{tail:.*}", not_found),
-    ("*", "/instances/{instance_id}/{tail:.*}", other_instance_operation),
-]
 
 
 def durable_api_app(
     engine: Engine, hub_name: str, keys: HostKeys, middlewares: Iterable[Middleware] = ()
 ) -> web.Application:
     """The API as a sub-application, to mount at the webhook path and at the RPC base."""
-    app = web.Application(middlewares=[*middlewares, empty_router_errors])
+    app = web.Application(middlewares=[*middlewares, router_errors(())])
     app[CONTEXT] = DurableApiContext(engine, hub_name, keys)
     app.add_routes(with_trailing_slash(ROUTES))
-    app.add_routes(web.route(method, path, handler) for method, path, handler in FALLBACKS)
     return app
 
 

@@ -354,7 +354,11 @@ class Engine:
             self.deliver_to(instance.parent.instance_id, instance.parent.execution_id, message)
 
     def continue_as_new(self, instance: Instance, input_json: str | None, now: datetime) -> None:
-        """New execution, same id; delivered-but-unconsumed events are dropped with the history."""
+        """New execution, same id; delivered-but-unconsumed events are dropped with the history.
+
+        The status is Running at once: DTFx starts the next generation in the same work item,
+        so the instance row never settles on ContinuedAsNew.
+        """
         self.store.write(persistence.clear_history(instance.instance_id))
         kept = [i for i in instance.inbox if i.event["EventType"] == EventType.EVENT_RAISED]
         dropped = [i.seq for i in instance.inbox if i not in kept]
@@ -370,7 +374,7 @@ class Engine:
         instance.retries = {}
         instance.timers = {}
         instance.inbox = kept
-        instance.status = RuntimeStatus.CONTINUED_AS_NEW
+        instance.status = RuntimeStatus.RUNNING
         instance.updated = now
         instance.inbox_seq += 1
         started = InboxItem(instance.inbox_seq, execution_started_event(instance, now))

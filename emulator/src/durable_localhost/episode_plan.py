@@ -163,8 +163,6 @@ def materialize(
     created: list[Event] = []
     for position, action in enumerate(id_actions):
         if position < len(instance.steps):
-            if action.get("actionType") == ActionType.CREATE_TIMER and action.get("isCanceled"):
-                instance.timers.pop(instance.steps[position].event_id, None)
             continue
         new_id = take_id(instance)
         instance.steps.append(ScheduledStep(new_id, family(step_of(action))))
@@ -225,9 +223,10 @@ def _schedule_action(
             instance.retries[new_id] = retry_group("suborchestration", action, new_id, explicit)
         return start_child(instance, new_id, name, child_id, action.get("input"), now, effects)
     if kind is ActionType.CREATE_TIMER:
+        # Armed even if already canceled: the extension creates the DTFx timer and only cancels
+        # the task, so a canceled timer still fires into the history at its time.
         fire_at = parse(str(action["fireAt"]))
-        if not action.get("isCanceled"):
-            effects.append(ArmTimer(new_id, fire_at, now))
+        effects.append(ArmTimer(new_id, fire_at, now))
         return event(EventType.TIMER_CREATED, now, new_id, FireAt=to_wire(fire_at))
     if kind in (ActionType.CALL_ENTITY, ActionType.SIGNAL_ENTITY):
         return _send_to_entity(instance, action, new_id, now, functions, effects)

@@ -36,29 +36,18 @@ class HttpRouter:
         routes = [HttpRoute(f, compile_route(f.route)) for f in functions]
         self.routes = sorted(routes, key=lambda r: -r.template.literal_segments)
 
-    def match(self, path: str, method: str) -> tuple[HttpRoute, dict[str, str]] | bool | None:
-        """``(route, params)``; ``False`` when the path matches but not the method; else None.
+    def match(self, path: str, method: str) -> tuple[HttpRoute, dict[str, str]] | None:
+        """``(route, params)`` of the first route serving ``method`` at ``path``, else None.
 
         ``path`` is decoded except for ``%2F`` and ``%25`` (aiohttp's ``path_safe``), as the
         host's ASP.NET routing sees it: an encoded slash stays inside its segment. The
         parameters come back fully decoded.
         """
-        path_matched = False
         for route in self.routes:
             params = route.template.match(path)
-            if params is None:
-                continue
-            if method.upper() in route.function.methods:
+            if params is not None and method.upper() in route.function.methods:
                 return route, {name: _unquote_safe(value) for name, value in params.items()}
-            path_matched = True
-        return False if path_matched else None
-
-    def allowed_methods(self, path: str) -> list[str]:
-        """Every method some function serves at ``path`` (for a 405's ``Allow`` header)."""
-        methods = {
-            m.upper() for r in self.routes if r.template.match(path) for m in r.function.methods
-        }
-        return sorted(methods)
+        return None
 
 
 def _unquote_safe(value: str) -> str:

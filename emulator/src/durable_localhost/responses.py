@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
@@ -35,16 +36,39 @@ def with_trailing_slash(routes: Iterable[Route]) -> list[web.RouteDef]:
     ]
 
 
-@web.middleware
-async def empty_router_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """The router's own 404 and 405 with an empty body instead of aiohttp's plain text."""
-    try:
-        return await handler(request)
-    except web.HTTPException as exc:
-        if exc.status not in (404, 405):
-            raise
-        allow = exc.headers.get("Allow")
-        return empty(exc.status, {"Allow": allow} if allow else None)
+def problem(status: int, detail: str, headers: dict[str, str] | None = None) -> web.Response:
+    """An RFC 9457 problem+json answer of the host's own endpoints."""
+    return web.json_response(
+        {"title": HTTPStatus(status).phrase, "status": status, "detail": detail},
+        status=status,
+        content_type="application/problem+json",
+        headers=headers,
+    )
+
+
+def router_errors(own_prefixes: tuple[str, ...]) -> Middleware:
+    """The router's own 404 and 405, as the part of the host that owns the path answers them.
+
+    Under ``own_prefixes`` (the local host's endpoints) they are problem+json, and a 405 names
+    the allowed methods in ``Allow`` (RFC 9110). Elsewhere they are a 404 with no body, as both
+    the Functions host (a method constraint that fails is no route) and the extension's
+    handler answer an unknown path or a wrong method.
+    """
+
+    @web.middleware
+    async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed) as exc:
+            if not request.path.startswith(own_prefixes):
+                return empty(404)
+            if isinstance(exc, web.HTTPMethodNotAllowed):
+                allowed = ", ".join(sorted(exc.allowed_methods))
+                detail = f"{request.method} is not allowed on {request.path}; use {allowed}."
+                return problem(405, detail, {"Allow": allowed})
+            return problem(404, f"Nothing is served at {request.path}.")
+
+    return answer
 
 
 def count_param(text: str | None, what: str, default: int, *, minimum: int) -> int:

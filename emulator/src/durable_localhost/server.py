@@ -35,10 +35,11 @@ from durable_localhost.control_api import CONTROL_PATH, control_api_app
 from durable_localhost.dashboard import DASHBOARD_PATH, DashboardAccess, mount_dashboard
 from durable_localhost.durable_api import durable_api_app
 from durable_localhost.engine import Engine
+from durable_localhost.homepage import homepage
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
 from durable_localhost.keys import HostKeys, resolve_keys
 from durable_localhost.overrides import ActivityOverrides
-from durable_localhost.responses import empty, presented_key, require_key
+from durable_localhost.responses import empty, presented_key, require_key, router_errors
 from durable_localhost.sdk import close_sdk_client_session
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
@@ -186,22 +187,23 @@ class EmulatorHost:
             raise
 
     async def _serve(self) -> None:
-        app = web.Application(middlewares=[self._busy_middleware], client_max_size=100 * 2**20)
+        own = router_errors((CONTROL_PATH, DASHBOARD_PATH, "/admin/"))
+        app = web.Application(middlewares=[self._busy_middleware, own], client_max_size=100 * 2**20)
         hub, keys = self.config.hub_name, self.keys
         webhook_key = require_key(lambda key: keys.allows("system", key))
         app.add_subapp(WEBHOOK_PATH, durable_api_app(self.engine, hub, keys, [webhook_key]))
         app.add_subapp(f"/durabletask/{self._rpc_token}", durable_api_app(self.engine, hub, keys))
         app.router.add_route("*", "/durabletask/{token}/{tail:.*}", _not_found)  # wrong token
-        mount_dashboard(app, self, self.options.dashboard)
-        if self.clock.is_virtual:
-            app.add_subapp(CONTROL_PATH, control_api_app(self))
+        endpoints = control_api_app(self)
+        mount_dashboard(app, endpoints, self, self.options.dashboard)
+        app.add_subapp(CONTROL_PATH, endpoints)
         app.router.add_get("/admin/host/status", self._host_status)
         prefix = self.config.route_prefix
         # [\s\S], not '.': an encoded newline (%0A) in a route parameter still reaches the app.
         pattern = f"/{prefix}/{{tail:[\\s\\S]*}}" if prefix else "/{tail:[\\s\\S]*}"
         app.router.add_route("*", pattern, self._function)
         if prefix:
-            app.router.add_get("/", self._host_status)
+            app.router.add_route("*", "/", homepage)  # any method, as the host's middleware
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -275,13 +277,9 @@ class EmulatorHost:
         path = self._route_path(request)
         found = self._router.match(path, request.method)
         if found is None:
-            return web.Response(status=404)
-        if found is False:
-            # The Functions host answers 404 here (azure-functions-host#10098); a 405 must
-            # name the methods the resource has (RFC 9110).
-            allow = ", ".join(self._router.allowed_methods(path))
-            return web.Response(status=405, headers={"Allow": allow})
-        assert isinstance(found, tuple)
+            # A wrong method is no route to the Functions host either (its method constraint
+            # fails): 404 with no body (azure-functions-host#10098). `/` is its static page.
+            return await homepage(request) if request.path == "/" else empty(404)
         route, params = found
         if not self.keys.allows(route.function.auth_level, presented_key(request)):
             return web.Response(status=401)

@@ -42,7 +42,6 @@ export async function instancePage(main, { shell, rest }) {
 }
 
 function draw(main, shell, status, detail, refresh) {
-  const features = shell.host.features;
   replace(
     main,
     h("p", { class: "crumbs" }, h("a", { href: "#/instances" }, "Instances"), " / ", status.name),
@@ -61,7 +60,7 @@ function draw(main, shell, status, detail, refresh) {
         : null,
       detail.timers.length ? item("Next timer", `${when(detail.timers[0].fireAt)} (timer ${detail.timers[0].timerId})`) : null,
     ),
-    actions(shell, status, features, refresh),
+    actions(shell, status, refresh),
     h("section", { class: "grid3", "aria-label": "Payloads" },
       h("div", {}, h("h3", {}, "Input"), jsonBlock(status.input, "Input")),
       h("div", {}, h("h3", {}, "Output"), jsonBlock(status.output, "Output")),
@@ -79,7 +78,7 @@ function draw(main, shell, status, detail, refresh) {
 
 const item = (label, value) => [h("dt", {}, label), h("dd", {}, value)];
 
-function actions(shell, status, features, refresh) {
+function actions(shell, status, refresh) {
   const id = status.instanceId;
   const live = LIVE.has(status.runtimeStatus);
   const suspended = status.runtimeStatus === "Suspended";
@@ -102,7 +101,6 @@ function actions(shell, status, features, refresh) {
       },
     });
   };
-  const rewind = features.rewind;
   return h("section", { class: "actions", "aria-label": "Actions" },
     h("button", { type: "button", id: "action-raise", disabled: !live, onclick: () => raiseDialog(shell, id, done) }, "Raise event…"),
     h("button", { type: "button", id: "action-suspend", disabled: !live || suspended, onclick: control("suspend", "Suspend") }, "Suspend…"),
@@ -111,14 +109,12 @@ function actions(shell, status, features, refresh) {
     h("button", {
       type: "button",
       id: "action-rewind",
-      disabled: !rewind.supported || status.runtimeStatus !== "Failed",
-      title: rewind.reason || "Rewind a failed instance",
-      "aria-describedby": rewind.supported ? null : "rewind-reason",
+      disabled: status.runtimeStatus !== "Failed",
+      title: "Run what failed again (after fixing its cause)",
       onclick: control("rewind", "Rewind"),
     }, "Rewind…"),
     h("button", { type: "button", id: "action-restart", onclick: () => restartDialog(shell, id) }, "Restart…"),
     h("button", { type: "button", id: "action-purge", class: "danger", disabled: live, onclick: () => purgeDialog(shell, id) }, "Purge…"),
-    rewind.supported ? null : h("p", { id: "rewind-reason", class: "hint" }, rewind.reason),
   );
 }
 

@@ -74,6 +74,8 @@ async def operate(
     elif operation == "purge":
         result = await client.purge_instance_history(instance_id)
         return _json({"deleted": result.instances_deleted})
+    elif operation == "rewind":
+        await client.rewind(instance_id, "rewound by test")
     elif operation == "restart":
         restarted = await client.restart(instance_id, restart_with_new_instance_id=True)
         return _json({"restarted": restarted})

@@ -32,3 +32,14 @@ def late_waiter(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
 @app.activity_trigger(input_name="ignored")
 def slow_step(ignored: object) -> str:
     return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def cancels_then_waits(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    timer: Any = context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    first = context.wait_for_external_event("first")
+    winner = yield context.task_any([first, timer])
+    if winner == first:
+        timer.cancel()
+    second = yield context.wait_for_external_event("second")
+    return {"first": first.result, "second": second}
