@@ -7,6 +7,7 @@ activity answered by a fake, so no store is needed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,13 @@ class LocalHost:
         return self.status(started)
 
     def raise_event(self, instance_id: str, name: str, payload: Any) -> None:
-        response = self.http.post(f"/instances/{instance_id}/raiseEvent/{name}", json=payload)
+        """Raise as the app's Durable client does: the payload JSON-encoded once more."""
+        body = json.dumps(json.dumps(payload))
+        response = self.http.post(
+            f"/instances/{instance_id}/raiseEvent/{name}",
+            content=body,
+            headers={"Content-Type": "application/json"},
+        )
         assert response.status_code == 202, response.text
 
     def status(self, instance_id: str) -> dict[str, Any]:
