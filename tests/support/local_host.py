@@ -7,6 +7,7 @@ activity answered by a fake, so no store is needed.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,19 @@ class LocalHost:
 
     def instance_ids(self) -> list[str]:
         return sorted(s["instanceId"] for s in self.http.get("/instances").json())
+
+    def record_episodes(self, orchestrator: str) -> list[str]:
+        """Collect, from now on, every context the host sends `orchestrator`, in order."""
+        index = self.server.host.engine.index
+        function = index.orchestrators[orchestrator]
+        contexts: list[str] = []
+
+        def recording(context: str) -> str:
+            contexts.append(context)
+            return function.handler(context)
+
+        index.orchestrators[orchestrator] = dataclasses.replace(function, handler=recording)
+        return contexts
 
     def history(self, instance_id: str) -> list[dict[str, Any]]:
         """The host's history of the current execution, EventIds included."""
