@@ -8,6 +8,7 @@ under new instance ids, and the counter signal.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -15,7 +16,7 @@ from durable_localhost import ActivityFake
 from orchestrators import batch
 from shared.errors import ErrorCode, PermanentError, TransientError
 from shared.models.batches.workflow import plan_batch
-from tests.support.local_host import EVENT_SENT, max_in_flight
+from tests.support.local_host import ANSWERS, EVENT_SENT, ORCHESTRATOR_STARTED, max_in_flight
 from tests.workflows.conftest import StartLocalHost
 
 
@@ -79,7 +80,36 @@ def item_world(
     }
 
 
+def released_together(count: int, fake: ActivityFake) -> ActivityFake:
+    """The first `count` calls answer at one moment, so their results reach one episode."""
+    arrived = 0
+    gate: asyncio.Event | None = None
+
+    async def together(payload: Any) -> Any:
+        nonlocal arrived, gate
+        gate = gate or asyncio.Event()
+        arrived += 1
+        if arrived == count:
+            gate.set()
+        if arrived <= count:
+            await gate.wait()
+        return fake(payload)
+
+    return together
+
+
+def most_answers_in_one_episode(history: list[dict[str, Any]]) -> int:
+    counts = [0]
+    for event in history:
+        if event["EventType"] == ORCHESTRATOR_STARTED:
+            counts.append(0)
+        elif event["EventType"] in ANSWERS:
+            counts[-1] += 1
+    return max(counts)
+
+
 def chunk_input(items: int, window: int) -> dict[str, Any]:
+    """Chunk 0 of batch b1: `items` items, `window` of them in flight at most."""
     return {
         "batchId": "b1",
         "chunkIndex": 0,
@@ -91,18 +121,14 @@ def chunk_input(items: int, window: int) -> dict[str, Any]:
 
 def test_a_chunk_keeps_its_window_and_retries_inside_it(local_host: StartLocalHost) -> None:
     rows: dict[str, Any] = {}
-    host = local_host(item_world(rows))
-    chunk = {
-        "batchId": "b1",
-        "chunkIndex": 0,
-        "firstPosition": 0,
-        "itemCount": 30,
-        "maxParallel": 4,
-    }
+    world = item_world(rows)
+    world["process_batch_item"] = released_together(4, world["process_batch_item"])
+    host = local_host(world)
+    status = host.run("process_batch_chunk", chunk_input(items=30, window=4), "b1:chunk-0")
 
-    status = host.run("process_batch_chunk", chunk, "b1:chunk-0")
-
-    assert max_in_flight(host.history("b1:chunk-0"), "process_batch_item") == 4
+    history = host.history("b1:chunk-0")
+    assert max_in_flight(history, "process_batch_item") == 4
+    assert most_answers_in_one_episode(history) == 4  # the window re-yielded over a set
     down = [f"c0-{n}" for n in (11, 22)]
     rejected = [f"c0-{n}" for n in (5, 10, 15, 20, 25, 30)]
     output = status["output"]
@@ -117,11 +143,8 @@ def test_a_chunk_keeps_its_window_and_retries_inside_it(local_host: StartLocalHo
     items = host.activities.calls("process_batch_item")
     for item in down:
         assert [c["itemId"] for c in items].count(item) == batch.ITEM_BACKOFF.max_attempts
-        (recorded,) = [
-            c
-            for c in host.activities.calls("record_batch_item_failure")
-            if c["failure"]["id"] == item
-        ]
+        failures = host.activities.calls("record_batch_item_failure")
+        (recorded,) = [c for c in failures if c["failure"]["id"] == item]
         assert recorded["failure"]["code"] == "unavailable"
 
 
