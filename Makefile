@@ -18,7 +18,8 @@ LOCK := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 	--no-emit-index-url --no-emit-find-links
 
-.PHONY: deps test test-browser test-fast lint lint-workflows fmt lock run func azurite bench clean
+.PHONY: deps test test-browser test-fast lint lint-workflows fmt lock run func azurite bench clean \
+	record-histories
 
 # Both files are hashed locks (see `make lock`); the dev lock repeats the runtime pins. The local
 # host is installed editable on top, its dependencies already pinned by the locks.
@@ -120,6 +121,11 @@ azurite: node_modules/.installed
 ## Same with Azure Functions Core Tools (`func start`), for those who have it installed.
 func: $(VENV)/.installed node_modules/.installed
 	bash scripts/run_local.sh func
+
+## Re-record the orchestration histories that `make test` replays (tests/replay/histories), on
+## purpose only: after a change that running instances will never meet. See docs/replay-checks.md.
+record-histories: $(VENV)/.installed node_modules/.installed
+	$(BIN)/python -m tests.replay.record
 
 ## Throughput, batch completion and replay cost on this machine, printed as a table
 ## (figures, never assertions). `make bench BENCH_ARGS=--quick` for a smoke run.

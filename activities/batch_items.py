@@ -96,8 +96,21 @@ def list_batch_chunk_items(ref: ChunkPageRef) -> ChunkItemIds:
 
 
 @activity(BatchItemRequest)
-def process_batch_item(job: BatchItemRequest) -> BatchItemResult:
+def price_batch_item(job: BatchItemRequest) -> BatchItemResult:
     """Price one staged item and record its result row, once per (batch, item)."""
+    return _price_and_record(job)
+
+
+@activity(BatchItemRequest)
+def process_batch_item(job: BatchItemRequest) -> BatchItemResult:
+    """`price_batch_item` under the name that chunks of versions before 1.1 call.
+
+    Remove it once no such chunk runs (docs/changing-orchestrations.md).
+    """
+    return _price_and_record(job)
+
+
+def _price_and_record(job: BatchItemRequest) -> BatchItemResult:
     item = batch_store.load_item(job.batch_id, job.chunk_index, job.item_id)
     if item is None:
         raise PermanentError(

@@ -36,6 +36,7 @@ from azure.durable_functions.models.Task import TaskBase
 
 from orchestrators.common import read_input, replay_safe_logger
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
+from orchestrators.versions import is_at_least
 from orchestrators.window import run_windowed
 from shared import instance_ids
 from shared.models.batches.activities import (
@@ -71,6 +72,10 @@ from shared.models.counters import COUNTER_ENTITY, ITEMS_PROCESSED_KEY, CounterO
 bp = df.Blueprint()
 
 CHUNK_ORCHESTRATOR: Final = "process_batch_chunk"
+
+#: The release whose chunks call the item activity `price_batch_item`. Chunks of older versions
+#: are replayed against what they scheduled, `process_batch_item` (kept registered for them).
+PRICE_BATCH_ITEM_SINCE: Final = "1.1"
 
 #: One item's transient failures: four attempts over about a minute, then it counts as failed.
 ITEM_BACKOFF: Final = Backoff(
@@ -350,7 +355,7 @@ def _price_item(
     ).to_json()
     try:
         raw = yield from call_activity_with_backoff(
-            context, "process_batch_item", request, ITEM_BACKOFF
+            context, item_activity(context.version), request, ITEM_BACKOFF
         )
     except StepFailed as failed:
         failure = ItemFailure(
@@ -365,3 +370,10 @@ def _price_item(
             CHUNK_STEP_BACKOFF,
         )
     return BatchItemResult.from_json(raw)
+
+
+def item_activity(version: str | None) -> str:
+    """The name a chunk of `version` prices its items by (see `PRICE_BATCH_ITEM_SINCE`)."""
+    if is_at_least(version, PRICE_BATCH_ITEM_SINCE):
+        return "price_batch_item"
+    return "process_batch_item"

@@ -8,7 +8,7 @@
   carries 10,000 records. A chunk reads its ids a page of positions at a time; each item
   activity reads its own row.
 - `BatchResults` (PartitionKey = batch id, RowKey = item id): the idempotency record of
-  `process_batch_item`, and the only record of failures (outputs carry counts). The first
+  `price_batch_item`, and the only record of failures (outputs carry counts). The first
   result written for an item is the one that counts.
 """
 

@@ -22,6 +22,7 @@ FOLDER_MARKERS = {
     "e2e": "e2e",
     "infra": "infra",
     "browser": "browser",
+    "replay": "unit",  # recorded histories replayed in-process: no I/O
 }
 
 

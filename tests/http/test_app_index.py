@@ -81,6 +81,7 @@ EXPECTED_TRIGGERS: dict[str, str] = {
     "notify_approval_party": ACTIVITY,
     "list_batch_chunk_items": ACTIVITY,
     "process_batch_item": ACTIVITY,
+    "price_batch_item": ACTIVITY,
     "record_batch_item_failure": ACTIVITY,
     "record_batch_chunk_failure": ACTIVITY,
     "list_batch_failures": ACTIVITY,

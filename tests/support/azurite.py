@@ -50,6 +50,11 @@ def start_or_reuse() -> Azurite:
     """Reuse an Azurite on the default table port, else start one on a free port."""
     if _is_azurite(DEFAULT_TABLE_PORT):
         return Azurite(DEFAULT_TABLE_PORT, None)
+    return start_fresh()
+
+
+def start_fresh() -> Azurite:
+    """An empty, in-memory Azurite Table service of its own, on a free port."""
     binary = ROOT / "node_modules" / ".bin" / "azurite-table"
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: run `make test` (it installs Azurite from npm)")

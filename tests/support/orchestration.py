@@ -83,10 +83,12 @@ class OrchestrationDriver:
         *,
         instance_id: str = "test-instance",
         start: datetime = DEFAULT_START,
+        version: str | None = None,
     ) -> None:
         self.now = start
         self.input = input
         self.instance_id = instance_id
+        self.version = version
         self.custom_statuses: list[Any] = []
         self.signals: list[FakeTask] = []
         self.yielded: list[FakeTask] = []
@@ -165,6 +167,7 @@ class OrchestrationDriver:
     def _mock_context(self, mocker: MockerFixture) -> Any:
         context = mocker.create_autospec(df.DurableOrchestrationContext, instance=True)
         context.instance_id = self.instance_id
+        context.version = self.version
         context.current_utc_datetime = self.now
         context.is_replaying = False
         context.parent_instance_id = None

@@ -93,7 +93,7 @@ class ChunkWorld:
             return winner.resolved(None)
         if winner.name == "record_batch_item_failure":
             return self._record(winner)
-        assert winner.name == "process_batch_item", winner
+        assert winner.name in ("process_batch_item", "price_batch_item"), winner
         item_id = winner.input["itemId"]
         self.attempts[item_id] = self.attempts.get(item_id, 0) + 1
         steps = self.script.get(item_id) or ["ok"]

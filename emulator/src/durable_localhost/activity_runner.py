@@ -7,7 +7,9 @@ import asyncio
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from durable_localhost.clock import Clock
 from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
@@ -23,6 +25,7 @@ from durable_localhost.overrides import ActivityFake, ActivityOverrides
 from durable_localhost.tracker import BusyTracker
 
 DeliverTo = Callable[[str, str | None, Event], None]
+Turn = Callable[[], AbstractAsyncContextManager[Any]]
 
 
 class ActivityRunner:
@@ -38,6 +41,7 @@ class ActivityRunner:
         max_concurrent: int,
         deliver_to: DeliverTo,
         overrides: ActivityOverrides | None = None,
+        turn: Turn = nullcontext,
     ) -> None:
         self.index = index
         self.overrides = overrides or ActivityOverrides()
@@ -46,6 +50,7 @@ class ActivityRunner:
         self.tracker = tracker
         self.app_dir = app_dir
         self._deliver_to = deliver_to
+        self._turn = turn
         self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-activity")
         self._slots = asyncio.Semaphore(max_concurrent)
         self.tasks: set[asyncio.Task[None]] = set()
@@ -65,7 +70,7 @@ class ActivityRunner:
         self, instance_id: str, execution_id: str, task_id: int, name: str, payload: str | None
     ) -> None:
         try:
-            async with self._slots:
+            async with self._slots, self._turn():
                 message = await self.outcome(task_id, name, payload)
             self._deliver_to(instance_id, execution_id, message)
         finally:

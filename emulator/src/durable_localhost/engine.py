@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from contextlib import AbstractAsyncContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from durable_localhost import persistence
 from durable_localhost.activity_runner import ActivityRunner
@@ -60,6 +62,7 @@ class Engine:
         store: StateStore,
         app_dir: Path,
         activity_overrides: ActivityOverrides | None = None,
+        serial: bool = False,
     ) -> None:
         self.config = config
         self.index = index
@@ -75,6 +78,9 @@ class Engine:
         self._stopping = False
         self._dirty: dict[str, Instance] = {}
         self._flush_scheduled = False
+        # Serial runs take turns: one episode, activity or entity batch at a time, in the order
+        # they became ready (asyncio.Lock wakes its waiters first come, first served).
+        self._turns = asyncio.Lock() if serial else None
         self.timers = Timers(clock, self.tracker, self.instances, self.deliver, self.mark_dirty)
         self.activities = ActivityRunner(
             index=index,
@@ -84,6 +90,7 @@ class Engine:
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
             overrides=activity_overrides,
+            turn=self.turn,
         )
         self.entities = EntityRunner(
             index=index,
@@ -93,9 +100,14 @@ class Engine:
             max_concurrent=config.max_concurrent_entities,
             deliver_to=self.deliver_to,
             stopping=lambda: self._stopping,
+            turn=self.turn,
         )
         self.control = ControlOperations(self)
         self.episodes = EpisodeRunner(self)
+
+    def turn(self) -> AbstractAsyncContextManager[Any]:
+        """Held while user code runs: a shared lock in serial runs, nothing otherwise."""
+        return self._turns if self._turns is not None else nullcontext()
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -11,9 +11,11 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 from durable_localhost import persistence
+from durable_localhost.activity_runner import Turn
 from durable_localhost.clock import Clock
 from durable_localhost.episode_plan import not_found_message
 from durable_localhost.functions import FunctionIndex
@@ -42,6 +44,7 @@ class EntityRunner:
         max_concurrent: int,
         deliver_to: DeliverTo,
         stopping: Callable[[], bool],
+        turn: Turn = nullcontext,
     ) -> None:
         self.index = index
         self.clock = clock
@@ -49,6 +52,7 @@ class EntityRunner:
         self.store = store
         self._deliver_to = deliver_to
         self._stopping = stopping
+        self._turn = turn
         self.records: dict[str, EntityRecord] = {}
         self._ready: asyncio.Queue[str] = asyncio.Queue()
         self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-entity")
@@ -102,7 +106,8 @@ class EntityRunner:
             record.queued = False
             record.running = True
             try:
-                await self._run_batch(loop, record)
+                async with self._turn():
+                    await self._run_batch(loop, record)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -50,7 +50,8 @@ class EpisodeRunner:
             instance.queued = False
             instance.running = True
             try:
-                await self._run_episode(loop, instance)
+                async with self.engine.turn():
+                    await self._run_episode(loop, instance)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -20,3 +20,8 @@ def new_guid() -> str:
 def new_hex_id() -> str:
     """A GUID in ``N`` format (32 hex digits), as the host generates instance ids."""
     return uuid.UUID(int=_random.getrandbits(128), version=4).hex
+
+
+def seed(value: int) -> None:
+    """Make every later id a function of ``value`` (serial runs, whose histories must repeat)."""
+    _random.seed(value)

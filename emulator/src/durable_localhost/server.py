@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from durable_localhost import persistence
+from durable_localhost import ids, persistence
 from durable_localhost.app_loader import LoadedApp, load_app
 from durable_localhost.clock import Clock, ClockMode
 from durable_localhost.config import (
@@ -69,6 +69,9 @@ class EmulatorOptions:
     http_threads: int = 16
     dashboard: DashboardAccess = DashboardAccess.LOOPBACK
     activity_overrides: ActivityOverrides | None = None  # fakes answering activities (tests)
+    #: One episode, activity or entity batch at a time, in the order they became ready, and ids
+    #: from a fixed seed: the same requests on a virtual clock give byte-identical histories.
+    serial: bool = False
 
     def state_path(self) -> str:
         """Where SQLite state lives."""
@@ -175,7 +178,10 @@ class EmulatorHost:
                 store=self._store,
                 app_dir=app_dir,
                 activity_overrides=options.activity_overrides,
+                serial=options.serial,
             )
+            if options.serial:
+                ids.seed(0)
             self._router = HttpRouter(self._app.index.http)
             self._http_pool = ThreadPoolExecutor(
                 options.http_threads, thread_name_prefix="emulator-http"

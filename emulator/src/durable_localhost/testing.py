@@ -78,6 +78,8 @@ class EmulatorServer:
     ``settings`` override app settings (environment) for this run and are undone on stop.
     ``activity_overrides`` maps activity names to fakes (see :mod:`durable_localhost.overrides`);
     a name the app does not define fails the start.
+    ``serial``: run user code one piece at a time with seeded ids, so that the same requests on a
+    paused virtual clock record the same histories (see ``EmulatorOptions.serial``).
     """
 
     def __init__(
@@ -94,6 +96,7 @@ class EmulatorServer:
         start_time: datetime | None = None,
         time_scale: float = 1.0,
         activity_overrides: Mapping[str, ActivityFake] | None = None,
+        serial: bool = False,
     ) -> None:
         self.activities = ActivityOverrides(activity_overrides)
         """The fakes answering activities: ``set``, ``clear`` and ``calls`` at any time."""
@@ -109,6 +112,7 @@ class EmulatorServer:
             keys=keys,
             settings=dict(settings or {}),
             activity_overrides=self.activities,
+            serial=serial,
         )
         self._host: EmulatorHost | None = None
         self._loop: asyncio.AbstractEventLoop | None = None

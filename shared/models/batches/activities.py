@@ -1,4 +1,4 @@
-"""Activity contracts of the batch: what `list_batch_chunk_items`, `process_batch_item`,
+"""Activity contracts of the batch: what `list_batch_chunk_items`, `price_batch_item`,
 `record_batch_item_failure`, `record_batch_chunk_failure`, `list_batch_failures` and
 `claim_batch_counter_signal` take and return.
 """
@@ -45,7 +45,7 @@ class ChunkItemIds(Contract):
 
 
 class BatchItemRequest(Contract):
-    """Input of `process_batch_item`. Its idempotency key is (batch id, item id)."""
+    """Input of `price_batch_item`. Its idempotency key is (batch id, item id)."""
 
     batch_id: BatchId
     chunk_index: Annotated[int, Field(ge=0, lt=HARD_MAX_ITEMS)]
@@ -53,7 +53,7 @@ class BatchItemRequest(Contract):
 
 
 class BatchItemResult(Contract):
-    """Output of `process_batch_item`: small on purpose, the details are in the results row."""
+    """Output of `price_batch_item`: small on purpose, the details are in the results row."""
 
     item_id: Identifier
     status: ItemStatus
