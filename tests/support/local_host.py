@@ -79,6 +79,15 @@ class LocalHost:
         return self.server.call(engine.history_of(instance))
 
 
+def default_version() -> str | None:
+    """The version the host stamps on new instances (host.json `defaultVersion`)."""
+    host_json = json.loads((ROOT / "host.json").read_text())
+    version: str | None = (
+        host_json.get("extensions", {}).get("durableTask", {}).get("defaultVersion")
+    )
+    return version
+
+
 def max_in_flight(history: list[dict[str, Any]], name: str) -> int:
     """The most calls of activity or sub-orchestration `name` not yet answered at any point."""
     open_ids: set[int] = set()

@@ -16,8 +16,17 @@ from durable_localhost import ActivityFake
 from orchestrators import batch
 from shared.errors import ErrorCode, PermanentError, TransientError
 from shared.models.batches.workflow import plan_batch
-from tests.support.local_host import ANSWERS, EVENT_SENT, ORCHESTRATOR_STARTED, max_in_flight
+from tests.support.local_host import (
+    ANSWERS,
+    EVENT_SENT,
+    ORCHESTRATOR_STARTED,
+    default_version,
+    max_in_flight,
+)
 from tests.workflows.conftest import StartLocalHost
+
+#: The item activity of the version new instances start at.
+ITEM = batch.item_activity(default_version())
 
 
 def item_world(
@@ -73,7 +82,7 @@ def item_world(
     return {
         "list_batch_chunk_items": list_items,
         "record_batch_item_failure": record_failure,
-        "process_batch_item": process_item,
+        ITEM: process_item,
         "list_batch_failures": list_failures,
         "record_batch_chunk_failure": record_chunk_failure,
         "claim_batch_counter_signal": lambda payload: {"claimed": True},
@@ -122,12 +131,12 @@ def chunk_input(items: int, window: int) -> dict[str, Any]:
 def test_a_chunk_keeps_its_window_and_retries_inside_it(local_host: StartLocalHost) -> None:
     rows: dict[str, Any] = {}
     world = item_world(rows)
-    world["process_batch_item"] = released_together(4, world["process_batch_item"])
+    world[ITEM] = released_together(4, world[ITEM])
     host = local_host(world)
     status = host.run("process_batch_chunk", chunk_input(items=30, window=4), "b1:chunk-0")
 
     history = host.history("b1:chunk-0")
-    assert max_in_flight(history, "process_batch_item") == 4
+    assert max_in_flight(history, ITEM) == 4
     assert most_answers_in_one_episode(history) == 4  # the window re-yielded over a set
     down = [f"c0-{n}" for n in (11, 22)]
     rejected = [f"c0-{n}" for n in (5, 10, 15, 20, 25, 30)]
@@ -140,7 +149,7 @@ def test_a_chunk_keeps_its_window_and_retries_inside_it(local_host: StartLocalHo
     }
     assert status["customStatus"]["processed"] == output["processed"]
     assert set(rows) == set(down) | set(rejected)  # every failed item has its row
-    items = host.activities.calls("process_batch_item")
+    items = host.activities.calls(ITEM)
     for item in down:
         assert [c["itemId"] for c in items].count(item) == batch.ITEM_BACKOFF.max_attempts
         failures = host.activities.calls("record_batch_item_failure")
@@ -161,7 +170,7 @@ def test_a_batch_runs_end_to_end_with_a_chunk_retried_under_a_new_id(
     chunks = [i for i in host.instance_ids() if i.startswith("b1:")]
     assert chunks == ["b1:chunk-0", "b1:chunk-1", "b1:chunk-2", "b1:chunk-2:attempt-2"]
     assert max_in_flight(host.history("b1"), "process_batch_chunk") == plan.lanes == 2
-    windows = [max_in_flight(host.history(c), "process_batch_item") for c in chunks]
+    windows = [max_in_flight(host.history(c), ITEM) for c in chunks]
     assert max(windows) == plan.chunk_parallel == 16  # 2 x 16 == maxParallel 32
     output = status["output"]
     assert len(host.activities.calls("claim_batch_counter_signal")) == 1

@@ -21,7 +21,7 @@ from durable_localhost.timeutil import parse
 from orchestrators import batch, expense_approval, export_monitor, health_monitor
 from shared.errors import ErrorCode, TransientError
 from tests.support.functions import user_function
-from tests.support.local_host import ROOT, LocalHost
+from tests.support.local_host import ROOT, LocalHost, default_version
 from tests.support.notifications import notice_receipt_for, receipt_for
 from tests.support.timestamps import LOCAL_ZONES, local_zone, sdk_parser
 
@@ -133,7 +133,7 @@ def _batch_chunk(host: LocalHost) -> None:
         "list_batch_chunk_items",
         lambda payload: {"itemIds": [f"item-{n}" for n in range(payload["count"])]},
     )
-    host.activities.set("process_batch_item", process)
+    host.activities.set(batch.item_activity(default_version()), process)
     chunk = {"batchId": "b1", "chunkIndex": 0, "firstPosition": 0, "itemCount": 9, "maxParallel": 3}
     host.run("process_batch_chunk", chunk, "b1:chunk-0")
 
