@@ -20,6 +20,7 @@ FOLDER_MARKERS = {
     "workflows": "workflow",
     "http": "http",
     "e2e": "e2e",
+    "upgrade": "e2e",
     "infra": "infra",
     "browser": "browser",
     "replay": "unit",  # recorded histories replayed in-process: no I/O

@@ -104,6 +104,9 @@ param logRetentionDays int = 30
 @description('Origins allowed to call the HTTP API from a browser. Never "*": a wildcard fails the deployment.')
 param corsAllowedOrigins array = []
 
+@description('Durable defaultVersion of the code production runs (AzureFunctionsJobHost__extensions__durableTask__defaultVersion), MAJOR.MINOR.PATCH; the pipeline passes the running version and sets the release version on the staging slot (docs/changing-orchestrations.md). The default is host.json\'s.')
+param orchestrationVersion string = '1.1.0'
+
 // ---------------------------------------------------------------------------------------------
 // The app's own settings (shared/settings.py): same defaults and bounds as the app.
 // ---------------------------------------------------------------------------------------------
@@ -253,6 +256,7 @@ var appSettingValues = {
   healthCheckTimeoutSeconds: healthCheckTimeoutSeconds
   maxRequestBytes: maxRequestBytes
   operationsEmail: operationsEmail
+  orchestrationVersion: orchestrationVersion
 }
 
 // ---------------------------------------------------------------------------------------------

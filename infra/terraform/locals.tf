@@ -117,6 +117,9 @@ locals {
     HEALTH_CHECK_TIMEOUT_SECONDS  = tostring(var.health_check_timeout_seconds)
     MAX_REQUEST_BYTES             = tostring(var.max_request_bytes)
     OPERATIONS_EMAIL              = var.operations_email
+
+    # The version new orchestrations are stamped with; not sticky, so it moves with the code on a swap.
+    AzureFunctionsJobHost__extensions__durableTask__defaultVersion = var.orchestration_version
   }
 
   # App settings that differ per site instance.

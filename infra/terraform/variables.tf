@@ -306,6 +306,12 @@ variable "operations_email" {
   description = "OPERATIONS_EMAIL: where operational alerts go."
 }
 
+variable "orchestration_version" {
+  type        = string
+  default     = "1.1.0"
+  description = "Durable defaultVersion of the code production runs (AzureFunctionsJobHost__extensions__durableTask__defaultVersion), MAJOR.MINOR.PATCH; the pipeline passes the running version and sets the release version on the staging slot (docs/changing-orchestrations.md). The default is host.json's."
+}
+
 # -----------------------------------------------------------------------------------------------
 # App Service Authentication (Easy Auth) with Microsoft Entra ID
 # -----------------------------------------------------------------------------------------------

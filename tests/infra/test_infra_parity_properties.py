@@ -696,8 +696,9 @@ def _setting_meaning(value: Any, instance: str, terraform: TerraformTree) -> Any
         return str(local) if isinstance(local, int) else f"str({described})"
     if match := re.fullmatch(r"^string\((\w+)\)$", text):
         return f"str({SETTING_REFERENCES.get(match[1], match[1])})"
-    if text == "appConfiguration.operationsEmail" or text == "var.operations_email":
-        return "operations email"
+    for pattern in (r"^appConfiguration\.(\w+)$", r"^var\.(\w+)$"):
+        if match := re.fullmatch(pattern, text):
+            return f"text({_snake(match[1])})"
     for reference, meaning in SETTING_REFERENCES.items():
         text = text.replace(f"${{{reference}}}", f"{{{meaning}}}")
     return text

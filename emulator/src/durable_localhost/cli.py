@@ -21,6 +21,7 @@ from durable_localhost.debugging import (
 from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
 from durable_localhost.timeutil import parse
+from durable_localhost.versioning import VersioningSettingError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,6 +98,12 @@ def banner(host: EmulatorHost) -> str:
         f"Durable task hub: {host.config.hub_name}    clock: {host.clock.mode}"
         f"    state: {host.options.state_path()}",
     ]
+    versioning = host.config.versioning
+    if versioning.default_version:
+        lines.append(
+            f"Orchestration version: {versioning.default_version}"
+            f"    match: {versioning.match}    on mismatch: {versioning.failure}"
+        )
     if host.keys.enforced:
         lines += [
             f"Master key:   {host.keys.master}",
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(options_from(args)))
     except KeyboardInterrupt:
         return 130
-    except (OSError, DebuggerUnavailableError) as exc:
+    except (OSError, DebuggerUnavailableError, VersioningSettingError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from durable_localhost import jsonc
+from durable_localhost.host_overrides import apply_overrides, lookup, subsection
 from durable_localhost.timeutil import parse_timespan
+from durable_localhost.versioning import Versioning, versioning_from
 
 _SETTING_REF = re.compile(r"%([^%]+)%")
 
@@ -23,7 +25,7 @@ DEFAULT_MAX_SHORT_TIMER = timedelta(days=6)
 
 @dataclass(frozen=True)
 class HostConfig:
-    """The parts of ``host.json`` the emulator honours."""
+    """The parts of ``host.json`` the emulator honours; ``raw`` is the file with its overrides."""
 
     route_prefix: str = "api"
     hub_name: str = "TestHubName"
@@ -32,6 +34,7 @@ class HostConfig:
     max_concurrent_entities: int = 10
     long_timer_interval: timedelta = DEFAULT_LONG_TIMER_INTERVAL
     max_short_timer: timedelta = DEFAULT_MAX_SHORT_TIMER
+    versioning: Versioning = field(default_factory=Versioning)
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -41,26 +44,36 @@ def substitute_settings(value: str, environ: Mapping[str, str]) -> str:
 
 
 def _positive_int(section: Mapping[str, Any], key: str, default: int) -> int:
-    value = section.get(key, default)
-    return value if isinstance(value, int) and value > 0 else default
+    """A positive count; an override arrives as text, which the host converts."""
+    value = lookup(section, key, default)
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return default
+    return value if value > 0 else default
 
 
 def load_host_config(app_dir: Path, environ: Mapping[str, str] | None = None) -> HostConfig:
-    """Read ``host.json`` from the app folder; a missing file means all defaults."""
+    """Read ``host.json`` from the app folder, with its app-setting overrides applied.
+
+    A missing file means all defaults; ``AzureFunctionsJobHost__...`` settings apply either way.
+    """
     env = os.environ if environ is None else environ
     path = app_dir / "host.json"
-    raw: dict[str, Any] = jsonc.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    extensions = raw.get("extensions") or {}
-    http = extensions.get("http") or {}
-    durable = extensions.get("durableTask") or {}
-    storage = durable.get("storageProvider") or {}
-    prefix = http.get("routePrefix", "api")
-    hub = durable.get("hubName") or "TestHubName"
+    parsed: dict[str, Any] = jsonc.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    raw = apply_overrides(parsed, env)
+    http = subsection(raw, "extensions", "http")
+    durable = subsection(raw, "extensions", "durableTask")
+    storage = subsection(durable, "storageProvider")
+    prefix = lookup(http, "routePrefix", "api")
+    hub = lookup(durable, "hubName") or "TestHubName"
     hub = substitute_settings(str(hub), env)
-    interval = storage.get("longRunningTimerIntervalDuration") or durable.get(
-        "longRunningTimerIntervalDuration"
+    interval = lookup(storage, "longRunningTimerIntervalDuration") or lookup(
+        durable, "longRunningTimerIntervalDuration"
     )
-    max_short = storage.get("maximumShortTimerDuration") or durable.get("maximumShortTimerDuration")
+    max_short = lookup(storage, "maximumShortTimerDuration") or lookup(
+        durable, "maximumShortTimerDuration"
+    )
     return HostConfig(
         route_prefix=str(prefix if prefix is not None else "").strip("/"),
         hub_name=hub,
@@ -71,6 +84,7 @@ def load_host_config(app_dir: Path, environ: Mapping[str, str] | None = None) ->
         max_concurrent_entities=_positive_int(durable, "maxConcurrentEntityFunctions", 10),
         long_timer_interval=parse_timespan(interval) if interval else DEFAULT_LONG_TIMER_INTERVAL,
         max_short_timer=parse_timespan(max_short) if max_short else DEFAULT_MAX_SHORT_TIMER,
+        versioning=versioning_from(durable),
         raw=raw,
     )
 

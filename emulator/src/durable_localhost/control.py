@@ -80,11 +80,12 @@ class ControlOperations:
         return True
 
     def restart(self, instance: Instance, new_instance_id: bool) -> Instance:
-        """Start the same orchestrator with the same input (``restart`` API)."""
+        """Start the same orchestrator with the same input (``restart`` API).
+
+        A restart is a new start, so it gets this host's ``defaultVersion``, as on the host.
+        """
         target = new_hex_id() if new_instance_id else instance.instance_id
-        return self.engine.start_orchestration(
-            instance.name, target, instance.input, version=instance.version
-        )
+        return self.engine.start_orchestration(instance.name, target, instance.input)
 
     async def rewind(self, instance: Instance, reason: str | None) -> None:
         """Clear a failed instance's failures, run what failed again and wake it (Pending)."""
@@ -119,9 +120,12 @@ class ControlOperations:
         engine = self.engine
         existing = engine.get(child.instance_id)
         if existing is None:
-            ref = ParentRef(parent.instance_id, parent.execution_id, child.task_id, parent.name)
+            ref = ParentRef(
+                parent.instance_id, parent.execution_id, child.task_id, parent.name, parent.version
+            )
+            payload = json.dumps(child.payload)
             engine.start_orchestration(
-                child.name, child.instance_id, json.dumps(child.payload), parent=ref
+                child.name, child.instance_id, payload, version=child.version, parent=ref
             )
         elif existing.status is RuntimeStatus.FAILED:
             await self.rewind(existing, reason)

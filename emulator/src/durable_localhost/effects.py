@@ -42,6 +42,7 @@ class StartChild:
     child_id: str
     payload: str | None
     parent: ParentRef
+    version: str | None = None  # None: the host's defaultVersion
 
 
 @dataclass(frozen=True)
@@ -84,15 +85,17 @@ def start_child(
     payload: str | None,
     now: datetime,
     effects: list[Effect],
+    version: str | None,
 ) -> Event:
-    ref = ParentRef(parent.instance_id, parent.execution_id, task_id, parent.name)
-    effects.append(StartChild(name, child_id, payload, ref))
+    """``SubOrchestrationInstanceCreated``, and the child to start (``version`` already stamped)."""
+    ref = ParentRef(parent.instance_id, parent.execution_id, task_id, parent.name, parent.version)
+    effects.append(StartChild(name, child_id, payload, ref, version))
     return event(
         EventType.SUB_ORCHESTRATION_CREATED,
         now,
         task_id,
         Name=name,
-        Version="",
+        Version=version or "",
         InstanceId=child_id,
         Input=payload,
     )

@@ -43,6 +43,7 @@ from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
 from durable_localhost.tracker import BusyTracker
+from durable_localhost.versioning import VersionGate
 
 log = logging.getLogger("durable_localhost.engine")
 
@@ -102,6 +103,7 @@ class Engine:
             stopping=lambda: self._stopping,
             turn=self.turn,
         )
+        self.versions = VersionGate(config.versioning)
         self.control = ControlOperations(self)
         self.episodes = EpisodeRunner(self)
 
@@ -209,7 +211,10 @@ class Engine:
         version: str | None = None,
         parent: ParentRef | None = None,
     ) -> Instance:
-        """Create (or overwrite) an instance and queue its ExecutionStarted."""
+        """Create (or overwrite) an instance and queue its ExecutionStarted.
+
+        ``version`` is the one the start names; ``None`` stamps the host's ``defaultVersion``.
+        """
         if name not in self.index.orchestrators:
             raise UnknownFunctionError(
                 not_found_message(name, "orchestrator", list(self.index.orchestrators))
@@ -227,7 +232,7 @@ class Engine:
             input=input_json,
             created=now,
             updated=now,
-            version=version,
+            version=self.config.versioning.stamp(version),
             parent=parent,
         )
         self.instances[instance_id] = instance
@@ -305,6 +310,7 @@ class Engine:
             or instance.status is RuntimeStatus.SUSPENDED
             or instance.status.is_terminal
             or self._stopping
+            or not self.versions.admits(instance.instance_id, instance.version)
         ):
             return
         instance.queued = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -105,16 +105,18 @@ def apply_answer(
     now: datetime,
     functions: FunctionIndex,
     effects: list[Effect],
+    default_version: str | None = None,
 ) -> tuple[list[Event], Outcome]:
     """The events the answer schedules and the outcome of the episode.
 
-    Effects of actions scheduled before a failure was found stay in ``effects``.
+    Effects of actions scheduled before a failure was found stay in ``effects``; a
+    sub-orchestration that names no version gets ``default_version``.
     """
     if result.crash is not None:
         return [], _failed(instance, result.crash)
     failure: str | None = None
     try:
-        scheduled = materialize(instance, result, now, functions, effects)
+        scheduled = materialize(instance, result, now, functions, effects, default_version)
     except (NonDeterminismError, UnknownFunctionError) as exc:
         failure = str(exc)
         scheduled = []
@@ -156,6 +158,7 @@ def materialize(
     now: datetime,
     functions: FunctionIndex,
     effects: list[Effect],
+    default_version: str | None = None,
 ) -> list[Event]:
     """Check the replayed steps against the history, then schedule the new ones."""
     id_actions = [a for a in iter_atomic(result.actions) if consumes_id(a)]
@@ -166,7 +169,9 @@ def materialize(
             continue
         new_id = take_id(instance)
         instance.steps.append(ScheduledStep(new_id, family(step_of(action))))
-        created.append(_schedule_action(instance, action, new_id, now, functions, effects))
+        created.append(
+            _schedule_action(instance, action, new_id, now, functions, effects, default_version)
+        )
     return created
 
 
@@ -204,6 +209,7 @@ def _schedule_action(
     now: datetime,
     functions: FunctionIndex,
     effects: list[Effect],
+    default_version: str | None,
 ) -> Event:
     kind = ActionType(int(action["actionType"]))
     if kind in (ActionType.CALL_ACTIVITY, ActionType.CALL_ACTIVITY_WITH_RETRY):
@@ -219,9 +225,13 @@ def _schedule_action(
         _require(name, "orchestrator", functions.orchestrators)
         explicit = str(action["instanceId"]) if action.get("instanceId") else None
         child_id = explicit or f"{instance.execution_id}:{new_id}"
+        named = action.get("version")
+        version = str(named) if named is not None else default_version
         if kind is ActionType.CALL_SUB_ORCHESTRATOR_WITH_RETRY:
-            instance.retries[new_id] = retry_group("suborchestration", action, new_id, explicit)
-        return start_child(instance, new_id, name, child_id, action.get("input"), now, effects)
+            group = retry_group("suborchestration", action, new_id, explicit)
+            instance.retries[new_id] = replace(group, version=version)
+        payload = action.get("input")
+        return start_child(instance, new_id, name, child_id, payload, now, effects, version)
     if kind is ActionType.CREATE_TIMER:
         # Armed even if already canceled: the extension creates the DTFx timer and only cancels
         # the task, so a canceled timer still fires into the history at its time.

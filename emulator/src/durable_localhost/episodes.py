@@ -77,6 +77,11 @@ class EpisodeRunner:
         ]
         now = self.engine.stamp(max(fired, default=None))
         new_events = [orchestrator_started(now), *messages]
+        mismatch = self.engine.versions.failure(instance.version)
+        if mismatch is not None:
+            appended = [*new_events, orchestrator_completed(now)]
+            self._fail_version(instance, batch, appended, mismatch, now)
+            return
         effects: list[Effect] = []
         internal = retry_internals(instance, messages[0], now, effects)
         function = self.engine.index.orchestrators.get(instance.name)
@@ -110,7 +115,14 @@ class EpisodeRunner:
         del instance.inbox[: len(batch)]
         if instance.status is RuntimeStatus.PENDING:
             instance.status = RuntimeStatus.RUNNING
-        scheduled, outcome = apply_answer(instance, result, now, self.engine.index, effects)
+        scheduled, outcome = apply_answer(
+            instance,
+            result,
+            now,
+            self.engine.index,
+            effects,
+            self.engine.config.versioning.default_version,
+        )
         appended = [*appended, *scheduled, orchestrator_completed(now)]
         instance.updated = now
         if outcome.status is RuntimeStatus.RUNNING:
@@ -124,6 +136,19 @@ class EpisodeRunner:
             if outcome.status is RuntimeStatus.FAILED:
                 log.error("%s", json.loads(outcome.output_json))
 
+    def _fail_version(
+        self,
+        instance: Instance,
+        batch: list[InboxItem],
+        appended: list[Event],
+        reason: str,
+        now: datetime,
+    ) -> None:
+        """``versionFailureStrategy`` Fail: the instance fails without running its code."""
+        del instance.inbox[: len(batch)]
+        self.engine.finish(instance, appended, RuntimeStatus.FAILED, json.dumps(reason), now, batch)
+        log.error("%s failed: %s", instance.instance_id, reason)
+
     def _carry_out(self, instance: Instance, effect: Effect) -> None:
         """Run one effect of an episode, once the episode's state is consistent."""
         match effect:
@@ -131,9 +156,11 @@ class EpisodeRunner:
                 self.engine._dispatch_activity(instance, task_id, name, payload)
             case ArmTimer(timer_id, fire_at, stamp):
                 self.engine.timers.arm(instance, timer_id, fire_at, stamp)
-            case StartChild(name, child_id, payload, parent):
+            case StartChild(name, child_id, payload, parent, version):
                 # The host passes the action's input *string* as the input object, so the
                 # child's ExecutionStarted.Input is that string JSON-encoded once more.
-                self.engine.start_orchestration(name, child_id, json.dumps(payload), parent=parent)
+                self.engine.start_orchestration(
+                    name, child_id, json.dumps(payload), version=version, parent=parent
+                )
             case SendToEntity(name, key, request):
                 self.engine.entities.enqueue(name, key, request)

@@ -82,14 +82,14 @@ def execution_started(
     scheduled_start: datetime | None = None,
     generation: int = 0,
 ) -> Event:
-    """Starts an execution. ``Version`` must be present (the SDK reads it)."""
+    """Starts an execution. ``Version`` must be present (the SDK reads it): null for none."""
     return event(
         EventType.EXECUTION_STARTED,
         at,
         OrchestrationInstance={"InstanceId": instance_id, "ExecutionId": execution_id},
         ParentInstance=parent,
         Name=name,
-        Version=version or "",
+        Version=version,
         Input=input_json,
         Tags=None,
         Correlation=None,

@@ -21,7 +21,7 @@ def execution_started_event(instance: Instance, now: datetime) -> Event:
     if instance.parent is not None:
         parent = {
             "Name": instance.parent.name,
-            "Version": "",
+            "Version": instance.parent.version,
             "TaskScheduleId": instance.parent.task_id,
             "OrchestrationInstance": {
                 "InstanceId": instance.parent.instance_id,

@@ -57,6 +57,7 @@ class ParentRef:
     execution_id: str
     task_id: int
     name: str
+    version: str | None = None
 
 
 @dataclass
@@ -72,6 +73,7 @@ class RetryGroup:
     current_id: int
     timer_id: int | None = None
     sub_instance_id: str | None = None
+    version: str | None = None
 
 
 class ArmedTimer(NamedTuple):

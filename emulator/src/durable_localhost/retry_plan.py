@@ -69,7 +69,9 @@ def _retry_attempt(
         effects.append(DispatchActivity(new_id, group.name, group.input))
         return task_scheduled(now, new_id, group.name, group.input)
     child_id = group.sub_instance_id or f"{instance.execution_id}:{new_id}"
-    return start_child(instance, new_id, group.name, child_id, group.input, now, effects)
+    return start_child(
+        instance, new_id, group.name, child_id, group.input, now, effects, group.version
+    )
 
 
 def retry_group(

@@ -47,6 +47,7 @@ class RerunChild:
     instance_id: str
     name: str
     payload: str | None
+    version: str = ""  # as SubOrchestrationInstanceCreated recorded it ("": none)
 
 
 @dataclass
@@ -177,5 +178,6 @@ def _unanswered_work(plan: RewindPlan) -> None:
                     str(past["InstanceId"]),
                     str(past["Name"]),
                     past.get("Input"),
+                    str(past.get("Version") or ""),
                 )
             )

@@ -104,6 +104,8 @@ var siteAppSettings = {
   HEALTH_CHECK_TIMEOUT_SECONDS: string(appConfiguration.healthCheckTimeoutSeconds)
   MAX_REQUEST_BYTES: string(appConfiguration.maxRequestBytes)
   OPERATIONS_EMAIL: appConfiguration.operationsEmail
+  // The version new orchestrations are stamped with; not sticky, so it moves with the code on a swap.
+  AzureFunctionsJobHost__extensions__durableTask__defaultVersion: appConfiguration.orchestrationVersion
 }
 
 resource settingsTargetSite 'Microsoft.Web/sites@2024-04-01' existing = {

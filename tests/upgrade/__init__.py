@@ -1,0 +1,1 @@
+"""The shop app across deployments that raise (or roll back) its orchestration version."""
