@@ -39,7 +39,9 @@ from api.http import (
 )
 from api.instance_state import FINISHED, runtime_status_name, status_field
 from api.principal import signed_in_caller
+from api.replays import keyed_request_id
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import instance_ids
 from shared.approval_store import ApprovalNotFound, load_parties, save_parties
 from shared.models.approvals import (
@@ -79,6 +81,7 @@ class ApprovalRoute(Contract):
     request=ApprovalRequest,
     responses={202: AcceptedResponse},
     errors=(401, 403),
+    idempotent=True,
 )
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -97,8 +100,9 @@ async def start_expense_approval(
         )
     except ValidationError as exc:  # the signed-in requester is among the approvers
         raise validation_problem(exc) from None
-    instance_id = instance_ids.approval()
-    await asyncio.to_thread(save_parties, instance_id, parties)
+    # With an Idempotency-Key the id derives from it: a retry whose first attempt started the
+    # approval but lost its answer joins that approval instead of starting another.
+    instance_id = instance_ids.approval(keyed_request_id("start_expense_approval", req))
     orchestration_input = ApprovalInput(
         approval_id=instance_id,
         amount=request.amount,
@@ -108,7 +112,16 @@ async def start_expense_approval(
         requester_source=source,
         stage_timeout_seconds=stage_timeout_seconds(request),
     )
-    await client.start_new(APPROVAL_ORCHESTRATOR, instance_id, orchestration_input.to_json())
+    await start_once(
+        client,
+        JOIN,
+        APPROVAL_ORCHESTRATOR,
+        instance_id,
+        orchestration_input.to_json(),
+        same_request=lambda stored: stored == orchestration_input.to_json(),
+        conflict_detail="this Idempotency-Key started an approval for a different request",
+        before_start=lambda: asyncio.to_thread(save_parties, instance_id, parties),
+    )
     return accepted(instance_id)
 
 

@@ -35,8 +35,8 @@ from api.http import (
     parse_body,
     parse_params,
 )
-from api.instance_state import JOINABLE
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import batch_store
 from shared.batch_store import BatchHeader
 from shared.models.batches.http import (
@@ -98,60 +98,31 @@ async def start_batch(
         request.max_parallel,
     )
     if request.batch_id is not None:
-        await _refuse_another_orchestrations_id(req, client, batch_id)
         existing = await asyncio.to_thread(batch_store.get_batch, batch_id)
         if existing is not None:
             if existing.fingerprint != fingerprint:
-                raise _taken(req, batch_id)
-            if await _is_joinable(client, batch_id):
-                return _accepted(batch_id, existing.plan)
-            plan = existing.plan  # finish the start with the plan its items were staged by
-
+                raise _taken(batch_id)
+            plan = existing.plan  # join, or finish the start, with the plan it was staged by
     header = BatchHeader(
         batch_id=batch_id,
         plan=plan,
         fingerprint=fingerprint,
         created_at=datetime.now(UTC).isoformat(),
     )
-    try:
-        await asyncio.to_thread(batch_store.stage_batch, header, request.items)
-    except batch_store.BatchIdTaken:
-        raise _taken(req, batch_id) from None
+
+    async def stage() -> None:
+        try:
+            await asyncio.to_thread(batch_store.stage_batch, header, request.items)
+        except batch_store.BatchIdTaken:
+            raise _taken(batch_id) from None
+
+    # The staged fingerprint tells a retry from another request; the input holds only a plan.
     orchestration = BatchInput(batch_id=batch_id, plan=plan).to_json()
-    try:
-        await client.start_new(ORCHESTRATOR, batch_id, orchestration)
-    except Exception:
-        # An identical request racing this one may have started it first.
-        if not await _is_joinable(client, batch_id):
-            raise
-        logger.info("batch %s was started concurrently; joining it", batch_id)
+    await start_once(client, JOIN, ORCHESTRATOR, batch_id, orchestration, before_start=stage)
     return _accepted(batch_id, plan)
 
 
-async def _is_joinable(client: df.DurableOrchestrationClient, batch_id: str) -> bool:
-    status = await client.get_status(batch_id)
-    return bool(status) and status.name == ORCHESTRATOR and status.runtime_status in JOINABLE
-
-
-async def _refuse_another_orchestrations_id(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient, batch_id: str
-) -> None:
-    """A chosen id naming another orchestration's instance is a 409, whatever its prefix.
-
-    The model refuses the other patterns' prefixes; this covers ids started by other means.
-    Starting over a finished instance would replace it, history and output included.
-    """
-    status = await client.get_status(batch_id)
-    if status and status.name not in (None, ORCHESTRATOR):
-        raise HttpProblem(
-            409,
-            "Conflict",
-            f"'{batch_id}' is the instance id of another orchestration; choose another batchId",
-            headers={"Location": instance_url(batch_id)},
-        )
-
-
-def _taken(req: func.HttpRequest, batch_id: str) -> HttpProblem:
+def _taken(batch_id: str) -> HttpProblem:
     return HttpProblem(
         409,
         "Conflict",

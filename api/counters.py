@@ -3,6 +3,7 @@
 `POST /counters/{key}/{operation}` queues a signal (202): the entity applies signals one at a
 time in arrival order, so the value read right after may not include it yet. The amount is
 validated here too, so a bad request is a 400 instead of an operation error nobody sees.
+With an `Idempotency-Key` header a retried signal counts once (api/replays.py).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ def _value_url(key: str) -> str:
     request=CounterAmount,
     body_optional=True,
     responses={202: CounterSignalAccepted},
+    idempotent=True,
 )
 async def signal_counter(
     req: func.HttpRequest, client: df.DurableOrchestrationClient

@@ -11,13 +11,14 @@ from pydantic import ValidationError
 from api.access import Access
 from api.http import (
     HttpProblem,
+    accepted,
     json_response,
     parse_body,
     parse_params,
     require_allowed_recipients,
 )
-from api.idempotent_start import start_once
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import customer_store, instance_ids, onboarding_store
 from shared.models.customers import (
     CustomerQuery,
@@ -45,7 +46,7 @@ bp = routes.bp
 async def start_customer_onboarding(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
 ) -> func.HttpResponse:
-    """One onboarding per e-mail: a re-post points at the first one (see idempotent_start).
+    """One onboarding per e-mail: a re-post points at the first one (see api/start_once.py).
 
     The e-mail and name are stored by onboarding key; the orchestration's input holds only
     that key and the details' fingerprint.
@@ -55,11 +56,12 @@ async def start_customer_onboarding(
     orchestration = OnboardingInput(
         onboarding_key=request.key, details_fingerprint=request.fingerprint()
     )
-    return await start_once(
-        req,
+    instance_id = instance_ids.onboarding(request.key)
+    await start_once(
         client,
+        JOIN,
         "customer_onboarding",
-        instance_ids.onboarding(request.key),
+        instance_id,
         orchestration.to_json(),
         same_request=lambda stored: _same_onboarding(stored, orchestration),
         conflict_detail="this e-mail is already being onboarded with a different name",
@@ -68,6 +70,7 @@ async def start_customer_onboarding(
         restart_with_other_details=True,
         before_start=lambda: asyncio.to_thread(onboarding_store.save_onboarding_details, request),
     )
+    return accepted(instance_id)
 
 
 def _same_onboarding(stored: object, orchestration: OnboardingInput) -> bool:

@@ -7,6 +7,7 @@ while it runs is a 409, and a finished one (stopped, failed, terminated) is repl
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 
 import azure.durable_functions as df
@@ -17,13 +18,13 @@ from api.access import Access
 from api.http import (
     HttpProblem,
     accepted,
-    instance_url,
     json_response,
     parse_body,
     parse_params,
 )
 from api.instance_state import ACTIVE, runtime_status_name, status_field
 from api.routing import Routes
+from api.start_once import SINGLETON, start_once
 from shared import instance_ids
 from shared.models.health_monitors import (
     HEALTH_MONITOR_ORCHESTRATOR,
@@ -68,18 +69,13 @@ async def start_health_monitor(
             [FieldProblem(field="name", message=message, type="not_allowed")],
         )
     instance_id = instance_ids.health_monitor(request.name)
-    await _require_not_running(req, client, instance_id)
     state = HealthMonitorState(
         name=request.name,
+        run_id=uuid.uuid4().hex[:12],  # uuid4: a recording re-seeds it, so it is repeatable
         interval_seconds=request.interval_seconds or settings.health_check_interval_seconds,
         alert_threshold=request.alert_threshold or settings.health_alert_threshold,
     )
-    try:
-        await client.start_new(HEALTH_MONITOR_ORCHESTRATOR, instance_id, state.to_json())
-    except Exception:
-        # Two starts raced past the check: the host refuses the second; say so clearly.
-        await _require_not_running(req, client, instance_id)
-        raise
+    await start_once(client, SINGLETON, HEALTH_MONITOR_ORCHESTRATOR, instance_id, state.to_json())
     return accepted(instance_id)
 
 
@@ -143,20 +139,6 @@ async def _monitor_status(
     if not status or status.name != HEALTH_MONITOR_ORCHESTRATOR:
         return None
     return status
-
-
-async def _require_not_running(
-    req: func.HttpRequest, client: df.DurableOrchestrationClient, instance_id: str
-) -> None:
-    status = await _monitor_status(client, instance_id)
-    if status is not None and status.runtime_status in ACTIVE:
-        url = instance_url(instance_id)
-        raise HttpProblem(
-            409,
-            "Monitor already running",
-            f"'{instance_id}' is {runtime_status_name(status)}; stop it first",
-            headers={"Location": url},
-        )
 
 
 async def _require_running(

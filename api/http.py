@@ -37,12 +37,7 @@ class HttpProblem(Exception):
         headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {title}: {detail or ''}")
-        self.problem = Problem(
-            status=status,
-            title=title,
-            detail=detail,
-            errors=list(errors) if errors is not None else None,
-        )
+        self.problem = Problem.capped(status, title, detail, errors)
         self.headers = dict(headers or {})
 
     def to_response(self) -> func.HttpResponse:
@@ -53,7 +48,7 @@ def problem_response(
     problem: Problem, headers: Mapping[str, str] | None = None
 ) -> func.HttpResponse:
     return func.HttpResponse(
-        body=problem.model_dump_json(exclude_none=True),
+        body=problem.model_dump_json(exclude_none=True, by_alias=True),
         status_code=problem.status,
         mimetype=PROBLEM_JSON,
         headers=dict(headers or {}),

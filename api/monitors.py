@@ -19,6 +19,7 @@ import azure.functions as func
 from api.access import Access
 from api.http import HttpProblem, accepted, json_response, parse_body, require_allowed_recipients
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import instance_ids, job_store, monitor_store
 from shared.models.http import FieldProblem
 from shared.models.monitors import (
@@ -74,7 +75,7 @@ async def start_export_monitor(
         deadline=request.deadline.astimezone(UTC) if request.deadline else None,
         timeout_seconds=timeout_seconds,
     )
-    await client.start_new(ORCHESTRATOR, instance_id, orchestration.to_json())
+    await start_once(client, JOIN, ORCHESTRATOR, instance_id, orchestration.to_json())
 
     response = accepted(instance_id)
     body = MonitorAccepted.model_validate(

@@ -113,7 +113,7 @@ def _schemas(
     """One schema pass over every model: requests and queries as validated, responses as sent."""
     wanted: dict[tuple[type[BaseModel], JsonSchemaMode], None] = {(Problem, "serialization"): None}
     for op in ops:
-        for model in (op.request, op.query, op.path):
+        for model in (op.request, op.query, op.path, op.headers):
             if model is not None:
                 wanted[(model, "validation")] = None
         for response in op.responses.values():
@@ -133,7 +133,8 @@ def _operation(
         "summary": op.summary,
         "tags": list(op.tags),
         "parameters": _path_parameters(op, refs, components)
-        + _query_parameters(op, refs, components),
+        + _query_parameters(op, refs, components)
+        + _model_parameters(op.headers, "header", refs, components),
         "responses": _responses(op, refs),
     }
     if op.request is not None:
@@ -169,24 +170,36 @@ def _query_parameters(
     refs: SchemaRefs,
     components: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
-    if op.query is None:
+    parameters = _model_parameters(op.query, "query", refs, components)
+    for parameter in parameters:
+        if _is_array(parameter["schema"], components):
+            # `status=Running,Completed`: one comma-separated value.
+            parameter.update(style="form", explode=False)
+    return parameters
+
+
+def _model_parameters(
+    model: type[BaseModel] | None,
+    where: str,
+    refs: SchemaRefs,
+    components: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """One parameter per field of `model`, found `where` (query or header)."""
+    if model is None:
         return []
-    schema = _resolve(refs[(op.query, "validation")], components)
+    schema = _resolve(refs[(model, "validation")], components)
     required = set(schema.get("required", []))
     parameters = []
     for name, prop in schema.get("properties", {}).items():
         prop = _without_null(prop)
         parameter: dict[str, Any] = {
             "name": name,
-            "in": "query",
+            "in": where,
             "required": name in required,
             "schema": prop,
         }
         if "description" in prop:
             parameter["description"] = prop["description"]
-        if _is_array(prop, components):
-            # `status=Running,Completed`: one comma-separated value.
-            parameter.update(style="form", explode=False)
         parameters.append(parameter)
     return parameters
 
@@ -210,7 +223,9 @@ def _responses(op: Operation, refs: SchemaRefs) -> dict[str, Any]:
             }
         responses[str(status)] = response
     problem = {PROBLEM_JSON: {"schema": refs[(Problem, "serialization")]}}
-    for status in sorted({*op.errors, 500}):
+    # Any route may answer 503 when storage does not answer in time (api/routing.py).
+    storage_unavailable = set() if 503 in op.responses else {503}
+    for status in sorted({*op.errors, 500, *storage_unavailable}):
         responses[str(status)] = {"description": HTTPStatus(status).phrase, "content": problem}
     key_refused = KEY_REFUSED.get(op.access)
     if key_refused and 401 in op.errors:

@@ -14,14 +14,15 @@ from pydantic import ValidationError
 from api.access import Access
 from api.http import (
     HttpProblem,
+    accepted,
     json_response,
     parse_body,
     parse_params,
     require_allowed_recipients,
 )
-from api.idempotent_start import start_once
 from api.instance_state import runtime_status_name, status_field
 from api.routing import Routes
+from api.start_once import JOIN, start_once
 from shared import instance_ids, order_store, recovery_store
 from shared.models.http import AcceptedResponse
 from shared.models.order_recovery import OrderRouteParams, OrderView, RecoveredOrderResult
@@ -66,16 +67,18 @@ async def start_order_fulfillment(
         step_retry=request.step_retry or DEFAULT_STEP_RETRY,
         compensation_retry=request.compensation_retry or DEFAULT_COMPENSATION_RETRY,
     )
-    return await start_once(
-        req,
+    instance_id = instance_ids.order(saga_input.order_id)
+    await start_once(
         client,
+        JOIN,
         SAGA,
-        instance_ids.order(saga_input.order_id),
+        instance_id,
         saga_input.to_json(),
         same_request=lambda stored: _same_order(stored, saga_input),
         conflict_detail="this orderId was already used for a different order",
         before_start=lambda: asyncio.to_thread(order_store.save_order_details, details),
     )
+    return accepted(instance_id)
 
 
 def _same_order(stored: object, saga_input: OrderSagaInput) -> bool:

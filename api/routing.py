@@ -21,7 +21,11 @@ from pydantic import BaseModel
 
 from api.access import Access
 from api.http import HttpProblem, problem_response
-from shared.models.http import Problem
+from api.replays import replaying
+from shared.models.http import IdempotencyHeaders, Problem
+from shared.settings import get_settings
+from shared.storage_deadline import bounded_calls
+from shared.storage_faults import is_transient_storage_fault
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +54,17 @@ class Operation:
     tags: tuple[str, ...] = ()
     #: The request body may be omitted (e.g. an optional `{reason}` on management routes).
     body_optional: bool = False
+    #: The request headers' model, documented as header parameters.
+    headers: type[BaseModel] | None = None
 
+
+#: What a request gets when storage does not answer in time (or says it is overloaded).
+STORAGE_UNAVAILABLE = HttpProblem(
+    503,
+    "Service unavailable",
+    "storage did not answer in time; retry later",
+    headers={"Retry-After": "5"},
+)
 
 #: Every declared operation, filled as the api modules are imported.
 OPERATIONS: dict[str, Operation] = {}
@@ -78,17 +92,22 @@ class Routes:
         responses: Mapping[int, ResponseSpec] | None = None,
         errors: Iterable[int] = (),
         body_optional: bool = False,
+        idempotent: bool = False,
     ) -> Callable[[Handler], FunctionBuilder]:
         """Declare an `async def` handler as the HTTP function `name` (default: its own name).
 
         `access` is the key the route needs (see api/access.py); `client=True` binds the
         durable client to the handler's `client` parameter. `path` names the route
         parameters' model, so the document gives each one the values the handler accepts.
-        A body model adds 400, 413 and 415 to the documented errors.
+        A body model adds 400, 413 and 415 to the documented errors. `idempotent=True` takes an
+        `Idempotency-Key` header (see api/replays.py), documented with its 400 and 409.
         """
 
         def register(handler: Handler) -> FunctionBuilder:
             function_name = name or handler.__name__
+            documented_errors = set(errors) | ({400, 413, 415} if request else set())
+            if idempotent:
+                documented_errors |= {400, 409}
             OPERATIONS[function_name] = Operation(
                 function_name=function_name,
                 method=method,
@@ -99,11 +118,13 @@ class Routes:
                 query=query,
                 path=path,
                 responses=dict(responses or {}),
-                errors=tuple(sorted(set(errors) | ({400, 413, 415} if request else set()))),
+                errors=tuple(sorted(documented_errors)),
                 tags=self.tags,
                 body_optional=body_optional,
+                headers=IdempotencyHeaders if idempotent else None,
             )
-            builder: Any = _problem_answers(handler, function_name)
+            served = replaying(handler, function_name) if idempotent else handler
+            builder: Any = _problem_answers(served, function_name)
             if client:
                 builder = self.bp.durable_client_input(client_name=CLIENT_PARAMETER)(builder)
             builder = self.bp.function_name(function_name)(builder)
@@ -121,10 +142,14 @@ def _problem_answers(handler: Handler, function_name: str) -> Handler:
     @functools.wraps(handler)
     async def guarded(*args: Any, **kwargs: Any) -> func.HttpResponse:
         try:
-            return await handler(*args, **kwargs)
+            with bounded_calls(get_settings().storage_timeout_seconds):
+                return await handler(*args, **kwargs)
         except HttpProblem as exc:
             return exc.to_response()
-        except Exception:
+        except Exception as exc:
+            if isinstance(exc, TimeoutError) or is_transient_storage_fault(exc):
+                logger.warning("storage did not answer %s: %r", function_name, exc)
+                return STORAGE_UNAVAILABLE.to_response()
             logger.exception("unhandled error in %s", function_name)
             return problem_response(
                 Problem(

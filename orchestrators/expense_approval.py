@@ -104,7 +104,7 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
             else NotificationKind.APPROVAL_REQUESTED
         )
         notified = yield from _notify(
-            context, _notice(context, request, f"notify-stage-{stage}", kind, stage, deadline)
+            context, _notice(request, f"notify-stage-{stage}", kind, stage, deadline)
         )
         outcome = yield from _await_decision(context, status, event_name, deadline)
         decision = outcome.decision
@@ -140,7 +140,6 @@ def expense_approval(context: df.DurableOrchestrationContext) -> Generator[Any, 
     requester_notified = yield from _notify(
         context,
         _notice(
-            context,
             request,
             "notify-outcome",
             NotificationKind.APPROVAL_DECIDED if decision else NotificationKind.APPROVAL_EXPIRED,
@@ -229,7 +228,6 @@ def _valid_decision(raw: Any, stage: int) -> tuple[DecisionEvent | None, str]:
 
 
 def _notice(
-    context: df.DurableOrchestrationContext,
     request: ApprovalInput,
     step: str,
     kind: NotificationKind,
@@ -239,7 +237,7 @@ def _notice(
     comment: str | None = None,
 ) -> ApprovalNotice:
     return ApprovalNotice(
-        idempotency_key=step_key(context.instance_id, step),
+        idempotency_key=step_key(request.approval_id, step),
         approval_id=request.approval_id,
         kind=kind,
         stage=stage,

@@ -187,8 +187,8 @@ def _finish(
     the output says so in `notificationError`.
     """
     notification = NotificationRequest(
-        idempotency_key=step_key(context.instance_id, alert.step),
-        correlation_id=context.instance_id,
+        idempotency_key=step_key(request.monitor_id, alert.step),
+        correlation_id=request.monitor_id,
         kind=alert.kind,
         to=request.recipient,
         subject=alert.subject,

@@ -7,12 +7,14 @@ the next check or a `stop` event, and carries its state into the next generation
 - Alert once: HEALTH_ALERT when consecutive failures reach the threshold while no alert is
   open; HEALTH_RESOLVED on the first healthy check after that. A notification that could not
   be written leaves the alert state unchanged, so the next generation tries again.
-- Idempotency keys include the run and the generation: the same transition in a later
+- Idempotency keys derive from the monitor's name (never the instance id, which the Durable
+  `restart` API replaces) and include the run and the generation: the same transition in a later
   generation is a new notification, a re-run of this generation's activity is not. The run id
   matters because every start of a name reuses its singleton instance id and counts
   generations from 1 again: without it, a restarted monitor's alert in generation 3 would
-  find the outbox row of an earlier run's generation 3 and nobody would be told. Generation 1
-  mints the run id with `context.new_uuid()` (replay-safe) and `continue_as_new` carries it.
+  find the outbox row of an earlier run's generation 3 and nobody would be told. The starter
+  mints the run id and `continue_as_new` carries it; generation 1 mints one with
+  `context.new_uuid()` (replay-safe) only for an input without it.
   State written before run ids existed keeps its old keys for the generation in flight (a
   retried send must find what it may already have written) and mints one for the next.
 - Stopping: `continue_as_new` drops events delivered but not consumed. A `stop` raised while
@@ -33,6 +35,7 @@ from azure.durable_functions.models.Task import TaskBase
 from orchestrators.common import read_input, replay_safe_logger, step_key
 from orchestrators.notify import send_notification
 from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff
+from shared import instance_ids
 from shared.models.health_monitors import (
     STOP_EVENT,
     CheckErrorKind,
@@ -168,6 +171,7 @@ def _notify(
     context: df.DurableOrchestrationContext, state: HealthMonitorState, kind: NotificationKind
 ) -> Generator[TaskBase, Any, bool]:
     step = notification_step(state, kind)
+    monitor_id = instance_ids.health_monitor(state.name)
     alert = kind is NotificationKind.HEALTH_ALERT
     subject = (
         f"ALERT: {state.name} failed {state.consecutive_failures} checks in a row"
@@ -176,8 +180,8 @@ def _notify(
     )
     check = state.last_check
     notification = NotificationRequest(
-        idempotency_key=step_key(context.instance_id, step),
-        correlation_id=context.instance_id,
+        idempotency_key=step_key(monitor_id, step),
+        correlation_id=monitor_id,
         kind=kind,
         to=OPERATIONS,
         subject=subject,

@@ -64,6 +64,7 @@ def customer_onboarding(
     context: df.DurableOrchestrationContext,
 ) -> Generator[TaskBase, Any, dict[str, Any]]:
     request = read_input(context, OnboardingInput)
+    onboarding_id = request.onboarding_id
     log = replay_safe_logger(context, __name__)
     step: OnboardingStep = OnboardingStep(step="creating_customer")
     try:
@@ -74,7 +75,7 @@ def customer_onboarding(
                     context,
                     "create_customer",
                     CreateCustomerRequest(
-                        idempotency_key=step_key(context.instance_id, "create-customer"),
+                        idempotency_key=step_key(onboarding_id, "create-customer"),
                         proposed_customer_id=f"cus-{context.new_uuid()}",
                         onboarding_key=request.onboarding_key,
                         details_fingerprint=request.details_fingerprint,
@@ -92,7 +93,7 @@ def customer_onboarding(
                     context,
                     "open_customer_account",
                     OpenAccountRequest(
-                        idempotency_key=step_key(context.instance_id, "open-account"),
+                        idempotency_key=step_key(onboarding_id, "open-account"),
                         customer_id=customer.customer_id,
                         proposed_account_id=f"acc-{context.new_uuid()}",
                     ).to_json(),
@@ -108,7 +109,7 @@ def customer_onboarding(
                 yield from call_activity_with_backoff(
                     context,
                     SEND_NOTIFICATION,
-                    _welcome(context, customer, account).to_json(),
+                    _welcome(onboarding_id, customer, account).to_json(),
                     ONBOARDING_BACKOFF,
                 )
             )
@@ -132,11 +133,11 @@ def customer_onboarding(
 
 
 def _welcome(
-    context: df.DurableOrchestrationContext, customer: CustomerCreated, account: Account
+    onboarding_id: str, customer: CustomerCreated, account: Account
 ) -> NotificationRequest:
     return NotificationRequest(
-        idempotency_key=step_key(context.instance_id, "welcome"),
-        correlation_id=context.instance_id,
+        idempotency_key=step_key(onboarding_id, "welcome"),
+        correlation_id=onboarding_id,
         kind=NotificationKind.WELCOME,
         to=RecipientRef(audience=Audience.CUSTOMER, ref=customer.customer_id),
         subject=f"Welcome, {RECIPIENT_NAME}",

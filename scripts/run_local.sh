@@ -2,8 +2,13 @@
 # `make run` / `make func`: local settings, Azurite, then the local host or Core Tools.
 #   bash scripts/run_local.sh emulator   # durable-localhost (default)
 #   bash scripts/run_local.sh func       # func start, if Core Tools is installed
-# PORT (default 7071) and EMULATOR_ARGS (extra durable-localhost options) may be set in the
-# environment.
+# Environment:
+#   PORT           the app's HTTP port (default 7071)
+#   EMULATOR_ARGS  more durable-localhost options, e.g. "--keys --clock scaled"
+#   AZURITE_DEBUG  1: write Azurite's debug log to .local/azurite/debug.log (large; off by default)
+#   AZURITE_PORTS  blob, queue and table ports (default "10000 10001 10002", which
+#                  UseDevelopmentStorage=true expects); AZURITE_BIN and LOCALHOST_BIN replace
+#                  the programs (the script's tests use both)
 set -euo pipefail
 
 mode="${1:-emulator}"
@@ -11,6 +16,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 port="${PORT:-7071}"
 localhost_bin="${LOCALHOST_BIN:-.venv/bin/durable-localhost}"
+azurite_bin="${AZURITE_BIN:-node_modules/.bin/azurite}"
+read -r blob_port queue_port table_port <<<"${AZURITE_PORTS:-10000 10001 10002}"
 azurite_pid=""
 host_pid=""
 
@@ -32,9 +39,27 @@ cleanup() {
   fi
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C is how the app is stopped, not a failure: exit 0 after cleaning up, so make does not
+# report "Error 130".
+trap 'exit 0' INT TERM
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+fail() {
+  echo "$1" >&2
+  exit 1
+}
+
+# Every port is checked before anything starts or is announced.
+if port_open "$port"; then
+  fail "Port $port is already in use (another durable-localhost or func start?). Stop it, or run on another port: PORT=7072 make run"
+fi
+azurite_open=0
+for p in "$blob_port" "$queue_port" "$table_port"; do
+  if port_open "$p"; then azurite_open=$((azurite_open + 1)); fi
+done
+if ((azurite_open > 0 && azurite_open < 3)); then
+  fail "Only some of Azurite's ports ($blob_port, $queue_port, $table_port) are in use: another program holds them. Free them and run again."
+fi
 
 if [[ "$mode" == "func" ]] && ! command -v func >/dev/null 2>&1; then
   cat >&2 <<'MSG'
@@ -51,22 +76,29 @@ if [[ ! -f local.settings.json ]]; then
   echo "Created local.settings.json from local.settings.json.example"
 fi
 
-if port_open 10000 && port_open 10001 && port_open 10002; then
-  echo "Reusing the Azurite already listening on 127.0.0.1:10000-10002"
+azurite_ready() { port_open "$blob_port" && port_open "$queue_port" && port_open "$table_port"; }
+
+if ((azurite_open == 3)); then
+  echo "Reusing the Azurite already listening on 127.0.0.1:$blob_port-$table_port"
 else
   mkdir -p .local/azurite
+  debug_log=()
+  if [[ "${AZURITE_DEBUG:-0}" == "1" ]]; then
+    debug_log=(--debug .local/azurite/debug.log)
+  fi
   # No telemetry: it would wait on a server this machine cannot reach when stopping.
-  node_modules/.bin/azurite --silent --skipApiVersionCheck --disableTelemetry \
-    --location .local/azurite --debug .local/azurite/debug.log \
-    --blobHost 127.0.0.1 --blobPort 10000 \
-    --queueHost 127.0.0.1 --queuePort 10001 \
-    --tableHost 127.0.0.1 --tablePort 10002 &
+  "$azurite_bin" --silent --skipApiVersionCheck --disableTelemetry \
+    --location .local/azurite "${debug_log[@]}" \
+    --blobHost 127.0.0.1 --blobPort "$blob_port" \
+    --queueHost 127.0.0.1 --queuePort "$queue_port" \
+    --tableHost 127.0.0.1 --tablePort "$table_port" &
   azurite_pid=$!
   for _ in $(seq 1 100); do
-    port_open 10000 && port_open 10001 && port_open 10002 && break
-    kill -0 "$azurite_pid" 2>/dev/null || { echo "Azurite failed to start" >&2; exit 1; }
+    azurite_ready && break
+    kill -0 "$azurite_pid" 2>/dev/null || fail "Azurite failed to start"
     sleep 0.2
   done
+  azurite_ready || fail "Azurite did not open its ports within 20 s"
   echo "Azurite started (pid $azurite_pid, data in .local/azurite)"
 fi
 
@@ -80,9 +112,15 @@ host_pid=$!
 
 for _ in $(seq 1 150); do
   port_open "$port" && break
-  kill -0 "$host_pid" 2>/dev/null || { wait "$host_pid"; exit $?; }
+  if ! kill -0 "$host_pid" 2>/dev/null; then
+    status=0
+    wait "$host_pid" || status=$?
+    host_pid=""
+    exit "$status"
+  fi
   sleep 0.2
 done
+port_open "$port" || fail "The app did not open port $port within 30 s"
 
 if [[ "$mode" == "func" ]]; then
   dashboard="(the dashboard comes with durable-localhost: make run)"

@@ -1,7 +1,8 @@
 """Request fingerprints: an idempotency key replays its own request, never a different one.
 
-An idempotency key says "this is the same request again". Keys here derive from an instance id
-and a step, and an instance id can be reused (a purged order posted again under its order id),
+An idempotency key says "this is the same request again". Keys here derive from a business id
+(an order, a batch, an approval) and a step, and a business id can be reused (an order id posted
+again after its instance was purged),
 so a key alone cannot tell a retry from a different request that happens to reuse it. So every
 effect row also stores a fingerprint of the request fields that define the effect: a digest of
 their canonical JSON. A second request with the key and the same fingerprint is a retry and

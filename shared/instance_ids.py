@@ -45,9 +45,9 @@ def onboarding(onboarding_key: str) -> str:
     return f"{ONBOARDING}{onboarding_key}"
 
 
-def approval() -> str:
-    """A fresh approval: every request is a new one."""
-    return f"{APPROVAL}{uuid.uuid4().hex}"
+def approval(request_id: str | None = None) -> str:
+    """An approval named after its request's `Idempotency-Key` (`request_id`), else fresh."""
+    return f"{APPROVAL}{request_id or uuid.uuid4().hex}"
 
 
 def export_monitor() -> str:

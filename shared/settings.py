@@ -81,6 +81,9 @@ class Settings(BaseModel):
     health_alert_threshold: int = Field(3, ge=1, le=100)
     health_check_timeout_seconds: float = Field(10, gt=0, le=60)
     max_request_bytes: int = Field(2 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
+    #: How long one storage call made for an HTTP request may wait to connect or for an answer
+    #: before the route answers 503 (activities keep the SDK's own timeouts and retries).
+    storage_timeout_seconds: float = Field(5, gt=0, le=60)
     operations_email: EmailStr = "ops@example.com"
     #: The default is the app-setting text (the templates deploy the same string).
     notification_allowed_domains: tuple[DomainName, ...] = Field(
@@ -157,6 +160,7 @@ _ENV_NAMES: dict[str, str] = {
     "health_alert_threshold": "HEALTH_ALERT_THRESHOLD",
     "health_check_timeout_seconds": "HEALTH_CHECK_TIMEOUT_SECONDS",
     "max_request_bytes": "MAX_REQUEST_BYTES",
+    "storage_timeout_seconds": "STORAGE_TIMEOUT_SECONDS",
     "operations_email": "OPERATIONS_EMAIL",
     "notification_allowed_domains": "NOTIFICATION_ALLOWED_DOMAINS",
     "public_base_url": "PUBLIC_BASE_URL",

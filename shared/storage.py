@@ -8,6 +8,9 @@ connection:
   identity; `DefaultAzureCredential` otherwise (developer sign-in).
 
 Tables are created on first use, once per process.
+
+Calls made within `shared.storage_deadline.bounded_calls` (every HTTP request) go through
+clients that give up after its seconds to connect or to read an answer, without retrying.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ from azure.data.tables import TableClient, TableServiceClient
 
 from shared.idempotency import require_match, stamped
 from shared.settings import APP_STORAGE_CONNECTION
+from shared.storage_deadline import call_timeout
 
 Entity = dict[str, Any]
 
 _lock = threading.Lock()
-_services: dict[str, TableServiceClient] = {}
-_tables: dict[tuple[str, str], TableClient] = {}
+_services: dict[tuple[str, float | None], TableServiceClient] = {}
+_tables: dict[tuple[str, str, float | None], TableClient] = {}
 
 
 class StorageConfigError(RuntimeError):
@@ -36,18 +40,19 @@ class StorageConfigError(RuntimeError):
 
 
 def table_service(connection: str = APP_STORAGE_CONNECTION) -> TableServiceClient:
-    """A cached client for the account behind `connection`."""
+    """A cached client for the account behind `connection` (bounded inside `bounded_calls`)."""
+    timeout = call_timeout()
     with _lock:
-        service = _services.get(connection)
+        service = _services.get((connection, timeout))
         if service is None:
-            service = _create_service(connection, os.environ)
-            _services[connection] = service
+            service = _create_service(connection, os.environ, _timeouts(timeout))
+            _services[(connection, timeout)] = service
         return service
 
 
 def table(name: str, connection: str = APP_STORAGE_CONNECTION) -> TableClient:
     """A client for table `name`, creating the table the first time this process uses it."""
-    key = (connection, name)
+    key = (connection, name, call_timeout())
     with _lock:
         client = _tables.get(key)
     if client is not None:
@@ -104,10 +109,19 @@ def insert_once(
         return existing, False
 
 
-def _create_service(connection: str, environ: Mapping[str, str]) -> TableServiceClient:
+def _timeouts(seconds: float | None) -> dict[str, Any]:
+    """Client options bounding each call to `seconds`, no retry (none: the SDK's defaults)."""
+    if seconds is None:
+        return {}
+    return {"connection_timeout": seconds, "read_timeout": seconds, "retry_total": 0}
+
+
+def _create_service(
+    connection: str, environ: Mapping[str, str], options: Mapping[str, Any]
+) -> TableServiceClient:
     connection_string = environ.get(connection)
     if connection_string:
-        return TableServiceClient.from_connection_string(connection_string)
+        return TableServiceClient.from_connection_string(connection_string, **options)
     endpoint = environ.get(f"{connection}__tableServiceUri")
     account = environ.get(f"{connection}__accountName")
     if not endpoint and account:
@@ -117,7 +131,9 @@ def _create_service(connection: str, environ: Mapping[str, str]) -> TableService
             f"set '{connection}' to a connection string, or '{connection}__tableServiceUri' / "
             f"'{connection}__accountName' for an identity-based connection"
         )
-    return TableServiceClient(endpoint=endpoint, credential=_credential(connection, environ))
+    return TableServiceClient(
+        endpoint=endpoint, credential=_credential(connection, environ), **options
+    )
 
 
 def _credential(connection: str, environ: Mapping[str, str]) -> TokenCredential:

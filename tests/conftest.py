@@ -23,6 +23,7 @@ FOLDER_MARKERS = {
     "upgrade": "e2e",
     "infra": "infra",
     "browser": "browser",
+    "scripts": "scripts",
     "replay": "unit",  # recorded histories replayed in-process: no I/O
 }
 

@@ -21,3 +21,9 @@ def start_app(
         return durable_localhost_factory(APPS / app, **options)
 
     return start
+
+
+@pytest.fixture(autouse=True)
+def host_storage_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixture apps carry no ``local.settings.json``: give them the setting every app needs."""
+    monkeypatch.setenv("AzureWebJobsStorage", "UseDevelopmentStorage=true")

@@ -13,6 +13,8 @@ from durable_webhooks import Durable, StartApp
 pytestmark = pytest.mark.emulator
 
 TASK_SCHEDULED, TASK_FAILED = 4, 6
+#: The chain app names its task hub after this setting.
+CHAIN = {"HUB": "Overrides"}
 FLAKY_FAILED = "Activity function 'flaky' failed:"
 
 
@@ -25,7 +27,9 @@ def test_sync_and_async_fakes_answer_with_the_json_they_return(start_app: StartA
         return {"hi": name}
 
     server = start_app(
-        "chain", activity_overrides={"hello": lambda value: f"fake({value})", "hello_async": hi}
+        "chain",
+        settings=CHAIN,
+        activity_overrides={"hello": lambda value: f"fake({value})", "hello_async": hi},
     )
     durable = Durable(server)
 
@@ -89,7 +93,7 @@ def test_a_fake_failing_n_times_drives_the_retry_policy(
 
 
 def test_fakes_are_set_and_cleared_while_the_host_runs(start_app: StartApp) -> None:
-    server = start_app("chain")
+    server = start_app("chain", settings=CHAIN)
     durable = Durable(server)
 
     server.activities.set("hello", lambda value: "fake")
@@ -105,8 +109,8 @@ def test_fakes_are_set_and_cleared_while_the_host_runs(start_app: StartApp) -> N
 
 def test_a_fake_for_an_activity_the_app_lacks_is_refused(start_app: StartApp) -> None:
     with pytest.raises(UnknownActivity, match="helo"):
-        start_app("chain", activity_overrides={"helo": lambda value: None})
-    server = start_app("chain")
+        start_app("chain", settings=CHAIN, activity_overrides={"helo": lambda value: None})
+    server = start_app("chain", settings=CHAIN)
     with pytest.raises(UnknownActivity, match="hello_sync"):
         server.activities.set("hello_sync", lambda value: None)
 

@@ -21,7 +21,7 @@ def _emulator_threads() -> set[str]:
 
 def test_stop_leaves_no_threads_and_is_idempotent() -> None:
     before = _emulator_threads()
-    server = EmulatorServer(APPS / "chain", settings={"HUB": "H"}).start()
+    server = EmulatorServer(APPS / "chain", settings={"HUB": "HarnessHub"}).start()
     assert httpx.get(f"{server.base_url}/admin/host/status").json()["state"] == "Running"
 
     server.stop()

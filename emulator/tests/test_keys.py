@@ -110,7 +110,7 @@ def test_the_state_file_and_its_sqlite_files_are_owner_only(
     start_app: StartApp, tmp_path: Path
 ) -> None:
     state = tmp_path / "private" / "state.sqlite3"
-    server = start_app("chain", keys=True, state=state, settings={"HUB": "H"})
+    server = start_app("chain", keys=True, state=state, settings={"HUB": "HarnessHub"})
     Durable(server, server.system_key).start("chain", '"Oslo"')
     assert server.wait_idle()
 

@@ -18,7 +18,7 @@ def test_records_from_a_function_are_labelled(
 ) -> None:
     caplog.set_level(logging.INFO)
     caplog.handler.addFilter(InvocationLogFilter())
-    server = start_app("chain", settings={"HUB": "H"})
+    server = start_app("chain", settings={"HUB": "HarnessHub"})
 
     httpx.post(f"{server.api_url}/start/chain", json="Kyiv")
     server.wait_idle()

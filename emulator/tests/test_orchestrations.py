@@ -108,7 +108,7 @@ def test_orchestration_and_activity_name_overrides(start_app: StartApp) -> None:
 
 
 def test_event_ids_and_history_shape(start_app: StartApp) -> None:
-    durable = Durable(start_app("chain", settings={"HUB": "H"}))
+    durable = Durable(start_app("chain", settings={"HUB": "HarnessHub"}))
 
     instance_id = durable.start("chain", '"Oslo"')
     durable.server.wait_idle()

@@ -44,13 +44,13 @@ def test_restart_mid_orchestration_resumes_timers_and_events(
 
 def test_finished_instances_keep_their_history_on_disk(start_app: StartApp, tmp_path: Path) -> None:
     state = tmp_path / "state.sqlite3"
-    first = start_app("chain", state=state, settings={"HUB": "H"})
+    first = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
     durable = Durable(first)
     instance_id = durable.start("chain", '"Rome"')
     first.wait_idle()
     first.stop()
 
-    second = start_app("chain", state=state, settings={"HUB": "H"})
+    second = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
     status = Durable(second).body(instance_id, showHistory="true", showHistoryOutput="true")
 
     assert status["output"] == "Hello Hi Hello Rome"
@@ -64,7 +64,7 @@ def test_pending_activity_is_dispatched_again_after_a_restart(
     start_app: StartApp, tmp_path: Path
 ) -> None:
     state = tmp_path / "state.sqlite3"
-    first = start_app("chain", state=state, settings={"HUB": "H"})
+    first = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
     engine = first.host.engine
     # Simulate a crash after the episode scheduled the activity but before it ran.
     setattr(engine, "_dispatch_activity", lambda *args: None)  # noqa: B010
@@ -74,7 +74,7 @@ def test_pending_activity_is_dispatched_again_after_a_restart(
     assert len(scheduled) == 1
     first.stop()
 
-    second = start_app("chain", state=state, settings={"HUB": "H"})
+    second = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
     second.wait_idle()
 
     assert Durable(second).body(instance_id)["output"] == "Hello Hi Hello Lima"

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shared import instance_ids
 from shared.idempotency import Fingerprint, fingerprint
 from shared.models.base import Contract, EmailAddress, IdempotencyKey, Identifier, ShortText
 from shared.models.notifications import NotificationReceipt
@@ -54,6 +55,11 @@ class OnboardingInput(Contract):
     details_fingerprint: Fingerprint = Field(
         description="`OnboardingRequest.fingerprint()` of the details stored under the key."
     )
+
+    @property
+    def onboarding_id(self) -> str:
+        """The onboarding's business id: its steps' keys and its notifications derive from it."""
+        return instance_ids.onboarding(self.onboarding_key)
 
 
 class CustomerRoute(Contract):

@@ -97,8 +97,9 @@ class HealthMonitorState(Contract):
     run_id: RunId | None = Field(
         default=None,
         description=(
-            "Minted by generation 1 and carried on; absent only in state written before run "
-            "ids existed, whose generation mints one for the next."
+            "Minted by the starter (else by generation 1) and carried on: part of every "
+            "idempotency key, so a restart of any generation under a new instance id finds "
+            "the effects of its run."
         ),
     )
     interval_seconds: int = Field(ge=MIN_INTERVAL_SECONDS, le=MAX_INTERVAL_SECONDS)

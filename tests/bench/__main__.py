@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from tests.bench.report import Results, render
 from tests.bench.results import (
     BatchRun,
     ChainRun,
+    HttpRun,
     ReplayPoint,
     ReplayReport,
     TimestampCost,
@@ -40,6 +41,7 @@ class Plan:
     replay_lengths: tuple[int, ...]
     replay_repeats: dict[str, int]
     replay_hot: dict[str, int]
+    http_duration_s: float
 
 
 FULL = Plan(
@@ -51,6 +53,7 @@ FULL = Plan(
     replay_lengths=(100, 1000, 10_000),
     replay_repeats={"100": 200, "1000": 30, "10000": 5, "timestamps": 50},
     replay_hot={"100": 5, "1000": 5, "10000": 3},
+    http_duration_s=10.0,
 )
 QUICK = Plan(
     mode="quick",
@@ -61,11 +64,17 @@ QUICK = Plan(
     replay_lengths=(100, 1000, 10_000),
     replay_repeats={"100": 20, "1000": 5, "10000": 1, "timestamps": 5},
     replay_hot={"100": 2, "1000": 2, "10000": 1},
+    http_duration_s=3.0,
 )
 
 CHAIN_VARIANTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
     ("emulator, SQLite in memory", "chain-emulator", {"state": "memory"}),
     ("emulator, SQLite file", "chain-emulator", {"state": "file"}),
+    (
+        "emulator, file, sdk_timestamps",
+        "chain-emulator",
+        {"state": "file", "sdk_timestamps": True},
+    ),
     ("durabletask, in-memory backend", "chain-durabletask", {}),
 )
 
@@ -105,6 +114,7 @@ def collect(plan: Plan) -> Results:
     load_before = machine.load_average()
     chain: dict[str, list[ChainRun]] = {label: [] for label, _, _ in CHAIN_VARIANTS}
     batch: list[BatchRun] = []
+    http: list[HttpRun] = []
     replay: ReplayReport | None = None
     failures: list[str] = []
 
@@ -125,6 +135,13 @@ def collect(plan: Plan) -> Results:
         batch = [BatchRun(**run) for run in data]
     except Exception as exc:
         failures.append(f"batch: {exc}")
+
+    log(f"HTTP latency, 1 and 20 clients, {plan.http_duration_s:g} s each")
+    try:
+        data = run_scenario("http", {"duration_s": plan.http_duration_s})
+        http = [HttpRun(**run) for run in data]
+    except Exception as exc:
+        failures.append(f"http: {exc}")
 
     log(f"replay at {', '.join(map(str, plan.replay_lengths))} events")
     try:
@@ -148,6 +165,7 @@ def collect(plan: Plan) -> Results:
         runtime_s=time.perf_counter() - started,
         chain=chain,
         batch=batch,
+        http=http,
         replay=replay,
         failures=failures,
     )
@@ -162,8 +180,16 @@ def main(argv: list[str] | None = None) -> int:
         default=DEFAULT_JSON,
         help=f"also write the figures here (default: {DEFAULT_JSON.relative_to(ROOT)})",
     )
+    parser.add_argument(
+        "--batch-items",
+        type=int,
+        help="items per batch import instead of the plan's (e.g. 10000; one run)",
+    )
     args = parser.parse_args(argv)
-    results = collect(QUICK if args.quick else FULL)
+    plan = QUICK if args.quick else FULL
+    if args.batch_items:
+        plan = replace(plan, batch_items=args.batch_items, batch_rounds=1)
+    results = collect(plan)
     sys.stdout.write(render(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(asdict(results), indent=2) + "\n", encoding="utf-8")

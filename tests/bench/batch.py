@@ -9,6 +9,7 @@ transient storage fault made an item back off, the backoff would cost no wall ti
 
 from __future__ import annotations
 
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -51,7 +52,7 @@ def failing_items(items: int) -> int:
     return sum(1 for index in range(items) if index % FAIL_EVERY == FAIL_EVERY - 1)
 
 
-def _settings(connection: str, chunk_size: int) -> dict[str, str]:
+def azurite_settings(connection: str, chunk_size: int) -> dict[str, str]:
     return {
         "AppStorage": connection,
         "AzureWebJobsStorage": connection,
@@ -80,6 +81,14 @@ def _run_batch(api: httpx.Client, batch_id: str, items: int, timeout_s: float) -
         time.sleep(POLL_INTERVAL_S)
 
 
+def largest_history(conn: sqlite3.Connection) -> int:
+    """The most history rows any instance's current execution holds in the emulator's store."""
+    row = conn.execute(
+        "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM history GROUP BY instance_id)"
+    ).fetchone()
+    return int(row[0] or 0)
+
+
 def run(items: int, rounds: int, chunk_size: int | None = None) -> list[BatchRun]:
     """``chunk_size`` defaults to the app's own default (``BATCH_CHUNK_SIZE``)."""
     if chunk_size is None:
@@ -96,7 +105,7 @@ def run(items: int, rounds: int, chunk_size: int | None = None) -> list[BatchRun
                     ROOT,
                     clock="virtual",
                     state=Path(folder) / "state.sqlite3",
-                    settings=_settings(azurite.connection_string, chunk_size),
+                    settings=azurite_settings(azurite.connection_string, chunk_size),
                 )
                 with (
                     server,
@@ -107,6 +116,7 @@ def run(items: int, rounds: int, chunk_size: int | None = None) -> list[BatchRun
                     outcome = _run_batch(api, f"bench-{stamp}-{round_index}", count, 900)
                     if warmup:
                         continue
+                    largest = server.host.engine.store.read_sync(largest_history)
                     body = outcome["body"]
                     output = body.get("output") or {}
                     runs.append(
@@ -129,6 +139,7 @@ def run(items: int, rounds: int, chunk_size: int | None = None) -> list[BatchRun
                             poll_interval_s=POLL_INTERVAL_S,
                             events_replayed=sum(s.events for s in probe.samples),
                             longest_context=max((s.events for s in probe.samples), default=0),
+                            largest_history=largest,
                             load_1min=load_average()[0],
                         )
                     )

@@ -11,7 +11,14 @@ import httpx
 
 from durable_localhost.model import RuntimeStatus
 from durable_localhost.testing import EmulatorServer
-from tests.bench.common import CHAIN_APP, Stopwatch, peak_rss_mb, percentile, quiet_logs
+from tests.bench.common import (
+    CHAIN_APP,
+    CHAIN_SETTINGS,
+    Stopwatch,
+    peak_rss_mb,
+    percentile,
+    quiet_logs,
+)
 from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ChainRun
@@ -27,13 +34,24 @@ def start_chain(http: httpx.Client, value: int) -> str:
     return str(response.json()["id"])
 
 
-def run(instances: int, state: str) -> ChainRun:
-    """``state``: "memory" (``:memory:``) or "file" (SQLite in a temporary folder)."""
+def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
+    """``state``: "memory" (``:memory:``) or "file" (SQLite in a temporary folder).
+
+    ``sdk_timestamps`` installs the shop app's ``shared.sdk_timestamps`` in the SDK first, as
+    the shop's ``function_app.py`` does at import (this process is the emulator's).
+    """
     quiet_logs()
+    if sdk_timestamps:
+        from shared import sdk_timestamps as fast_timestamps
+
+        fast_timestamps.install()
     with tempfile.TemporaryDirectory(prefix="bench-chain-") as folder:
         path = ":memory:" if state == "memory" else str(Path(folder) / "state.sqlite3")
         server = EmulatorServer(
-            CHAIN_APP, clock="wall", state=path, settings={"TASKHUB_NAME": "BenchChain"}
+            CHAIN_APP,
+            clock="wall",
+            state=path,
+            settings={**CHAIN_SETTINGS, "TASKHUB_NAME": "BenchChain"},
         )
         with server, EpisodeProbe() as probe, httpx.Client(base_url=server.webhook_url) as http:
             for value in range(WARMUP_INSTANCES):
@@ -65,7 +83,8 @@ def run(instances: int, state: str) -> ChainRun:
             episode_s = probe.total_episode_s()
             return ChainRun(
                 engine="emulator",
-                variant=f"SQLite {'in memory' if state == 'memory' else 'file'}",
+                variant=f"SQLite {'in memory' if state == 'memory' else 'file'}"
+                + (", shared.sdk_timestamps" if sdk_timestamps else ""),
                 instances=instances,
                 start_phase_s=start_phase,
                 total_s=total,

@@ -13,6 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAIN_APP = Path(__file__).resolve().parent / "apps" / "chain"
+#: The chain app's settings: the host refuses to start without its storage connection.
+CHAIN_SETTINGS = {"AzureWebJobsStorage": "UseDevelopmentStorage=true"}
 
 
 @dataclass

@@ -52,7 +52,7 @@ from durable_localhost.store import StateStore
 from durable_localhost.testing import EmulatorServer
 from durable_localhost.timeutil import to_wire
 from shared import sdk_timestamps
-from tests.bench.common import CHAIN_APP, median, quiet_logs
+from tests.bench.common import CHAIN_APP, CHAIN_SETTINGS, median, quiet_logs
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ReplayPoint, ReplayReport, TimestampCost
 
@@ -149,7 +149,9 @@ def _shape(events: list[Event]) -> list[tuple[Any, ...]]:
 
 def check_builder() -> None:
     """The built history must look like one the emulator produces itself (3 steps)."""
-    with EmulatorServer(CHAIN_APP, state=":memory:", settings={"TASKHUB_NAME": "Check"}) as server:
+    with EmulatorServer(
+        CHAIN_APP, state=":memory:", settings={**CHAIN_SETTINGS, "TASKHUB_NAME": "Check"}
+    ) as server:
         with httpx.Client(base_url=server.webhook_url) as http:
             started = http.post(
                 f"/orchestrators/{ORCHESTRATOR}", json=json.dumps({"steps": 3})
@@ -345,7 +347,10 @@ def emulator_episodes(steps: int, hot: int) -> tuple[list[tuple[int, float, floa
         store.read_sync(lambda _conn: None)
         store.close()
         server = EmulatorServer(
-            CHAIN_APP, clock="wall", state=path, settings={"TASKHUB_NAME": "BenchReplay"}
+            CHAIN_APP,
+            clock="wall",
+            state=path,
+            settings={**CHAIN_SETTINGS, "TASKHUB_NAME": "BenchReplay"},
         )
         with EpisodeProbe() as probe, server:
             if not server.wait_idle(timeout=900):

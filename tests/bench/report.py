@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.bench.common import median
-from tests.bench.results import BatchRun, ChainRun, ReplayPoint, ReplayReport
+from tests.bench.results import BatchRun, ChainRun, HttpRun, ReplayPoint, ReplayReport
 
 
 @dataclass
@@ -19,6 +19,7 @@ class Results:
     runtime_s: float
     chain: dict[str, list[ChainRun]]  # column label -> runs
     batch: list[BatchRun]
+    http: list[HttpRun]
     replay: ReplayReport | None
     failures: list[str]
 
@@ -109,6 +110,10 @@ def _batch_section(runs: list[BatchRun]) -> str:
             spread([float(r.longest_context) for r in runs], ".0f"),
         ],
         [
+            "largest history of any instance, events",
+            spread([float(r.largest_history) for r in runs], ".0f"),
+        ],
+        [
             "SDK per replayed event, wall / CPU, us",
             spread([r.sdk_s / r.events_replayed * 1e6 for r in runs if r.events_replayed], ".0f")
             + " / "
@@ -134,13 +139,49 @@ def _batch_section(runs: list[BatchRun]) -> str:
     return title + "\n" + table(["", "figure"], rows)
 
 
+def _http_section(runs: list[HttpRun]) -> str:
+    if not runs:
+        return "3. HTTP latency: no result"
+    one_client = {r.target: r.p50_ms for r in runs if r.clients == 1}
+    rows = [
+        [
+            r.target,
+            str(r.clients),
+            f"{r.p50_ms:.1f}",
+            f"{r.p99_ms:.1f}",
+            f"{r.p99_ms / one_client[r.target]:.1f}x" if one_client.get(r.target) else "n/a",
+            f"{r.per_s:.0f}",
+            f"{r.requests}"
+            + (f" ({r.unexpected_status} not 202: {r.statuses})" if r.unexpected_status else ""),
+            f"{r.load_1min:.1f}",
+        ]
+        for r in runs
+    ]
+    title = (
+        f"3. HTTP latency: each load {runs[0].duration_s:g} s of back-to-back requests from a "
+        "separate client process (aiohttp, one keep-alive connection per client), wall clock "
+        "on the emulator with a SQLite file; the shop app with Azurite for /api/customers"
+    )
+    headers = [
+        "endpoint",
+        "clients",
+        "p50 ms",
+        "p99 ms",
+        "p99 / 1-client p50",
+        "req/s",
+        "requests",
+        "load",
+    ]
+    return title + "\n" + table(headers, rows)
+
+
 def _per_event(ms: float, events: int) -> str:
     return f"{ms:.1f} ({ms * 1e3 / events:.1f})"
 
 
 def _replay_section(report: ReplayReport | None) -> str:
     if report is None or not report.points:
-        return "3. Replay: no result"
+        return "4. Replay: no result"
     points = report.points
     headers = ["ms per episode (us per event)", *(f"{p.events} events" for p in points)]
 
@@ -209,7 +250,7 @@ def _replay_section(report: ReplayReport | None) -> str:
         [[t.label, t.example, f"{t.us:.1f}", f"{t.fast_us:.2f}"] for t in report.timestamps],
     )
     title = (
-        "3. Replay of a sequential activity chain (medians; CPU rows use thread CPU time, "
+        "4. Replay of a sequential activity chain (medians; CPU rows use thread CPU time, "
         "so other load on the machine does not inflate them)"
     )
     return title + "\n" + table(headers, rows) + "\n\n" + stamps
@@ -234,6 +275,7 @@ def render(results: Results) -> str:
         "\n".join(header),
         _chain_section(results.chain),
         _batch_section(results.batch),
+        _http_section(results.http),
         _replay_section(results.replay),
     ]
     if results.failures:

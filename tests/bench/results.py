@@ -46,6 +46,23 @@ class BatchRun:
     poll_interval_s: float
     events_replayed: int  # history events in all episode contexts together
     longest_context: int  # events in the largest episode context
+    largest_history: int  # history events of the instance with the longest history at the end
+    load_1min: float
+
+
+@dataclass
+class HttpRun:
+    """One bounded-time load of concurrent clients against one endpoint."""
+
+    target: str
+    clients: int
+    duration_s: float
+    requests: int
+    unexpected_status: int  # answers other than 202
+    statuses: list[int]  # the unexpected status codes seen
+    p50_ms: float  # send -> whole answer read, as the client process saw it
+    p99_ms: float
+    per_s: float  # answers per second over the load
     load_1min: float
 
 

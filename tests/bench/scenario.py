@@ -27,6 +27,10 @@ def run_scenario(name: str, params: dict[str, Any]) -> Any:
         from tests.bench import batch
 
         return [asdict(r) for r in batch.run(**params)]
+    if name == "http":
+        from tests.bench import http_latency
+
+        return [asdict(r) for r in http_latency.run(**params)]
     if name == "replay":
         from tests.bench import replay
 

@@ -39,6 +39,7 @@ OPERATIONS_EMAIL = "ops-e2e@example.com"
 def app_settings(connection_string: str, probe_url: str | None = None) -> dict[str, str]:
     """App settings of the emulated app (the rest keep the app's defaults)."""
     settings = {
+        "AzureWebJobsStorage": connection_string,
         "AppStorage": connection_string,
         "TASKHUB_NAME": "ShopE2E",
         "OPERATIONS_EMAIL": OPERATIONS_EMAIL,

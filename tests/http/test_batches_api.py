@@ -15,6 +15,7 @@ from pytest_mock import MockerFixture
 from activities import batch_items
 from api import batches
 from shared import batch_store
+from shared.models.http import MAX_PROBLEM_ERRORS
 from tests.support.functions import client_function, user_function
 
 pytestmark = pytest.mark.usefixtures("app_storage")
@@ -361,3 +362,21 @@ async def test_results_of_an_unknown_batch_are_a_404() -> None:
     response = await list_results(get("batches/nope/results", {"batchId": "nope"}))
 
     assert response.status_code == 404
+
+
+async def test_an_invalid_batch_of_9000_items_gets_a_small_answer_that_counts_every_error(
+    client: Any,
+) -> None:
+    """Four errors per item (36,000): the first 100 are listed, the rest only counted."""
+    bad = [{"id": "", "sku": "", "basePrice": "-1", "currency": "euro"} for _ in range(9000)]
+
+    response = await start(post({"items": bad}), client)
+
+    assert response.status_code == 400
+    problem = body(response)
+    assert len(problem["errors"]) == MAX_PROBLEM_ERRORS
+    assert problem["errors"][0]["field"] == "items.0.id"
+    assert problem["moreErrors"] == 36_000 - MAX_PROBLEM_ERRORS
+    assert "36000 invalid field(s)" in problem["detail"]
+    assert len(response.get_body()) < 20_000
+    client.start_new.assert_not_called()

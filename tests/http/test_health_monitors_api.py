@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import azure.functions as func
@@ -68,10 +69,12 @@ async def test_start_uses_the_singleton_id_and_the_settings_defaults(client: Any
     assert response.headers["Location"] == f"{PUBLIC_ORIGIN}/api/instances/health-monitor-shop"
     name, instance_id, state = client.start_new.call_args.args
     assert (name, instance_id) == ("health_monitor", "health-monitor-shop")
+    run_id = state["runId"]  # minted per start: the business identity of this run's effects
+    assert re.fullmatch(r"[0-9a-f]{12}", run_id)
     assert state == {
         "name": "shop",
         "generation": 1,
-        "runId": None,  # minted by generation 1 (replay-safe), unique per start
+        "runId": run_id,
         "intervalSeconds": 120,
         "alertThreshold": 4,
         "consecutiveFailures": 0,

@@ -114,12 +114,15 @@ def test_a_notice_for_an_approval_without_stored_parties_fails_permanently() -> 
 
 
 def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) -> None:
-    instance_id = f"health-monitor-it-{uuid.uuid4().hex[:12]}"
+    name = f"it-{uuid.uuid4().hex[:12]}"
+    monitor_id = f"health-monitor-{name}"
+    #: A restart's id: the alert is keyed and correlated by the monitor's name all the same.
+    instance_id = uuid.uuid4().hex
 
     def respond(task: FakeTask) -> Any:
         if task.kind == "activity" and task.name == "check_endpoint_health":
             return {
-                "name": "shop",
+                "name": name,
                 "healthy": False,
                 "latencyMs": 3,
                 "errorKind": "timeout",
@@ -133,7 +136,7 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
         mocker,
         orchestrator_function(health_monitor.health_monitor),
         input={
-            "name": "shop",
+            "name": name,
             "generation": 3,
             "intervalSeconds": 60,
             "alertThreshold": 1,
@@ -145,7 +148,8 @@ def test_a_health_alert_is_written_once_per_generation(mocker: MockerFixture) ->
 
     _deliver_twice(driver)
 
-    [row] = _rows(instance_id)
-    assert row["RowKey"] == f"{instance_id}:health_alert-g3"
+    assert _rows(instance_id) == []
+    [row] = _rows(monitor_id)
+    assert row["RowKey"] == f"{monitor_id}:health_alert-g3"
     assert row["Kind"] == "health_alert"
     assert json.loads(row["Data"])["errorKind"] == "timeout"

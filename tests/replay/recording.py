@@ -260,7 +260,11 @@ def _default_version() -> str | None:
 
 
 def _storage(azurite: Azurite) -> dict[str, str]:
-    return {"AppStorage": azurite.connection_string}
+    # AzureWebJobsStorage too: the local host refuses an app without it, as the real host does.
+    return {
+        "AzureWebJobsStorage": azurite.connection_string,
+        "AppStorage": azurite.connection_string,
+    }
 
 
 def _copied(events: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -84,7 +84,7 @@ def test_a_renamed_activity_is_caught_at_its_step() -> None:
 def test_a_reordered_step_is_caught_at_the_first_step_out_of_place() -> None:
     notify = (
         "        notified = yield from _notify(\n"
-        "            context, _notice(context, request, "
+        "            context, _notice(request, "
         'f"notify-stage-{stage}", kind, stage, deadline)\n'
         "        )\n"
     )

@@ -17,6 +17,8 @@ import httpx
 from durable_localhost import EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
+#: What the host's startup checks require; faked activities never use the storage connection.
+SETTINGS = {"AzureWebJobsStorage": "UseDevelopmentStorage=true", "TASKHUB_NAME": "Workflows"}
 EXECUTION_STARTED, TIMER_CREATED, ORCHESTRATOR_STARTED, EVENT_SENT = 0, 10, 12, 14
 #: History events that schedule a task or a sub-orchestration, and those that answer one.
 SCHEDULING, ANSWERS = frozenset({4, 7}), frozenset({5, 6, 8, 9})

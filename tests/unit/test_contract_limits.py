@@ -25,7 +25,7 @@ def _request_models() -> list[type[BaseModel]]:
     models = {
         model
         for operation in OPERATIONS.values()
-        for model in (operation.request, operation.query, operation.path)
+        for model in (operation.request, operation.query, operation.path, operation.headers)
         if model is not None
     }
     return sorted(models, key=lambda model: model.__name__)

@@ -67,13 +67,13 @@ class Script:
 
 
 def _run(
-    mocker: MockerFixture, script: Script, **overrides: Any
+    mocker: MockerFixture, script: Script, instance_id: str = "approval-1", **overrides: Any
 ) -> tuple[Any, OrchestrationDriver]:
     driver = OrchestrationDriver(
         mocker,
         orchestrator_function(expense_approval.expense_approval),
         input=_input(**overrides),
-        instance_id="approval-1",
+        instance_id=instance_id,
     )
     output = driver.run(script)
     assert script.steps == [], "every scripted step was used"
@@ -114,6 +114,20 @@ def test_approved_at_the_first_stage_cancels_the_timer(mocker: MockerFixture) ->
         ("approval_decided", 1),
     ]
     assert [n["idempotencyKey"] for n in notes] == [
+        "approval-1:notify-stage-1",
+        "approval-1:notify-outcome",
+    ]
+
+
+def test_a_restart_under_a_new_instance_id_keys_its_notices_by_the_approval_id(
+    mocker: MockerFixture,
+) -> None:
+    """The Durable restart API starts the same input under a new id: the notices are the same."""
+    script = Script(_decision(1))
+
+    _, driver = _run(mocker, script, instance_id="2b4d6f8a0c1e3a5b7d9f1b3d5f7a9c0e")
+
+    assert [n["idempotencyKey"] for n in _notifications(driver)] == [
         "approval-1:notify-stage-1",
         "approval-1:notify-outcome",
     ]

@@ -83,11 +83,26 @@ def always(status: str) -> Callable[[int], Any]:
     return lambda n: job(status)
 
 
-def run(mocker: MockerFixture, world: Job, **overrides: Any) -> tuple[Any, OrchestrationDriver]:
+def run(
+    mocker: MockerFixture, world: Job, instance_id: str = INSTANCE, **overrides: Any
+) -> tuple[Any, OrchestrationDriver]:
     driver = OrchestrationDriver(
-        mocker, monitor, input=monitor_input(**overrides), instance_id=INSTANCE
+        mocker, monitor, input=monitor_input(**overrides), instance_id=instance_id
     )
     return driver.run(world), driver
+
+
+def test_a_restart_under_a_new_instance_id_keys_its_alert_by_the_monitor_id(
+    mocker: MockerFixture,
+) -> None:
+    """The Durable restart API starts the same input under a new id: the alert is the same one."""
+    world = Job(always("completed"))
+
+    run(mocker, world, instance_id="5c0ffee0e1d24d7bb7d1a2c3d4e5f607")
+
+    (alert,) = world.notifications
+    assert alert["idempotencyKey"] == f"{INSTANCE}:export-completed"
+    assert alert["correlationId"] == INSTANCE
 
 
 def fire_times(driver: OrchestrationDriver) -> list[float]:

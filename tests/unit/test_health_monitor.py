@@ -84,12 +84,13 @@ def _generation(
     state: dict[str, Any],
     respond: Callable[[FakeTask], Any],
     uuid: str = RUN_UUID,
+    instance_id: str = INSTANCE,
 ) -> tuple[Any, OrchestrationDriver]:
     driver = OrchestrationDriver(
         mocker,
         orchestrator_function(health_monitor.health_monitor),
         input=state,
-        instance_id=INSTANCE,
+        instance_id=instance_id,
     )
     driver.context.new_uuid.side_effect = lambda: uuid
     return driver.run(respond), driver
@@ -338,6 +339,21 @@ def test_a_restarted_monitor_alerts_under_new_keys_in_the_same_generation(
     assert _alert_key(first_run) == f"{INSTANCE}:{RUN}:health_alert-g1"
     assert _alert_key(second_run) == f"{INSTANCE}:a1b2c3d4e5f6:health_alert-g1"
     assert second_run.continued_with["runId"] == "a1b2c3d4e5f6"
+
+
+def test_a_restart_under_a_new_instance_id_keeps_the_keys_of_its_run(
+    mocker: MockerFixture,
+) -> None:
+    """The Durable restart API replays a generation's input under a new id: no second alert."""
+    state = _state(alertThreshold=1, runId=RUN)
+    _, original = _generation(mocker, state, Generation(healthy=False))
+    _, restarted = _generation(
+        mocker, state, Generation(healthy=False), instance_id="9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b"
+    )
+
+    assert _alert_key(restarted) == _alert_key(original) == f"{INSTANCE}:{RUN}:health_alert-g1"
+    [alert] = _notifications([restarted])
+    assert alert["correlationId"] == INSTANCE
 
 
 def test_keys_stay_equal_across_replays_and_retries_within_a_run(mocker: MockerFixture) -> None:

@@ -18,12 +18,15 @@ from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
 from tests.support.personal_data import assert_no_personal_data
 
-INSTANCE = "onboarding-abc"
+#: A restarted instance's id: nothing the steps key their effects by may derive from it.
+INSTANCE = "0f3c9e2a7b5d4c1e8a6f2b9d0c4e7a1f"
 #: What the starter stores under the onboarding key; the input only references it.
 DETAILS = OnboardingRequest(email="Ada@Example.COM", name=" Ada Lovelace ")
 INPUT = OnboardingInput(
     onboarding_key=DETAILS.key, details_fingerprint=DETAILS.fingerprint()
 ).to_json()
+#: The business id every key derives from: the onboarded e-mail's key.
+ONBOARDING_ID = f"onboarding-{DETAILS.key}"
 
 
 def ok(task: FakeTask) -> Any:
@@ -87,14 +90,15 @@ def test_each_step_is_fed_by_the_previous_ones_output(mocker: MockerFixture) -> 
     ]
     assert create.input["onboardingKey"] == DETAILS.key
     assert create.input["detailsFingerprint"] == DETAILS.fingerprint()
-    assert create.input["idempotencyKey"] == f"{INSTANCE}:create-customer"
+    assert create.input["idempotencyKey"] == f"{ONBOARDING_ID}:create-customer"
     assert open_account.input["customerId"] == "cus-existing"  # from the output, not proposed
     assert welcome.input["kind"] == "welcome"
     assert welcome.input["to"]["audience"] == "customer"
     assert welcome.input["to"]["ref"] == "cus-existing"
     assert welcome.input["subject"] == "Welcome, {recipientName}"  # the activity fills it in
     assert welcome.input["data"] == {"customerId": "cus-existing", "accountId": "acc-1"}
-    assert welcome.input["idempotencyKey"] == f"{INSTANCE}:welcome"
+    assert welcome.input["idempotencyKey"] == f"{ONBOARDING_ID}:welcome"
+    assert welcome.input["correlationId"] == ONBOARDING_ID
     assert output["customer"]["customerId"] == "cus-existing"
     assert output["account"]["accountId"] == "acc-1"
     assert output["welcome"]["kind"] == "welcome"
@@ -174,7 +178,7 @@ def test_a_key_holding_another_requests_effect_fails_at_once_and_names_the_key(
     mocker: MockerFixture,
 ) -> None:
     """A permanent conflict (the key was used for a different request) is not retried."""
-    key = f"{INSTANCE}:welcome"
+    key = f"{ONBOARDING_ID}:welcome"
     driver = drive(mocker)
 
     with pytest.raises(onboarding.OnboardingFailed, match="sending_welcome") as failed:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from durable_localhost import ActivityFake, EmulatorServer
-from tests.support.local_host import ROOT, LocalHost
+from tests.support.local_host import ROOT, SETTINGS, LocalHost
 
 StartLocalHost = Callable[..., LocalHost]
 """`local_host(fakes, **EmulatorServer options)`."""
@@ -19,6 +19,8 @@ def local_host(durable_localhost_factory: Callable[..., EmulatorServer]) -> Star
     """`local_host(fakes, paused=True)`: the app on a local host whose activities fakes answer."""
 
     def start(fakes: dict[str, ActivityFake], **options: Any) -> LocalHost:
-        return LocalHost(durable_localhost_factory(ROOT, activity_overrides=fakes, **options))
+        return LocalHost(
+            durable_localhost_factory(ROOT, activity_overrides=fakes, settings=SETTINGS, **options)
+        )
 
     return start

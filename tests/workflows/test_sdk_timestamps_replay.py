@@ -21,7 +21,7 @@ from durable_localhost.timeutil import parse
 from orchestrators import batch, expense_approval, export_monitor, health_monitor
 from shared.errors import ErrorCode, TransientError
 from tests.support.functions import user_function
-from tests.support.local_host import ROOT, LocalHost, default_version
+from tests.support.local_host import ROOT, SETTINGS, LocalHost, default_version
 from tests.support.notifications import notice_receipt_for, receipt_for
 from tests.support.timestamps import LOCAL_ZONES, local_zone, sdk_parser
 
@@ -152,7 +152,7 @@ def recorded() -> dict[str, list[str]]:
     contexts: dict[str, list[str]] = {}
     for name, (builder, run) in SCENARIOS.items():
         fakes = {"send_notification": receipt_for}
-        with EmulatorServer(ROOT, activity_overrides=fakes) as server:
+        with EmulatorServer(ROOT, activity_overrides=fakes, settings=SETTINGS) as server:
             host = LocalHost(server)
             contexts[name] = host.record_episodes(user_function(builder).__name__)
             run(host)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, nullcontext
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ from durable_localhost.invokers import (
     run_builtin_http,
 )
 from durable_localhost.overrides import ActivityFake, ActivityOverrides
+from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
+from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.tracker import BusyTracker
 
 DeliverTo = Callable[[str, str | None, Event], None]
@@ -41,6 +43,7 @@ class ActivityRunner:
         max_concurrent: int,
         deliver_to: DeliverTo,
         overrides: ActivityOverrides | None = None,
+        function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         turn: Turn = nullcontext,
     ) -> None:
         self.index = index
@@ -50,8 +53,9 @@ class ActivityRunner:
         self.tracker = tracker
         self.app_dir = app_dir
         self._deliver_to = deliver_to
+        self.function_timeout = function_timeout
         self._turn = turn
-        self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-activity")
+        self.pool = ReplaceablePool(max_concurrent, "emulator-activity")
         self._slots = asyncio.Semaphore(max_concurrent)
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -86,7 +90,9 @@ class ActivityRunner:
                 result = await run_builtin_http(json.loads(payload or "{}"))
             else:
                 function = self.index.activities[name]
-                result = await run_activity(function, payload, self.pool, self.app_dir)
+                result = await run_activity(
+                    function, payload, self.pool, self.app_dir, self.function_timeout
+                )
         except ActivityError as exc:
             return self._failed(task_id, exc.reason, exc.details)
         except Exception as exc:

@@ -6,8 +6,11 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
+import threading
+import traceback
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +23,7 @@ from durable_localhost.debugging import (
 )
 from durable_localhost.invocation import install_console_logging
 from durable_localhost.server import EmulatorHost, EmulatorOptions
+from durable_localhost.startup_errors import StartupError
 from durable_localhost.timeutil import parse
 from durable_localhost.versioning import VersioningSettingError
 
@@ -68,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--debug-wait", action="store_true", help="with --debug, wait for the debugger to attach"
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the traceback when the app fails to start"
     )
     return parser
 
@@ -145,7 +152,36 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve(options_from(args)))
     except KeyboardInterrupt:
         return 130
+    except StartupError as exc:
+        if args.verbose:
+            traceback.print_exception(exc)
+        print(f"durable-localhost: error: {exc.describe()}", file=sys.stderr)
+        if not args.verbose:
+            print(
+                "durable-localhost: the app was not started (--verbose shows the traceback)",
+                file=sys.stderr,
+            )
+        return 1
     except (OSError, DebuggerUnavailableError, VersioningSettingError) as exc:
         print(f"durable-localhost: {exc}", file=sys.stderr)
         return 1
-    return 0
+    return leave_timed_out_functions_behind(0)
+
+
+def leave_timed_out_functions_behind(code: int) -> int:
+    """Exit without joining the threads of functions that ran past ``functionTimeout``.
+
+    The host stops such a function by restarting its worker; here the thread is still running
+    and the interpreter would wait for it at exit.
+    """
+    hung = [t for t in threading.enumerate() if t.name.startswith("emulator-") and t.is_alive()]
+    if not hung:
+        return code
+    print(
+        f"durable-localhost: not waiting for {len(hung)} function(s) still running past "
+        "functionTimeout",
+        file=sys.stderr,
+    )
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

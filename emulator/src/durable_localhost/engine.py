@@ -13,7 +13,7 @@ import asyncio
 import json
 import logging
 from contextlib import AbstractAsyncContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from durable_localhost.lifecycle import (
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
 from durable_localhost.overrides import ActivityOverrides
+from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
 from durable_localhost.timeutil import parse, to_wire
@@ -63,6 +64,7 @@ class Engine:
         store: StateStore,
         app_dir: Path,
         activity_overrides: ActivityOverrides | None = None,
+        function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         serial: bool = False,
     ) -> None:
         self.config = config
@@ -91,6 +93,7 @@ class Engine:
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
             overrides=activity_overrides,
+            function_timeout=function_timeout,
             turn=self.turn,
         )
         self.entities = EntityRunner(
@@ -260,7 +263,7 @@ class Engine:
         instances purged meanwhile.
         """
         stamp = self.stamps.issue(at_least)
-        self.store.write(persistence.write_kv(LAST_STAMP_KEY, to_wire(stamp)))
+        self.store.write(persistence.raise_kv(LAST_STAMP_KEY, to_wire(stamp)))
         return stamp
 
     def mark_dirty(self, instance: Instance) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from durable_localhost.config import HostConfig
@@ -63,13 +65,22 @@ def build_context_json(instance: Instance, new_events: list[Event], config: Host
         "instanceId": instance.instance_id,
         "isReplaying": bool(instance.history),
         "parentInstanceId": instance.parent.instance_id if instance.parent else None,
+    }
+    settings = _settings_json(config.long_timer_interval, config.max_short_timer)
+    return f'{{"history":[{history}],{_ENCODE(header)[1:-1]}, {settings}'
+
+
+@lru_cache(maxsize=8)
+def _settings_json(long_timer_interval: timedelta, max_short_timer: timedelta) -> str:
+    """The context's host settings, the same in every episode: encoded once (without ``{``)."""
+    settings = {
         "upperSchemaVersion": UPPER_SCHEMA_VERSION,
         "upperSchemaVersionNew": UPPER_SCHEMA_VERSION_NEW,
-        "longRunningTimerIntervalDuration": format_timespan(config.long_timer_interval),
-        "maximumShortTimerDuration": format_timespan(config.max_short_timer),
+        "longRunningTimerIntervalDuration": format_timespan(long_timer_interval),
+        "maximumShortTimerDuration": format_timespan(max_short_timer),
         "defaultHttpAsyncRequestSleepTimeMillseconds": 30000,
     }
-    return '{"history":[' + history + "]," + json.dumps(header, ensure_ascii=False)[1:]
+    return _ENCODE(settings)[1:]
 
 
 @dataclass

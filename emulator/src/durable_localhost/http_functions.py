@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,9 @@ from aiohttp import web
 
 from durable_localhost.functions import HttpFunction
 from durable_localhost.invocation import FunctionContext, invoking
-from durable_localhost.invokers import call_in_context
+from durable_localhost.invokers import call_user_function
 from durable_localhost.routing import RouteTemplate, compile_route
+from durable_localhost.timeouts import FunctionTimeoutError
 
 log = logging.getLogger("durable_localhost.host")
 
@@ -97,6 +98,7 @@ async def invoke_http(
     client_binding: Callable[[], str],
     executor: Executor,
     app_dir: Path,
+    function_timeout: timedelta | None = None,
 ) -> web.Response:
     """Call the function (sync on a thread, async on the loop); 500 with no body on error."""
     function = route.function
@@ -113,13 +115,19 @@ async def invoke_http(
         if function.wants_context:
             kwargs["context"] = FunctionContext(invocation, app_dir)
         try:
-            if inspect.iscoroutinefunction(function.handler):
-                result = await function.handler(**kwargs)
-            else:
-                result = await call_in_context(executor, invocation, function.handler, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = await call_user_function(
+                executor, invocation, function.handler, kwargs, function_timeout
+            )
             response = to_web_response(result)
+        except FunctionTimeoutError as exc:
+            # The host's ExceptionMiddleware answers a failed invocation with an empty 500.
+            log.error(
+                "Executed 'Functions.%s' (Failed, Id=%s): %s",
+                function.function_name,
+                invocation.invocation_id,
+                exc,
+            )
+            return web.Response(status=500)
         except Exception:
             log.exception(
                 "Executed 'Functions.%s' (Failed, Id=%s)",

@@ -10,6 +10,7 @@ import logging
 import traceback
 from collections.abc import Callable
 from concurrent.futures import Executor
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from azure.functions.durable_functions import ActivityTriggerConverter
 from durable_localhost.episode import EpisodeResult, parse_failure, parse_success
 from durable_localhost.functions import ActivityFunction, EntityFunction, OrchestratorFunction
 from durable_localhost.invocation import FunctionContext, Invocation, invoking
+from durable_localhost.timeouts import FunctionTimeoutError, ReplaceablePool, within
 
 log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
@@ -91,8 +93,62 @@ async def call_in_context(
     return await loop.run_in_executor(executor, context.run, call)
 
 
+async def call_user_function(
+    executor: Executor,
+    invocation: Invocation,
+    handler: Callable[..., Any],
+    kwargs: dict[str, Any],
+    function_timeout: timedelta | None,
+) -> Any:
+    """Call an ``async`` handler on the loop or a sync one on ``executor``, in the time limit.
+
+    A sync call that times out keeps its thread; the pool is replaced so later calls get one.
+    """
+    is_async = inspect.iscoroutinefunction(handler)
+
+    async def call() -> Any:
+        if is_async:
+            return await handler(**kwargs)
+        result = await call_in_context(executor, invocation, handler, **kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+    try:
+        return await within(
+            function_timeout, call(), invocation.function_name, invocation.invocation_id
+        )
+    except FunctionTimeoutError:
+        if not is_async and isinstance(executor, ReplaceablePool):
+            executor.abandon()
+        raise
+
+
+def timeout_failure(name: str, exc: FunctionTimeoutError) -> ActivityError:
+    """The host's TaskFailed texts for an activity past ``functionTimeout``.
+
+    The host reports the ``FunctionTimeoutException`` itself (no worker ``RpcException`` to cut),
+    so the reason has a single space after ``failed:``.
+    """
+    details = json.dumps(
+        {
+            "ClassName": "Microsoft.Azure.WebJobs.Host.FunctionTimeoutException",
+            "Message": str(exc),
+            "Data": None,
+            "InnerException": None,
+            "HelpURL": None,
+            "StackTraceString": None,
+            "HResult": -2146233088,
+            "Source": "Microsoft.Azure.WebJobs.Host",
+        }
+    )
+    return ActivityError(f"Activity function '{name}' failed: {exc}", details)
+
+
 async def run_activity(
-    function: ActivityFunction, input_text: str | None, executor: Executor, app_dir: Path
+    function: ActivityFunction,
+    input_text: str | None,
+    executor: Executor,
+    app_dir: Path,
+    function_timeout: timedelta | None = None,
 ) -> str:
     """Decode the input with the worker's converter, call the function, encode the result.
 
@@ -112,13 +168,18 @@ async def run_activity(
             kwargs: dict[str, Any] = {function.input_name: value}
             if function.wants_context:
                 kwargs["context"] = FunctionContext(invocation, app_dir)
-            if inspect.iscoroutinefunction(function.handler):
-                result = await function.handler(**kwargs)
-            else:
-                result = await call_in_context(executor, invocation, function.handler, **kwargs)
-                if inspect.isawaitable(result):
-                    result = await result
+            result = await call_user_function(
+                executor, invocation, function.handler, kwargs, function_timeout
+            )
             encoded = ActivityTriggerConverter.encode(result, expected_type=None)
+        except FunctionTimeoutError as exc:
+            log.error(
+                "Executed 'Functions.%s' (Failed, Id=%s): %s",
+                function.function_name,
+                invocation.invocation_id,
+                exc,
+            )
+            raise timeout_failure(function.function_name, exc) from exc
         except Exception as exc:
             log.error(
                 "Executed 'Functions.%s' (Failed, Id=%s): %s",

@@ -16,7 +16,7 @@ from durable_localhost.model import (
     ParentRef,
     RuntimeStatus,
 )
-from durable_localhost.store import Write
+from durable_localhost.store import Superseded, Write
 from durable_localhost.timeutil import parse, to_wire
 
 
@@ -220,3 +220,8 @@ def write_kv(key: str, value: str) -> Write:
         conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", (key, value))
 
     return write
+
+
+def raise_kv(key: str, value: str) -> Superseded:
+    """Persist a setting that only grows: a later one queued in the same commit replaces it."""
+    return Superseded(f"kv:{key}", write_kv(key, value))

@@ -10,11 +10,12 @@ with a virtual clock, the test control API under ``/runtime/emulator/``.
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
+import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from durable_localhost import ids, persistence
-from durable_localhost.app_loader import LoadedApp, load_app
+from durable_localhost.app_loader import AppLoadError, LoadedApp, load_app
 from durable_localhost.clock import Clock, ClockMode
 from durable_localhost.config import (
     EnvironmentPatch,
@@ -41,8 +42,11 @@ from durable_localhost.keys import HostKeys, resolve_keys
 from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.responses import empty, presented_key, require_key, router_errors
 from durable_localhost.sdk import close_sdk_client_session
+from durable_localhost.startup_checks import StartupSettings, check_startup
+from durable_localhost.startup_errors import StartupError, app_import_failed, invalid_json
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
+from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
 log = logging.getLogger("durable_localhost")
@@ -98,9 +102,10 @@ class EmulatorHost:
         self._store: StateStore | None = None
         self._engine: Engine | None = None
         self._runner: web.AppRunner | None = None
-        self._http_pool: ThreadPoolExecutor | None = None
+        self._http_pool: ReplaceablePool | None = None
         self._rpc_token = secrets.token_urlsafe(16)
         self.config = HostConfig()
+        self._startup: StartupSettings | None = None
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
@@ -120,6 +125,13 @@ class EmulatorHost:
         if self._app is None:
             raise RuntimeError("the emulator is not started")
         return self._app
+
+    @property
+    def startup(self) -> StartupSettings:
+        """What the startup checks found (storage provider, ``functionTimeout``)."""
+        if self._startup is None:
+            raise RuntimeError("the emulator is not started")
+        return self._startup
 
     @property
     def base_url(self) -> str:
@@ -152,15 +164,8 @@ class EmulatorHost:
         options = self.options
         app_dir = options.app_dir.resolve()
         try:
-            self._env.apply(read_local_settings(app_dir), options.settings)
-            self.config = load_host_config(app_dir)
-            if "%" in self.config.hub_name:
-                log.warning(
-                    "task hub name %s refers to an app setting that is not set "
-                    "(add it to local.settings.json)",
-                    self.config.hub_name,
-                )
-            self._app = load_app(app_dir)
+            self._load_settings(app_dir)
+            self._app = _load_app(app_dir)
             self._store = StateStore(options.state_path())
             stored_keys = self._store.read_sync(_read_stored_keys)
             self.keys = resolve_keys(options.keys, stored_keys)
@@ -178,19 +183,32 @@ class EmulatorHost:
                 store=self._store,
                 app_dir=app_dir,
                 activity_overrides=options.activity_overrides,
+                function_timeout=self.startup.function_timeout,
                 serial=options.serial,
             )
             if options.serial:
                 ids.seed(0)
             self._router = HttpRouter(self._app.index.http)
-            self._http_pool = ThreadPoolExecutor(
-                options.http_threads, thread_name_prefix="emulator-http"
-            )
+            self._http_pool = ReplaceablePool(options.http_threads, "emulator-http")
             await self._engine.start()
             await self._serve()
         except BaseException:
             await self.stop()
             raise
+
+    def _load_settings(self, app_dir: Path) -> None:
+        """App settings, ``host.json`` and the checks the real host makes before starting."""
+        try:
+            local_values = read_local_settings(app_dir)
+        except json.JSONDecodeError as exc:
+            raise invalid_json(app_dir / "local.settings.json", exc) from exc
+        self._env.apply(local_values, self.options.settings)
+        try:
+            self.config = load_host_config(app_dir)
+        except json.JSONDecodeError as exc:
+            raise invalid_json(app_dir / "host.json", exc) from exc
+        self._startup = check_startup(app_dir, self.config.raw, self.config.hub_name, os.environ)
+        log.info(self._startup.backend_line(self.options.state_path()))
 
     async def _serve(self) -> None:
         own = router_errors((CONTROL_PATH, DASHBOARD_PATH, "/admin/"))
@@ -214,7 +232,14 @@ class EmulatorHost:
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.options.host, self.options.port))
+        try:
+            sock.bind((self.options.host, self.options.port))
+        except OSError as exc:
+            sock.close()
+            raise StartupError(
+                f"Port {self.options.port} is unavailable ({exc.strerror}). Close the process "
+                "using that port, or specify another port using --port."
+            ) from exc
         self.port = sock.getsockname()[1]
         if not self.keys.enforced and not is_loopback(self.options.host):
             log.warning(
@@ -297,6 +322,7 @@ class EmulatorHost:
             lambda: urls.client_binding(self.rpc_base_url),
             self._http_pool,
             self.app.app_dir,
+            self.startup.function_timeout,
         )
 
     # ------------------------------------------------------------------ introspection
@@ -329,6 +355,16 @@ class EmulatorHost:
     def time(self) -> TimeControl:
         """Pause, resume and advance virtual time; wait for quiescence."""
         return TimeControl(self.engine, self.clock)
+
+
+def _load_app(app_dir: Path) -> LoadedApp:
+    """Import the app; a failure becomes one message that names the file and line."""
+    try:
+        return load_app(app_dir)
+    except AppLoadError as exc:
+        raise StartupError(str(exc)) from exc
+    except Exception as exc:
+        raise app_import_failed(app_dir, exc) from exc
 
 
 async def _not_found(request: web.Request) -> web.StreamResponse:

@@ -80,6 +80,18 @@ OWNER_ONLY = 0o600
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
+@dataclass(frozen=True)
+class Superseded:
+    """A write that a later one with the same ``key`` makes redundant in one transaction.
+
+    Both would commit together, so only the last runs (a high-water mark written per episode
+    costs one statement per commit, not one per episode).
+    """
+
+    key: str
+    write: Write
+
+
 @dataclass
 class _Read:
     fn: Callable[[sqlite3.Connection], Any]
@@ -132,7 +144,7 @@ class StateStore:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            writes: list[Write] = []
+            writes: list[Write | Superseded] = []
             for entry in batch:
                 if entry is _STOP:
                     stopping = True
@@ -149,20 +161,24 @@ class StateStore:
         conn.close()
 
     @staticmethod
-    def _commit(conn: sqlite3.Connection, writes: list[Write]) -> None:
+    def _commit(conn: sqlite3.Connection, writes: list[Write | Superseded]) -> None:
         if not writes:
             return
+        last = {w.key: i for i, w in enumerate(writes) if isinstance(w, Superseded)}
         conn.execute("BEGIN")
         try:
-            for write in writes:
-                write(conn)
+            for index, write in enumerate(writes):
+                if not isinstance(write, Superseded):
+                    write(conn)
+                elif last[write.key] == index:
+                    write.write(conn)
         except Exception:
             conn.execute("ROLLBACK")
             log.exception("a state write failed; batch rolled back")
             return
         conn.execute("COMMIT")
 
-    def write(self, fn: Write) -> None:
+    def write(self, fn: Write | Superseded) -> None:
         """Queue a write; it commits with the others queued around it."""
         self._queue.put(fn)
 

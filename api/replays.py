@@ -1,0 +1,154 @@
+"""`Idempotency-Key` on a route: a retried request has one effect and gets the first answer.
+
+The route decorator wraps a handler declared `idempotent=True` with `replaying`. Without the
+header the handler runs as it is. With it, the key is claimed in `shared.request_replays`
+(scoped by route and caller, so two callers never share a key) before the handler runs:
+
+- a new key: the handler runs; a 2xx answer is kept for retries, any other answer (or an
+  error) gives the key up, so a corrected request may use it again;
+- the same key and request again: the kept answer, with `Idempotent-Replayed: true`;
+- the same key with another request (route values or body): 409 naming the key;
+- the same key while its first request is still running: 409 with `Retry-After`.
+
+The request is compared by a fingerprint of its route values and its JSON body in canonical
+form (key order and spacing do not make a request differ).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import azure.functions as func
+from pydantic import ValidationError
+
+from api.http import FUNCTION_KEY_PARAM, HttpProblem, read_body, validation_problem
+from api.principal import PRINCIPAL_HEADER
+from shared import request_replays
+from shared.idempotency import fingerprint
+from shared.models.http import IDEMPOTENCY_KEY_HEADER, IdempotencyHeaders
+from shared.request_replays import KeyInFlight, KeyReused, StoredAnswer
+from shared.settings import platform_authentication_enabled
+
+Handler = Callable[..., Awaitable[func.HttpResponse]]
+
+FUNCTION_KEY_HEADER = "x-functions-key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+#: Headers of an answer that a replay repeats.
+REPLAYED_HEADERS = ("Location", "Retry-After")
+
+
+def idempotency_key(req: func.HttpRequest) -> str | None:
+    """The request's `Idempotency-Key`, None without one; a 400 naming the header if malformed."""
+    raw = req.headers.get(IDEMPOTENCY_KEY_HEADER)
+    if raw is None:
+        return None
+    try:
+        return IdempotencyHeaders.model_validate({IDEMPOTENCY_KEY_HEADER: raw}).idempotency_key
+    except ValidationError as exc:
+        raise validation_problem(exc, "header") from None
+
+
+def request_scope(function_name: str, req: func.HttpRequest) -> str:
+    """Route and caller: the signed-in principal, else the key presented, else anonymous.
+
+    Digested, so the table never holds a key or a principal's name in clear.
+    """
+    principal = (req.headers.get(PRINCIPAL_HEADER) or "").strip().lower()
+    if platform_authentication_enabled() and principal:
+        caller = f"principal:{principal}"
+    else:
+        key = req.headers.get(FUNCTION_KEY_HEADER) or req.params.get(FUNCTION_KEY_PARAM)
+        caller = f"key:{key}" if key else "anonymous"
+    digest = hashlib.sha256(caller.encode()).hexdigest()[:32]
+    return f"{function_name}.{digest}"
+
+
+def keyed_request_id(function_name: str, req: func.HttpRequest) -> str | None:
+    """A stable id (32 hex digits) for this route, caller and key; None without a key.
+
+    A starter names its instance by it, so even a retry after a lost claim finds the instance
+    the first attempt started instead of starting another.
+    """
+    key = idempotency_key(req)
+    if key is None:
+        return None
+    return hashlib.sha256(f"{request_scope(function_name, req)}/{key}".encode()).hexdigest()[:32]
+
+
+def request_fingerprint(req: func.HttpRequest) -> str:
+    body = read_body(req)
+    try:
+        content: Any = json.loads(body) if body.strip() else None
+    except ValueError:
+        content = body.decode("utf-8", "replace")
+    return fingerprint({"route": dict(sorted(req.route_params.items())), "body": content})
+
+
+def replaying(handler: Handler, function_name: str) -> Handler:
+    """`handler`, answering a retried `Idempotency-Key` request with its first answer."""
+
+    @functools.wraps(handler)
+    async def replayed(*args: Any, **kwargs: Any) -> func.HttpResponse:
+        req = next(v for v in (*args, *kwargs.values()) if isinstance(v, func.HttpRequest))
+        key = idempotency_key(req)
+        if key is None:
+            return await handler(*args, **kwargs)
+        scope = request_scope(function_name, req)
+        stored = await _claim(scope, key, request_fingerprint(req))
+        if stored is not None:
+            return _replay(stored)
+        try:
+            response = await handler(*args, **kwargs)
+        except BaseException:
+            await asyncio.to_thread(request_replays.release, scope, key)
+            raise
+        if 200 <= response.status_code < 300:
+            await asyncio.to_thread(request_replays.complete, scope, key, _answer(response))
+        else:
+            await asyncio.to_thread(request_replays.release, scope, key)
+        return response
+
+    return replayed
+
+
+async def _claim(scope: str, key: str, request: str) -> StoredAnswer | None:
+    try:
+        return await asyncio.to_thread(request_replays.claim, scope, key, request)
+    except KeyReused:
+        raise HttpProblem(
+            409,
+            "Idempotency key reused",
+            f"Idempotency-Key '{key}' was already used for a different request",
+        ) from None
+    except KeyInFlight:
+        raise HttpProblem(
+            409,
+            "Request in progress",
+            f"a request with Idempotency-Key '{key}' is still being processed; retry shortly",
+            headers={"Retry-After": "1"},
+        ) from None
+
+
+def _answer(response: func.HttpResponse) -> StoredAnswer:
+    return StoredAnswer(
+        status=response.status_code,
+        body=(response.get_body() or b"").decode("utf-8"),
+        mimetype=response.mimetype or "application/json",
+        headers={
+            name: response.headers[name] for name in REPLAYED_HEADERS if name in response.headers
+        },
+    )
+
+
+def _replay(stored: StoredAnswer) -> func.HttpResponse:
+    return func.HttpResponse(
+        body=stored.body,
+        status_code=stored.status,
+        mimetype=stored.mimetype,
+        headers={**stored.headers, REPLAYED_HEADER: "true"},
+    )

@@ -1,0 +1,216 @@
+"""`Idempotency-Key` on approval starts and counter signals: retries have one effect.
+
+Route handlers run in-process with a mocked durable client; the keys live in the test Azurite.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import azure.functions as func
+import pytest
+from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
+
+import function_app  # noqa: F401  (registers every route, filling OPERATIONS)
+from api import approvals, counters
+from api.openapi import build_document
+from api.replays import request_fingerprint, request_scope
+from api.routing import OPERATIONS
+from shared import request_replays
+from shared.models.approvals import APPROVAL_ORCHESTRATOR
+from tests.http import samples
+from tests.support.functions import client_function
+
+pytestmark = pytest.mark.usefixtures("app_storage")
+
+BASE = "https://shop.example.com/api"
+start_approval = client_function(approvals.start_expense_approval)
+signal = client_function(counters.signal_counter)
+
+
+def fresh_key() -> str:
+    return f"key-{secrets.token_hex(8)}"
+
+
+def headers(key: str | None, caller_key: str | None = None) -> dict[str, str]:
+    sent = {"content-type": "application/json"}
+    if key is not None:
+        sent["Idempotency-Key"] = key
+    if caller_key is not None:
+        sent["x-functions-key"] = caller_key
+    return sent
+
+
+def approval(
+    key: str | None, body: dict[str, Any] | None = None, caller_key: str | None = None
+) -> Any:
+    return func.HttpRequest(
+        "POST",
+        f"{BASE}/approvals",
+        headers=headers(key, caller_key),
+        body=json.dumps(body or samples.APPROVAL).encode(),
+    )
+
+
+def counter_signal(key: str | None, amount: int = 5, counter: str = "visits") -> Any:
+    return func.HttpRequest(
+        "POST",
+        f"{BASE}/counters/{counter}/add",
+        headers=headers(key),
+        route_params={"key": counter, "operation": "add"},
+        body=json.dumps({"amount": amount}).encode(),
+    )
+
+
+def problem(response: func.HttpResponse) -> Any:
+    assert response.mimetype == "application/problem+json"
+    return json.loads(response.get_body())
+
+
+async def test_a_retried_approval_start_starts_one_approval_and_gets_the_same_answer(
+    client: Any,
+) -> None:
+    key = fresh_key()
+
+    first = await start_approval(approval(key), client)
+    again = await start_approval(approval(key), client)
+
+    assert first.status_code == again.status_code == 202
+    assert again.get_body() == first.get_body()
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    client.start_new.assert_awaited_once()
+
+
+async def test_a_retry_after_a_lost_claim_joins_the_approval_the_first_attempt_started(
+    client: Any, mocker: Any
+) -> None:
+    """The key's row is gone (say a takeover after its lease): the instance id still joins."""
+    key = fresh_key()
+    first = await start_approval(approval(key), client)
+    started_id = json.loads(first.get_body())["id"]
+    _, instance_id, payload = client.start_new.await_args.args
+    assert instance_id == started_id
+    mocker.patch.object(request_replays, "claim", return_value=None)
+    client.get_status.return_value = DurableOrchestrationStatus.from_json(
+        {
+            "name": APPROVAL_ORCHESTRATOR,
+            "instanceId": instance_id,
+            "createdTime": "2026-01-05T09:00:00Z",
+            "runtimeStatus": "Running",
+            "input": json.dumps(payload),
+        }
+    )
+
+    again = await start_approval(approval(key), client)
+
+    assert again.status_code == 202
+    assert json.loads(again.get_body())["id"] == started_id
+    client.start_new.assert_awaited_once()
+
+
+async def test_the_same_key_with_another_body_is_a_409_naming_the_key(client: Any) -> None:
+    key = fresh_key()
+    await start_approval(approval(key), client)
+
+    refused = await start_approval(approval(key, {**samples.APPROVAL, "amount": "99"}), client)
+
+    assert refused.status_code == 409
+    assert f"'{key}'" in problem(refused)["detail"]
+    client.start_new.assert_awaited_once()
+
+
+async def test_without_the_header_every_request_starts_its_own_approval(client: Any) -> None:
+    first = await start_approval(approval(None), client)
+    second = await start_approval(approval(None), client)
+
+    assert first.status_code == second.status_code == 202
+    assert json.loads(first.get_body())["id"] != json.loads(second.get_body())["id"]
+    assert client.start_new.await_count == 2
+
+
+@pytest.mark.parametrize("key", ["", "a/b", "spaces in key", "x" * 129, "-leading-dash", "ü"])
+async def test_a_malformed_key_is_a_400_naming_the_header(client: Any, key: str) -> None:
+    refused = await start_approval(approval(key), client)
+
+    assert refused.status_code == 400
+    assert [e["field"] for e in problem(refused)["errors"]] == ["Idempotency-Key"]
+    client.start_new.assert_not_awaited()
+
+
+async def test_a_refused_request_gives_its_key_up(client: Any) -> None:
+    key = fresh_key()
+    invalid = {**samples.APPROVAL, "amount": "-1"}
+
+    assert (await start_approval(approval(key, invalid), client)).status_code == 400
+    corrected = await start_approval(approval(key), client)
+
+    assert corrected.status_code == 202
+    client.start_new.assert_awaited_once()
+
+
+async def test_a_key_still_being_processed_is_a_409_to_retry_shortly(client: Any) -> None:
+    key = fresh_key()
+    request = approval(key)
+    scope = request_scope("start_expense_approval", request)
+    assert request_replays.claim(scope, key, request_fingerprint(request)) is None
+
+    busy = await start_approval(approval(key), client)
+
+    assert busy.status_code == 409
+    assert busy.headers["Retry-After"] == "1"
+    assert f"'{key}'" in problem(busy)["detail"]
+    client.start_new.assert_not_awaited()
+
+
+async def test_keys_are_scoped_per_caller(client: Any) -> None:
+    key = fresh_key()
+
+    one = await start_approval(approval(key, caller_key="storefront"), client)
+    other = await start_approval(approval(key, caller_key="back-office"), client)
+
+    assert json.loads(one.get_body())["id"] != json.loads(other.get_body())["id"]
+    assert client.start_new.await_count == 2
+
+
+async def test_a_retried_counter_signal_counts_once(client: Any) -> None:
+    key = fresh_key()
+
+    first = await signal(counter_signal(key), client)
+    again = await signal(counter_signal(key), client)
+
+    assert first.status_code == again.status_code == 202
+    assert again.get_body() == first.get_body()
+    client.signal_entity.assert_awaited_once()
+
+
+async def test_a_counter_key_reused_for_another_counter_or_amount_is_a_409(client: Any) -> None:
+    key = fresh_key()
+    await signal(counter_signal(key), client)
+
+    for changed in (counter_signal(key, amount=6), counter_signal(key, counter="other")):
+        refused = await signal(changed, client)
+        assert refused.status_code == 409
+        assert f"'{key}'" in problem(refused)["detail"]
+    client.signal_entity.assert_awaited_once()
+
+
+async def test_counter_signals_without_a_key_each_count(client: Any) -> None:
+    await signal(counter_signal(None), client)
+    await signal(counter_signal(None), client)
+
+    assert client.signal_entity.await_count == 2
+
+
+def test_the_contract_documents_the_header_on_both_routes() -> None:
+    paths = build_document(OPERATIONS.values())["paths"]
+    for path in ("/approvals", "/counters/{key}/{operation}"):
+        operation = paths[path]["post"]
+        (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key"
+        assert header["required"] is False
+        assert header["schema"]["maxLength"] == 128
+        assert "pattern" in header["schema"]
+        assert {"400", "409"} <= set(operation["responses"])
