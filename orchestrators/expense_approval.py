@@ -18,7 +18,8 @@ same event name needs care in azure-functions-durable 1.7.0 (SDK issue #507): an
 arrived before its wait was opened stays buffered in the SDK and is handed to every later wait
 with that name, so a naive re-wait would spin forever on the ignored event. `_consume_buffered`
 removes it once consumed, which gives the host's own semantics (each event completes one
-wait); tests/unit/test_expense_approval_sdk.py pins this against the real SDK executor.
+wait). The local host's event tests pin the SDK behaviour; tests/workflows/test_expense_approval.py
+shows the stage consuming a buffered decision once.
 """
 
 from __future__ import annotations

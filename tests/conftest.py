@@ -17,6 +17,7 @@ TESTS = Path(__file__).parent
 FOLDER_MARKERS = {
     "unit": "unit",
     "integration": "integration",
+    "workflows": "workflow",
     "http": "http",
     "e2e": "e2e",
     "upgrade": "e2e",

@@ -85,6 +85,21 @@ def test_event_raised_before_the_wait_is_buffered(start_app: StartApp) -> None:
     assert status["output"] == "second"
 
 
+def test_one_buffered_event_completes_every_later_wait_with_its_name(start_app: StartApp) -> None:
+    """Pinned (SDK issue #507): apps that wait again on a name must consume the buffered event."""
+    server = start_app("events", paused=True)
+    durable = Durable(server)
+
+    instance_id = durable.start("waits_twice")
+    server.wait_idle()
+    durable.raise_event(instance_id, "early", "only once")
+    server.clock.advance(timedelta(hours=1))
+
+    status = durable.body(instance_id)
+    assert status["runtimeStatus"] == "Completed", "SDK issue #507 fixed? re-waits need no guard"
+    assert status["output"] == ["only once", "only once"]
+
+
 def test_sdk_client_raise_event_payload_arrives_as_a_string(start_app: StartApp) -> None:
     """Pinned (protocol page 3.4): the Python client double-encodes raise_event bodies."""
     import httpx

@@ -13,10 +13,9 @@ from pytest_mock import MockerFixture
 from orchestrators import export_monitor
 from shared.errors import ErrorCode
 from tests.support.failures import permanent, transient
-from tests.support.functions import orchestrator_function, user_function
+from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
 from tests.support.personal_data import assert_no_personal_data
-from tests.support.sdk_host import MiniHost
 
 monitor = orchestrator_function(export_monitor.monitor_export_job)
 
@@ -348,39 +347,3 @@ def test_timers_never_exceed_the_interval_cap(mocker: MockerFixture) -> None:
     times: list[datetime] = [DEFAULT_START, *(t.fire_at for t in driver.timers if t.fire_at)]
     gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
     assert max(gaps) == 60
-
-
-def test_the_monitor_runs_under_the_real_sdk() -> None:
-    checks: list[int] = []
-
-    def respond(name: str, payload: Any) -> Any:
-        if name == "get_export_job_status":
-            checks.append(1)
-            return job("completed" if len(checks) == 4 else "running")
-        assert name == "send_notification"
-        return {
-            "notificationId": payload["idempotencyKey"],
-            "correlationId": payload["correlationId"],
-            "kind": payload["kind"],
-            "to": payload["to"],
-            "createdAt": DEFAULT_START.isoformat(),
-        }
-
-    host = MiniHost(
-        user_function(export_monitor.monitor_export_job),
-        monitor_input(),
-        respond,
-        name="monitor_export_job",
-        instance_id=INSTANCE,
-        seed=1,
-    )
-    output = host.run()
-
-    assert output["outcome"] == "completed"
-    waits = [round((b - a).total_seconds()) for a, b in pairwise([DEFAULT_START, *host.timers])]
-    assert waits == [5, 10, 20]
-    assert host.custom_statuses[-2]["currentIntervalSeconds"] == 20
-    assert (host.custom_statuses[-1]["state"], host.custom_statuses[-1]["outcome"]) == (
-        "finished",
-        "completed",
-    )

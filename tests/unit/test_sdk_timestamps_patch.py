@@ -8,6 +8,7 @@ update `PATCH_MODULES`, then `CHECKED_SDK_VERSION`.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import re
@@ -29,7 +30,6 @@ from azure.durable_functions.models.history.HistoryEvent import HistoryEvent
 from pytest_mock import MockerFixture
 
 from shared import sdk_timestamps
-from tests.support.history import T0, History
 from tests.support.timestamps import sdk_parser
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,21 @@ def dateutil_calls(mocker: MockerFixture) -> Any:
 
 
 def _context_json() -> str:
-    return History({"steps": 2}).scheduled(0, "chain_tick").new_episode(T0).context_json()
+    """A host's context: an episode that scheduled an activity, then the next one's start."""
+    first, second = "2026-01-05T09:00:00.0000001Z", "2026-01-05T09:00:01.5Z"
+    events: list[tuple[int, str, dict[str, Any]]] = [
+        (12, first, {}),  # OrchestratorStarted
+        (0, first, {"Input": "{}", "Version": ""}),  # ExecutionStarted
+        (4, "2026-01-05T09:00:00Z", {"Name": "chain_tick"}),  # TaskScheduled
+        (13, second, {}),  # OrchestratorCompleted
+        (12, second, {}),
+    ]
+    history = [
+        {"EventType": kind, "EventId": -1, "IsPlayed": False, "Timestamp": at} | fields
+        for kind, at, fields in events
+    ]
+    context = {"history": history, "instanceId": "i-1", "isReplaying": False}
+    return json.dumps(context | {"parentInstanceId": None})
 
 
 def test_the_installed_sdk_is_the_pinned_and_checked_release() -> None:

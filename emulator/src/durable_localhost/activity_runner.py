@@ -15,7 +15,13 @@ from durable_localhost.clock import Clock
 from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
 from durable_localhost.functions import FunctionIndex
 from durable_localhost.history import Event, EventType, event
-from durable_localhost.invokers import ActivityError, run_activity, run_builtin_http
+from durable_localhost.invokers import (
+    ActivityError,
+    activity_failure,
+    run_activity,
+    run_builtin_http,
+)
+from durable_localhost.overrides import ActivityFake, ActivityOverrides
 from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.tracker import BusyTracker
@@ -36,10 +42,13 @@ class ActivityRunner:
         app_dir: Path,
         max_concurrent: int,
         deliver_to: DeliverTo,
+        overrides: ActivityOverrides | None = None,
         function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         turn: Turn = nullcontext,
     ) -> None:
         self.index = index
+        self.overrides = overrides or ActivityOverrides()
+        self.overrides.bind(index.activities)
         self.clock = clock
         self.tracker = tracker
         self.app_dir = app_dir
@@ -87,8 +96,11 @@ class ActivityRunner:
         self, task_id: int, name: str, payload: str | None, trace_parent: str | None = None
     ) -> Event:
         """``TaskCompleted`` or ``TaskFailed`` with the host's failure texts."""
+        fake = self.overrides.get(name)
         try:
-            if name == BUILTIN_HTTP_ACTIVITY:
+            if fake is not None:
+                result = await self._faked(fake, name, payload)
+            elif name == BUILTIN_HTTP_ACTIVITY:
                 result = await run_builtin_http(json.loads(payload or "{}"))
             else:
                 function = self.index.activities[name]
@@ -103,6 +115,12 @@ class ActivityRunner:
         return event(
             EventType.TASK_COMPLETED, self.clock.now(), TaskScheduledId=task_id, Result=result
         )
+
+    async def _faked(self, fake: ActivityFake, name: str, payload: str | None) -> str:
+        try:
+            return await self.overrides.run(fake, name, payload, self.pool)
+        except Exception as exc:
+            raise activity_failure(name, exc) from exc
 
     def _failed(self, task_id: int, reason: str, details: str | None) -> Event:
         return event(

@@ -38,6 +38,7 @@ from durable_localhost.lifecycle import (
     parent_notification,
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
+from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
@@ -63,6 +64,7 @@ class Engine:
         clock: Clock,
         store: StateStore,
         app_dir: Path,
+        activity_overrides: ActivityOverrides | None = None,
         function_timeout: timedelta | None = DEFAULT_FUNCTION_TIMEOUT,
         serial: bool = False,
     ) -> None:
@@ -91,6 +93,7 @@ class Engine:
             app_dir=app_dir,
             max_concurrent=config.max_concurrent_activities,
             deliver_to=self.deliver_to,
+            overrides=activity_overrides,
             function_timeout=function_timeout,
             turn=self.turn,
         )

@@ -39,6 +39,7 @@ from durable_localhost.engine import Engine
 from durable_localhost.homepage import homepage
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
 from durable_localhost.keys import HostKeys, resolve_keys
+from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.responses import empty, presented_key, require_key, router_errors
 from durable_localhost.sdk import close_sdk_client_session
 from durable_localhost.startup_checks import StartupSettings, check_startup
@@ -71,6 +72,7 @@ class EmulatorOptions:
     settings: Mapping[str, str] = field(default_factory=dict)
     http_threads: int = 16
     dashboard: DashboardAccess = DashboardAccess.LOOPBACK
+    activity_overrides: ActivityOverrides | None = None  # fakes answering activities (tests)
     #: One episode, activity or entity batch at a time, in the order they became ready, and ids
     #: from a fixed seed: the same requests on a virtual clock give byte-identical histories.
     serial: bool = False
@@ -180,6 +182,7 @@ class EmulatorHost:
                 clock=self.clock,
                 store=self._store,
                 app_dir=app_dir,
+                activity_overrides=options.activity_overrides,
                 function_timeout=self.startup.function_timeout,
                 serial=options.serial,
             )

@@ -6,6 +6,9 @@ thread, so an async test's own loop never blocks the emulator's.
 
 Only one emulator should run per process at a time: the Durable SDK keeps one process-wide
 aiohttp session for its client calls, which the harness closes on ``stop()``.
+
+``activity_overrides`` answer chosen activities with fakes (``server.activities`` sets and clears
+them while the host runs), so a test runs the real SDK on virtual time without the app's stores.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from durable_localhost.clock import ClockMode
+from durable_localhost.overrides import ActivityFake, ActivityOverrides
 from durable_localhost.server import MEMORY, EmulatorHost, EmulatorOptions
 
 T = TypeVar("T")
@@ -72,6 +76,8 @@ class EmulatorServer:
     ``clock``: "virtual" (default), "wall" or "scaled". ``state``: ":memory:" (default) or a
     SQLite file path, which survives ``stop()`` so a new server can resume from it.
     ``settings`` override app settings (environment) for this run and are undone on stop.
+    ``activity_overrides`` maps activity names to fakes (see :mod:`durable_localhost.overrides`);
+    a name the app does not define fails the start.
     ``serial``: run user code one piece at a time with seeded ids, so that the same requests on a
     paused virtual clock record the same histories (see ``EmulatorOptions.serial``).
     """
@@ -89,8 +95,11 @@ class EmulatorServer:
         paused: bool = False,
         start_time: datetime | None = None,
         time_scale: float = 1.0,
+        activity_overrides: Mapping[str, ActivityFake] | None = None,
         serial: bool = False,
     ) -> None:
+        self.activities = ActivityOverrides(activity_overrides)
+        """The fakes answering activities: ``set``, ``clear`` and ``calls`` at any time."""
         self.options = EmulatorOptions(
             app_dir=Path(app_dir),
             port=port,
@@ -102,6 +111,7 @@ class EmulatorServer:
             paused=paused,
             keys=keys,
             settings=dict(settings or {}),
+            activity_overrides=self.activities,
             serial=serial,
         )
         self._host: EmulatorHost | None = None

@@ -29,6 +29,14 @@ def late_waiter(context: df.DurableOrchestrationContext) -> Generator[Any, Any, 
     return first
 
 
+@app.orchestration_trigger(context_name="context")
+def waits_twice(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    yield context.create_timer(context.current_utc_datetime + timedelta(hours=1))
+    first = yield context.wait_for_external_event("early")
+    second = yield context.wait_for_external_event("early")
+    return [first, second]
+
+
 @app.activity_trigger(input_name="ignored")
 def slow_step(ignored: object) -> str:
     return "done"

@@ -1,30 +1,31 @@
 """The app's orchestrators answer the host byte for byte the same with and without the patch.
 
-Each scenario runs one of this app's orchestrations to its end through the real SDK
-(`MiniHost`), once with dateutil and once with `parse_timestamp`, and compares every episode's
-context and answer: actions (timer `fireAt` included), custom status, output, and the
-`new_uuid` values derived from the replayed clock. The host's timestamps come in each format a
-host writes, in each local zone dateutil treats differently.
+Each scenario runs one of this app's orchestrations to its end on the local host (activities
+faked) and keeps every context the host sent. Each context is then answered once with dateutil
+and once with `parse_timestamp`, its timestamps written in each format a host writes, in each
+local zone dateutil treats differently; the answers (actions with timer `fireAt`, custom status,
+output, `new_uuid` values derived from the replayed clock) must be identical.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from durable_localhost import EmulatorServer
+from durable_localhost.timeutil import parse
 from orchestrators import batch, expense_approval, export_monitor, health_monitor
 from shared.errors import ErrorCode, TransientError
-from tests.support import history, sdk_host
 from tests.support.functions import user_function
-from tests.support.notifications import receipt_for
-from tests.support.sdk_host import MiniHost
+from tests.support.local_host import ROOT, SETTINGS, LocalHost, default_version
+from tests.support.notifications import notice_receipt_for, receipt_for
 from tests.support.timestamps import LOCAL_ZONES, local_zone, sdk_parser
 
-Handler = Callable[[str], str]
-Episodes = list[tuple[str, str]]
+Scenario = Callable[[LocalHost], None]
 
 
 def _micro(moment: datetime) -> str:
@@ -57,22 +58,16 @@ STAMPS = {
 }
 
 
-def _receipt_or(answers: Callable[[str, Any], Any]) -> Callable[[str, Any], Any]:
-    def respond(name: str, payload: Any) -> Any:
-        return receipt_for(payload) if name == "send_notification" else answers(name, payload)
+def _export_monitor(host: LocalHost) -> None:
+    checks: list[Any] = []
 
-    return respond
-
-
-def _export_monitor(handler: Handler) -> None:
-    checks: list[int] = []
-
-    def answers(name: str, payload: Any) -> Any:
-        checks.append(1)
+    def job_status(payload: Any) -> Any:
+        checks.append(payload)
         status = "completed" if len(checks) == 4 else "running"
         at = "2026-01-05T09:00:00+00:00"
         return {"id": "job-1", "status": status, "createdAt": at, "updatedAt": at}
 
+    host.activities.set("get_export_job_status", job_status)
     job = {
         "monitorId": "monitor-1",
         "jobId": "job-1",
@@ -81,35 +76,35 @@ def _export_monitor(handler: Handler) -> None:
         "maxIntervalSeconds": 60,
         "timeoutSeconds": 3600,
     }
-    MiniHost(handler, job, _receipt_or(answers), name="monitor_export_job", seed=1).run()
+    host.run("monitor_export_job", job, "monitor-1")
 
 
-def _health_monitor(handler: Handler) -> None:
+def _health_monitor(host: LocalHost) -> None:
     """First generation: a failing check, an alert (ids from new_uuid), the interval timer."""
-
-    def answers(name: str, payload: Any) -> Any:
-        return {
+    host.activities.set(
+        "check_endpoint_health",
+        lambda payload: {
             "name": "shop",
             "healthy": False,
             "statusCode": 503,
             "latencyMs": 8,
             "errorKind": "http_status",
             "checkedAt": "2026-01-05T09:00:01+00:00",
-        }
-
+        },
+    )
     state = {
         "name": "shop",
         "intervalSeconds": 60,
         "alertThreshold": 1,
     }
-    host = MiniHost(
-        handler, state, _receipt_or(answers), name="health_monitor", instance_id="hm-shop"
-    )
-    host.run()
+    host.server.clock.pause()
+    host.run("health_monitor", state, "hm-shop")
+    host.server.clock.advance(timedelta(seconds=61))
 
 
-def _expense_approval(handler: Handler) -> None:
+def _expense_approval(host: LocalHost) -> None:
     """Nobody decides: every stage's deadline timer fires, ending in expiry."""
+    host.activities.set(expense_approval.NOTIFY_APPROVAL_PARTY, notice_receipt_for)
     request = {
         "approvalId": "approval-1",
         "amount": "420.50",
@@ -119,27 +114,30 @@ def _expense_approval(handler: Handler) -> None:
         "requesterSource": "request_body",
         "stageTimeoutSeconds": 3600,
     }
-    MiniHost(handler, request, _receipt_or(lambda *_: None), name="expense_approval").run()
+    host.run("expense_approval", request, "approval-1")
 
 
-def _batch_chunk(handler: Handler) -> None:
+def _batch_chunk(host: LocalHost) -> None:
     """Every third item is busy twice: retry timers inside the sliding window."""
     attempts: dict[str, int] = {}
 
-    def respond(name: str, payload: Any) -> Any:
-        if name == "list_batch_chunk_items":
-            return {"itemIds": [f"item-{n}" for n in range(payload["count"])]}
+    def process(payload: Any) -> Any:
         item = payload["itemId"]
         attempts[item] = attempts.get(item, 0) + 1
         if int(item.split("-")[1]) % 3 == 0 and attempts[item] < 3:
             raise TransientError(ErrorCode.UNAVAILABLE, "busy")
         return {"itemId": item, "status": "processed"}
 
+    host.activities.set(
+        "list_batch_chunk_items",
+        lambda payload: {"itemIds": [f"item-{n}" for n in range(payload["count"])]},
+    )
+    host.activities.set(batch.item_activity(default_version()), process)
     chunk = {"batchId": "b1", "chunkIndex": 0, "firstPosition": 0, "itemCount": 9, "maxParallel": 3}
-    MiniHost(handler, chunk, respond, name="process_batch_chunk").run()
+    host.run("process_batch_chunk", chunk, "b1:chunk-0")
 
 
-SCENARIOS: dict[str, tuple[Any, Callable[[Handler], None]]] = {
+SCENARIOS: dict[str, tuple[Any, Scenario]] = {
     "export-monitor": (export_monitor.monitor_export_job, _export_monitor),
     "health-monitor": (health_monitor.health_monitor, _health_monitor),
     "expense-approval": (expense_approval.expense_approval, _expense_approval),
@@ -147,41 +145,44 @@ SCENARIOS: dict[str, tuple[Any, Callable[[Handler], None]]] = {
 }
 
 
-def _episodes(name: str, fast: bool) -> Episodes:
-    builder, run = SCENARIOS[name]
-    handler: Handler = user_function(builder)
-    seen: Episodes = []
-
-    def recording(context: str) -> str:
-        answer = handler(context)
-        seen.append((context, answer))
-        return answer
-
-    with sdk_parser(fast=fast):
-        run(recording)
-    return seen
+@pytest.fixture(scope="module")
+def recorded() -> dict[str, list[str]]:
+    """Every context the host sent, per scenario (one local host each, one after the other)."""
+    contexts: dict[str, list[str]] = {}
+    for name, (builder, run) in SCENARIOS.items():
+        fakes = {"send_notification": receipt_for}
+        with EmulatorServer(ROOT, activity_overrides=fakes, settings=SETTINGS) as server:
+            host = LocalHost(server)
+            contexts[name] = host.record_episodes(user_function(builder).__name__)
+            run(host)
+    return contexts
 
 
-@pytest.fixture(params=list(STAMPS))
-def host_stamps(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The host writes every history timestamp in this format."""
-    name: str = request.param
-    monkeypatch.setattr(sdk_host, "_ts", STAMPS[name])
-    monkeypatch.setattr(history, "_stamp", STAMPS[name])
-    return name
+def _restamped(context: str, stamp: Callable[[datetime], str]) -> str:
+    body = json.loads(context)
+    for event in body["history"]:
+        for field in ("Timestamp", "FireAt"):
+            if field in event:
+                event[field] = stamp(parse(event[field]))
+    return json.dumps(body)
 
 
+@pytest.mark.parametrize("stamps", list(STAMPS))
 @pytest.mark.parametrize("zone", LOCAL_ZONES)
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_every_episode_answers_byte_for_byte_the_same(
-    scenario: str, zone: str, host_stamps: str
+    recorded: dict[str, list[str]], scenario: str, zone: str, stamps: str
 ) -> None:
+    handler = user_function(SCENARIOS[scenario][0])
+    contexts = [_restamped(c, STAMPS[stamps]) for c in recorded[scenario]]
+
     with local_zone(zone):
-        slow = _episodes(scenario, fast=False)
-        fast = _episodes(scenario, fast=True)
+        with sdk_parser(fast=False):
+            slow = [handler(c) for c in contexts]
+        with sdk_parser(fast=True):
+            fast = [handler(c) for c in contexts]
 
     assert len(fast) == len(slow) > 2
     for index, (with_patch, without) in enumerate(zip(fast, slow, strict=True)):
         assert with_patch == without, f"episode {index} differs"
-    answers = "".join(answer for _, answer in slow)
-    assert '"fireAt"' in answers, "every scenario exercises a durable timer"
+    assert '"fireAt"' in "".join(slow), "every scenario exercises a durable timer"
