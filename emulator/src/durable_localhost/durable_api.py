@@ -338,11 +338,25 @@ ROUTES: list[Route] = [
 ]
 
 
+@web.middleware
+async def _committed_before_acknowledged(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """A change is on disk before the API accepts it, as the real host's queue message is
+    before its 202: a crash right after the answer loses no signal, start or event."""
+    response = await handler(request)
+    if request.method != "GET" and response.status < 400:
+        await _context(request).engine.store.flush()
+    return response
+
+
 def durable_api_app(
     engine: Engine, hub_name: str, keys: HostKeys, middlewares: Iterable[Middleware] = ()
 ) -> web.Application:
     """The API as a sub-application, to mount at the webhook path and at the RPC base."""
-    app = web.Application(middlewares=[*middlewares, router_errors(())])
+    app = web.Application(
+        middlewares=[*middlewares, router_errors(()), _committed_before_acknowledged]
+    )
     app[CONTEXT] = DurableApiContext(engine, hub_name, keys)
     app.add_routes(with_trailing_slash(ROUTES))
     return app
