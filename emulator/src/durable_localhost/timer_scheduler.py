@@ -211,12 +211,17 @@ class TimerScheduler:
                 self._app_dir,
                 self._function_timeout,
             )
-            timer.runs += 1
-            timer.status = after_run(
-                timer.status, timer.trigger.schedule, invoked_at, run.scheduled
+        except Exception:
+            # invoke_timer logs the function's own failures; this is the host failing to call it.
+            log.exception(
+                "Error occurred during scheduled invocation for '%s'.", timer.trigger.name
             )
-            self._save(timer)
         finally:
+            # Whatever happened, the schedule moves on: a run is never repeated at once.
+            timer.runs += 1
+            schedule = timer.trigger.schedule
+            timer.status = after_run(timer.status, schedule, invoked_at, run.scheduled)
+            self._save(timer)
             timer.running = False
             self.tracker.end()
             self.tracker.notify()
