@@ -100,6 +100,20 @@ def test_occurrences_interleave_with_durable_timers(start_app: StartApp) -> None
     assert len(calls(server, "every_five_minutes")) == 2  # 00:05 and 00:10 passed on the way
 
 
+def test_an_auto_advance_jump_over_occurrences_runs_the_function_once(
+    start_app: StartApp,
+) -> None:
+    server = schedules(start_app, "every_five_minutes", paused=False)
+    durable = Durable(server)
+
+    instance_id = durable.start("sleeper")  # auto-advance jumps straight to its 00:12 timer
+    assert server.wait_idle(timeout=30)
+
+    assert durable.body(instance_id)["output"] == "woke"
+    assert occurrences(server, "every_five_minutes") == [(START + timedelta(minutes=5)).isoformat()]
+    assert server.host.timers.next_due() == START + timedelta(minutes=15)
+
+
 def test_a_run_is_never_overlapped_by_the_next_occurrence(start_app: StartApp) -> None:
     server = schedules(start_app, "slow")
     module: Any = server.host.app.module

@@ -209,6 +209,7 @@ class EmulatorHost:
                 store=self._store,
                 app_dir=app_dir,
                 function_timeout=self.startup.function_timeout,
+                turn=self._engine.turn,
             )
             await self._engine.start()
             await self._serve()

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from durable_localhost import persistence
+from durable_localhost.activity_runner import Turn
 from durable_localhost.clock import Clock
 from durable_localhost.store import StateStore
 from durable_localhost.timeouts import ReplaceablePool
@@ -71,8 +73,10 @@ class TimerScheduler:
         store: StateStore,
         app_dir: Path,
         function_timeout: timedelta | None,
+        turn: Turn = nullcontext,
     ) -> None:
         self.zone = zone
+        self._turn = turn  # serial runs: user code takes turns with episodes and activities
         self.clock = clock
         self.tracker = tracker
         self._store = store
@@ -134,7 +138,7 @@ class TimerScheduler:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     # ------------------------------------------------------------------ queries
 
@@ -202,15 +206,16 @@ class TimerScheduler:
     async def _invoke(self, timer: _Timer, run: TimerRun) -> None:
         invoked_at = self.clock.now()
         try:
-            await invoke_timer(
-                timer.trigger,
-                run,
-                invoked_at,
-                self.zone,
-                self._pool,
-                self._app_dir,
-                self._function_timeout,
-            )
+            async with self._turn():
+                await invoke_timer(
+                    timer.trigger,
+                    run,
+                    invoked_at,
+                    self.zone,
+                    self._pool,
+                    self._app_dir,
+                    self._function_timeout,
+                )
         except Exception:
             # invoke_timer logs the function's own failures; this is the host failing to call it.
             log.exception(
