@@ -259,6 +259,38 @@ def test_the_dashboard_lists_timer_functions_with_their_next_occurrence(
     assert "every_five_minutes: timerTrigger" in server.host.describe_routes()
 
 
+def test_the_admin_api_runs_a_timer_function_now_without_moving_its_schedule(
+    start_app: StartApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="durable_localhost")
+    server = schedules(start_app, "every_five_minutes")
+    admin = f"{server.base_url}/admin/functions"
+
+    response = httpx.post(f"{admin}/Every_Five_Minutes", json={"input": ""}, timeout=30)
+    assert server.wait_idle(timeout=30)
+
+    assert response.status_code == 202
+    assert [(past_due, status["Next"]) for _, past_due, status in calls(server)] == [
+        (False, (START + timedelta(minutes=5)).isoformat())
+    ]
+    assert "This function was programmatically called via the host APIs." in caplog.text
+    assert server.host.timers.next_due() == START + timedelta(minutes=5)
+    assert httpx.post(f"{admin}/nowhere", json={}, timeout=30).status_code == 404
+    other_kind = httpx.post(f"{admin}/ping", json={}, timeout=30)
+    assert other_kind.status_code == 400
+    assert "only timer-triggered functions" in other_kind.json()["detail"]
+
+
+def test_the_admin_api_needs_the_master_key_when_keys_are_enforced(start_app: StartApp) -> None:
+    server = schedules(start_app, "every_five_minutes", keys=True)
+    url = f"{server.base_url}/admin/functions/every_five_minutes"
+
+    refused = httpx.post(url, json={}, headers={"x-functions-key": server.function_key})
+    accepted = httpx.post(url, json={}, headers={"x-functions-key": server.master_key})
+
+    assert (refused.status_code, accepted.status_code) == (401, 202)
+
+
 BAD_SCHEDULE_APP = """\
 import azure.functions as func
 

@@ -9,6 +9,7 @@ with a virtual clock, the test control API under ``/runtime/emulator/``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -24,6 +25,8 @@ from typing import Any
 from aiohttp import web
 
 from durable_localhost import ids, persistence
+from durable_localhost.admin_functions import ROUTE as ADMIN_INVOKE
+from durable_localhost.admin_functions import invoke_function
 from durable_localhost.app_loader import AppLoadError, LoadedApp, load_app
 from durable_localhost.clock import Clock, ClockMode
 from durable_localhost.config import (
@@ -244,6 +247,7 @@ class EmulatorHost:
         mount_dashboard(app, endpoints, self, self.options.dashboard)
         app.add_subapp(CONTROL_PATH, endpoints)
         app.router.add_get("/admin/host/status", self._host_status)
+        app.router.add_post(ADMIN_INVOKE, functools.partial(invoke_function, self))
         prefix = self.config.route_prefix
         # [\s\S], not '.': an encoded newline (%0A) in a route parameter still reaches the app.
         pattern = f"/{prefix}/{{tail:[\\s\\S]*}}" if prefix else "/{tail:[\\s\\S]*}"

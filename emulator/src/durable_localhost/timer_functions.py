@@ -34,11 +34,18 @@ class TimerRun:
     past_due: bool = False
     run_on_startup: bool = False
     original_schedule: datetime | None = None
+    manual: bool = False  # through the admin API
 
     @property
     def scheduled(self) -> bool:
-        """A run at an occurrence, not one at startup."""
-        return not (self.past_due or self.run_on_startup)
+        """A run at an occurrence, not one at startup or by hand."""
+        return not (self.past_due or self.run_on_startup or self.manual)
+
+    def reason(self, fired_at: datetime, zone: tzinfo) -> str:
+        """The ``Reason`` of the host's ``Executing`` line."""
+        if self.manual:
+            return "This function was programmatically called via the host APIs."
+        return f"Timer fired at {fired_at.astimezone(zone).isoformat()}"
 
     def timer_info(self, trigger: TimerTrigger, zone: tzinfo) -> str:
         """The JSON the host sends the worker for the trigger."""
@@ -76,9 +83,9 @@ async def invoke_timer(
     function = trigger.function
     with invoking(function.function_name) as invocation:
         log.info(
-            "Executing 'Functions.%s' (Reason='Timer fired at %s', Id=%s)",
+            "Executing 'Functions.%s' (Reason='%s', Id=%s)",
             function.function_name,
-            fired_at.astimezone(zone).isoformat(),
+            run.reason(fired_at, zone),
             invocation.invocation_id,
         )
         details = run.trigger_details(zone)

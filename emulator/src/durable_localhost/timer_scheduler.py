@@ -203,19 +203,44 @@ class TimerScheduler:
             started += 1
         return started
 
+    def invoke_now(self, function_name: str) -> bool:
+        """Run a timer function once at once, beside its schedule (the admin API's manual run);
+        False when the app has no timer function of that name (any case)."""
+        timer = next(
+            (t for name, t in self._timers.items() if name.lower() == function_name.lower()), None
+        )
+        if timer is None or self._stopping:
+            return False
+        self.tracker.begin()
+        task = asyncio.create_task(self._invoke_manually(timer))
+        self._runs.add(task)
+        task.add_done_callback(self._runs.discard)
+        return True
+
+    async def _invoke_manually(self, timer: _Timer) -> None:
+        try:
+            await self._call(timer, TimerRun(self._visible(timer), manual=True), self.clock.now())
+        except Exception:
+            log.exception("Error occurred during manual invocation for '%s'.", timer.trigger.name)
+        finally:
+            self.tracker.end()
+
+    async def _call(self, timer: _Timer, run: TimerRun, invoked_at: datetime) -> None:
+        async with self._turn():
+            await invoke_timer(
+                timer.trigger,
+                run,
+                invoked_at,
+                self.zone,
+                self._pool,
+                self._app_dir,
+                self._function_timeout,
+            )
+
     async def _invoke(self, timer: _Timer, run: TimerRun) -> None:
         invoked_at = self.clock.now()
         try:
-            async with self._turn():
-                await invoke_timer(
-                    timer.trigger,
-                    run,
-                    invoked_at,
-                    self.zone,
-                    self._pool,
-                    self._app_dir,
-                    self._function_timeout,
-                )
+            await self._call(timer, run, invoked_at)
         except Exception:
             # invoke_timer logs the function's own failures; this is the host failing to call it.
             log.exception(
