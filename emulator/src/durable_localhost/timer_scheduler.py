@@ -132,7 +132,7 @@ class TimerScheduler:
         return timer
 
     async def stop(self) -> None:
-        """Stop firing; cancel runs in progress (a sync function's thread finishes on its own)."""
+        """Stop firing; cancel runs in progress and join the pool (a sync call runs to its end)."""
         self._stopping = True
         tasks = [t for t in (self._loop_task, *self._runs) if t is not None]
         for task in tasks:
