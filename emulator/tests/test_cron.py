@@ -209,3 +209,16 @@ def test_a_function_is_disabled_by_the_hosts_setting() -> None:
     assert is_disabled("cleanup", {"AZUREWEBJOBS__CLEANUP__DISABLED": "1"})
     assert not is_disabled("cleanup", {"AzureWebJobs.cleanup.Disabled": "false"})
     assert not is_disabled("cleanup", {"AzureWebJobs.other.Disabled": "true"})
+
+
+def test_the_function_sees_its_status_in_local_time_and_never_as_year_one() -> None:
+    status = ScheduleStatus(None, datetime(2026, 3, 2, 8, 0, tzinfo=UTC), MONDAY)
+
+    seen = status.for_function(ZoneInfo("Europe/Berlin"))
+
+    assert seen == {
+        "Last": "0001-01-01T00:00:00+00:00",
+        "Next": "2026-03-02T09:00:00+01:00",
+        "LastUpdated": "2026-03-02T01:00:00+01:00",
+    }
+    assert ScheduleStatus.from_json(status.to_json()) == status
