@@ -346,7 +346,7 @@ async def _committed_before_acknowledged(
     before its 202: a crash right after the answer loses no signal, start or event."""
     response = await handler(request)
     if request.method != "GET" and response.status < 400:
-        await _context(request).engine.store.flush()
+        await _context(request).engine.committed()
     return response
 
 
