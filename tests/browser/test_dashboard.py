@@ -15,13 +15,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.screenshots import screenshot
+from tests.e2e.support.approvals import start_approval, wait_for_stage
 from tests.e2e.support.client import ApiClient
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import UNDELIVERABLE, accepted, email, order, stock
 from tests.e2e.support.target import Target
 from tests.e2e.support.waiting import wait_for_instance
-from tests.e2e.test_approvals import start_approval, wait_for_stage
 
 pytestmark = pytest.mark.browser
 

@@ -19,8 +19,7 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import approvals, counters, customers, instances, openapi, orders
-from tests.http.conftest import PUBLIC_ORIGIN
-from tests.http.samples import APPROVAL, ORDER
+from tests.http.samples import APPROVAL, ORDER, PUBLIC_ORIGIN
 from tests.support.functions import client_function, user_function
 
 FORGED = "evil.example"

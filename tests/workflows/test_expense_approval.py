@@ -13,9 +13,8 @@ from typing import Any
 
 from durable_localhost.timeutil import parse
 from orchestrators.expense_approval import NOTIFY_APPROVAL_PARTY
-from tests.support.local_host import LocalHost
+from tests.support.local_host import LocalHost, StartLocalHost
 from tests.support.notifications import notice_receipt_for
-from tests.workflows.conftest import StartLocalHost
 
 INSTANCE = "approval-1"
 INPUT = {
