@@ -6,7 +6,7 @@ import json
 import secrets
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 #: Allow-listed names under which the emulator's health monitors check our endpoint. Fresh per
 #: run: a monitor's notifications are keyed by its (singleton) instance id, and a reused Azurite
 #: keeps the outbox of earlier runs.
