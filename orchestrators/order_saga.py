@@ -75,19 +75,17 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
-from shared.models.order_recovery import (
-    RecoverableOrderInput,
-    RecoveredOrderResult,
-    RecoveryAction,
-    RecoveryDecisionEvent,
-    RecoveryResume,
-    RecoveryRound,
-)
+from shared.models.orders.recovery import RecoveryRound
 from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,
     OrderProgress,
     OrderStatus,
+    RecoverableOrderInput,
+    RecoveredOrderResult,
+    RecoveryAction,
+    RecoveryDecisionEvent,
+    RecoveryResume,
     RetryPolicy,
     SagaStep,
     StepFailure,

@@ -12,7 +12,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 
 from api import order_recovery, orders
 from shared import recovery_store
-from shared.models.order_recovery import RecoveryRound
+from shared.models.orders.recovery import RecoveryRound
 from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,

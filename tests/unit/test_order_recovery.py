@@ -11,7 +11,7 @@ from pytest_mock import MockerFixture
 
 from orchestrators import order_saga
 from shared.errors import ErrorCode
-from shared.models.order_recovery import DEFAULT_REMINDER_SECONDS, REMINDERS_PER_GENERATION
+from shared.models.orders.workflow import DEFAULT_REMINDER_SECONDS, REMINDERS_PER_GENERATION
 from tests.support.failures import permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
