@@ -61,6 +61,15 @@ def body(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
 
 
+async def started_earlier(client: Any, runtime: str) -> dict[str, Any]:
+    """Post `order()`, then let its instance be found in `runtime`: its stored input."""
+    await start(post(order()), client)
+    stored: dict[str, Any] = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing(runtime, stored)
+    return stored
+
+
 def started_input(client: Any) -> dict[str, Any]:
     client.start_new.assert_awaited_once()
     name, instance_id, payload = client.start_new.await_args.args
@@ -129,10 +138,7 @@ async def test_a_repost_of_the_same_order_points_at_the_running_saga(client: Any
 
 
 async def test_reusing_an_order_id_for_another_order_is_a_conflict(client: Any) -> None:
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing("Completed", stored)
+    await started_earlier(client, "Completed")
 
     response = await start(post(order(items=[{"sku": "sku-a", "quantity": 3}])), client)
 
@@ -153,10 +159,7 @@ async def test_other_personal_details_under_an_order_id_are_a_conflict_that_stor
     client: Any, other: dict[str, Any]
 ) -> None:
     """The saga's input holds only the details' fingerprint, which tells the orders apart."""
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing("Running", stored)
+    stored = await started_earlier(client, "Running")
 
     response = await start(post(order(**other)), client)
 
@@ -171,10 +174,7 @@ async def test_other_personal_details_under_an_order_id_are_a_conflict_that_stor
 async def test_an_order_that_ended_badly_is_restarted_by_the_same_order(
     client: Any, runtime: str
 ) -> None:
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing(runtime, stored)
+    await started_earlier(client, runtime)
 
     response = await start(post(order()), client)
 
@@ -187,10 +187,7 @@ async def test_an_order_that_ended_badly_is_not_restarted_as_another_order(
     client: Any, runtime: str
 ) -> None:
     """The restart would reuse the old run's step keys: the old charge, for other items."""
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing(runtime, stored)
+    await started_earlier(client, runtime)
 
     response = await start(post(order(items=[{"sku": "sku-b", "quantity": 9}])), client)
 

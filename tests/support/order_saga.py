@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from pytest_mock import MockerFixture
 
 from orchestrators import order_saga
+from shared.errors import ErrorCode
 from shared.models.orders.order import OrderDetails
+from tests.support.failures import permanent
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
 
@@ -188,6 +190,10 @@ def responder(decide: Decide | None = None, /, **failures: Failure) -> Callable[
 
 def always(error: Callable[[], Exception]) -> Failure:
     return lambda task: error()
+
+
+#: The shipment fails for good: the order cannot be delivered.
+UNDELIVERABLE: Failure = always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
 
 
 def first(n: int, error: Callable[[], Exception]) -> Failure:

@@ -12,7 +12,7 @@ from pytest_mock import MockerFixture
 from orchestrators import order_saga
 from shared.errors import ErrorCode
 from shared.models.orders.workflow import DEFAULT_REMINDER_SECONDS, REMINDERS_PER_GENERATION
-from tests.support.failures import permanent, transient
+from tests.support.failures import transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
 from tests.support.order_saga import (
@@ -23,6 +23,7 @@ from tests.support.order_saga import (
     INSTANCE,
     READ,
     RECORDED,
+    UNDELIVERABLE,
     Decide,
     Failure,
     always,
@@ -35,7 +36,6 @@ from tests.support.order_saga import (
 )
 
 REMINDER = timedelta(seconds=DEFAULT_REMINDER_SECONDS)
-UNDELIVERABLE = always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
 
 
 def refund_down(attempts: int | None = None) -> Failure:

@@ -34,6 +34,7 @@ from tests.support.order_saga import (
     READ,
     RECORDED,
     STEP_ATTEMPTS,
+    UNDELIVERABLE,
     Failure,
     always,
     first,
@@ -162,9 +163,7 @@ def test_a_permanent_failure_compensates_exactly_the_completed_steps_in_reverse(
 
 
 def test_compensations_undo_the_effects_of_their_own_steps(mocker: MockerFixture) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, output = run(mocker, respond)
 
@@ -286,9 +285,7 @@ def test_a_compensation_that_finds_another_orders_effect_leaves_it_and_alerts_op
 
 
 def test_custom_status_names_the_compensation_running(mocker: MockerFixture) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, _ = run(mocker, respond)
 
@@ -365,7 +362,7 @@ def test_a_failing_compensation_awaits_recovery_but_the_others_still_run(
 
 def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixture) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
         release_inventory=always(lambda: permanent("release_inventory", ErrorCode.VALIDATION)),
     )
@@ -407,7 +404,7 @@ def test_compensation_retries_use_their_own_backoff(mocker: MockerFixture) -> No
 
 def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFixture) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
         notify_operations_alert=always(lambda: transient("send_notification")),
     )
@@ -434,9 +431,7 @@ def cancellation_notices(driver: OrchestrationDriver) -> list[dict[str, Any]]:
 def test_a_compensated_order_tells_the_customer_after_the_compensations(
     mocker: MockerFixture,
 ) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, output = run(mocker, respond)
 
@@ -465,7 +460,7 @@ def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refu
     mocker: MockerFixture,
 ) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment", ErrorCode.UNAVAILABLE, "down")),
     )
 
@@ -495,7 +490,7 @@ def test_a_notice_that_cannot_be_sent_is_recorded_but_never_changes_the_outcome(
     mocker: MockerFixture, refund_breaks: bool
 ) -> None:
     failures: dict[str, Failure] = {
-        "create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        "create_shipment": UNDELIVERABLE,
         "notify_order_cancelled": always(lambda: transient("send_notification")),
     }
     if refund_breaks:
@@ -542,45 +537,34 @@ def refunded_as(status: str) -> Callable[[FakeTask], Any]:
 SECRET = "TableServiceError at https://internal.example.net/Payments: 409"
 
 
+def refused(step: str, code: ErrorCode) -> Callable[[FakeTask], Any]:
+    """A responder whose `step` fails for good with `code`, its message naming internals."""
+    return responder(**{step: always(lambda: permanent(step, code, SECRET))})
+
+
 @pytest.mark.parametrize(
     ("respond", "reason", "payment", "because"),
     [
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.OUT_OF_STOCK, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.OUT_OF_STOCK),
             "out_of_stock",
             "not_charged",
             "some of the items you ordered are not available",
         ),
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.NOT_FOUND, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.NOT_FOUND),
             "out_of_stock",
             "not_charged",
             "some of the items you ordered are not available",
         ),
         (
-            responder(
-                charge_payment=always(
-                    lambda: permanent("charge_payment", ErrorCode.PAYMENT_DECLINED, SECRET)
-                )
-            ),
+            refused("charge_payment", ErrorCode.PAYMENT_DECLINED),
             "payment_declined",
             "not_charged",
             "your payment was declined",
         ),
         (
-            responder(
-                create_shipment=always(
-                    lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE, SECRET)
-                )
-            ),
+            refused("create_shipment", ErrorCode.UNDELIVERABLE),
             "undeliverable",
             "refunded",
             "we cannot deliver to the shipping address you gave us",
@@ -608,11 +592,7 @@ SECRET = "TableServiceError at https://internal.example.net/Payments: 409"
             "of a technical problem on our side",
         ),
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.VALIDATION, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.VALIDATION),
             "technical_problem",
             "not_charged",
             "of a technical problem on our side",
@@ -690,11 +670,9 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
     "failures",
     [
         {},
-        {"create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))},
+        {"create_shipment": UNDELIVERABLE},
         {
-            "create_shipment": always(
-                lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)
-            ),
+            "create_shipment": UNDELIVERABLE,
             "refund_payment": always(lambda: transient("refund_payment")),
         },
         {"notify_order_confirmation": always(lambda: transient("send_notification"))},
@@ -756,7 +734,7 @@ def test_keys_come_from_the_order_id_so_a_restart_under_a_new_id_repeats_nothing
 ) -> None:
     """The `restart` API runs the same input under a new instance id."""
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
     )
     keys = []
