@@ -7,11 +7,11 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import orders
 from shared import order_store
 from tests.support.functions import client_function
+from tests.support.instance_status import instance_status, no_instance
 
 BASE = "https://shop.example.com/api"
 
@@ -39,15 +39,7 @@ def order(**overrides: Any) -> dict[str, Any]:
 
 
 def existing(runtime: str, input_: Any) -> Any:
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "order_fulfillment_saga",
-            "instanceId": "order-o-42",
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": runtime,
-            "input": input_,
-        }
-    )
+    return instance_status("order-o-42", runtime, "order_fulfillment_saga", input=input_)
 
 
 def post(payload: Any) -> func.HttpRequest:
@@ -200,7 +192,7 @@ async def test_two_first_posts_racing_both_get_the_one_saga(client: Any) -> None
     """Both saw no instance; the host refuses the second start while the first one runs."""
     await start(post(order()), client)
     stored = client.start_new.await_args.args[2]
-    not_yet = DurableOrchestrationStatus.from_json("")
+    not_yet = no_instance()
     client.get_status.side_effect = [not_yet, existing("Running", stored)]
     client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
 
@@ -213,7 +205,7 @@ async def test_two_first_posts_racing_both_get_the_one_saga(client: Any) -> None
 async def test_a_racing_post_with_other_details_is_a_conflict(client: Any) -> None:
     await start(post(order()), client)
     stored = client.start_new.await_args.args[2]
-    not_yet = DurableOrchestrationStatus.from_json("")
+    not_yet = no_instance()
     client.get_status.side_effect = [not_yet, existing("Pending", stored)]
     client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
 
