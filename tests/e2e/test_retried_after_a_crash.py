@@ -24,13 +24,13 @@ import pytest
 from azure.data.tables import TableClient, UpdateMode
 
 from shared.request_replays import CLAIM_LEASE, IDEMPOTENT_REQUESTS_TABLE
-from tests.e2e.conftest import ROOT, app_settings
 from tests.e2e.support.client import ApiClient, expect, expect_problem
 from tests.e2e.support.clock import detect_clock
+from tests.e2e.support.counters import wait_for_value
+from tests.e2e.support.emulated_app import ROOT, app_settings
 from tests.e2e.support.keyed_emulator import KeyedEmulator
 from tests.e2e.support.shop import unique
 from tests.e2e.support.target import remote_base_url
-from tests.e2e.test_counters import wait_for_value
 from tests.support.azurite import Azurite
 
 pytestmark = pytest.mark.skipif(
