@@ -88,9 +88,9 @@ class EpisodeProbe:
             self._sdk_by_instance[id(instance)] = self._sdk_by_result.pop(id(result), (0.0, 0.0))
             original_apply(runner, instance, *args)
 
-        def invoke(function: Any, context_json: str) -> Any:
+        def invoke(function: Any, context_json: str, *args: Any) -> Any:
             started, cpu = time.perf_counter(), time.thread_time()  # on the worker thread
-            result = original_invoke(function, context_json)
+            result = original_invoke(function, context_json, *args)
             spent = (time.perf_counter() - started, time.thread_time() - cpu)
             self._sdk_by_result[id(result)] = spent
             return result
