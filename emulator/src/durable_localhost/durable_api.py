@@ -15,6 +15,11 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from durable_localhost.completion_wait import (
+    WaitArgumentError,
+    requested_wait,
+    wait_until_finished,
+)
 from durable_localhost.durable_errors import (
     bad_request,
     invalid_json,
@@ -22,6 +27,7 @@ from durable_localhost.durable_errors import (
     refuse_live,
     rewind_refused,
     unknown_restart,
+    wait_refused,
 )
 from durable_localhost.engine import Engine
 from durable_localhost.episode_plan import UnknownFunctionError
@@ -34,11 +40,13 @@ from durable_localhost.responses import (
     count_param,
     empty,
     json_response,
+    json_text_response,
     router_errors,
     with_trailing_slash,
 )
 from durable_localhost.status import status_payload
 from durable_localhost.timeutil import parse
+from durable_localhost.tracker import REQUEST_UNIT, lent
 from durable_localhost.urls import PublicUrls
 
 DEFAULT_PAGE_SIZE = 100
@@ -105,11 +113,29 @@ async def start(request: web.Request) -> web.Response:
         )
     except UnknownFunctionError as exc:
         return bad_request(str(exc))
-    return _check_status(request, instance)
+    return await _started(request, instance.instance_id)
 
 
-def _check_status(request: web.Request, instance: Instance) -> web.Response:
-    urls = _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
+async def _started(request: web.Request, instance_id: str) -> web.Response:
+    """The answer to a start or restart: 202 at once, or the result if it asked to wait."""
+    try:
+        wait = requested_wait(request.query)
+    except WaitArgumentError as exc:
+        return wait_refused(exc)
+    if wait is None:
+        return _check_status(request, instance_id)
+    engine = _context(request).engine
+    with lent(request.get(REQUEST_UNIT)):
+        instance = await wait_until_finished(lambda: engine.get(instance_id), wait)
+    if instance is None or not instance.status.is_terminal:
+        return _check_status(request, instance_id)
+    if instance.status is RuntimeStatus.COMPLETED:
+        return json_text_response(200, instance.output or "null")
+    return await _status_answer(request, instance, return_500_on_failure=False)
+
+
+def _check_status(request: web.Request, instance_id: str) -> web.Response:
+    urls = _context(request).urls_for(request).management(instance_id, with_rewind=False)
     headers = {"Location": urls["statusQueryGetUri"], "Retry-After": "10"}
     return json_response(202, urls, headers)
 
@@ -119,6 +145,14 @@ async def status(request: web.Request) -> web.Response:
     instance = _instance(request)
     if instance is None:
         return empty(404)
+    failure_500 = _flag(request, "returnInternalServerErrorOnFailure", False)
+    return await _status_answer(request, instance, return_500_on_failure=failure_500)
+
+
+async def _status_answer(
+    request: web.Request, instance: Instance, *, return_500_on_failure: bool
+) -> web.Response:
+    """``HandleGetStatusRequestAsync``: the status JSON with the flags the request carries."""
     history = None
     if _flag(request, "showHistory", False):
         history = await _context(request).engine.history_of(instance)
@@ -135,9 +169,7 @@ async def status(request: web.Request) -> web.Response:
         return json_response(
             202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
         )
-    if instance.status is RuntimeStatus.FAILED and _flag(
-        request, "returnInternalServerErrorOnFailure", False
-    ):
+    if instance.status is RuntimeStatus.FAILED and return_500_on_failure:
         return json_response(500, payload)
     return json_response(200, payload)
 
@@ -227,7 +259,8 @@ async def restart(request: web.Request) -> web.Response:
     refused = None if new_id else refuse_live(instance)
     if refused is not None:
         return refused
-    return _check_status(request, _context(request).engine.control.restart(instance, new_id))
+    restarted = _context(request).engine.control.restart(instance, new_id)
+    return await _started(request, restarted.instance_id)
 
 
 def _control(operation: str) -> Handler:

@@ -12,10 +12,12 @@ import json
 
 from aiohttp import web
 
+from durable_localhost.completion_wait import WaitArgumentError
 from durable_localhost.model import Instance
 from durable_localhost.responses import json_response
 
 _UNEXPECTED = "Something went wrong while processing your request"
+_INCORRECT = "One or more of the arguments submitted is incorrect"
 
 
 def error(status: int, message: str, exception_type: str, detail: str) -> web.Response:
@@ -26,8 +28,13 @@ def error(status: int, message: str, exception_type: str, detail: str) -> web.Re
 
 def bad_request(detail: str) -> web.Response:
     """The handler's answer to an ``ArgumentException``."""
-    message = "One or more of the arguments submitted is incorrect"
-    return error(400, message, "System.ArgumentException", detail)
+    return error(400, _INCORRECT, "System.ArgumentException", detail)
+
+
+def wait_refused(exc: WaitArgumentError) -> web.Response:
+    """A ``createAndWait`` timeout or interval the handler refuses (after the start)."""
+    message = _INCORRECT if exc.status == 400 else _UNEXPECTED
+    return error(exc.status, message, exc.exception_type, exc.message)
 
 
 def unknown_restart(instance_id: str) -> web.Response:

@@ -47,6 +47,7 @@ from durable_localhost.startup_errors import StartupError, app_import_failed, in
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
 from durable_localhost.timeouts import ReplaceablePool
+from durable_localhost.tracker import REQUEST_UNIT
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
 log = logging.getLogger("durable_localhost")
@@ -279,6 +280,7 @@ class EmulatorHost:
             return await handler(request)
         tracker = self._engine.tracker
         tracker.begin()
+        request[REQUEST_UNIT] = tracker
         try:
             return await handler(request)
         finally:
