@@ -1,16 +1,20 @@
 """``call_http`` and the asynchronous HTTP pattern (202 Accepted + ``Location``).
 
 With the Python SDK (1.x), ``call_http`` does not poll on the real host: the SDK never sends
-``asynchronousPatternEnabled``, so the extension makes the request once and the orchestrator
-gets the 202 (azure-functions-durable-python issue 380). The local host does the same; an app
-that wants the pattern follows ``Location`` itself, with a durable timer per ``Retry-After``.
+``asynchronousPatternEnabled``, which Newtonsoft then reads as ``false`` into the extension's
+``DurableHttpRequest``, so the extension makes the request once and the orchestrator gets the
+202 (azure-functions-durable-python issue 380). The local host does the same; an app that wants
+the pattern follows ``Location`` itself, with a durable timer per ``Retry-After``. The response
+and the failures are the extension's ``TaskHttpActivityShim``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -36,28 +40,59 @@ class AcceptingEndpoint:
         return web.json_response({"job": 7, "state": "done"})
 
 
-@pytest.fixture
-def endpoint() -> Iterator[AcceptingEndpoint]:
-    """The endpoint served by aiohttp on a free loopback port, on its own loop thread."""
-    found = AcceptingEndpoint()
+@contextmanager
+def serving(handle: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Iterator[str]:
+    """``handle`` served on a free loopback port, on its own loop thread; its base URL."""
     app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", found.handle)
+    app.router.add_route("*", "/{tail:.*}", handle)
     runner = web.AppRunner(app)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(runner.setup())
     site = web.TCPSite(runner, "127.0.0.1", 0)
     loop.run_until_complete(site.start())
     port = runner.addresses[0][1]
-    found.url = f"http://127.0.0.1:{port}/jobs"
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     try:
-        yield found
+        yield f"http://127.0.0.1:{port}"
     finally:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(10)
         loop.run_until_complete(runner.cleanup())
         loop.close()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[AcceptingEndpoint]:
+    found = AcceptingEndpoint()
+    with serving(found.handle) as base:
+        found.url = f"{base}/jobs"
+        yield found
+
+
+@dataclass
+class EchoEndpoint:
+    """Records each request; answers with content headers, a repeated header and a custom one."""
+
+    url: str = ""
+    requests: list[tuple[dict[str, str], str]] = field(default_factory=list)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.requests.append((dict(request.headers), await request.text()))
+        response = web.Response(text='{"ok": true}', content_type="application/json")
+        response.headers["Last-Modified"] = "Wed, 21 Oct 2015 07:28:00 GMT"
+        response.headers.add("Set-Cookie", "a=1")
+        response.headers.add("Set-Cookie", "b=2")
+        response.headers["X-Request-Id"] = "r-1"
+        return response
+
+
+@pytest.fixture
+def echo() -> Iterator[EchoEndpoint]:
+    found = EchoEndpoint()
+    with serving(found.handle) as base:
+        found.url = f"{base}/echo"
+        yield found
 
 
 def test_call_http_hands_a_202_to_the_orchestrator_as_the_real_host_does(
@@ -90,3 +125,82 @@ def test_an_orchestrator_following_location_gets_the_result_after_two_202s(
     assert endpoint.calls == ["POST /jobs", "GET /jobs/7/status", "GET /jobs/7/status"]
     timers = [e for e in durable.history(instance_id) if e["EventType"] == 10]  # TimerCreated
     assert len(timers) == 2
+
+
+def test_call_http_answers_response_headers_without_the_content_headers_as_the_host_does(
+    start_app: StartApp, echo: EchoEndpoint
+) -> None:
+    durable = Durable(start_app("http_calls"))
+
+    instance_id = durable.start("call_as_told", {"url": echo.url})
+    assert durable.server.wait_idle()
+
+    response = durable.body(instance_id)["output"]
+    assert response["statusCode"] == 200
+    assert response["content"] == '{"ok": true}'
+    headers = {name.lower(): value for name, value in response["headers"].items()}
+    assert headers["set-cookie"] == ["a=1", "b=2"]
+    assert headers["x-request-id"] == "r-1"
+    assert not {"content-type", "content-length", "last-modified"} & set(headers)
+
+
+def test_call_http_sends_content_as_text_plain_with_none_of_aiohttps_own_headers(
+    start_app: StartApp, echo: EchoEndpoint
+) -> None:
+    durable = Durable(start_app("http_calls"))
+
+    durable.start(
+        "call_as_told",
+        {"url": echo.url, "method": "POST", "content": {"n": 1}, "headers": {"X-Trace": "t"}},
+    )
+    assert durable.server.wait_idle()
+
+    [(headers, body)] = echo.requests
+    assert body == '{"n": 1}'
+    assert headers["Content-Type"] == "text/plain"
+    assert headers["X-Trace"] == "t"
+    assert not {"User-Agent", "Accept", "Accept-Encoding"} & set(headers)
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        (
+            {"Content-Type": "application/json; charset=utf-8"},
+            "The format of value 'application/json; charset=utf-8' is invalid.",
+        ),
+        (
+            {"Content-Type": "multipart/form-data"},
+            "Multipart content is not supported with CallHttpAsync.",
+        ),
+        ({"Content-Length": "8"}, "Misused header name, 'Content-Length'."),
+    ],
+)
+def test_call_http_fails_the_task_on_headers_the_hosts_http_client_refuses(
+    start_app: StartApp, echo: EchoEndpoint, headers: dict[str, str], reason: str
+) -> None:
+    durable = Durable(start_app("http_calls"))
+
+    instance_id = durable.start(
+        "call_as_told", {"url": echo.url, "method": "POST", "content": "x", "headers": headers}
+    )
+    assert durable.server.wait_idle()
+
+    assert durable.body(instance_id)["output"]["error"].startswith(reason)
+    assert echo.requests == []
+
+
+def test_call_http_to_a_closed_port_fails_with_the_connection_error_and_the_address(
+    start_app: StartApp,
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    durable = Durable(start_app("http_calls"))
+
+    instance_id = durable.start("call_as_told", {"url": f"http://127.0.0.1:{port}/x"})
+    assert durable.server.wait_idle()
+
+    error = durable.body(instance_id)["output"]["error"]
+    assert error.startswith(f"Connection refused (127.0.0.1:{port}) \n ")
+    assert "System.Net.Http.HttpRequestException" in error
