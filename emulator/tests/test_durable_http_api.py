@@ -195,3 +195,66 @@ def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
     )
     durable.server.wait_idle()
     assert durable.body(fresh.json()["id"])["input"] == {"who": "bo"}
+
+
+@pytest.mark.parametrize(
+    ("quoted_id", "message"),
+    [
+        ("@approval", "instanceId (Parameter 'Orchestration instance ids must not start with @.')"),
+        *(
+            (
+                quoted,
+                "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, "
+                "or control characters.')",
+            )
+            for quoted in ("a%23b", "a%3Fb", "a%5Cb", "a%01b")
+        ),
+        ("x" * 257, "Instance ID lengths must not exceed 256 characters."),
+    ],
+)
+def test_start_with_an_instance_id_the_host_refuses_is_400_naming_the_rule(
+    durable: Durable, quoted_id: str, message: str
+) -> None:
+    response = durable.http.post(f"/orchestrators/approval/{quoted_id}", json={"who": "ada"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "Message": "One or more of the arguments submitted is incorrect",
+        "ExceptionMessage": message,
+        "ExceptionType": "System.ArgumentException",
+    }
+    assert durable.http.get("/instances").json() == []
+
+
+def test_starting_an_unknown_orchestrator_over_a_running_id_names_the_function(
+    durable: Durable,
+) -> None:
+    # StartNewAsync checks the function before it looks for an existing instance.
+    durable.start("approval", {"who": "ada"}, instance_id="busy")
+    durable.server.wait_idle()
+
+    response = durable.http.post("/orchestrators/nope/busy")
+
+    assert response.status_code == 400
+    assert response.json()["ExceptionMessage"].startswith("The function 'nope' doesn't exist")
+
+
+def test_any_state_lets_a_start_and_a_restart_replace_a_running_instance(
+    start_app: StartApp,
+) -> None:
+    setting = "AzureFunctionsJobHost__extensions__durableTask__overridableExistingInstanceStates"
+    durable = Durable(
+        start_app("events", start_time=START, paused=True, settings={setting: "anyState"})
+    )
+    durable.start("approval", {"who": "ada"}, instance_id="once")
+    durable.server.wait_idle()
+    first_execution = durable.instance("once").execution_id
+
+    again = durable.http.post("/orchestrators/approval/once", json={"who": "bo"})
+    durable.server.wait_idle()
+
+    assert again.status_code == 202
+    assert durable.body("once")["input"] == {"who": "bo"}
+    assert durable.instance("once").execution_id != first_execution
+    restarted = durable.post("/instances/once/restart", restartWithNewInstanceId="false")
+    assert restarted.status_code == 202

@@ -22,6 +22,7 @@ from durable_localhost.completion_wait import (
 )
 from durable_localhost.durable_errors import (
     bad_request,
+    invalid_instance_id,
     invalid_json,
     json_body,
     refuse_live,
@@ -30,7 +31,7 @@ from durable_localhost.durable_errors import (
     wait_refused,
 )
 from durable_localhost.engine import Engine
-from durable_localhost.episode_plan import UnknownFunctionError
+from durable_localhost.episode_plan import UnknownFunctionError, not_found_message
 from durable_localhost.ids import new_guid
 from durable_localhost.keys import HostKeys
 from durable_localhost.model import EntityRequest, Instance, ListFilter, RuntimeStatus
@@ -99,13 +100,14 @@ async def start(request: web.Request) -> web.Response:
     except ValueError as exc:
         return invalid_json(exc)
     engine = _context(request).engine
+    name = request.match_info["name"]
     instance_id = request.match_info.get("instance_id") or None
-    refused = refuse_live(engine.get(instance_id) if instance_id else None)
+    refused = _refuse_start(engine, name, instance_id)
     if refused is not None:
         return refused
     try:
         instance = engine.start_orchestration(
-            request.match_info["name"],
+            name,
             instance_id,
             input_json,
             version=request.query.get("version"),
@@ -114,6 +116,19 @@ async def start(request: web.Request) -> web.Response:
     except UnknownFunctionError as exc:
         return bad_request(str(exc))
     return await _started(request, instance.instance_id)
+
+
+def _refuse_start(engine: Engine, name: str, instance_id: str | None) -> web.Response | None:
+    """``StartNewAsync``'s checks in its order: the function, the id, then an existing instance."""
+    if name not in engine.index.orchestrators:
+        return bad_request(
+            not_found_message(name, "orchestrator", list(engine.index.orchestrators))
+        )
+    if instance_id is None:
+        return None
+    return invalid_instance_id(instance_id) or refuse_live(
+        engine.get(instance_id), engine.config.overridable_states
+    )
 
 
 async def _started(request: web.Request, instance_id: str) -> web.Response:
@@ -256,10 +271,11 @@ async def restart(request: web.Request) -> web.Response:
     if instance is None:
         return unknown_restart(request.match_info["instance_id"])
     new_id = _flag(request, "restartWithNewInstanceId", True)
-    refused = None if new_id else refuse_live(instance)
+    engine = _context(request).engine
+    refused = None if new_id else refuse_live(instance, engine.config.overridable_states)
     if refused is not None:
         return refused
-    restarted = _context(request).engine.control.restart(instance, new_id)
+    restarted = engine.control.restart(instance, new_id)
     return await _started(request, restarted.instance_id)
 
 
