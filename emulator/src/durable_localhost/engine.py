@@ -258,6 +258,7 @@ class Engine:
             self.tracker.end()
         instance.timers.clear()
         instance.inbox.clear()
+        instance.pending_control.clear()  # queued for an episode that no longer counts
         self.instances.pop(instance.instance_id, None)
         self.store.write(persistence.delete_instance(instance.instance_id))
 
