@@ -11,6 +11,7 @@ and the failures are the extension's ``TaskHttpActivityShim``'s.
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Iterator
@@ -41,14 +42,16 @@ class AcceptingEndpoint:
 
 
 @contextmanager
-def serving(handle: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> Iterator[str]:
+def serving(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]], port: int = 0
+) -> Iterator[str]:
     """``handle`` served on a free loopback port, on its own loop thread; its base URL."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
     runner = web.AppRunner(app)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(runner.setup())
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     loop.run_until_complete(site.start())
     port = runner.addresses[0][1]
     thread = threading.Thread(target=loop.run_forever, daemon=True)
@@ -193,9 +196,7 @@ def test_call_http_fails_the_task_on_headers_the_hosts_http_client_refuses(
 def test_call_http_to_a_closed_port_fails_with_the_connection_error_and_the_address(
     start_app: StartApp,
 ) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     durable = Durable(start_app("http_calls"))
 
     instance_id = durable.start("call_as_told", {"url": f"http://127.0.0.1:{port}/x"})
@@ -204,3 +205,59 @@ def test_call_http_to_a_closed_port_fails_with_the_connection_error_and_the_addr
     error = durable.body(instance_id)["output"]["error"]
     assert error.startswith(f"Connection refused (127.0.0.1:{port}) \n ")
     assert "System.Net.Http.HttpRequestException" in error
+
+
+def test_call_http_is_recorded_as_the_extension_schedules_its_http_activity(
+    start_app: StartApp, echo: EchoEndpoint
+) -> None:
+    durable = Durable(start_app("http_calls"))
+
+    instance_id = durable.start(
+        "call_as_told", {"url": echo.url, "method": "POST", "content": "hi", "headers": {"A": "b"}}
+    )
+    assert durable.server.wait_idle()
+
+    [scheduled] = [e for e in durable.history(instance_id) if e["EventType"] == 4]
+    assert scheduled["Name"] == "BuiltIn::HttpActivity"
+    assert json.loads(scheduled["Input"]) == [
+        {
+            "method": "POST",
+            "uri": echo.url,
+            "headers": {"A": "b"},
+            "content": '"hi"',
+            "tokenSource": None,
+            "asynchronousPatternEnabled": False,
+            "retryOptions": None,
+            "timeout": None,
+        }
+    ]
+
+
+def test_rewinding_after_a_failed_http_call_makes_the_call_again(start_app: StartApp) -> None:
+    port = _free_port()
+    durable = Durable(start_app("timers"))
+    instance_id = durable.start("fetch", {"url": f"http://127.0.0.1:{port}/later"})
+    assert durable.server.wait_idle()
+    assert durable.body(instance_id)["runtimeStatus"] == "Failed"
+
+    answered: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        answered.append(request.path)
+        return web.Response(text="up now")
+
+    with serving(handle, port=port):
+        assert durable.post(f"/instances/{instance_id}/rewind").status_code == 202
+        assert durable.server.wait_idle()
+
+    status = durable.body(instance_id)
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] == {"status": 200, "content": "up now"}
+    assert answered == ["/later"]
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on (free when asked)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

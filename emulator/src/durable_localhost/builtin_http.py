@@ -88,6 +88,25 @@ async def run_builtin_http(request: Mapping[str, Any]) -> str:
         raise _http_request_failed(_network_message(exc, str(request["uri"]))) from exc
 
 
+def scheduled_http_input(http_request: Mapping[str, Any]) -> str:
+    """``TaskScheduled.Input`` of the built-in activity, as the extension records it.
+
+    DTFx's one-element parameter array holding the ``DurableHttpRequest`` the shim read, which
+    Newtonsoft writes with every property: the ones the SDK leaves out at their defaults.
+    """
+    recorded = {
+        "method": http_request.get("method") or "GET",
+        "uri": http_request.get("uri"),
+        "headers": dict(http_request.get("headers") or {}),
+        "content": http_request.get("content"),
+        "tokenSource": http_request.get("tokenSource"),
+        "asynchronousPatternEnabled": False,
+        "retryOptions": None,
+        "timeout": None,
+    }
+    return json.dumps([recorded], separators=(",", ":"), ensure_ascii=False)
+
+
 def response_headers(headers: CIMultiDictProxy[str]) -> dict[str, str | list[str]]:
     """``HttpResponseMessage.Headers`` as ``HttpHeadersConverter`` writes them."""
     found: dict[str, list[str]] = {}
