@@ -42,9 +42,10 @@ CONTENT_HEADERS = frozenset(
         "last-modified",
     }
 )
-#: ``new MediaTypeHeaderValue(contentType)`` accepts a bare ``type/subtype``, no parameters.
-_TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
-_MEDIA_TYPE = re.compile(rf"{_TOKEN}[ \t]*/[ \t]*{_TOKEN}")
+#: ``new MediaTypeHeaderValue(contentType)`` accepts a bare ``type/subtype`` (RFC 9110 token
+#: characters), no parameters.
+_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_MEDIA_TYPE = re.compile(rf"{_TCHARS}[ \t]*/[ \t]*{_TCHARS}")
 #: .NET's ``HttpClient`` sends none of the headers aiohttp adds on its own.
 _NO_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent")
 
