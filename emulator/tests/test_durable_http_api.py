@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -258,3 +260,32 @@ def test_any_state_lets_a_start_and_a_restart_replace_a_running_instance(
     assert durable.instance("once").execution_id != first_execution
     restarted = durable.post("/instances/once/restart", restartWithNewInstanceId="false")
     assert restarted.status_code == 202
+
+
+def test_replacing_an_instance_mid_episode_drops_the_terminate_queued_for_it(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    # A terminate sent while an episode runs waits for the episode; if a start replaces the
+    # instance meanwhile (AnyState), the terminate belonged to the replaced one.
+    setting = "AzureFunctionsJobHost__extensions__durableTask__overridableExistingInstanceStates"
+    durable = Durable(start_app("events", start_time=START, settings={setting: "AnyState"}))
+    first_gate, second_gate = tmp_path / "first", tmp_path / "second"
+    second_gate.touch()
+    durable.start("gated", {"gate": str(first_gate)}, instance_id="g")
+    for _ in range(1000):
+        if durable.instance("g").running:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the first episode never started")
+
+    assert durable.post("/instances/g/terminate", reason="old one").status_code == 202
+    durable.start("gated", {"gate": str(second_gate)}, instance_id="g")
+    first_gate.touch()
+    assert durable.server.wait_idle()
+
+    status = durable.body("g", showHistory="true")
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] == str(second_gate)
+    assert [e["EventType"] for e in status["historyEvents"]].count("ExecutionStarted") == 1
+    assert "ExecutionTerminated" not in [e["EventType"] for e in status["historyEvents"]]
