@@ -135,6 +135,7 @@ def test_restart_and_wait_answers_200_with_the_new_instance_output(start_app: St
         ([("timeout", " 1.5e1 "), ("pollingInterval", ".5")], CompletionWait(15, 0.5)),
         # NameValueCollection joins a repeated key with commas; AllowThousands reads "1,2" as 12.
         ([("timeout", "1"), ("timeout", "2"), ("pollingInterval", "3")], CompletionWait(12, 3)),
+        ([("Timeout", "8"), ("POLLINGINTERVAL", "2")], CompletionWait(8, 2)),
         ([("timeout", "30")], None),
         ([("timeout", "soon"), ("pollingInterval", "1")], None),
         ([("timeout", "1_000"), ("pollingInterval", "1")], None),

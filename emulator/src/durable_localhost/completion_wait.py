@@ -83,8 +83,9 @@ async def wait_until_finished(
 
 
 def _seconds(query: MultiMapping[str], name: str) -> float | None:
-    # NameValueCollection joins repeated keys with commas, which AllowThousands then accepts.
-    values = query.getall(name, [])
+    # The query is a NameValueCollection: keys match in any case, and a repeated key's values
+    # are joined with commas, which AllowThousands then accepts.
+    values = [value for key, value in query.items() if key.lower() == name.lower()]
     if not values:
         return None
     text = ",".join(values)
