@@ -26,9 +26,11 @@ log = logging.getLogger(__name__)
 def remove_expired_idempotency_keys(timer: func.TimerRequest) -> None:
     result = request_replays.remove_expired()
     log.info(
-        "expired idempotency keys removed: %d, claimed again and kept: %d, more left: %s%s",
+        "expired idempotency keys removed: %d, claimed again and kept: %d, more left: %s, "
+        "rows without an index row indexed: %d%s",
         result.removed,
         result.kept,
         result.more,
+        result.adopted,
         " (this run started late)" if timer.past_due else "",
     )

@@ -50,6 +50,8 @@ _EXPIRY_HOUR_FORMAT: Final = "%Y%m%d%H"
 #: Index rows read per storage call, and at most per `remove_expired` run.
 CLEANUP_PAGE_SIZE: Final = 100
 CLEANUP_MAX_ROWS: Final = 2_000
+#: How far the one pass over rows claimed without an index row has read (`adopt_unindexed`).
+ADOPTION_MARKER: Final = ("~adoption", "unindexed-claims")
 
 PENDING: Final = "pending"
 DONE: Final = "done"
@@ -75,6 +77,8 @@ class Cleanup:
     kept: int = 0
     #: True when the run stopped at its bound with expired index rows left for the next run.
     more: bool = False
+    #: Rows claimed without an index row that this run gave one.
+    adopted: int = 0
 
 
 class KeyReused(Exception):
@@ -197,16 +201,54 @@ def remove_expired(
     """
     table = storage.table(IDEMPOTENT_REQUESTS_TABLE)
     now = now or datetime.now(UTC)
+    adopted = adopt_unindexed(table, page_size, max_rows)
     removed = kept = 0
     for seen, entry in enumerate(_past_expiry_index(table, now, page_size)):
         if seen == max_rows:
-            return Cleanup(removed, kept, more=True)
+            return Cleanup(removed, kept, more=True, adopted=adopted)
         if _remove_if_expired(table, str(entry["Scope"]), str(entry["Key"]), now):
             removed += 1
         else:
             kept += 1
         table.delete_entity(entry["PartitionKey"], entry["RowKey"])
-    return Cleanup(removed, kept)
+    return Cleanup(removed, kept, adopted=adopted)
+
+
+def adopt_unindexed(table: TableClient, page_size: int, max_rows: int) -> int:
+    """Give rows claimed without `ExpiresAt` (so without an index row) an index row.
+
+    One pass over the request partitions, at most `max_rows` rows a run, resumed from where
+    the last run stopped (`ADOPTION_MARKER`); once it has read them all, a point read a run.
+    """
+    marker = _read(table, *ADOPTION_MARKER)
+    if marker is not None and marker.get("Done"):
+        return 0
+    resume = json.loads(str(marker["Next"])) if marker is not None and marker.get("Next") else None
+    pages = table.query_entities(
+        "PartitionKey lt @index",
+        parameters={"index": EXPIRY_PARTITION_PREFIX[0]},
+        select=["PartitionKey", "RowKey", "ClaimedAt", "ExpiresAt"],
+        results_per_page=page_size,
+    ).by_page(continuation_token=resume)
+    adopted = read = 0
+    for page in pages:
+        for row in page:
+            read += 1
+            if not row.get("ExpiresAt") and row.get("ClaimedAt"):
+                _write_expiry_index(table, {**row, "ExpiresAt": expires_at(row).isoformat()})
+                adopted += 1
+        token = pages.continuation_token  # type: ignore[attr-defined]
+        table.upsert_entity(
+            {
+                "PartitionKey": ADOPTION_MARKER[0],
+                "RowKey": ADOPTION_MARKER[1],
+                "Done": token is None,
+                "Next": json.dumps(token) if token else "",
+            }
+        )
+        if read >= max_rows:
+            break
+    return adopted
 
 
 def _remove_if_expired(table: TableClient, scope: str, key: str, now: datetime) -> bool:

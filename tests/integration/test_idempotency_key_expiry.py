@@ -58,6 +58,22 @@ def request_row(table: TableClient, key: str) -> dict[str, Any] | None:
     return storage.get_entity(table, SCOPE, key)
 
 
+def unindexed_row(table: TableClient, key: str, claimed: datetime) -> None:
+    """A row as claims wrote it before they carried `ExpiresAt` and an index row."""
+    table.create_entity(
+        {
+            "PartitionKey": SCOPE,
+            "RowKey": key,
+            "Fingerprint": "first",
+            "State": "done",
+            "ClaimedAt": claimed.isoformat(),
+            "Status": ANSWER.status,
+            "Body": ANSWER.body,
+            "MimeType": ANSWER.mimetype,
+        }
+    )
+
+
 def index_rows(table: TableClient) -> list[tuple[str, str]]:
     found = table.query_entities("PartitionKey ge @p", parameters={"p": EXPIRY_PARTITION_PREFIX})
     return sorted((row["PartitionKey"], row["Key"]) for row in found)
@@ -103,19 +119,8 @@ def test_the_retention_setting_applies_to_new_claims(
 
 def test_a_row_without_an_expiry_counts_from_its_claim(table: TableClient) -> None:
     """Rows written before claims carried `ExpiresAt`: honoured for the retention, then free."""
-    for key, claimed in (("recent", ago(hours=1)), ("old", ago(hours=30))):
-        table.create_entity(
-            {
-                "PartitionKey": SCOPE,
-                "RowKey": key,
-                "Fingerprint": "first",
-                "State": "done",
-                "ClaimedAt": claimed.isoformat(),
-                "Status": 202,
-                "Body": ANSWER.body,
-                "MimeType": ANSWER.mimetype,
-            }
-        )
+    unindexed_row(table, "recent", ago(hours=1))
+    unindexed_row(table, "old", ago(hours=30))
 
     assert claim(SCOPE, "recent", "first", now=NOW) == ANSWER
     assert claim(SCOPE, "old", "other", now=NOW) is None
@@ -245,6 +250,21 @@ def test_a_released_key_leaves_an_index_row_that_cleanup_drops(table: TableClien
 
     assert remove_expired(NOW).removed == 1
     assert index_rows(table) == []
+
+
+def test_rows_without_an_index_row_get_one_in_a_single_resumable_pass(table: TableClient) -> None:
+    unindexed_row(table, "a", ago(hours=30))
+    unindexed_row(table, "b", ago(hours=1))
+    unindexed_row(table, "c", ago(hours=40))
+    answered("modern", at=ago(hours=2))
+
+    runs = [remove_expired(NOW, page_size=1, max_rows=1) for _ in range(6)]
+
+    assert sum(run.adopted for run in runs) == 3
+    assert runs[-1] == request_replays.Cleanup()  # the pass is over and nothing is left
+    assert [key for key in "abc" if request_row(table, key)] == ["b"]
+    assert [key for _, key in index_rows(table)] == ["modern", "b"]  # by the hour they expire
+    assert remove_expired(NOW + RETENTION).removed == 2
 
 
 @pytest.mark.parametrize("failing_delete", [3, 4, 5], ids=["row", "index", "next-page-row"])
