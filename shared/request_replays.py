@@ -111,6 +111,8 @@ def claim(
         "ClaimedAt": now.isoformat(),
         "ExpiresAt": (now + key_retention()).isoformat(),
     }
+    # Before the claim, so no request row is ever without the index row that finds it; when the
+    # key turns out to be taken, the spare index row costs the cleanup one read.
     _write_expiry_index(table, fresh)
     for _ in range(CLAIM_ATTEMPTS):
         try:
@@ -125,7 +127,7 @@ def claim(
             stored = _held(row, fingerprint, now)
             if stored is not None:
                 return stored
-        try:  # expired, or a stale claim of this request: take it over, once
+        try:  # expired, or a stale claim of this request: take it over unless someone did
             table.update_entity(
                 fresh,
                 mode=UpdateMode.REPLACE,
