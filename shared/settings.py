@@ -1,8 +1,9 @@
 """App settings, read once from the environment (Functions app settings / local.settings.json).
 
-Only `api/` and `activities/` read settings. Orchestrators must not read the environment: the
-HTTP starters resolve any limit an orchestration needs and pass it in the orchestration input,
-so a replay always sees the value the instance started with.
+Only `api/`, `activities/` and `housekeeping/` read settings (directly or through the stores
+they call). Orchestrators must not read the environment: the HTTP starters resolve any limit
+an orchestration needs and pass it in the orchestration input, so a replay always sees the
+value the instance started with.
 """
 
 from __future__ import annotations
