@@ -27,6 +27,7 @@ from tests.e2e.support.target import (
     remote_base_url,
     remote_target,
 )
+from tests.support.local_host import INDEXING_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Allow-listed names under which the emulator's health monitors check our endpoint. Fresh per
@@ -50,8 +51,7 @@ def app_settings(connection_string: str, probe_url: str | None = None) -> dict[s
         # Stand in for App Service Authentication, which sets this on the platform: the
         # approval route then trusts X-MS-CLIENT-PRINCIPAL-NAME as the signed-in user.
         "WEBSITE_AUTH_ENABLED": "True",
-        # Read by the host, which has no default for a `%SETTING%` in a timer's schedule.
-        "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": "0 */15 * * * *",
+        **INDEXING_SETTINGS,
     }
     if probe_url:
         settings["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(dict.fromkeys(PROBE_NAMES, probe_url))

@@ -15,10 +15,20 @@ from typing import Any
 import httpx
 
 from durable_localhost import EmulatorServer
+from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Settings the host resolves when it indexes the app (a timer's `%SETTING%` schedule): it has no
+#: default for them and refuses the app without them, so every start of the app sets them.
+INDEXING_SETTINGS = {
+    "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": load_settings({}).idempotency_key_cleanup_schedule,
+}
 #: What the host's startup checks require; faked activities never use the storage connection.
-SETTINGS = {"AzureWebJobsStorage": "UseDevelopmentStorage=true", "TASKHUB_NAME": "Workflows"}
+SETTINGS = {
+    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "TASKHUB_NAME": "Workflows",
+    **INDEXING_SETTINGS,
+}
 EXECUTION_STARTED, TIMER_CREATED, ORCHESTRATOR_STARTED, EVENT_SENT = 0, 10, 12, 14
 #: History events that schedule a task or a sub-orchestration, and those that answer one.
 SCHEDULING, ANSWERS = frozenset({4, 7}), frozenset({5, 6, 8, 9})
