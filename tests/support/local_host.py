@@ -18,10 +18,12 @@ from durable_localhost import EmulatorServer
 from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-#: Settings the host resolves when it indexes the app (a timer's `%SETTING%` schedule): it has no
-#: default for them and refuses the app without them, so every start of the app sets them.
+#: Settings every test start of the app sets. The host resolves a timer's `%SETTING%` schedule
+#: when it indexes the app and refuses the app without it. The cleanup timer itself stays off:
+#: virtual time would run it at every quarter hour it passes; a test runs it by hand.
 INDEXING_SETTINGS = {
     "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": load_settings({}).idempotency_key_cleanup_schedule,
+    "AzureWebJobs.remove_expired_idempotency_keys.Disabled": "true",
 }
 #: What the host's startup checks require; faked activities never use the storage connection.
 SETTINGS = {
