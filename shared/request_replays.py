@@ -11,8 +11,8 @@ whether or not `remove_expired` has removed it yet.
 Request rows: PartitionKey = scope (route and caller, digested: no key or principal is stored
 in clear), RowKey = the key. Expiry index rows, in the same table: PartitionKey =
 `~expires-<hour the claim expires>`, RowKey = `<scope>|<key>`, written before the claim, so
-`remove_expired` finds every expired row by a range over past hours, never a table scan
-(docs/idempotency.md).
+`remove_expired` finds every expired row by a range over past hours, not a table scan (only
+rows claimed before claims had an index row need one pass; docs/idempotency.md).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ class StoredAnswer:
 class Cleanup:
     """What one `remove_expired` run did."""
 
-    #: Expired keys whose rows are gone.
+    #: Index rows whose key is no longer stored: removed by this run, or given up before.
     removed: int = 0
     #: Keys claimed again since their index row was written: kept, with their new index row.
     kept: int = 0
