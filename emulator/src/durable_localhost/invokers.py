@@ -205,25 +205,3 @@ async def run_activity(
             invocation.invocation_id,
         )
         return str(encoded.value)
-
-
-async def run_builtin_http(request: dict[str, Any]) -> str:
-    """``call_http``: perform the request once (no 202 polling) and return the SDK's shape."""
-    import aiohttp
-
-    method = str(request.get("method") or "GET").upper()
-    headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()}
-    content = request.get("content")
-    timeout = aiohttp.ClientTimeout(total=100)
-    async with (
-        aiohttp.ClientSession(timeout=timeout) as session,
-        session.request(method, str(request["uri"]), data=content, headers=headers) as response,
-    ):
-        body = await response.text()
-        return json.dumps(
-            {
-                "statusCode": response.status,
-                "headers": dict(response.headers.items()),
-                "content": body,
-            }
-        )

@@ -52,6 +52,7 @@ from durable_localhost.time_control import TimeControl
 from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.timer_scheduler import TimerScheduler
 from durable_localhost.timer_triggers import resolve_timer_triggers
+from durable_localhost.tracker import REQUEST_UNIT
 from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
 
 log = logging.getLogger("durable_localhost")
@@ -308,6 +309,7 @@ class EmulatorHost:
             return await handler(request)
         tracker = self._engine.tracker
         tracker.begin()
+        request[REQUEST_UNIT] = tracker
         try:
             return await handler(request)
         finally:
