@@ -119,3 +119,45 @@ def test_an_acknowledged_start_is_on_disk_when_the_answer_arrives(
     Durable(server).start("approval", instance_id="waits")
 
     assert _rows(state, "instances") == 1
+
+
+def test_virtual_clock_resumes_at_the_time_the_state_reached(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    first = start_app("events", paused=True, state=state)
+    durable = Durable(first)
+    expiring = durable.start("approval", instance_id="deadline-across-restart")
+    first.wait_idle()
+    first.clock.advance(timedelta(hours=48))
+    reached = first.clock.now()
+    first.stop()
+
+    second = start_app("events", paused=True, state=state)
+    durable = Durable(second)
+    assert second.clock.now() >= reached
+    assert durable.body(expiring)["runtimeStatus"] == "Running"
+    later = durable.start("approval", instance_id="started-after-restart")
+    # The status API shows whole seconds.
+    assert _parsed(durable.body(later)["createdTime"]) >= reached.replace(microsecond=0)
+
+    second.clock.advance(timedelta(hours=24))
+    assert durable.body(expiring)["output"] == {"outcome": "expired"}
+
+
+def test_an_earlier_start_time_on_a_later_state_starts_at_the_state_time(
+    start_app: StartApp, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    first = start_app("events", start_time=START, paused=True, state=state)
+    first.clock.advance(timedelta(days=30))
+    first.stop()
+
+    second = start_app("events", start_time=START, paused=True, state=state)
+
+    assert second.clock.now() == START + timedelta(days=30)
+    assert "not at the requested start 2030-01-01T00:00:00Z" in caplog.text
+
+
+def _parsed(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))

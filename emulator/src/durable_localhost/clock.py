@@ -41,6 +41,7 @@ class Clock:
         self.mode = mode
         self.scale = scale if mode is ClockMode.SCALED else 1.0
         self._origin = start or utc_now()
+        self.start_given = start is not None
         self._origin_monotonic = time.monotonic()
         self._virtual_now = self._origin
         self.paused = paused and mode is ClockMode.VIRTUAL
@@ -78,6 +79,17 @@ class Clock:
             raise RuntimeError("only a virtual clock can be moved")
         if instant > self._virtual_now:
             self._virtual_now = instant
+
+    def resume_after(self, recorded: datetime | None) -> bool:
+        """Move a virtual clock up to ``recorded`` (the state's latest time); True if it moved.
+
+        Persisted timers and stamps were made on this state's timeline: a virtual clock that
+        restarted behind them would show timers weeks ahead and stamp new instances in its past.
+        """
+        if not self.is_virtual or recorded is None or recorded <= self._virtual_now:
+            return False
+        self._virtual_now = recorded
+        return True
 
 
 #: The finest step of a stamp: the SDK formats ``current_utc_datetime`` with microseconds.

@@ -51,6 +51,8 @@ log = logging.getLogger("durable_localhost.engine")
 
 #: ``kv`` key of the highest timestamp issued by the engine's ``StampSource``.
 LAST_STAMP_KEY = "engine.last_stamp"
+#: ``kv`` key of a virtual clock's time when the engine stopped (advanced past every stamp).
+VIRTUAL_NOW_KEY = "engine.virtual_now"
 
 
 class Engine:
@@ -127,6 +129,7 @@ class Engine:
             self.instances[instance.instance_id] = instance
             # State written before the high-water mark was persisted: its episodes' time.
             self.stamps.raise_floor(instance.updated)
+        await self._resume_virtual_time()
         self.entities.load(entities)
         for _ in range(self.config.max_concurrent_orchestrators):
             self._tasks.append(asyncio.create_task(self.episodes.worker()))
@@ -149,7 +152,27 @@ class Engine:
         self._flush_dirty()
         for pool in (self.episodes.pool, self.entities.pool, self.activities.pool):
             pool.shutdown(wait=True, cancel_futures=True)
+        if self.clock.is_virtual:
+            self.store.write(persistence.raise_kv(VIRTUAL_NOW_KEY, to_wire(self.clock.now())))
         await self.store.flush()
+
+    async def _resume_virtual_time(self) -> None:
+        """Start a virtual clock no earlier than the latest time this state recorded.
+
+        Time on one state only moves forward: an earlier ``--start-time`` is overridden, with a
+        warning, rather than refused, so a run can be restarted with the same command line.
+        """
+        stopped = await self.store.read(lambda conn: persistence.read_kv(conn, VIRTUAL_NOW_KEY))
+        self.stamps.raise_floor(parse(stopped) if stopped else None)
+        requested = self.clock.now()
+        if self.clock.resume_after(self.stamps.last) and self.clock.start_given:
+            log.warning(
+                "The virtual clock starts at %s, the latest time in the state, not at the "
+                "requested start %s: time on one state only moves forward (use a new --state "
+                "to start earlier).",
+                to_wire(self.clock.now()),
+                to_wire(requested),
+            )
 
     def _recover(self, instance: Instance) -> None:
         """After a restart: re-arm timers and re-run activities whose results never arrived."""
