@@ -281,6 +281,20 @@ def test_the_admin_api_runs_a_timer_function_now_without_moving_its_schedule(
     assert "only timer-triggered functions" in other_kind.json()["detail"]
 
 
+def test_the_admin_api_runs_a_disabled_timer_function(start_app: StartApp) -> None:
+    # The host registers a disabled function without its trigger: only a manual run reaches it.
+    server = schedules(start_app)
+
+    response = httpx.post(
+        f"{server.base_url}/admin/functions/hourly", json={"input": ""}, timeout=30
+    )
+    assert server.wait_idle(timeout=30)
+
+    assert response.status_code == 202
+    assert [name for name, _, _ in calls(server)] == ["hourly"]
+    assert server.host.timers.next_due() is None
+
+
 def test_the_admin_api_needs_the_master_key_when_keys_are_enforced(start_app: StartApp) -> None:
     server = schedules(start_app, "every_five_minutes", keys=True)
     url = f"{server.base_url}/admin/functions/every_five_minutes"
