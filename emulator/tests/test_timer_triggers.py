@@ -276,6 +276,10 @@ def test_the_admin_api_runs_a_timer_function_now_without_moving_its_schedule(
     assert "This function was programmatically called via the host APIs." in caplog.text
     assert server.host.timers.next_due() == START + timedelta(minutes=5)
     assert httpx.post(f"{admin}/nowhere", json={}, timeout=30).status_code == 404
+    for body in (b"", b"null", b"[]", b"{not json"):
+        assert httpx.post(f"{admin}/every_five_minutes", content=body).status_code == 400
+    assert server.wait_idle(timeout=30)
+    assert len(calls(server)) == 1
     other_kind = httpx.post(f"{admin}/ping", json={}, timeout=30)
     assert other_kind.status_code == 400
     assert "only timer-triggered functions" in other_kind.json()["detail"]

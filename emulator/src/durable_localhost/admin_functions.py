@@ -2,11 +2,14 @@
 
 Core Tools documents this call as the way to run a function that is not HTTP-triggered by hand
 (body ``{"input": ""}``, admin level). The host answers 202 and runs the function outside its
-schedule: with the current schedule status, not past due, and without moving the schedule.
+schedule: with the current schedule status, not past due, and without moving the schedule. A
+function disabled by ``AzureWebJobs.<name>.Disabled`` runs too: the host registers it without
+its trigger. Without a JSON object as the body the host binds no invocation and answers 400.
 """
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -20,9 +23,12 @@ ROUTE = "/admin/functions/{name}"
 
 
 async def invoke_function(host: EmulatorHost, request: web.Request) -> web.StreamResponse:
-    """202 once the run started; 404 for an unknown function; 400 for one of another kind."""
+    """202 once the run started; 404 for an unknown function; 400 for one of another kind or
+    without an invocation body."""
     if not host.keys.allows("admin", presented_key(request)):
         return web.Response(status=401)
+    if not await _has_invocation(request):
+        return problem(400, 'The body must be a JSON object, such as {"input": ""}.')
     name = request.match_info["name"]
     if host.timers.invoke_now(name):
         return empty(202)
@@ -33,3 +39,12 @@ async def invoke_function(host: EmulatorHost, request: web.Request) -> web.Strea
             f"'{name}' is not one (call an HTTP function at its route).",
         )
     return empty(404)
+
+
+async def _has_invocation(request: web.Request) -> bool:
+    """Whether the body is a JSON object (the host's ``FunctionInvocation``)."""
+    try:
+        body = json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(body, dict)
