@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from durable_localhost import EmulatorServer
+from durable_localhost.store import Write
 from durable_webhooks import Durable, StartApp
 
 pytestmark = pytest.mark.emulator
@@ -78,3 +82,33 @@ def test_pending_activity_is_dispatched_again_after_a_restart(
     second.wait_idle()
 
     assert Durable(second).body(instance_id)["output"] == "Hello Hi Hello Lima"
+
+
+def test_a_start_is_acknowledged_only_once_the_instance_is_committed(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    state = tmp_path / "state.sqlite3"
+    server = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
+    durable = Durable(server)
+    release = threading.Event()
+    # The writer thread is held inside a write, so nothing queued after it commits meanwhile.
+    server.call(_queue_on_loop(server, lambda _conn: _hold(release)))
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            answer = pool.submit(durable.start, "chain", '"Oslo"', "acknowledged")
+            done, _ = wait([answer], timeout=1.0)
+            assert not done, "the 202 came before the instance was committed"
+        finally:
+            release.set()
+        assert answer.result(timeout=30) == "acknowledged"
+    with sqlite3.connect(state) as conn:
+        stored = conn.execute("SELECT name FROM instances WHERE instance_id = 'acknowledged'")
+        assert stored.fetchall() == [("chain",)]
+
+
+def _hold(release: threading.Event) -> None:
+    release.wait()
+
+
+async def _queue_on_loop(server: EmulatorServer, write: Write) -> None:
+    server.host.engine.store.write(write)

@@ -39,7 +39,7 @@ from durable_localhost.responses import (
 )
 from durable_localhost.status import status_payload
 from durable_localhost.timeutil import parse
-from durable_localhost.urls import PublicUrls
+from durable_localhost.urls import PublicUrls, public_urls
 
 DEFAULT_PAGE_SIZE = 100
 _RUNNING_LIKE = {
@@ -67,7 +67,7 @@ class DurableApiContext:
 
     def urls_for(self, request: web.Request) -> PublicUrls:
         """Management URLs pointing back at the origin the caller used."""
-        return PublicUrls(f"{request.scheme}://{request.host}", self.hub_name, self.keys)
+        return public_urls(f"{request.scheme}://{request.host}", self.hub_name, self.keys)
 
 
 CONTEXT = web.AppKey("durable_api", DurableApiContext)
@@ -105,6 +105,17 @@ async def start(request: web.Request) -> web.Response:
         )
     except UnknownFunctionError as exc:
         return bad_request(str(exc))
+    return await _started(request, instance)
+
+
+async def _started(request: web.Request, instance: Instance) -> web.Response:
+    """The 202 of a start, once the new instance is committed: it then survives a crash.
+
+    Starts of one loop turn share the commit. State in memory is lost on any stop anyway.
+    """
+    store = _context(request).engine.store
+    if not store.is_memory:
+        await store.flush()
     return _check_status(request, instance)
 
 
@@ -227,7 +238,7 @@ async def restart(request: web.Request) -> web.Response:
     refused = None if new_id else refuse_live(instance)
     if refused is not None:
         return refused
-    return _check_status(request, _context(request).engine.control.restart(instance, new_id))
+    return await _started(request, _context(request).engine.control.restart(instance, new_id))
 
 
 def _control(operation: str) -> Handler:
