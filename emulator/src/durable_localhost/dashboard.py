@@ -5,7 +5,8 @@ The pages only call the host's HTTP API (the Durable webhooks for instances and 
 whatever the page does. Endpoints added here (master key with ``--keys``):
 
 * ``GET /runtime/emulator/host``: hub, route prefix, clock (read without waiting), features.
-* ``GET /runtime/emulator/functions``: the app's functions by trigger, with HTTP routes.
+* ``GET /runtime/emulator/functions``: the app's functions by trigger, with HTTP routes and
+  timer schedules (next occurrence, runs so far).
 * ``GET /runtime/emulator/timers``: the next due timer of every instance that has one.
 * ``GET /runtime/emulator/instances/{id}``: version, execution, parent, raw history, timers.
 * On a scaled clock, ``GET clock``, ``POST clock/advance`` and ``POST clock/next-timer`` with the
@@ -196,6 +197,7 @@ class DashboardApi:
             {"name": f.name, "function": f.function_name, "trigger": "entityTrigger"}
             for f in index.entities.values()
         ]
+        rows += [{**t, "trigger": "timerTrigger"} for t in self.host.timers.describe()]
         rows += [{"name": name, "trigger": "other", "runs": False} for name in index.other]
         rows.sort(key=lambda r: (r["trigger"], r["name"]))
         return web.json_response(rows)

@@ -12,6 +12,7 @@ ORCHESTRATION_TRIGGER = "orchestrationTrigger"
 ACTIVITY_TRIGGER = "activityTrigger"
 ENTITY_TRIGGER = "entityTrigger"
 HTTP_TRIGGER = "httpTrigger"
+TIMER_TRIGGER = "timerTrigger"
 DURABLE_CLIENT = "durableClient"
 
 ALL_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
@@ -60,6 +61,19 @@ class HttpFunction:
     wants_context: bool
 
 
+@dataclass(frozen=True)
+class TimerFunction:
+    """A timer-triggered function as its binding declares it (the schedule still unresolved)."""
+
+    function_name: str
+    arg_name: str
+    schedule: str
+    run_on_startup: bool
+    use_monitor: bool | None  # None: the host's default (on, unless the schedule is sub-minute)
+    handler: Callable[..., Any]
+    wants_context: bool
+
+
 @dataclass
 class FunctionIndex:
     """Functions by kind, keyed the way the Durable extension registers them."""
@@ -68,6 +82,7 @@ class FunctionIndex:
     activities: dict[str, ActivityFunction] = field(default_factory=dict)
     entities: dict[str, EntityFunction] = field(default_factory=dict)
     http: list[HttpFunction] = field(default_factory=list)
+    timers: list[TimerFunction] = field(default_factory=list)
     other: list[str] = field(default_factory=list)
 
     def entity(self, name: str) -> EntityFunction | None:
@@ -125,6 +140,19 @@ def build_index(functions: Iterable[Any], default_auth_level: str = "function") 
                     client_bindings=tuple(
                         str(b["name"]) for b in bindings if b.get("type") == DURABLE_CLIENT
                     ),
+                    handler=handler,
+                    wants_context=wants_context,
+                )
+            )
+        elif kind == TIMER_TRIGGER:
+            use_monitor = trigger.get("useMonitor")
+            index.timers.append(
+                TimerFunction(
+                    function_name=name,
+                    arg_name=str(trigger["name"]),
+                    schedule=str(trigger.get("schedule") or ""),
+                    run_on_startup=bool(trigger.get("runOnStartup")),
+                    use_monitor=None if use_monitor is None else bool(use_monitor),
                     handler=handler,
                     wants_context=wants_context,
                 )

@@ -9,6 +9,7 @@ with a virtual clock, the test control API under ``/runtime/emulator/``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import logging
@@ -25,6 +26,8 @@ from typing import Any
 from aiohttp import web
 
 from durable_localhost import ids, persistence
+from durable_localhost.admin_functions import ROUTE as ADMIN_INVOKE
+from durable_localhost.admin_functions import invoke_function
 from durable_localhost.app_loader import AppLoadError, LoadedApp, load_app
 from durable_localhost.clock import Clock, ClockMode
 from durable_localhost.config import (
@@ -48,6 +51,8 @@ from durable_localhost.startup_errors import StartupError, app_import_failed, in
 from durable_localhost.store import StateStore
 from durable_localhost.time_control import TimeControl
 from durable_localhost.timeouts import ReplaceablePool
+from durable_localhost.timer_scheduler import TimerScheduler
+from durable_localhost.timer_triggers import resolve_timer_triggers
 from durable_localhost.urls import WEBHOOK_PATH, public_urls
 
 log = logging.getLogger("durable_localhost")
@@ -115,6 +120,7 @@ class EmulatorHost:
         self.port = options.port
         self._router: HttpRouter | None = None
         self._switch_interval: float | None = None
+        self._timers: TimerScheduler | None = None
 
     # ------------------------------------------------------------------ properties
 
@@ -131,6 +137,13 @@ class EmulatorHost:
         if self._app is None:
             raise RuntimeError("the emulator is not started")
         return self._app
+
+    @property
+    def timers(self) -> TimerScheduler:
+        """The timer-triggered functions' scheduler."""
+        if self._timers is None:
+            raise RuntimeError("the emulator is not started")
+        return self._timers
 
     @property
     def startup(self) -> StartupSettings:
@@ -174,6 +187,7 @@ class EmulatorHost:
         try:
             self._load_settings(app_dir)
             self._app = _load_app(app_dir)
+            timer_triggers, zone = resolve_timer_triggers(self._app.index.timers, os.environ)
             self._store = StateStore(options.state_path())
             stored_keys = self._store.read_sync(_read_stored_keys)
             self.keys = resolve_keys(options.keys, stored_keys)
@@ -198,8 +212,19 @@ class EmulatorHost:
                 ids.seed(0)
             self._router = HttpRouter(self._app.index.http)
             self._http_pool = ReplaceablePool(options.http_threads, "emulator-http")
+            self._timers = TimerScheduler(
+                timer_triggers,
+                zone=zone,
+                clock=self.clock,
+                tracker=self._engine.tracker,
+                store=self._store,
+                app_dir=app_dir,
+                function_timeout=self.startup.function_timeout,
+                turn=self._engine.turn,
+            )
             await self._engine.start()
             await self._serve()
+            await self._timers.start()
         except BaseException:
             await self.stop()
             raise
@@ -230,6 +255,7 @@ class EmulatorHost:
         mount_dashboard(app, endpoints, self, self.options.dashboard)
         app.add_subapp(CONTROL_PATH, endpoints)
         app.router.add_get("/admin/host/status", self._host_status)
+        app.router.add_post(ADMIN_INVOKE, functools.partial(invoke_function, self))
         prefix = self.config.route_prefix
         # [\s\S], not '.': an encoded newline (%0A) in a route parameter still reaches the app.
         pattern = f"/{prefix}/{{tail:[\\s\\S]*}}" if prefix else "/{tail:[\\s\\S]*}"
@@ -263,6 +289,9 @@ class EmulatorHost:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self._timers is not None:
+            await self._timers.stop()
+            self._timers = None
         if self._engine is not None:
             await self._engine.stop()
             self._engine = None
@@ -350,6 +379,7 @@ class EmulatorHost:
         names += [f.function_name for f in index.activities.values()]
         names += [f.function_name for f in index.entities.values()]
         names += [f.function_name for f in index.http]
+        names += [f.function_name for f in index.timers]
         return sorted(names)
 
     def describe_routes(self) -> list[str]:
@@ -365,12 +395,14 @@ class EmulatorHost:
             lines.append(f"{activity.name}: activityTrigger")
         for entity in sorted(index.entities.values(), key=lambda f: f.name):
             lines.append(f"{entity.name}: entityTrigger")
+        for timer in sorted(index.timers, key=lambda f: f.function_name):
+            lines.append(f"{timer.function_name}: timerTrigger")
         return lines
 
     @property
     def time(self) -> TimeControl:
         """Pause, resume and advance virtual time; wait for quiescence."""
-        return TimeControl(self.engine, self.clock)
+        return TimeControl(self.engine, self.clock, self._timers)
 
 
 def _load_app(app_dir: Path) -> LoadedApp:

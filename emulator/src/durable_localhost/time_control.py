@@ -11,14 +11,21 @@ from typing import Any
 
 from durable_localhost.clock import Clock
 from durable_localhost.engine import Engine
+from durable_localhost.timer_scheduler import TimerScheduler
 
 
 class TimeControl:
-    """Moves one engine's virtual clock; every step runs the system to quiescence."""
+    """Moves one engine's virtual clock; every step runs the system to quiescence.
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    Timer-trigger occurrences (``timers``) are steps too: advancing passes them in order with
+    the durable timers, but they are not "the next timer" (``nextTimer``, ``fire_next_timer``),
+    so a test that steps through an orchestration's timers is not stopped by every occurrence.
+    """
+
+    def __init__(self, engine: Engine, clock: Clock, timers: TimerScheduler | None = None) -> None:
         self.engine = engine
         self.clock = clock
+        self.timers = timers
 
     def clock_info(self) -> dict[str, Any]:
         """``{"now", "mode", "paused", "nextTimer"}`` for the control API."""
@@ -48,7 +55,7 @@ class TimeControl:
         engine = self.engine
 
         async def settle() -> None:
-            while not engine.is_quiescent():
+            while not engine.is_quiescent() or self._fire_timer_triggers():
                 await engine.tracker.changed(within=0.05)
 
         try:
@@ -67,7 +74,7 @@ class TimeControl:
         engine = self.engine
 
         async def settle_paused() -> None:
-            while engine.tracker.busy or _due(engine):
+            while engine.tracker.busy or _due(engine) or self._fire_timer_triggers():
                 engine.fire_due_timers()
                 if engine.tracker.busy:
                     await engine.tracker.changed(within=0.05)
@@ -75,7 +82,7 @@ class TimeControl:
         async def run() -> None:
             await settle_paused()
             while True:
-                upcoming = engine.next_timer()
+                upcoming = self._next_step()
                 if upcoming is None or upcoming > target:
                     break
                 self.clock.set_virtual(upcoming)
@@ -94,6 +101,15 @@ class TimeControl:
             return None
         await self.advance_to(max(upcoming, self.clock.now()), within)
         return upcoming
+
+    def _fire_timer_triggers(self) -> bool:
+        """Start the timer functions whose occurrence time has reached; True if any started."""
+        return self.timers is not None and self.timers.fire_due() > 0
+
+    def _next_step(self) -> datetime | None:
+        """The earliest durable timer or timer-trigger occurrence."""
+        steps = [self.engine.next_timer(), self.timers.next_due() if self.timers else None]
+        return min((s for s in steps if s is not None), default=None)
 
     def _require_virtual(self) -> None:
         if not self.clock.is_virtual:

@@ -8,6 +8,7 @@ const TRIGGERS = [
   ["orchestrationTrigger", "Orchestrators"],
   ["activityTrigger", "Activities"],
   ["entityTrigger", "Entities"],
+  ["timerTrigger", "Timers"],
   ["other", "Other triggers (indexed, not run by this host)"],
 ];
 
@@ -18,7 +19,9 @@ export async function functionsPage(main) {
       const rows = body.filter((f) => f.trigger === trigger);
       if (!rows.length) return null;
       const http = trigger === "httpTrigger";
-      const columns = http ? ["Function", "Methods", "Route", "Auth level"] : ["Name", "Python function"];
+      const timer = trigger === "timerTrigger";
+      const columns = http ? ["Function", "Methods", "Route", "Auth level"]
+        : timer ? ["Function", "Schedule", "Next occurrence", "Invocations"] : ["Name", "Python function"];
       return h("section", {},
         h("h3", {}, `${title} (${rows.length})`),
         h("div", { class: "table-wrap" }, h("table", { class: "functions", dataset: { trigger } },
@@ -26,6 +29,8 @@ export async function functionsPage(main) {
           h("tbody", {}, rows.map((f) => h("tr", {},
             h("td", {}, f.name),
             http ? [h("td", {}, f.methods.join(", ")), h("td", { class: "id" }, f.path), h("td", {}, f.authLevel)]
+              : timer ? [h("td", { class: "id" }, f.schedule), h("td", {}, f.disabled ? "disabled" : f.next || "never"),
+                h("td", {}, String(f.invocations))]
               : h("td", {}, f.function || ""),
           ))))));
     }));
