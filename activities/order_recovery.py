@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from activities.boundary import Activities
 from shared import recovery_store
-from shared.models.order_recovery import (
-    RecoveryDecisionLookup,
-    RecoveryDecisionQuery,
-    RecoveryRound,
-)
+from shared.models.orders.activities import RecoveryDecisionLookup, RecoveryDecisionQuery
+from shared.models.orders.recovery import RecoveryRound
 
 activity = Activities()
 bp = activity.bp

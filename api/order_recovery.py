@@ -26,16 +26,15 @@ from api.orders import awaiting_recovery, saga_status
 from api.principal import signed_in_caller
 from api.routing import Routes
 from shared import instance_ids, recovery_store
-from shared.models.order_recovery import (
+from shared.models.orders.http import (
     OrderRouteParams,
-    RecoveryDecision,
     RecoveryDecisionAccepted,
     RecoveryDecisionRequest,
     RecoveryList,
     RecoveryListQuery,
-    recovery_event_name,
 )
-from shared.models.orders.workflow import OrderProgress
+from shared.models.orders.recovery import RecoveryDecision
+from shared.models.orders.workflow import OrderProgress, recovery_event_name
 
 routes = Routes("orders")
 bp = routes.bp

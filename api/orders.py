@@ -25,14 +25,14 @@ from api.routing import Routes
 from api.start_once import JOIN, start_once
 from shared import instance_ids, order_store, recovery_store
 from shared.models.http import AcceptedResponse
-from shared.models.order_recovery import OrderRouteParams, OrderView, RecoveredOrderResult
-from shared.models.orders.http import OrderRequest
+from shared.models.orders.http import OrderRequest, OrderRouteParams, OrderView
 from shared.models.orders.order import OrderDetails
 from shared.models.orders.workflow import (
     DEFAULT_COMPENSATION_RETRY,
     DEFAULT_STEP_RETRY,
     OrderProgress,
     OrderSagaInput,
+    RecoveredOrderResult,
 )
 
 routes = Routes("orders")

@@ -21,11 +21,10 @@ from pydantic import ValidationError
 
 from orchestrators.common import decode_json_text, replay_safe_logger
 from orchestrators.retry import DEFAULT_BACKOFF, StepFailed, call_activity_with_backoff
-from shared.models.order_recovery import (
+from shared.models.orders.activities import RecoveryDecisionLookup, RecoveryDecisionQuery
+from shared.models.orders.workflow import (
     REMINDERS_PER_GENERATION,
     RecoveryDecisionEvent,
-    RecoveryDecisionLookup,
-    RecoveryDecisionQuery,
     recovery_event_name,
 )
 

@@ -1,63 +1,27 @@
 """Saga with compensation: order fulfilment.
 
-reserve inventory -> charge payment -> create shipment -> send confirmation.
-
-Rules this orchestration follows, and why:
-- Each forward step retries transient failures with exponential backoff (durable timers) and
-  never retries permanent ones; when a step fails for good, the completed steps are undone in
-  reverse order: cancel shipment, refund payment, release inventory.
-- A permanent failure means the activity guarantees it left no effect (the inventory
-  activity releases SKUs it had reserved before finding one short), so that step is not
-  compensated. A step that exhausted its retries on *transient* failures has an unknown
-  outcome (a timeout may hide a charge that went through), so it is compensated too;
-  compensations are idempotent and leave a tombstone when there was nothing to undo.
-- Every compensation gets its own backoff retries. One that still fails does not stop the
-  others (a stuck refund must not keep stock reserved). The saga then records what is
-  unresolved, alerts operations and waits for an operator's decision (retry, or resolved by
-  hand) with reminders and no deadline: docs/order-recovery.md.
-- A cancelled order is announced to the customer once
-  the compensations have run (`order_cancelled`): a customer-friendly reason (never the
-  internal error text) and where their money stands, saying "refunded" only when the refund
-  succeeded. It is retried like a compensation; if it still cannot be written the output
-  says `customerNotified: false` and the operations alert (if any) says so, but the status
-  stays what the compensations made it.
-- Shipping is the pivot: once the shipment exists the order is fulfilled. A confirmation
-  e-mail that cannot be sent does not refund a shipped order; the order completes, the
-  output records the failure and operations are alerted to resend it.
-- The input holds references only (order id, lines, the fingerprint of the order's stored
-  details): the customer's e-mail, address and payment token are read by the activities
-  from the order's stored details, and notifications name their recipient by reference, so
-  no history, status or output holds personal data.
-- Step keys derive from the order id (orchestrators/order_steps.py), so a restart under a
-  new instance id repeats no effect; the order id comes back when a purged order is posted
-  again. So every step's request carries the order's fingerprint
-  (`OrderDetails.fingerprint()`), and a store whose key holds another order's effect
-  refuses with a permanent `conflict` naming the key: the new order compensates what it did
-  itself and ends `compensated` with that conflict as its failure; it never takes the
-  earlier order's charge, shipment or stock as its own. Each compensation names the forward
-  request it undoes by that request's fingerprint, so it never undoes another order's effect
-  either: one that finds such an effect under its key leaves it and fails (`conflict`), which
-  makes the saga wait for an operator.
+reserve inventory -> charge payment -> create shipment -> send confirmation. The forward path
+runs `ORDER_STEPS`; a step that fails for good has the effects so far undone in reverse
+(`order_compensation.py`), and compensations that keep failing wait for an operator
+(`order_recovery.py`). docs/order-saga.md gives the rules and why.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
 
+from orchestrators import order_messages
 from orchestrators.common import read_input, replay_safe_logger, workflow_event
 from orchestrators.notify import SEND_NOTIFICATION, send_notification
-from orchestrators.order_cancellation import (
-    cancellation_notice,
-    cancellation_reason,
-    customer_payment,
-)
 from orchestrators.order_compensation import run_compensations, step_failure
+from orchestrators.order_messages import Message
 from orchestrators.order_recovery import RECORD_ORDER_RECOVERY, Waiting, await_decision
+from orchestrators.order_status import ProgressFields, order_progress, order_result, results_of
 from orchestrators.order_steps import (
     ORDER_STEPS,
     STEP_OF_COMPENSATION,
@@ -65,7 +29,12 @@ from orchestrators.order_steps import (
     OrderStep,
     order_key,
 )
-from orchestrators.retry import Backoff, StepFailed, call_activity_with_backoff, retry_with_backoff
+from orchestrators.retry import (
+    StepFailed,
+    backoff_of,
+    call_activity_with_backoff,
+    retry_with_backoff,
+)
 from shared import instance_ids
 from shared.models.notifications import (
     OPERATIONS,
@@ -75,37 +44,23 @@ from shared.models.notifications import (
     NotificationRequest,
     RecipientRef,
 )
-from shared.models.order_recovery import (
+from shared.models.orders.recovery import RecoveryRound
+from shared.models.orders.workflow import (
+    CompensationName,
+    CompensationOutcome,
+    OrderStatus,
     RecoverableOrderInput,
     RecoveredOrderResult,
     RecoveryAction,
     RecoveryDecisionEvent,
     RecoveryResume,
-    RecoveryRound,
-)
-from shared.models.orders.workflow import (
-    CompensationName,
-    CompensationOutcome,
-    OrderProgress,
-    OrderStatus,
-    RetryPolicy,
     SagaStep,
     StepFailure,
 )
-from shared.models.payments import PaymentReceipt
-from shared.models.shipments import Shipment
 
 bp = df.Blueprint()
 
 Steps = Generator[TaskBase, Any, Any]
-
-#: Idempotency-key suffixes of the saga's notifications (the steps' are in ORDER_STEPS).
-CONFIRMATION_KEY = "confirmation"
-COMPENSATION_ALERT_KEY = "operations-alert"
-CANCELLATION_KEY = "cancellation-notice"
-CONFIRMATION_ALERT_KEY = "confirmation-alert"
-RECOVERY_ROUND_KEY = "recovery-round"
-RECOVERY_REMINDER_KEY = "recovery-reminder"
 
 #: Workflow events (docs/telemetry.md): what the compensation alerts and the recovery backlog
 #: count. A saga waiting for operators is one whose last event is `compensation_failed`.
@@ -118,15 +73,6 @@ SAGA_RECOVERY_CLOSED = "saga.recovery_closed"
 def order_fulfillment_saga(context: df.DurableOrchestrationContext) -> Steps:
     order = read_input(context, RecoverableOrderInput)
     return (yield from _OrderSaga(context, order).run())
-
-
-def backoff_of(policy: RetryPolicy) -> Backoff:
-    return Backoff(
-        max_attempts=policy.max_attempts,
-        first_delay=policy.first_delay,
-        multiplier=policy.multiplier,
-        max_delay=policy.max_delay,
-    )
 
 
 class _OrderSaga:
@@ -197,25 +143,10 @@ class _OrderSaga:
         """Past the pivot: a confirmation failure is reported, never compensated."""
         order, context = self.order, self.context
         self._progress("sending_confirmation")
-        shipment: Shipment = self.result["shipment"]
-        total = self.result["reservation"].total
-        request = NotificationRequest(
-            idempotency_key=self.key(CONFIRMATION_KEY),
-            correlation_id=self.correlation_id,
-            kind=NotificationKind.ORDER_CONFIRMATION,
-            to=self._customer,
-            subject=f"Your order {order.order_id} is on its way",
-            body=(
-                f"We charged {total} and shipped your order with "
-                f"{shipment.carrier}, tracking number {shipment.tracking_number}."
-            ),
-            data={
-                "orderId": order.order_id,
-                "total": str(total),
-                "shipmentId": shipment.shipment_id,
-                "trackingNumber": shipment.tracking_number,
-            },
-        ).to_json()
+        message = order_messages.confirmation(
+            order.order_id, self.result["reservation"].total, self.result["shipment"]
+        )
+        request = self._to_customer(NotificationKind.ORDER_CONFIRMATION, message).to_json()
         try:
             self.result["confirmation"] = NotificationReceipt.from_json(
                 (
@@ -229,10 +160,7 @@ class _OrderSaga:
             self.log.warning("order %s shipped but not confirmed: %s", order.order_id, failed)
             self.result["confirmation_failure"] = step_failure(failed)
             self.result["operations_alerted"] = yield from self._alert_operations(
-                CONFIRMATION_ALERT_KEY,
-                f"Order {order.order_id} shipped without a confirmation",
-                f"The confirmation of order {order.order_id} could not be sent: {failed}",
-                {"orderId": order.order_id, "instanceId": context.instance_id},
+                order_messages.confirmation_alert(order.order_id, context.instance_id, failed)
             )
         self._progress("completed", status=OrderStatus.COMPLETED)
         return self._output(OrderStatus.COMPLETED)
@@ -343,11 +271,7 @@ class _OrderSaga:
         result = resume.result
         self.completed = list(result.completed_steps)
         self.decisions = list(result.recovery_decisions)
-        self.result = {
-            name: getattr(result, name)
-            for name in result.model_fields_set
-            if name not in ("order_id", "status", "completed_steps", "recovery_decisions")
-        }
+        self.result = results_of(result)
         waiting = Waiting(
             self.order.order_id, resume.round, resume.awaiting_since, resume.reminders_sent
         )
@@ -429,31 +353,16 @@ class _OrderSaga:
             )
         except StepFailed as failed:  # the alert and the custom status still say it all
             self.log.error("order %s: recovery round not recorded: %s", order.order_id, failed)
-        failure: StepFailure = self.result["failure"]
-        names = [outcome.compensation.value for outcome in broken]
-        key = (
-            COMPENSATION_ALERT_KEY
-            if round_number == 1
-            else f"{COMPENSATION_ALERT_KEY}-{round_number}"
-        )
         self.result["operations_alerted"] = yield from self._alert_operations(
-            key,
-            f"Order {order.order_id} needs manual compensation",
-            (
-                f"The order failed at {failed_step.value} ({failure.code}: {failure.message}). "
-                f"These compensations kept failing: {', '.join(names)}. Fix the cause and retry "
-                "them, or record them as resolved by hand: POST "
-                f"/api/orders/{order.order_id}/recovery with round {round_number}."
-            ),
-            {
-                "orderId": order.order_id,
-                "instanceId": context.instance_id,
-                "failedStep": failed_step.value,
-                "failedCompensations": names,
-                "failures": [o.failure.to_json() for o in broken if o.failure is not None],
-                "customerNotified": self.result["customer_notified"],
-                "recoveryRound": round_number,
-            },
+            order_messages.recovery_alert(
+                order.order_id,
+                context.instance_id,
+                failed_step,
+                self.result["failure"],
+                broken,
+                self.result["customer_notified"],
+                round_number,
+            )
         )
 
     def _remind(
@@ -463,101 +372,61 @@ class _OrderSaga:
         round_number: int,
         reminder: int,
     ) -> Generator[TaskBase, Any, bool]:
-        names = ", ".join(outcome.compensation.value for outcome in broken)
-        order_id = self.order.order_id
-        return (
-            yield from self._alert_operations(
-                f"{RECOVERY_REMINDER_KEY}-{round_number}-{reminder}",
-                f"Reminder: order {order_id} still needs manual compensation",
-                (
-                    f"Order {order_id} (failed at {failed_step.value}) still waits for a "
-                    f"decision on round {round_number}: {names}."
-                ),
-                {
-                    "orderId": order_id,
-                    "instanceId": self.context.instance_id,
-                    "recoveryRound": round_number,
-                    "reminder": reminder,
-                    "failedCompensations": [o.compensation.value for o in broken],
-                },
-            )
+        message = order_messages.recovery_reminder(
+            self.order.order_id,
+            self.context.instance_id,
+            failed_step,
+            broken,
+            round_number,
+            reminder,
         )
+        return (yield from self._alert_operations(message))
 
     def _tell_customer(
         self, failure: StepFailure, compensations: list[CompensationOutcome]
     ) -> Generator[TaskBase, Any, bool]:
         """Tell the customer the order was cancelled; whether that worked goes in the output."""
-        order, context = self.order, self.context
-        payment: PaymentReceipt | None = self.result.get("payment")
-        notice = cancellation_notice(
-            order.order_id,
-            cancellation_reason(failure),
-            customer_payment(compensations, payment),
-            payment,
+        message = order_messages.cancellation(
+            self.order.order_id, failure, compensations, self.result.get("payment")
         )
-        request = NotificationRequest(
-            idempotency_key=self.key(CANCELLATION_KEY),
-            correlation_id=self.correlation_id,
-            kind=NotificationKind.ORDER_CANCELLED,
-            to=self._customer,
-            subject=notice.subject,
-            body=notice.body,
-            data=notice.data,
-        )
-        return (yield from send_notification(context, request, self.compensation_backoff)).sent
+        request = self._to_customer(NotificationKind.ORDER_CANCELLED, message)
+        delivery = yield from send_notification(self.context, request, self.compensation_backoff)
+        return delivery.sent
 
-    def _alert_operations(
-        self, key: str, subject: str, body: str, data: dict[str, Any]
-    ) -> Generator[TaskBase, Any, bool]:
+    def _alert_operations(self, message: Message) -> Generator[TaskBase, Any, bool]:
         """Write an operations alert; whether it was written is part of the saga's output."""
-        context = self.context
         request = NotificationRequest(
-            idempotency_key=self.key(key),
+            idempotency_key=self.key(message.key),
             correlation_id=self.correlation_id,
             kind=NotificationKind.OPERATIONS_ALERT,
             to=OPERATIONS,
-            subject=subject[:200],
-            body=body[:4000],
-            data=data,
+            subject=message.subject[:200],
+            body=message.body[:4000],
+            data=message.data,
         )
-        return (yield from send_notification(context, request, self.compensation_backoff)).sent
+        delivery = yield from send_notification(self.context, request, self.compensation_backoff)
+        return delivery.sent
+
+    def _to_customer(self, kind: NotificationKind, message: Message) -> NotificationRequest:
+        return NotificationRequest(
+            idempotency_key=self.key(message.key),
+            correlation_id=self.correlation_id,
+            kind=kind,
+            to=self._customer,
+            subject=message.subject,
+            body=message.body,
+            data=message.data,
+        )
 
     # --- reporting ---------------------------------------------------------------------
 
-    def _progress(
-        self,
-        step: str,
-        *,
-        status: OrderStatus | None = None,
-        failed_step: SagaStep | None = None,
-        compensating: CompensationName | None = None,
-        failed_compensations: list[CompensationName] | None = None,
-        recovery_round: int | None = None,
-        awaiting_since: datetime | None = None,
-        next_reminder: datetime | None = None,
-    ) -> None:
-        self.context.set_custom_status(
-            OrderProgress(
-                order_id=self.order.order_id,
-                step=step,
-                status=status.value if status else "running",
-                failed_step=failed_step,
-                compensating=compensating,
-                failed_compensations=failed_compensations or [],
-                recovery_round=recovery_round,
-                awaiting_since=awaiting_since,
-                next_reminder=next_reminder,
-            ).to_json()
-        )
+    def _progress(self, step: str, **fields: Unpack[ProgressFields]) -> None:
+        """Publish where the saga stands."""
+        self.context.set_custom_status(order_progress(self.order.order_id, step, **fields))
 
     def _result(self, status: OrderStatus) -> RecoveredOrderResult:
-        reservation = self.result.get("reservation")
-        return RecoveredOrderResult(
-            order_id=self.order.order_id,
-            status=status,
-            completed_steps=self.completed,
-            recovery_decisions=self.decisions,
-            **{"total": reservation.total if reservation else None, **self.result},
+        return order_result(
+            self.order.order_id, status, self.completed, self.decisions, self.result
         )
 
     def _output(self, status: OrderStatus) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import azure.durable_functions as df
 from azure.durable_functions.models.Task import TaskBase
@@ -51,6 +51,29 @@ class Backoff:
 
 
 DEFAULT_BACKOFF = Backoff()
+
+
+class BackoffPolicy(Protocol):
+    """A backoff as a contract states it (an order's `RetryPolicy`)."""
+
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def first_delay(self) -> timedelta: ...
+    @property
+    def multiplier(self) -> float: ...
+    @property
+    def max_delay(self) -> timedelta: ...
+
+
+def backoff_of(policy: BackoffPolicy) -> Backoff:
+    """The `Backoff` a contract's retry policy asks for."""
+    return Backoff(
+        max_attempts=policy.max_attempts,
+        first_delay=policy.first_delay,
+        multiplier=policy.multiplier,
+        max_delay=policy.max_delay,
+    )
 
 
 class StepFailed(Exception):

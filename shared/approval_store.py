@@ -12,29 +12,24 @@ import json
 from datetime import UTC, datetime
 from typing import Final
 
-from pydantic import ValidationInfo, field_validator
-
 from shared import storage
-from shared.models.approvals.expense import Approvers, Email, IdentitySource, checked_chain
-from shared.models.base import Contract
+from shared.models.approvals.expense import (
+    ApproverChainChecks,
+    Approvers,
+    Email,
+    IdentitySource,
+)
 
 APPROVALS_TABLE: Final = "Approvals"
 ROW: Final = "parties"
 
 
-class ApprovalParties(Contract):
+class ApprovalParties(ApproverChainChecks):
     """Who asks and who decides, in escalation order: the approvals table's row, never history."""
 
     requester: Email
     approvers: Approvers
     requester_source: IdentitySource
-
-    @field_validator("approvers")
-    @classmethod
-    def _distinct_and_not_the_requester(
-        cls, approvers: list[str], info: ValidationInfo
-    ) -> list[str]:
-        return checked_chain(info.data.get("requester"), approvers)
 
     def approver(self, stage: int) -> str:
         return self.approvers[stage - 1]

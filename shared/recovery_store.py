@@ -13,7 +13,7 @@ import json
 from typing import Any, Final, Literal
 
 from shared import storage
-from shared.models.order_recovery import RecoveryDecision, RecoveryRound
+from shared.models.orders.recovery import RecoveryDecision, RecoveryRound
 
 ORDER_RECOVERY_TABLE: Final = "OrderRecovery"
 AWAITING: Final = "awaiting"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -195,3 +197,95 @@ def test_restart_keeps_the_input_and_can_reuse_the_id(durable: Durable) -> None:
     )
     durable.server.wait_idle()
     assert durable.body(fresh.json()["id"])["input"] == {"who": "bo"}
+
+
+@pytest.mark.parametrize(
+    ("quoted_id", "message"),
+    [
+        ("@approval", "instanceId (Parameter 'Orchestration instance ids must not start with @.')"),
+        *(
+            (
+                quoted,
+                "instanceId (Parameter 'Orchestration instance ids must not contain /, \\, #, ?, "
+                "or control characters.')",
+            )
+            for quoted in ("a%23b", "a%3Fb", "a%5Cb", "a%01b")
+        ),
+        ("x" * 257, "Instance ID lengths must not exceed 256 characters."),
+    ],
+)
+def test_start_with_an_instance_id_the_host_refuses_is_400_naming_the_rule(
+    durable: Durable, quoted_id: str, message: str
+) -> None:
+    response = durable.http.post(f"/orchestrators/approval/{quoted_id}", json={"who": "ada"})
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "Message": "One or more of the arguments submitted is incorrect",
+        "ExceptionMessage": message,
+        "ExceptionType": "System.ArgumentException",
+    }
+    assert durable.http.get("/instances").json() == []
+
+
+def test_starting_an_unknown_orchestrator_over_a_running_id_names_the_function(
+    durable: Durable,
+) -> None:
+    # StartNewAsync checks the function before it looks for an existing instance.
+    durable.start("approval", {"who": "ada"}, instance_id="busy")
+    durable.server.wait_idle()
+
+    response = durable.http.post("/orchestrators/nope/busy")
+
+    assert response.status_code == 400
+    assert response.json()["ExceptionMessage"].startswith("The function 'nope' doesn't exist")
+
+
+def test_any_state_lets_a_start_and_a_restart_replace_a_running_instance(
+    start_app: StartApp,
+) -> None:
+    setting = "AzureFunctionsJobHost__extensions__durableTask__overridableExistingInstanceStates"
+    durable = Durable(
+        start_app("events", start_time=START, paused=True, settings={setting: "anyState"})
+    )
+    durable.start("approval", {"who": "ada"}, instance_id="once")
+    durable.server.wait_idle()
+    first_execution = durable.instance("once").execution_id
+
+    again = durable.http.post("/orchestrators/approval/once", json={"who": "bo"})
+    durable.server.wait_idle()
+
+    assert again.status_code == 202
+    assert durable.body("once")["input"] == {"who": "bo"}
+    assert durable.instance("once").execution_id != first_execution
+    restarted = durable.post("/instances/once/restart", restartWithNewInstanceId="false")
+    assert restarted.status_code == 202
+
+
+def test_replacing_an_instance_mid_episode_drops_the_terminate_queued_for_it(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    # A terminate sent while an episode runs waits for the episode; if a start replaces the
+    # instance meanwhile (AnyState), the terminate belonged to the replaced one.
+    setting = "AzureFunctionsJobHost__extensions__durableTask__overridableExistingInstanceStates"
+    durable = Durable(start_app("events", start_time=START, settings={setting: "AnyState"}))
+    first_gate, second_gate = tmp_path / "first", tmp_path / "second"
+    second_gate.touch()
+    durable.start("gated", {"gate": str(first_gate)}, instance_id="g")
+    for _ in range(1000):
+        if durable.instance("g").running:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail("the first episode never started")
+
+    assert durable.post("/instances/g/terminate", reason="old one").status_code == 202
+    durable.start("gated", {"gate": str(second_gate)}, instance_id="g")
+    first_gate.touch()
+    assert durable.server.wait_idle()
+
+    status = durable.body("g", showHistory="true")
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"] == str(second_gate)
+    assert [e["EventType"] for e in status["historyEvents"]].count("ExecutionStarted") == 1
+    assert "ExecutionTerminated" not in [e["EventType"] for e in status["historyEvents"]]

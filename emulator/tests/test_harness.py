@@ -27,7 +27,8 @@ def test_stop_leaves_no_threads_and_is_idempotent() -> None:
     server.stop()
     server.stop()
 
-    assert _emulator_threads() == before
+    # A subset: a thread an earlier test left finishing may end meanwhile.
+    assert _emulator_threads() <= before
 
 
 async def test_async_context_manager() -> None:

@@ -105,3 +105,16 @@ def test_a_scheduler_app_starts_keeps_local_state_and_says_so(
     assert len(lines) == 1
     assert "azureManaged (Durable Task Scheduler" in lines[0]
     assert "keeps its own state" in lines[0]
+
+
+@pytest.mark.parametrize("host_json", [None, {}, {"version": "2.0"}])
+def test_host_setting_overrides_need_no_version_in_an_absent_or_empty_host_json(
+    tmp_path: Path, host_json: Any
+) -> None:
+    # The host checks the version in the file; AzureFunctionsJobHost__ settings are another
+    # configuration source layered over it, so they never make a file "missing the version".
+    app = make_app(tmp_path / "app", host_json=host_json)
+    name = "AzureFunctionsJobHost__extensions__durableTask__hubName"
+
+    with EmulatorServer(app, settings={name: "Overridden"}) as server:
+        assert server.host.config.hub_name == "Overridden"

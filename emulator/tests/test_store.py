@@ -68,3 +68,31 @@ def test_the_stamp_high_water_mark_survives_a_restart(tmp_path: Path) -> None:
     finally:
         reopened.close()
     assert found == "2030-01-01T00:00:00.000002Z"
+
+
+async def test_writes_of_one_loop_turn_commit_together_and_a_read_sees_them(
+    tmp_path: Path,
+) -> None:
+    store = StateStore(tmp_path / "state.sqlite3")
+    ran: list[str] = []
+
+    def recording(value: str) -> Superseded:
+        inner = persistence.write_kv("mark", value)
+
+        def write(conn: sqlite3.Connection) -> None:
+            ran.append(value)
+            inner(conn)
+
+        return Superseded("kv:mark", write)
+
+    try:
+        store.write(recording("1"))
+        store.write(persistence.write_kv("other", "a"))
+        store.write(recording("2"))
+        # Same turn: the read hands the writes over first, as one transaction.
+        assert await store.read(_kv) == {"mark": "2", "other": "a"}
+        store.write(recording("3"))
+        await store.flush()
+    finally:
+        store.close()
+    assert ran == ["2", "3"]

@@ -64,3 +64,25 @@ def test_falsy_custom_status_keeps_the_previous_value(start_app: StartApp) -> No
     server.wait_idle()
 
     assert durable.body(instance_id)["customStatus"] == {"step": 1}
+
+
+def test_terminating_a_sub_orchestration_fails_the_parents_call_with_the_reason(
+    start_app: StartApp,
+) -> None:
+    # DTFx completes a terminated orchestration with its reason as the result and sends its
+    # parent SubOrchestrationInstanceFailed for Terminated as for Failed (no details).
+    server = start_app("suborchestrations")
+    durable = Durable(server)
+    instance_id = durable.start("waits_for_child")
+    assert server.wait_idle()
+
+    response = durable.post("/instances/waiting-child/terminate", reason="stopped by operator")
+    assert response.status_code == 202
+    assert server.wait_idle()
+
+    assert durable.body("waiting-child")["runtimeStatus"] == "Terminated"
+    status = durable.body(instance_id)
+    assert status["runtimeStatus"] == "Completed"
+    assert status["output"]["failure"].startswith("stopped by operator")
+    [failed] = [e for e in durable.history(instance_id) if e["EventType"] == 9]
+    assert (failed["Reason"], failed["Details"]) == ("stopped by operator", None)

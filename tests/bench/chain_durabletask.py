@@ -117,6 +117,7 @@ def run(instances: int) -> ChainRun:
             peak_rss_mb=peak_rss_mb(),
             episodes=-1,
             sdk_share=-1.0,
+            sdk_cpu_share=-1.0,
             load_1min=load_average()[0],
         )
     finally:

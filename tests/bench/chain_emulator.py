@@ -95,5 +95,6 @@ def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
                 peak_rss_mb=peak_rss_mb(),
                 episodes=probe.episodes,
                 sdk_share=probe.total_sdk_s() / episode_s if episode_s else -1.0,
+                sdk_cpu_share=probe.sdk_cpu_share(),
                 load_1min=load_average()[0],
             )

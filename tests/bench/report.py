@@ -63,8 +63,8 @@ def _chain_section(chain: dict[str, list[ChainRun]]) -> str:
         counts = [r.episodes for r in chain[label] if r.episodes >= 0]
         return spread([float(c) for c in counts], ".0f") if counts else "not counted"
 
-    def share(label: str) -> str:
-        shares = [r.sdk_share * 100 for r in chain[label] if r.sdk_share >= 0]
+    def share(label: str, pick: Callable[[ChainRun], float]) -> str:
+        shares = [pick(r) * 100 for r in chain[label] if pick(r) >= 0]
         return spread(shares, ".0f") if shares else "n/a"
 
     rows = [
@@ -76,7 +76,14 @@ def _chain_section(chain: dict[str, list[ChainRun]]) -> str:
         row("process CPU per orchestration, ms", lambda r: r.cpu_s / r.instances * 1e3, ".1f"),
         row("CPU-bound ceiling (1 core), orch/s", lambda r: r.instances / r.cpu_s, ".0f"),
         ["orchestrator episodes", *(episodes(label) for label in labels)],
-        ["SDK share of episode time, %", *(share(label) for label in labels)],
+        [
+            "SDK share of episode time, %",
+            *(share(label, lambda r: r.sdk_share) for label in labels),
+        ],
+        [
+            "SDK share of episode CPU, %",
+            *(share(label, lambda r: r.sdk_cpu_share) for label in labels),
+        ],
         row("peak RSS, MB", lambda r: r.peak_rss_mb, ".0f"),
         row("machine load (1 min) at the end", lambda r: r.load_1min, ".1f"),
         ["runs", *(str(len(chain[label])) for label in labels)],

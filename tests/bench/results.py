@@ -21,6 +21,7 @@ class ChainRun:
     peak_rss_mb: float
     episodes: int  # orchestrator episodes (work items); -1 where not counted
     sdk_share: float  # share of episode time spent in the SDK call; -1 where not measured
+    sdk_cpu_share: float  # share of episode CPU time spent in the SDK call; -1 where not measured
     load_1min: float  # the machine's 1-minute load average when the burst ended
 
 

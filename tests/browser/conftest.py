@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import api, clock, keyed_target, probe_endpoint, target
+from tests.browser.screenshots import WIDE
+from tests.e2e.support.fixtures import api, clock, keyed_target, probe_endpoint, target
 
 __all__ = [
     "api",
@@ -28,9 +29,6 @@ __all__ = [
     "target",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
-#: Where the tests leave a screenshot of every page for people to look at.
-SCREENSHOTS = ROOT / ".local" / "dashboard-screenshots"
 CHROMIUM_ENV = "DASHBOARD_CHROMIUM"
 CHROMIUM_ARGS = [
     "--headless",
@@ -42,8 +40,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-WIDE = {"width": 1280, "height": 800}
-NARROW = {"width": 400, "height": 800}
 #: Milliseconds a browser expectation may wait; the page refreshes itself every 2 s.
 EXPECT_TIMEOUT_MS = 20_000
 
@@ -92,12 +88,3 @@ def dashboard(target) -> str:
     if target.remote:
         pytest.skip("the browser tests drive the in-process emulator's dashboard")
     return f"{target.base_url}/_dashboard/"
-
-
-def screenshot(page, name: str) -> None:
-    """`<name>.png` at 1280x800 and `<name>-narrow.png` at a phone's width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-    page.set_viewport_size(NARROW)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-narrow.png"), full_page=True)
-    page.set_viewport_size(WIDE)

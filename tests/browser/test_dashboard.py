@@ -15,13 +15,13 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.screenshots import screenshot
+from tests.e2e.support.approvals import start_approval, wait_for_stage
 from tests.e2e.support.client import ApiClient
 from tests.e2e.support.clock import Clock
 from tests.e2e.support.shop import UNDELIVERABLE, accepted, email, order, stock
 from tests.e2e.support.target import Target
 from tests.e2e.support.waiting import wait_for_instance
-from tests.e2e.test_approvals import start_approval, wait_for_stage
 
 pytestmark = pytest.mark.browser
 
@@ -122,17 +122,27 @@ def test_a_compensated_order_shows_its_compensations_in_reverse_order(
     screenshot(page, "instance-saga")
 
 
+def waiting_approval(api: ApiClient, clock: Clock) -> str:
+    """A one-stage approval whose stage waits for its decision: its instance id."""
+    instance_id, _ = start_approval(api, [email("manager")], 3600)
+    wait_for_stage(api, clock, instance_id, 1)
+    return instance_id
+
+
+def raise_event_dialog(page: Page, event_name: str) -> None:
+    """Open the instance page's raise-event dialog with `event_name` filled in."""
+    page.locator("#action-raise").click()
+    page.locator("#event-name").fill(event_name)
+
+
 def test_an_approval_decision_raised_from_the_page_completes_it(
     page: Page, dashboard: str, api: ApiClient, clock: Clock
 ) -> None:
-    first = email("manager")
-    instance_id, _ = start_approval(api, [first], 3600)
-    wait_for_stage(api, clock, instance_id, 1)
+    instance_id = waiting_approval(api, clock)
 
     open_instance(page, dashboard, instance_id)
     expect(page.locator(".badge").first).to_have_text("Running")
-    page.locator("#action-raise").click()
-    page.locator("#event-name").fill("decision-stage-1")
+    raise_event_dialog(page, "decision-stage-1")
     payload = {"stage": 1, "decision": "approve", "comment": "from the browser"}
     page.locator("#event-payload").fill(json.dumps(payload))
     confirm(page)
@@ -148,13 +158,10 @@ def test_an_approval_decision_raised_from_the_page_completes_it(
 def test_a_bad_event_payload_is_refused_in_the_dialog(
     page: Page, dashboard: str, api: ApiClient, clock: Clock
 ) -> None:
-    first = email("manager")
-    instance_id, _ = start_approval(api, [first], 3600)
-    wait_for_stage(api, clock, instance_id, 1)
+    instance_id = waiting_approval(api, clock)
 
     open_instance(page, dashboard, instance_id)
-    page.locator("#action-raise").click()
-    page.locator("#event-name").fill("decision-stage-1")
+    raise_event_dialog(page, "decision-stage-1")
     page.locator("#event-payload").fill("{not json")
     page.locator("#dialog-ok").click()
 

@@ -4,28 +4,8 @@ from __future__ import annotations
 
 from tests.e2e.support.client import ApiClient, expect, expect_problem
 from tests.e2e.support.clock import Clock
+from tests.e2e.support.counters import value_of, wait_for_value
 from tests.e2e.support.shop import unique
-from tests.e2e.support.waiting import wait_until
-
-
-def value_of(api: ApiClient, key: str) -> int | None:
-    """The counter's value, or None while it does not exist (404)."""
-    response = api.get(f"/counters/{key}")
-    if response.status_code == 404:
-        return None
-    body = expect(response, 200)
-    assert body["key"] == key
-    value: int = body["value"]
-    return value
-
-
-def wait_for_value(api: ApiClient, clock: Clock, key: str, expected: int) -> None:
-    wait_until(
-        lambda: value_of(api, key) == expected,
-        clock,
-        f"counter {key} == {expected}",
-        last_seen=lambda: value_of(api, key),
-    )
 
 
 def test_a_counter_adds_subtracts_resets_and_reads(api: ApiClient, clock: Clock) -> None:

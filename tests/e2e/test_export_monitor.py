@@ -6,28 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.support.client import ApiClient, Json, expect, expect_problem
+from tests.e2e.support.client import ApiClient, expect, expect_problem
 from tests.e2e.support.clock import Clock
+from tests.e2e.support.jobs import create_job, start_monitor
 from tests.e2e.support.shop import email, unique
 from tests.e2e.support.waiting import wait_for_custom_status, wait_for_instance
 
 RESULT = "https://exports.example.com/e2e/report.csv"
-
-
-def create_job(api: ApiClient) -> Json:
-    response = api.post("/jobs", {"description": "Nightly sales export"})
-    job = expect(response, 201)
-    assert job["status"] == "pending"
-    assert response.headers["Location"].endswith(f"/api/jobs/{job['id']}")
-    return job
-
-
-def start_monitor(api: ApiClient, request: Json) -> Json:
-    response = api.post("/monitors", request)
-    started = expect(response, 202)
-    assert started["jobId"] == request["jobId"]
-    assert response.headers["Location"] == started["statusUrl"]
-    return started
 
 
 def parse(text: str) -> datetime:

@@ -169,6 +169,10 @@ def test_a_keyed_app_never_hands_out_a_key(
     approval_id = accepted(started_approval)["id"]
     keyed_api.get_json(f"/approvals/{approval_id}")
     accepted(keyed_api.post(f"/instances/{approval_id}/suspend"))
+    # A suspend is queued on either host: resume is allowed once the instance shows it.
+    wait_for_instance(
+        keyed_api, keyed_clock, approval_id, lambda body: body["runtimeStatus"] == "Suspended"
+    )
     accepted(keyed_api.post(f"/instances/{approval_id}/resume"))
     accepted(keyed_api.post(f"/instances/{approval_id}/terminate"))
     items = [{"id": "a", "sku": "A", "basePrice": "1.00", "currency": "EUR"}]

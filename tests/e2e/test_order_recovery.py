@@ -19,7 +19,7 @@ from tests.e2e.support.waiting import (
 )
 
 OPERATOR = "ops-lead@example.com"
-#: The saga's default reminder interval (shared.models.order_recovery).
+#: The saga's default reminder interval (shared.models.orders.workflow).
 REMINDER = timedelta(hours=4)
 
 

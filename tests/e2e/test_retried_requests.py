@@ -13,9 +13,9 @@ import pytest
 
 from tests.e2e.support.client import ApiClient, expect, expect_problem
 from tests.e2e.support.clock import Clock
+from tests.e2e.support.counters import value_of, wait_for_value
 from tests.e2e.support.shop import email, signed_in, unique
 from tests.e2e.support.target import Target
-from tests.e2e.test_counters import value_of, wait_for_value
 
 
 def keyed(key: str, user: str | None = None) -> dict[str, str]:

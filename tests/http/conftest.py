@@ -10,6 +10,8 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.EntityStateResponse import EntityStateResponse
 from pytest_mock import MockerFixture
 
+from tests.http.samples import PUBLIC_ORIGIN
+
 
 @pytest.fixture
 def client(mocker: MockerFixture) -> Any:
@@ -23,10 +25,6 @@ def client(mocker: MockerFixture) -> Any:
     mock.start_new.side_effect = lambda name, instance_id=None, payload=None: instance_id
     mock.read_entity_state.return_value = EntityStateResponse(False)
     return mock
-
-
-#: The origin route tests configure as PUBLIC_BASE_URL; every URL the app returns starts so.
-PUBLIC_ORIGIN = "https://shop.example.com"
 
 
 @pytest.fixture(autouse=True)

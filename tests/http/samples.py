@@ -1,4 +1,4 @@
-"""Valid request bodies and a JSON POST builder for route tests that need one of each kind."""
+"""Valid request bodies, the public origin and a JSON POST builder for route tests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Any
 
 import azure.functions as func
 
+#: The origin route tests configure as PUBLIC_BASE_URL; every URL the app returns starts so.
+PUBLIC_ORIGIN = "https://shop.example.com"
 ADDRESS = {
     "name": "Ada",
     "line1": "Hauptstr. 1",

@@ -19,12 +19,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import azure.functions as func
 import pytest
 
 import function_app
 from api.access import CALLERS, STOREFRONT, required_access
 from api.routing import OPERATIONS, Operation
+from tests.support.function_app import fresh_app
 
 ROOT = Path(function_app.__file__).parent
 CODE_FOLDERS = ("api", "orchestrators", "activities", "entities")
@@ -201,14 +201,7 @@ class Indexed:
 @pytest.fixture(scope="session")
 def index() -> dict[str, Indexed]:
     """Import `function_app.py` as the worker does, into a fresh app object, and index it."""
-    spec = importlib.util.spec_from_file_location(
-        "_function_app_under_index", ROOT / "function_app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    app: func.FunctionApp = module.app
+    app = fresh_app("_function_app_under_index")
     indexed: dict[str, Indexed] = {}
     for f in app.get_functions():
         name = str(f.get_function_name())

@@ -14,7 +14,7 @@ from azure.durable_functions.models.OrchestrationRuntimeStatus import Orchestrat
 from api import approvals
 from shared.approval_store import ApprovalNotFound, ApprovalParties
 from shared.models.approvals.expense import IdentitySource
-from tests.http.conftest import PUBLIC_ORIGIN
+from tests.http.samples import PUBLIC_ORIGIN
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"

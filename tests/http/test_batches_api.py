@@ -9,7 +9,6 @@ import azure.functions as func
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.data.tables import TableClient
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from pytest_mock import MockerFixture
 
 from activities import batch_items
@@ -17,6 +16,7 @@ from api import batches
 from shared import batch_store
 from shared.models.http import MAX_PROBLEM_ERRORS
 from tests.support.functions import client_function, user_function
+from tests.support.instance_status import instance_status
 
 pytestmark = pytest.mark.usefixtures("app_storage")
 
@@ -28,14 +28,7 @@ list_results = user_function(batches.list_batch_results)
 
 
 def existing(runtime: str, name: str = "process_batch") -> Any:
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": name,
-            "instanceId": "x",
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": runtime,
-        }
-    )
+    return instance_status("x", runtime, name)
 
 
 def items(count: int, **overrides: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import customers
 from shared import customer_store, instance_ids, onboarding_store
@@ -16,6 +15,7 @@ from shared.models.customers.customer import email_key
 from shared.models.customers.http import OnboardingRequest
 from shared.models.customers.workflow import OnboardingInput
 from tests.support.functions import client_function, user_function
+from tests.support.instance_status import instance_status
 
 BASE = "https://shop.example.com/api"
 
@@ -25,15 +25,7 @@ find_by_email = user_function(customers.find_customer_by_email)
 
 
 def existing(runtime: str, input_: Any) -> Any:
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "customer_onboarding",
-            "instanceId": "x",
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": runtime,
-            "input": input_,
-        }
-    )
+    return instance_status("x", runtime, "customer_onboarding", input=input_)
 
 
 def post(body: Any, content_type: str = "application/json") -> func.HttpRequest:

@@ -19,9 +19,9 @@ import pytest
 from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import approvals, counters, customers, instances, openapi, orders
-from tests.http.conftest import PUBLIC_ORIGIN
-from tests.http.samples import APPROVAL, ORDER
+from tests.http.samples import APPROVAL, ORDER, PUBLIC_ORIGIN
 from tests.support.functions import client_function, user_function
+from tests.support.instance_status import instance_status
 
 FORGED = "evil.example"
 API = Path(__file__).resolve().parents[2] / "api"
@@ -45,14 +45,7 @@ def forged(
 
 
 def running(instance_id: str) -> DurableOrchestrationStatus:
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "order_fulfillment_saga",
-            "instanceId": instance_id,
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": "Running",
-        }
-    )
+    return instance_status(instance_id, "Running", "order_fulfillment_saga")
 
 
 #: Cases that act on an instance that already runs (the others start one).

@@ -12,7 +12,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 
 from api import health_monitors
-from tests.http.conftest import PUBLIC_ORIGIN
+from tests.http.samples import PUBLIC_ORIGIN
 from tests.support.functions import client_function
 
 BASE = "http://localhost:7071/api"

@@ -21,7 +21,7 @@ from api.http import (
 )
 from api.routing import OPERATIONS, Routes
 from shared.models.base import Contract, Identifier
-from tests.http.conftest import PUBLIC_ORIGIN
+from tests.http.samples import PUBLIC_ORIGIN
 from tests.support.functions import user_function
 
 

@@ -15,13 +15,13 @@ from typing import Any
 import azure.durable_functions as df
 import azure.functions as func
 import pytest
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 from azure.durable_functions.models.OrchestrationRuntimeStatus import OrchestrationRuntimeStatus
 from azure.durable_functions.models.PurgeHistoryResult import PurgeHistoryResult
 from pytest_mock import MockerFixture
 
 from api import instances
 from tests.support.functions import client_function
+from tests.support.instance_status import instance_status, no_instance
 
 BASE = "https://shop.example.com/api"
 SYSTEM_KEY_MARKERS = ("runtime/webhooks", "code=")
@@ -32,24 +32,14 @@ NOT_FINISHED = ["Pending", "Running", "ContinuedAsNew", "Suspended"]
 
 def status(instance_id: str = "order-1", runtime: str = "Running", **extra: Any) -> Any:
     """What the SDK client returns for an existing instance (parsed from the host's JSON)."""
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "order_saga",
-            "instanceId": instance_id,
-            "createdTime": extra.pop("createdTime", "2026-01-05T09:00:00Z"),
-            "lastUpdatedTime": "2026-01-05T09:01:00Z",
-            "runtimeStatus": runtime,
-            "input": {"card": "4111"},
-            "output": None,
-            "customStatus": {"step": "payment"},
-            **extra,
-        }
-    )
-
-
-def missing() -> Any:
-    """What the SDK client returns when the host answers 404 (an empty body)."""
-    return DurableOrchestrationStatus.from_json("")
+    fields = {
+        "lastUpdatedTime": "2026-01-05T09:01:00Z",
+        "input": {"card": "4111"},
+        "output": None,
+        "customStatus": {"step": "payment"},
+        **extra,
+    }
+    return instance_status(instance_id, runtime, "order_saga", **fields)
 
 
 @pytest.fixture
@@ -120,7 +110,7 @@ async def test_status_names_instance_id_for_a_bad_id(client: Any, bad_id: str) -
 
 
 async def test_status_of_an_unknown_instance_is_a_404_problem(client: Any) -> None:
-    client.get_status.return_value = missing()
+    client.get_status.return_value = no_instance()
 
     response = await call(instances.get_instance_status, get_status_request("nope"), client)
 
@@ -459,7 +449,7 @@ async def test_command_that_makes_no_sense_is_a_409(client: Any, verb: str, runt
 @pytest.mark.parametrize("verb", COMMANDS)
 async def test_command_on_an_unknown_instance_is_a_404(client: Any, verb: str) -> None:
     handler, method = COMMANDS[verb]
-    client.get_status.return_value = missing()
+    client.get_status.return_value = no_instance()
 
     response = await call(handler, command_request(verb), client)
 
@@ -554,7 +544,7 @@ async def test_purging_a_live_instance_is_a_409_and_keeps_it(client: Any, runtim
 
 
 async def test_purging_an_unknown_instance_is_a_404(client: Any) -> None:
-    client.get_status.return_value = missing()
+    client.get_status.return_value = no_instance()
 
     response = await call(instances.purge_instance, purge_request(), client)
 

@@ -12,7 +12,7 @@ from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrc
 
 from api import order_recovery, orders
 from shared import recovery_store
-from shared.models.order_recovery import RecoveryRound
+from shared.models.orders.recovery import RecoveryRound
 from shared.models.orders.workflow import (
     CompensationName,
     CompensationOutcome,
@@ -20,6 +20,7 @@ from shared.models.orders.workflow import (
     StepFailure,
 )
 from tests.support.functions import client_function, user_function
+from tests.support.instance_status import instance_status
 
 BASE = "https://shop.example.com/api"
 OPERATOR = "ops-lead@example.com"
@@ -50,14 +51,8 @@ def saga(order_id: str, runtime: str = "Running", **custom: Any) -> DurableOrche
         "recoveryRound": 1,
         **custom,
     }
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "order_fulfillment_saga",
-            "instanceId": f"order-{order_id}",
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": runtime,
-            "customStatus": progress,
-        }
+    return instance_status(
+        f"order-{order_id}", runtime, "order_fulfillment_saga", customStatus=progress
     )
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import orders
 from shared import order_store
 from tests.support.functions import client_function
+from tests.support.instance_status import instance_status, no_instance
 
 BASE = "https://shop.example.com/api"
 
@@ -39,15 +39,7 @@ def order(**overrides: Any) -> dict[str, Any]:
 
 
 def existing(runtime: str, input_: Any) -> Any:
-    return DurableOrchestrationStatus.from_json(
-        {
-            "name": "order_fulfillment_saga",
-            "instanceId": "order-o-42",
-            "createdTime": "2026-01-05T09:00:00Z",
-            "runtimeStatus": runtime,
-            "input": input_,
-        }
-    )
+    return instance_status("order-o-42", runtime, "order_fulfillment_saga", input=input_)
 
 
 def post(payload: Any) -> func.HttpRequest:
@@ -59,6 +51,15 @@ def post(payload: Any) -> func.HttpRequest:
 
 def body(response: func.HttpResponse) -> Any:
     return json.loads(response.get_body())
+
+
+async def started_earlier(client: Any, runtime: str) -> dict[str, Any]:
+    """Post `order()`, then let its instance be found in `runtime`: its stored input."""
+    await start(post(order()), client)
+    stored: dict[str, Any] = client.start_new.await_args.args[2]
+    client.start_new.reset_mock()
+    client.get_status.return_value = existing(runtime, stored)
+    return stored
 
 
 def started_input(client: Any) -> dict[str, Any]:
@@ -129,10 +130,7 @@ async def test_a_repost_of_the_same_order_points_at_the_running_saga(client: Any
 
 
 async def test_reusing_an_order_id_for_another_order_is_a_conflict(client: Any) -> None:
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing("Completed", stored)
+    await started_earlier(client, "Completed")
 
     response = await start(post(order(items=[{"sku": "sku-a", "quantity": 3}])), client)
 
@@ -153,10 +151,7 @@ async def test_other_personal_details_under_an_order_id_are_a_conflict_that_stor
     client: Any, other: dict[str, Any]
 ) -> None:
     """The saga's input holds only the details' fingerprint, which tells the orders apart."""
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing("Running", stored)
+    stored = await started_earlier(client, "Running")
 
     response = await start(post(order(**other)), client)
 
@@ -171,10 +166,7 @@ async def test_other_personal_details_under_an_order_id_are_a_conflict_that_stor
 async def test_an_order_that_ended_badly_is_restarted_by_the_same_order(
     client: Any, runtime: str
 ) -> None:
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing(runtime, stored)
+    await started_earlier(client, runtime)
 
     response = await start(post(order()), client)
 
@@ -187,10 +179,7 @@ async def test_an_order_that_ended_badly_is_not_restarted_as_another_order(
     client: Any, runtime: str
 ) -> None:
     """The restart would reuse the old run's step keys: the old charge, for other items."""
-    await start(post(order()), client)
-    stored = client.start_new.await_args.args[2]
-    client.start_new.reset_mock()
-    client.get_status.return_value = existing(runtime, stored)
+    await started_earlier(client, runtime)
 
     response = await start(post(order(items=[{"sku": "sku-b", "quantity": 9}])), client)
 
@@ -203,7 +192,7 @@ async def test_two_first_posts_racing_both_get_the_one_saga(client: Any) -> None
     """Both saw no instance; the host refuses the second start while the first one runs."""
     await start(post(order()), client)
     stored = client.start_new.await_args.args[2]
-    not_yet = DurableOrchestrationStatus.from_json("")
+    not_yet = no_instance()
     client.get_status.side_effect = [not_yet, existing("Running", stored)]
     client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
 
@@ -216,7 +205,7 @@ async def test_two_first_posts_racing_both_get_the_one_saga(client: Any) -> None
 async def test_a_racing_post_with_other_details_is_a_conflict(client: Any) -> None:
     await start(post(order()), client)
     stored = client.start_new.await_args.args[2]
-    not_yet = DurableOrchestrationStatus.from_json("")
+    not_yet = no_instance()
     client.get_status.side_effect = [not_yet, existing("Pending", stored)]
     client.start_new.side_effect = Exception("an instance with ID 'order-o-42' already exists")
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import azure.functions as func
 import pytest
-from azure.durable_functions.models.DurableOrchestrationStatus import DurableOrchestrationStatus
 
 from api import customers, orders
 from api.http import HttpProblem
@@ -24,6 +23,7 @@ from shared.models.customers.customer import email_key
 from tests.http import samples
 from tests.http.samples import post_json
 from tests.support.functions import client_function
+from tests.support.instance_status import instance_status, no_instance
 
 pytestmark = pytest.mark.usefixtures("app_storage")
 
@@ -41,15 +41,7 @@ FINISHED_STATES = ("Completed", "Failed", "Terminated")
 
 
 def instance(name: str | None, runtime: str, instance_id: str, input_: Any = None) -> Any:
-    status: dict[str, Any] = {
-        "instanceId": instance_id,
-        "createdTime": "2026-01-05T09:00:00Z",
-        "runtimeStatus": runtime,
-        "input": input_,
-    }
-    if name is not None:
-        status["name"] = name
-    return DurableOrchestrationStatus.from_json(status)
+    return instance_status(instance_id, runtime, name, input=input_)
 
 
 def assert_conflict_naming(response: func.HttpResponse, instance_id: str) -> None:
@@ -84,7 +76,7 @@ async def test_an_onboarding_id_held_by_another_orchestrator_is_a_409(
 
 
 async def test_losing_a_start_race_to_another_orchestrator_is_a_409(client: Any) -> None:
-    not_yet = DurableOrchestrationStatus.from_json("")
+    not_yet = no_instance()
     theirs = instance("health_monitor", "Running", ORDER_INSTANCE)
     client.get_status.side_effect = [not_yet, theirs]
     client.start_new.side_effect = Exception("An orchestration with this id already exists")

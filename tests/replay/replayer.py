@@ -11,7 +11,6 @@ differs is the one an in-flight instance would trip over after a deploy.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from tests.replay.history_file import EVENT_NAMES, Event, Execution, RecordedInstance
+from tests.support.function_app import fresh_app
 
 Orchestrator = Callable[[str], str]
 """The SDK's orchestrator entry point: the host's context JSON in, the orchestrator state out."""
@@ -83,22 +83,11 @@ class CodeAnswer:
 
 @functools.cache
 def app_orchestrators() -> dict[str, Orchestrator]:
-    """The app's orchestrators by function name, as the worker indexes `function_app.py`.
-
-    The file is imported into a fresh app object (`get_functions()` may be called once per
-    app), with every blueprint and the SDK settings it applies, as deployed.
-    """
-    spec = importlib.util.spec_from_file_location(
-        "_function_app_replayed", ROOT / "function_app.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    """The app's orchestrators by function name, as the worker indexes `function_app.py`."""
     found: dict[str, Orchestrator] = {}
-    for function in module.app.get_functions():
+    for function in fresh_app("_function_app_replayed").get_functions():
         if any(b.type == "orchestrationTrigger" for b in function.get_bindings()):
-            found[function.get_function_name()] = function.get_user_function()
+            found[str(function.get_function_name())] = function.get_user_function()
     return found
 
 

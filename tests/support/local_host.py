@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,10 @@ class LocalHost:
         instance = engine.get(instance_id)
         assert instance is not None, instance_id
         return self.server.call(engine.history_of(instance))
+
+
+StartLocalHost = Callable[..., LocalHost]
+"""The `local_host` fixture: `local_host(fakes, **EmulatorServer options)`."""
 
 
 def default_version() -> str | None:

@@ -6,8 +6,8 @@ import pytest
 from pytest_mock import MockerFixture
 
 from orchestrators import batch
+from tests.support.batch_chunk import ChunkWorld, chunk_input, chunk_orchestrator, ids
 from tests.support.orchestration import OrchestrationDriver
-from tests.unit.test_batch_orchestrators import ChunkWorld, chunk_input, chunk_orchestrator, ids
 
 
 def item_activities(mocker: MockerFixture, version: str | None) -> set[str]:

@@ -16,27 +16,14 @@ from orchestrators.common import InvalidOrchestrationInput
 from shared import log_context
 from shared.errors import ErrorCode
 from shared.models.approvals.expense import same_person
+from tests.support.expense_approval import DAY3, approval_input
 from tests.support.failures import permanent
 from tests.support.functions import orchestrator_function
 from tests.support.notifications import notice_receipt_for
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
 
 NOTIFY = expense_approval.NOTIFY_APPROVAL_PARTY
-DAY3 = 72 * 3600
 TIMEOUT = object()
-
-
-def _input(**overrides: Any) -> dict[str, Any]:
-    return {
-        "approvalId": "approval-1",
-        "amount": "420.50",
-        "currency": "EUR",
-        "description": "Conference ticket",
-        "stageCount": 2,
-        "requesterSource": "request_body",
-        "stageTimeoutSeconds": DAY3,
-        **overrides,
-    }
 
 
 def _decision(stage: int, decision: str = "approve", **extra: Any) -> str:
@@ -74,7 +61,7 @@ def _run(
     driver = OrchestrationDriver(
         mocker,
         orchestrator_function(expense_approval.expense_approval),
-        input=_input(**overrides),
+        input=approval_input(**overrides),
         instance_id=instance_id,
     )
     output = driver.run(script)
@@ -322,7 +309,9 @@ def test_a_flood_of_ignored_decisions_stops_listening_until_the_deadline(
 )
 def test_invalid_input_fails_clearly(mocker: MockerFixture, overrides: dict[str, Any]) -> None:
     driver = OrchestrationDriver(
-        mocker, orchestrator_function(expense_approval.expense_approval), input=_input(**overrides)
+        mocker,
+        orchestrator_function(expense_approval.expense_approval),
+        input=approval_input(**overrides),
     )
 
     with pytest.raises(InvalidOrchestrationInput, match="invalid orchestration input"):

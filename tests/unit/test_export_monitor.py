@@ -12,34 +12,13 @@ from pytest_mock import MockerFixture
 
 from orchestrators import export_monitor
 from shared.errors import ErrorCode
+from tests.support.export_monitor import INSTANCE, job, monitor_input
 from tests.support.failures import permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver, after
 from tests.support.personal_data import assert_no_personal_data
 
 monitor = orchestrator_function(export_monitor.monitor_export_job)
-
-INSTANCE = "monitor-1"
-
-
-def monitor_input(**overrides: Any) -> dict[str, Any]:
-    return {
-        "monitorId": INSTANCE,
-        "jobId": "job-1",
-        "recipient": {"audience": "monitor_subscriber", "ref": INSTANCE},
-        "initialIntervalSeconds": 5,
-        "maxIntervalSeconds": 60,
-        "timeoutSeconds": 3600,
-    } | overrides
-
-
-def job(status: str, **extra: Any) -> dict[str, Any]:
-    return {
-        "id": "job-1",
-        "status": status,
-        "createdAt": DEFAULT_START.isoformat(),
-        "updatedAt": DEFAULT_START.isoformat(),
-    } | extra
 
 
 class Job:

@@ -11,11 +11,11 @@ from pytest_mock import MockerFixture
 
 from orchestrators import order_saga
 from shared.errors import ErrorCode
-from shared.models.order_recovery import DEFAULT_REMINDER_SECONDS, REMINDERS_PER_GENERATION
-from tests.support.failures import permanent, transient
+from shared.models.orders.workflow import DEFAULT_REMINDER_SECONDS, REMINDERS_PER_GENERATION
+from tests.support.failures import transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import FakeTask, OrchestrationDriver
-from tests.unit.test_order_saga import (
+from tests.support.order_saga import (
     ALERT,
     CANCELLED,
     COMPENSATION_ATTEMPTS,
@@ -23,6 +23,7 @@ from tests.unit.test_order_saga import (
     INSTANCE,
     READ,
     RECORDED,
+    UNDELIVERABLE,
     Decide,
     Failure,
     always,
@@ -35,7 +36,6 @@ from tests.unit.test_order_saga import (
 )
 
 REMINDER = timedelta(seconds=DEFAULT_REMINDER_SECONDS)
-UNDELIVERABLE = always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
 
 
 def refund_down(attempts: int | None = None) -> Failure:
@@ -166,7 +166,9 @@ def test_operations_are_reminded_at_the_interval_until_someone_decides(
 
     driver, output = run(mocker, respond)
 
-    reminder_timers = [t.child("timer").fire_at for t in driver.yielded if t.kind == "any"]
+    reminder_timers = [
+        at for t in driver.yielded if t.kind == "any" if (at := t.child("timer").fire_at)
+    ]
     assert [b - a for a, b in itertools.pairwise(reminder_timers)] == [REMINDER] * 3
     _first_alert, *reminders = alerts(driver)
     assert [r["idempotencyKey"] for r in reminders] == [

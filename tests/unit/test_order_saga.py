@@ -8,7 +8,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 from pytest_mock import MockerFixture
 
 from orchestrators import order_saga
@@ -23,41 +22,31 @@ from shared.models.shipments import CreateShipmentRequest
 from tests.support.failures import activity_failed, crashed, permanent, transient
 from tests.support.functions import orchestrator_function
 from tests.support.orchestration import DEFAULT_START, FakeTask, OrchestrationDriver
+from tests.support.order_saga import (
+    ALERT,
+    CANCELLED,
+    COMPENSATION_ATTEMPTS,
+    COMPENSATION_OF,
+    COMPENSATIONS,
+    DETAILS,
+    FORWARD,
+    INSTANCE,
+    READ,
+    RECORDED,
+    STEP_ATTEMPTS,
+    UNDELIVERABLE,
+    Failure,
+    always,
+    first,
+    names,
+    order_input,
+    responder,
+    run,
+)
 from tests.support.personal_data import assert_no_personal_data
 
-INSTANCE = "order-o-1"
 OPS = "ops@example.com"
-STEP_ATTEMPTS = 3
-COMPENSATION_ATTEMPTS = 4
-
-FORWARD = ["reserve_inventory", "charge_payment", "create_shipment"]
-COMPENSATION_OF = {
-    "reserve_inventory": "release_inventory",
-    "charge_payment": "refund_payment",
-    "create_shipment": "cancel_shipment",
-}
-COMPENSATIONS = set(COMPENSATION_OF.values())
-CANCELLED = "order_cancelled"  # the customer's notification once an order is compensated
-RECORDED = "record_order_recovery"  # what is unresolved, stored for operators
-ALERT = "operations_alert"
-READ = "read_recovery_decision"  # a decision already recorded for the round, if any
 OPERATOR = "ops-lead@example.com"
-
-
-#: What the starter stores by order id; the saga's input only references it.
-DETAILS: dict[str, Any] = {
-    "orderId": "o-1",
-    "customerEmail": "Ada@Example.com",
-    "items": [{"sku": "sku-b", "quantity": 2}, {"sku": "sku-a", "quantity": 1}],
-    "paymentMethod": "tok_visa",
-    "shippingAddress": {
-        "name": "Ada Lovelace",
-        "line1": "1 Analytical St",
-        "city": "London",
-        "postalCode": "N1 1AA",
-        "country": "gb",
-    },
-}
 PERSONAL_DATA = ("ada@example.com", "Ada Lovelace", "Analytical", "tok_visa", OPS)
 #: The order's customer, by reference: only the customer of these very details.
 CUSTOMER = {
@@ -65,179 +54,6 @@ CUSTOMER = {
     "ref": "o-1",
     "detailsFingerprint": OrderDetails.from_json(DETAILS).fingerprint(),
 }
-
-
-def _fingerprint(details: dict[str, Any]) -> str:
-    try:
-        return OrderDetails.from_json(details).fingerprint()
-    except ValidationError:
-        return "0" * 64  # invalid details: the input is refused for them anyway
-
-
-def order_input(**overrides: Any) -> dict[str, Any]:
-    """The saga's input for the order `DETAILS` (with `items` or `orderId` overridden)."""
-    details = {**DETAILS, **{k: v for k, v in overrides.items() if k in ("orderId", "items")}}
-    value: dict[str, Any] = {
-        "orderId": details["orderId"],
-        "items": details["items"],
-        "orderFingerprint": _fingerprint(details),
-        "stepRetry": {
-            "maxAttempts": STEP_ATTEMPTS,
-            "firstDelaySeconds": 2,
-            "multiplier": 2,
-            "maxDelaySeconds": 30,
-        },
-        "compensationRetry": {
-            "maxAttempts": COMPENSATION_ATTEMPTS,
-            "firstDelaySeconds": 5,
-            "multiplier": 3,
-            "maxDelaySeconds": 60,
-        },
-    }
-    value.update(overrides)
-    return value
-
-
-def ok(task: FakeTask) -> Any:
-    """What each activity returns when it succeeds."""
-    key = task.input.get("idempotencyKey")
-    match task.name:
-        case "reserve_inventory":
-            return {
-                "reservationKey": key,
-                "lines": [
-                    {"sku": "sku-a", "quantity": 1, "unitPrice": "10.00", "lineTotal": "10.00"},
-                    {"sku": "sku-b", "quantity": 2, "unitPrice": "0.10", "lineTotal": "0.20"},
-                ],
-                "total": "10.20",
-            }
-        case "charge_payment" | "refund_payment":
-            return {
-                "paymentId": "pay-1",
-                "idempotencyKey": key,
-                "orderId": "o-1",
-                "amount": "10.20",
-                "currency": "EUR",
-                "status": "charged" if task.name == "charge_payment" else "refunded",
-            }
-        case "create_shipment" | "cancel_shipment":
-            return {
-                "shipmentId": "shp-1",
-                "idempotencyKey": key,
-                "orderId": "o-1",
-                "carrier": "Parcelo",
-                "trackingNumber": "PCL1",
-                "status": "created" if task.name == "create_shipment" else "cancelled",
-            }
-        case "release_inventory":
-            return {
-                "reservationKey": key,
-                "lines": [
-                    {"sku": "sku-a", "quantity": 1, "state": "released"},
-                    {"sku": "sku-b", "quantity": 2, "state": "released"},
-                ],
-            }
-        case "record_order_recovery":
-            return task.input
-        case "read_recovery_decision":
-            return {"decision": None}
-        case "send_notification":
-            return {
-                "notificationId": key,
-                "correlationId": INSTANCE,
-                "kind": task.input["kind"],
-                "to": task.input["to"],
-                "createdAt": "2026-01-05T09:00:00+00:00",
-            }
-    raise AssertionError(f"unexpected activity {task.name}")
-
-
-Failure = Callable[[FakeTask], Exception | None]
-
-
-def decision(event: FakeTask, action: str = "resolve", **fields: Any) -> dict[str, Any]:
-    """An operator's decision on the round `event` waits for (by its name)."""
-    return {
-        "orderId": "o-1",
-        "round": int(str(event.name).rsplit("-", 1)[1]),
-        "action": action,
-        "note": fields.pop("note", "refunded by hand in the provider's console"),
-        "identitySource": "principal",
-        "decidedAt": "2026-01-05T12:00:00+00:00",
-        **fields,
-    }
-
-
-Decide = Callable[[FakeTask], FakeTask]
-
-
-def operator_decides(*actions: str) -> Decide:
-    """Answer each recovery wait with the next of `actions` (then keep resolving)."""
-    pending = list(actions)
-
-    def decide(waiting: FakeTask) -> FakeTask:
-        event = waiting.child("event")
-        action = pending.pop(0) if pending else "resolve"
-        return event.resolved(decision(event, action))
-
-    return decide
-
-
-def responder(decide: Decide | None = None, /, **failures: Failure) -> Callable[[FakeTask], Any]:
-    """Activities succeed unless `failures[name](task)` returns an exception to raise.
-
-    A recovery wait is answered by `decide` (default: an operator resolves it by hand).
-    """
-    decide = decide or operator_decides()
-
-    def respond(task: FakeTask) -> Any:
-        if task.kind == "timer":
-            return None
-        if task.kind == "any":
-            return decide(task)
-        fail = failures.get(task.name or "")
-        if task.name == "send_notification":
-            fail = failures.get(f"notify_{task.input['kind']}")
-        error = fail(task) if fail else None
-        if error is not None:
-            raise error
-        return ok(task)
-
-    return respond
-
-
-def always(error: Callable[[], Exception]) -> Failure:
-    return lambda task: error()
-
-
-def first(n: int, error: Callable[[], Exception]) -> Failure:
-    calls = {"count": 0}
-
-    def fail(task: FakeTask) -> Exception | None:
-        calls["count"] += 1
-        return error() if calls["count"] <= n else None
-
-    return fail
-
-
-def run(mocker: MockerFixture, respond: Callable[[FakeTask], Any], **input_overrides: Any):
-    driver = OrchestrationDriver(
-        mocker,
-        orchestrator_function(order_saga.order_fulfillment_saga),
-        input=order_input(**input_overrides),
-        instance_id=INSTANCE,
-    )
-    return driver, driver.run(respond)
-
-
-def names(driver: OrchestrationDriver) -> list[str]:
-    """Activity names in order, consecutive retries collapsed."""
-    result: list[str] = []
-    for task in driver.activities:
-        label = str(task.name if task.name != "send_notification" else task.input["kind"])
-        if not result or result[-1] != label:
-            result.append(label)
-    return result
 
 
 def compensations_run(driver: OrchestrationDriver) -> list[str]:
@@ -347,9 +163,7 @@ def test_a_permanent_failure_compensates_exactly_the_completed_steps_in_reverse(
 
 
 def test_compensations_undo_the_effects_of_their_own_steps(mocker: MockerFixture) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, output = run(mocker, respond)
 
@@ -471,9 +285,7 @@ def test_a_compensation_that_finds_another_orders_effect_leaves_it_and_alerts_op
 
 
 def test_custom_status_names_the_compensation_running(mocker: MockerFixture) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, _ = run(mocker, respond)
 
@@ -550,7 +362,7 @@ def test_a_failing_compensation_awaits_recovery_but_the_others_still_run(
 
 def test_the_operations_alert_names_every_failed_compensation(mocker: MockerFixture) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
         release_inventory=always(lambda: permanent("release_inventory", ErrorCode.VALIDATION)),
     )
@@ -592,7 +404,7 @@ def test_compensation_retries_use_their_own_backoff(mocker: MockerFixture) -> No
 
 def test_an_alert_that_cannot_be_written_is_reported_not_hidden(mocker: MockerFixture) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
         notify_operations_alert=always(lambda: transient("send_notification")),
     )
@@ -619,9 +431,7 @@ def cancellation_notices(driver: OrchestrationDriver) -> list[dict[str, Any]]:
 def test_a_compensated_order_tells_the_customer_after_the_compensations(
     mocker: MockerFixture,
 ) -> None:
-    respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))
-    )
+    respond = responder(create_shipment=UNDELIVERABLE)
 
     driver, output = run(mocker, respond)
 
@@ -650,7 +460,7 @@ def test_a_compensation_failed_order_tells_the_customer_without_promising_a_refu
     mocker: MockerFixture,
 ) -> None:
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment", ErrorCode.UNAVAILABLE, "down")),
     )
 
@@ -680,7 +490,7 @@ def test_a_notice_that_cannot_be_sent_is_recorded_but_never_changes_the_outcome(
     mocker: MockerFixture, refund_breaks: bool
 ) -> None:
     failures: dict[str, Failure] = {
-        "create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        "create_shipment": UNDELIVERABLE,
         "notify_order_cancelled": always(lambda: transient("send_notification")),
     }
     if refund_breaks:
@@ -727,45 +537,34 @@ def refunded_as(status: str) -> Callable[[FakeTask], Any]:
 SECRET = "TableServiceError at https://internal.example.net/Payments: 409"
 
 
+def refused(step: str, code: ErrorCode) -> Callable[[FakeTask], Any]:
+    """A responder whose `step` fails for good with `code`, its message naming internals."""
+    return responder(**{step: always(lambda: permanent(step, code, SECRET))})
+
+
 @pytest.mark.parametrize(
     ("respond", "reason", "payment", "because"),
     [
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.OUT_OF_STOCK, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.OUT_OF_STOCK),
             "out_of_stock",
             "not_charged",
             "some of the items you ordered are not available",
         ),
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.NOT_FOUND, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.NOT_FOUND),
             "out_of_stock",
             "not_charged",
             "some of the items you ordered are not available",
         ),
         (
-            responder(
-                charge_payment=always(
-                    lambda: permanent("charge_payment", ErrorCode.PAYMENT_DECLINED, SECRET)
-                )
-            ),
+            refused("charge_payment", ErrorCode.PAYMENT_DECLINED),
             "payment_declined",
             "not_charged",
             "your payment was declined",
         ),
         (
-            responder(
-                create_shipment=always(
-                    lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE, SECRET)
-                )
-            ),
+            refused("create_shipment", ErrorCode.UNDELIVERABLE),
             "undeliverable",
             "refunded",
             "we cannot deliver to the shipping address you gave us",
@@ -793,11 +592,7 @@ SECRET = "TableServiceError at https://internal.example.net/Payments: 409"
             "of a technical problem on our side",
         ),
         (
-            responder(
-                reserve_inventory=always(
-                    lambda: permanent("reserve_inventory", ErrorCode.VALIDATION, SECRET)
-                )
-            ),
+            refused("reserve_inventory", ErrorCode.VALIDATION),
             "technical_problem",
             "not_charged",
             "of a technical problem on our side",
@@ -875,11 +670,9 @@ def test_a_confirmation_that_cannot_be_sent_does_not_undo_a_shipped_order(
     "failures",
     [
         {},
-        {"create_shipment": always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE))},
+        {"create_shipment": UNDELIVERABLE},
         {
-            "create_shipment": always(
-                lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)
-            ),
+            "create_shipment": UNDELIVERABLE,
             "refund_payment": always(lambda: transient("refund_payment")),
         },
         {"notify_order_confirmation": always(lambda: transient("send_notification"))},
@@ -941,7 +734,7 @@ def test_keys_come_from_the_order_id_so_a_restart_under_a_new_id_repeats_nothing
 ) -> None:
     """The `restart` API runs the same input under a new instance id."""
     respond = responder(
-        create_shipment=always(lambda: permanent("create_shipment", ErrorCode.UNDELIVERABLE)),
+        create_shipment=UNDELIVERABLE,
         refund_payment=always(lambda: transient("refund_payment")),
     )
     keys = []

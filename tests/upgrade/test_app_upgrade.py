@@ -15,14 +15,14 @@ import httpx
 import pytest
 
 from durable_localhost.testing import EmulatorServer
-from tests.e2e.conftest import OPERATIONS_EMAIL, ROOT, app_settings
+from tests.e2e.support.approvals import decide, finished, start_approval, view, wait_for_stage
 from tests.e2e.support.client import ApiClient, Json, expect
 from tests.e2e.support.clock import detect_clock
+from tests.e2e.support.emulated_app import OPERATIONS_EMAIL, ROOT, app_settings
+from tests.e2e.support.jobs import create_job, start_monitor
 from tests.e2e.support.shop import email
 from tests.e2e.support.target import Target
 from tests.e2e.support.waiting import wait_for_custom_status, wait_for_instance
-from tests.e2e.test_approvals import decide, finished, start_approval, view, wait_for_stage
-from tests.e2e.test_export_monitor import create_job, start_monitor
 from tests.support.azurite import Azurite
 
 VERSION_SETTING = "AzureFunctionsJobHost__extensions__durableTask__defaultVersion"

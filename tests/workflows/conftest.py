@@ -8,10 +8,7 @@ from typing import Any
 import pytest
 
 from durable_localhost import ActivityFake, EmulatorServer
-from tests.support.local_host import ROOT, SETTINGS, LocalHost
-
-StartLocalHost = Callable[..., LocalHost]
-"""`local_host(fakes, **EmulatorServer options)`."""
+from tests.support.local_host import ROOT, SETTINGS, LocalHost, StartLocalHost
 
 
 @pytest.fixture

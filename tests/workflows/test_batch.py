@@ -20,10 +20,10 @@ from tests.support.local_host import (
     ANSWERS,
     EVENT_SENT,
     ORCHESTRATOR_STARTED,
+    StartLocalHost,
     default_version,
     max_in_flight,
 )
-from tests.workflows.conftest import StartLocalHost
 
 #: The item activity of the version new instances start at.
 ITEM = batch.item_activity(default_version())

@@ -13,19 +13,9 @@ from typing import Any
 
 from durable_localhost.timeutil import parse
 from orchestrators.expense_approval import NOTIFY_APPROVAL_PARTY
-from tests.support.local_host import LocalHost
+from tests.support.expense_approval import INSTANCE, approval_input
+from tests.support.local_host import LocalHost, StartLocalHost
 from tests.support.notifications import notice_receipt_for
-from tests.workflows.conftest import StartLocalHost
-
-INSTANCE = "approval-1"
-INPUT = {
-    "approvalId": INSTANCE,
-    "amount": "420.50",
-    "description": "Conference ticket",
-    "stageCount": 2,
-    "requesterSource": "request_body",
-    "stageTimeoutSeconds": 72 * 3600,
-}
 
 
 def _decision(stage: int, decision: str = "approve") -> dict[str, Any]:
@@ -42,7 +32,7 @@ def _decided_while_notifying(local_host: StartLocalHost, decision: dict[str, Any
         return notice_receipt_for(notice)
 
     host = local_host({NOTIFY_APPROVAL_PARTY: notify}, paused=True)
-    host.start("expense_approval", INPUT, INSTANCE)
+    host.start("expense_approval", approval_input(), INSTANCE)
     assert host.server.wait_idle()
     return host
 

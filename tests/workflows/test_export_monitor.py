@@ -6,10 +6,9 @@ from itertools import pairwise
 from typing import Any
 
 from durable_localhost.timeutil import parse
-from tests.support.local_host import TIMER_CREATED
+from tests.support.export_monitor import INSTANCE, job, monitor_input
+from tests.support.local_host import TIMER_CREATED, StartLocalHost
 from tests.support.notifications import receipt_for
-from tests.unit.test_export_monitor import INSTANCE, job, monitor_input
-from tests.workflows.conftest import StartLocalHost
 
 
 def test_the_monitor_backs_off_until_the_job_completes(local_host: StartLocalHost) -> None:

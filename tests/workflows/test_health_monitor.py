@@ -13,9 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from shared.json_text import decode_json_text
-from tests.support.local_host import EXECUTION_STARTED, LocalHost
+from tests.support.local_host import EXECUTION_STARTED, LocalHost, StartLocalHost
 from tests.support.notifications import receipt_for
-from tests.workflows.conftest import StartLocalHost
 
 INSTANCE = "health-monitor-shop"
 STATE = {

@@ -20,6 +20,7 @@ from durable_localhost import EmulatorServer
 from durable_localhost.timeutil import parse
 from orchestrators import batch, expense_approval, export_monitor, health_monitor
 from shared.errors import ErrorCode, TransientError
+from tests.support.expense_approval import INSTANCE, approval_input
 from tests.support.functions import user_function
 from tests.support.local_host import ROOT, SETTINGS, LocalHost, default_version
 from tests.support.notifications import notice_receipt_for, receipt_for
@@ -105,16 +106,7 @@ def _health_monitor(host: LocalHost) -> None:
 def _expense_approval(host: LocalHost) -> None:
     """Nobody decides: every stage's deadline timer fires, ending in expiry."""
     host.activities.set(expense_approval.NOTIFY_APPROVAL_PARTY, notice_receipt_for)
-    request = {
-        "approvalId": "approval-1",
-        "amount": "420.50",
-        "currency": "EUR",
-        "description": "Conference ticket",
-        "stageCount": 2,
-        "requesterSource": "request_body",
-        "stageTimeoutSeconds": 3600,
-    }
-    host.run("expense_approval", request, "approval-1")
+    host.run("expense_approval", approval_input(stageTimeoutSeconds=3600), INSTANCE)
 
 
 def _batch_chunk(host: LocalHost) -> None:

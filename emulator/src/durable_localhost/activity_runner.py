@@ -11,16 +11,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from durable_localhost.builtin_http import run_builtin_http
 from durable_localhost.clock import Clock
 from durable_localhost.effects import BUILTIN_HTTP_ACTIVITY
 from durable_localhost.functions import FunctionIndex
 from durable_localhost.history import Event, EventType, event
-from durable_localhost.invokers import (
-    ActivityError,
-    activity_failure,
-    run_activity,
-    run_builtin_http,
-)
+from durable_localhost.invokers import ActivityError, activity_failure, run_activity
 from durable_localhost.overrides import ActivityFake, ActivityOverrides
 from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.timeouts import ReplaceablePool

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import os
 import re
@@ -23,6 +24,21 @@ DEFAULT_LONG_TIMER_INTERVAL = timedelta(days=3)
 DEFAULT_MAX_SHORT_TIMER = timedelta(days=6)
 
 
+class OverridableStates(enum.Enum):
+    """``overridableExistingInstanceStates``: may a start replace a live instance of its id?"""
+
+    NON_RUNNING = "NonRunningStates"
+    ANY = "AnyState"
+
+    @classmethod
+    def from_setting(cls, value: Any) -> OverridableStates:
+        """The binder's reading: the name in any case, or the enum's number; else the default."""
+        text = str(value).strip().lower() if value is not None else ""
+        if text in ("anystate", "1"):
+            return cls.ANY
+        return cls.NON_RUNNING
+
+
 @dataclass(frozen=True)
 class HostConfig:
     """The parts of ``host.json`` the emulator honours; ``raw`` is the file with its overrides."""
@@ -35,6 +51,7 @@ class HostConfig:
     long_timer_interval: timedelta = DEFAULT_LONG_TIMER_INTERVAL
     max_short_timer: timedelta = DEFAULT_MAX_SHORT_TIMER
     versioning: Versioning = field(default_factory=Versioning)
+    overridable_states: OverridableStates = OverridableStates.NON_RUNNING
     raw: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -85,6 +102,9 @@ def load_host_config(app_dir: Path, environ: Mapping[str, str] | None = None) ->
         long_timer_interval=parse_timespan(interval) if interval else DEFAULT_LONG_TIMER_INTERVAL,
         max_short_timer=parse_timespan(max_short) if max_short else DEFAULT_MAX_SHORT_TIMER,
         versioning=versioning_from(durable),
+        overridable_states=OverridableStates.from_setting(
+            lookup(durable, "overridableExistingInstanceStates")
+        ),
         raw=raw,
     )
 

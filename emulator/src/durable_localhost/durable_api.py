@@ -15,16 +15,23 @@ from datetime import datetime
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from durable_localhost.completion_wait import (
+    WaitArgumentError,
+    requested_wait,
+    wait_until_finished,
+)
 from durable_localhost.durable_errors import (
     bad_request,
+    invalid_instance_id,
     invalid_json,
     json_body,
     refuse_live,
     rewind_refused,
     unknown_restart,
+    wait_refused,
 )
 from durable_localhost.engine import Engine
-from durable_localhost.episode_plan import UnknownFunctionError
+from durable_localhost.episode_plan import UnknownFunctionError, not_found_message
 from durable_localhost.ids import new_guid
 from durable_localhost.keys import HostKeys
 from durable_localhost.model import EntityRequest, Instance, ListFilter, RuntimeStatus
@@ -34,11 +41,13 @@ from durable_localhost.responses import (
     count_param,
     empty,
     json_response,
+    json_text_response,
     router_errors,
     with_trailing_slash,
 )
 from durable_localhost.status import status_payload
 from durable_localhost.timeutil import parse
+from durable_localhost.tracker import REQUEST_UNIT, lent
 from durable_localhost.urls import PublicUrls, public_urls
 
 DEFAULT_PAGE_SIZE = 100
@@ -91,13 +100,14 @@ async def start(request: web.Request) -> web.Response:
     except ValueError as exc:
         return invalid_json(exc)
     engine = _context(request).engine
+    name = request.match_info["name"]
     instance_id = request.match_info.get("instance_id") or None
-    refused = refuse_live(engine.get(instance_id) if instance_id else None)
+    refused = _refuse_start(engine, name, instance_id)
     if refused is not None:
         return refused
     try:
         instance = engine.start_orchestration(
-            request.match_info["name"],
+            name,
             instance_id,
             input_json,
             version=request.query.get("version"),
@@ -105,22 +115,48 @@ async def start(request: web.Request) -> web.Response:
         )
     except UnknownFunctionError as exc:
         return bad_request(str(exc))
-    return await _started(request, instance)
+    return await _started(request, instance.instance_id)
 
 
-async def _started(request: web.Request, instance: Instance) -> web.Response:
-    """The 202 of a start, once the new instance is committed: it then survives a crash.
+def _refuse_start(engine: Engine, name: str, instance_id: str | None) -> web.Response | None:
+    """``StartNewAsync``'s checks in its order: the function, the id, then an existing instance."""
+    if name not in engine.index.orchestrators:
+        return bad_request(
+            not_found_message(name, "orchestrator", list(engine.index.orchestrators))
+        )
+    if instance_id is None:
+        return None
+    return invalid_instance_id(instance_id) or refuse_live(
+        engine.get(instance_id), engine.config.overridable_states
+    )
+
+
+async def _started(request: web.Request, instance_id: str) -> web.Response:
+    """The answer to a start or restart, once the instance is committed (it then survives a
+    crash): 202, or the result if it asked to wait.
 
     Starts of one loop turn share the commit. State in memory is lost on any stop anyway.
     """
-    store = _context(request).engine.store
-    if not store.is_memory:
-        await store.flush()
-    return _check_status(request, instance)
+    try:
+        wait = requested_wait(request.query)
+    except WaitArgumentError as exc:
+        return wait_refused(exc)
+    engine = _context(request).engine
+    if not engine.store.is_memory:
+        await engine.store.flush()
+    if wait is None:
+        return _check_status(request, instance_id)
+    with lent(request.get(REQUEST_UNIT)):
+        instance = await wait_until_finished(lambda: engine.get(instance_id), wait)
+    if instance is None or not instance.status.is_terminal:
+        return _check_status(request, instance_id)
+    if instance.status is RuntimeStatus.COMPLETED:
+        return json_text_response(200, instance.output or "null")
+    return await _status_answer(request, instance, return_500_on_failure=False)
 
 
-def _check_status(request: web.Request, instance: Instance) -> web.Response:
-    urls = _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
+def _check_status(request: web.Request, instance_id: str) -> web.Response:
+    urls = _context(request).urls_for(request).management(instance_id, with_rewind=False)
     headers = {"Location": urls["statusQueryGetUri"], "Retry-After": "10"}
     return json_response(202, urls, headers)
 
@@ -130,6 +166,14 @@ async def status(request: web.Request) -> web.Response:
     instance = _instance(request)
     if instance is None:
         return empty(404)
+    failure_500 = _flag(request, "returnInternalServerErrorOnFailure", False)
+    return await _status_answer(request, instance, return_500_on_failure=failure_500)
+
+
+async def _status_answer(
+    request: web.Request, instance: Instance, *, return_500_on_failure: bool
+) -> web.Response:
+    """``HandleGetStatusRequestAsync``: the status JSON with the flags the request carries."""
     history = None
     if _flag(request, "showHistory", False):
         history = await _context(request).engine.history_of(instance)
@@ -146,9 +190,7 @@ async def status(request: web.Request) -> web.Response:
         return json_response(
             202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
         )
-    if instance.status is RuntimeStatus.FAILED and _flag(
-        request, "returnInternalServerErrorOnFailure", False
-    ):
+    if instance.status is RuntimeStatus.FAILED and return_500_on_failure:
         return json_response(500, payload)
     return json_response(200, payload)
 
@@ -235,10 +277,12 @@ async def restart(request: web.Request) -> web.Response:
     if instance is None:
         return unknown_restart(request.match_info["instance_id"])
     new_id = _flag(request, "restartWithNewInstanceId", True)
-    refused = None if new_id else refuse_live(instance)
+    engine = _context(request).engine
+    refused = None if new_id else refuse_live(instance, engine.config.overridable_states)
     if refused is not None:
         return refused
-    return await _started(request, _context(request).engine.control.restart(instance, new_id))
+    restarted = engine.control.restart(instance, new_id)
+    return await _started(request, restarted.instance_id)
 
 
 def _control(operation: str) -> Handler:

@@ -9,13 +9,19 @@ trace is left out).
 from __future__ import annotations
 
 import json
+import unicodedata
 
 from aiohttp import web
 
+from durable_localhost.completion_wait import WaitArgumentError
+from durable_localhost.config import OverridableStates
 from durable_localhost.model import Instance
 from durable_localhost.responses import json_response
 
 _UNEXPECTED = "Something went wrong while processing your request"
+_INCORRECT = "One or more of the arguments submitted is incorrect"
+#: ``DurableClient.MaxInstanceIdLength``.
+MAX_INSTANCE_ID_LENGTH = 256
 
 
 def error(status: int, message: str, exception_type: str, detail: str) -> web.Response:
@@ -26,8 +32,13 @@ def error(status: int, message: str, exception_type: str, detail: str) -> web.Re
 
 def bad_request(detail: str) -> web.Response:
     """The handler's answer to an ``ArgumentException``."""
-    message = "One or more of the arguments submitted is incorrect"
-    return error(400, message, "System.ArgumentException", detail)
+    return error(400, _INCORRECT, "System.ArgumentException", detail)
+
+
+def wait_refused(exc: WaitArgumentError) -> web.Response:
+    """A ``createAndWait`` timeout or interval the handler refuses (after the start)."""
+    message = _INCORRECT if exc.status == 400 else _UNEXPECTED
+    return error(exc.status, message, exc.exception_type, exc.message)
 
 
 def unknown_restart(instance_id: str) -> web.Response:
@@ -38,6 +49,25 @@ def unknown_restart(instance_id: str) -> web.Response:
         "System.ArgumentException",
         f"An orchestrastion with the instanceId {instance_id} was not found.",
     )
+
+
+def invalid_instance_id(instance_id: str) -> web.Response | None:
+    """``StartNewAsync``'s ``ArgumentException`` for an id it refuses, or None.
+
+    Two of its texts pass the message as the parameter name and the reverse, so .NET prints
+    ``instanceId (Parameter '<the rule>')``.
+    """
+    if instance_id.startswith("@"):
+        rule = "Orchestration instance ids must not start with @."
+    elif any(c in "/\\?#" or unicodedata.category(c) == "Cc" for c in instance_id):
+        rule = "Orchestration instance ids must not contain /, \\, #, ?, or control characters."
+    elif len(instance_id) > MAX_INSTANCE_ID_LENGTH:
+        return bad_request(
+            f"Instance ID lengths must not exceed {MAX_INSTANCE_ID_LENGTH} characters."
+        )
+    else:
+        return None
+    return bad_request(f"instanceId (Parameter '{rule}')")
 
 
 def json_body(body: str) -> str | None:
@@ -56,14 +86,15 @@ def invalid_json(exc: ValueError) -> web.Response:
     return error(400, "Invalid JSON content", "Newtonsoft.Json.JsonReaderException", str(exc))
 
 
-def refuse_live(existing: Instance | None) -> web.Response | None:
+def refuse_live(existing: Instance | None, overridable: OverridableStates) -> web.Response | None:
     """The host's answer to starting over a live instance, or None when that is allowed.
 
-    ``OverridableExistingInstanceStates`` defaults to ``NonRunningStates``: DTFx throws
-    ``OrchestrationAlreadyExistsException`` for a Pending, Running, Suspended or
-    ContinuedAsNew instance, which the handler's catch-all turns into a 500.
+    With ``OverridableExistingInstanceStates`` at its default, ``NonRunningStates``, DTFx
+    throws ``OrchestrationAlreadyExistsException`` for a Pending, Running, Suspended or
+    ContinuedAsNew instance, which the handler's catch-all turns into a 500; ``AnyState``
+    dedupes nothing, so the new start replaces the instance.
     """
-    if existing is None or existing.status.is_terminal:
+    if existing is None or existing.status.is_terminal or overridable is OverridableStates.ANY:
         return None
     return error(
         500,

@@ -64,17 +64,34 @@ def take_id(instance: Instance) -> int:
     return new_id
 
 
-def task_scheduled(now: datetime, new_id: int, name: str, payload: str | None) -> Event:
-    """``TaskScheduled``: the host wraps the activity input in a one-element array."""
+def task_scheduled(
+    now: datetime, new_id: int, name: str, payload: str | None, *, input_json: str | None = None
+) -> Event:
+    """``TaskScheduled``: the host wraps the activity input in a one-element array.
+
+    ``input_json`` gives that array whole where the host's element is not the action's input
+    text (the built-in HTTP activity's ``DurableHttpRequest``).
+    """
     return event(
         EventType.TASK_SCHEDULED,
         now,
         new_id,
         Name=name,
         Version="",
-        Input=json.dumps([payload]),
+        Input=input_json if input_json is not None else json.dumps([payload]),
         Tags=None,
     )
+
+
+def scheduled_payload(scheduled: Event) -> str | None:
+    """The activity's input again from its ``TaskScheduled`` (to run it after a restart or rewind).
+
+    The element is the input's JSON text for an app's activity, and an object for the built-in
+    HTTP activity, which gets that object's JSON text.
+    """
+    inputs = json.loads(scheduled.get("Input") or "[null]")
+    first = inputs[0] if inputs else None
+    return first if first is None or isinstance(first, str) else json.dumps(first)
 
 
 def start_child(

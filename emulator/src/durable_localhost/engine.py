@@ -10,7 +10,6 @@ what an episode's answer means is decided by the pure functions of ``episode_pla
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
@@ -22,6 +21,7 @@ from durable_localhost.activity_runner import ActivityRunner
 from durable_localhost.clock import Clock, StampSource
 from durable_localhost.config import HostConfig
 from durable_localhost.control import ControlOperations
+from durable_localhost.effects import scheduled_payload
 from durable_localhost.entity_runner import EntityRunner
 from durable_localhost.episode_plan import UnknownFunctionError, not_found_message
 from durable_localhost.episodes import EpisodeRunner
@@ -164,8 +164,7 @@ class Engine:
         }
         for past in instance.history:
             if past["EventType"] == EventType.TASK_SCHEDULED and past["EventId"] not in answered:
-                inputs = json.loads(past.get("Input") or "[null]")
-                payload = inputs[0] if inputs else None
+                payload = scheduled_payload(past)
                 self._dispatch_activity(instance, int(past["EventId"]), str(past["Name"]), payload)
         self.schedule(instance)
 
@@ -260,6 +259,7 @@ class Engine:
             self.tracker.end()
         instance.timers.clear()
         instance.inbox.clear()
+        instance.pending_control.clear()  # queued for an episode that no longer counts
         self.instances.pop(instance.instance_id, None)
         self.store.write(persistence.delete_instance(instance.instance_id))
 

@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from typing import Any
 
@@ -24,6 +23,7 @@ from durable_localhost.invokers import run_entity
 from durable_localhost.model import EntityRecord, EntityRequest, entity_instance_id
 from durable_localhost.store import StateStore
 from durable_localhost.tracker import BusyTracker
+from durable_localhost.worker_threads import WorkerThreads
 
 log = logging.getLogger("durable_localhost.engine")
 
@@ -55,7 +55,7 @@ class EntityRunner:
         self._turn = turn
         self.records: dict[str, EntityRecord] = {}
         self._ready: asyncio.Queue[str] = asyncio.Queue()
-        self.pool = ThreadPoolExecutor(max_concurrent, thread_name_prefix="emulator-entity")
+        self.pool = WorkerThreads(max_concurrent, "emulator-entity")
 
     def load(self, records: list[EntityRecord]) -> None:
         """Records read back from the state store."""
@@ -99,7 +99,6 @@ class EntityRunner:
 
     async def worker(self) -> None:
         """Run batches of whichever entity is ready, one at a time."""
-        loop = asyncio.get_running_loop()
         while True:
             entity_id = await self._ready.get()
             record = self.records[entity_id]
@@ -107,7 +106,7 @@ class EntityRunner:
             record.running = True
             try:
                 async with self._turn():
-                    await self._run_batch(loop, record)
+                    await self._run_batch(record)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -117,9 +116,9 @@ class EntityRunner:
                 self._schedule(record)
                 self.tracker.end()
 
-    async def _run_batch(self, loop: asyncio.AbstractEventLoop, record: EntityRecord) -> None:
+    async def _run_batch(self, record: EntityRecord) -> None:
         batch = record.queue[:MAX_ENTITY_BATCH]
-        results = await self._results(loop, record, batch)
+        results = await self._results(record, batch)
         del record.queue[: len(batch)]
         record.updated = self.clock.now()
         self.store.write(persistence.save_entity(record))
@@ -144,7 +143,7 @@ class EntityRunner:
             )
 
     async def _results(
-        self, loop: asyncio.AbstractEventLoop, record: EntityRecord, batch: list[EntityRequest]
+        self, record: EntityRecord, batch: list[EntityRequest]
     ) -> list[tuple[bool, str]]:
         """``(is_error, result)`` per operation; the record's state is updated on success."""
         function = self.index.entity(record.name)
@@ -162,7 +161,7 @@ class EntityRunner:
             }
         )
         try:
-            state = await loop.run_in_executor(self.pool, run_entity, function, context)
+            state = await self.pool.call(run_entity, function, context)
             results = [
                 (bool(r.get("isError")), str(r.get("result"))) for r in state.get("results", [])
             ]

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from durable_localhost.actions import ActionType, Step, consumes_id, iter_atomic, step_of
+from durable_localhost.builtin_http import scheduled_http_input
 from durable_localhost.config import dumps_compact
 from durable_localhost.effects import (
     BUILTIN_HTTP_ACTIVITY,
@@ -241,9 +242,11 @@ def _schedule_action(
     if kind in (ActionType.CALL_ENTITY, ActionType.SIGNAL_ENTITY):
         return _send_to_entity(instance, action, new_id, now, functions, effects)
     if kind is ActionType.CALL_HTTP:
-        payload = json.dumps(dict(action.get("httpRequest") or {}))
+        request = dict(action.get("httpRequest") or {})
+        payload = json.dumps(request)
         effects.append(DispatchActivity(new_id, BUILTIN_HTTP_ACTIVITY, payload))
-        return task_scheduled(now, new_id, BUILTIN_HTTP_ACTIVITY, payload)
+        recorded = scheduled_http_input(request)
+        return task_scheduled(now, new_id, BUILTIN_HTTP_ACTIVITY, payload, input_json=recorded)
     raise NonDeterminismError(f"unsupported action type {kind.name}")
 
 

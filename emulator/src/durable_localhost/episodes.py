@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -23,6 +22,7 @@ from durable_localhost.model import InboxItem, Instance, RuntimeStatus
 from durable_localhost.retry_plan import retry_internals
 from durable_localhost.timeutil import parse
 from durable_localhost.trace_context import child_of
+from durable_localhost.worker_threads import WorkerThreads
 
 if TYPE_CHECKING:
     from durable_localhost.engine import Engine
@@ -36,8 +36,8 @@ class EpisodeRunner:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.ready: asyncio.Queue[str] = asyncio.Queue()
-        self.pool = ThreadPoolExecutor(
-            engine.config.max_concurrent_orchestrators, thread_name_prefix="emulator-orchestrator"
+        self.pool = WorkerThreads(
+            engine.config.max_concurrent_orchestrators, "emulator-orchestrator"
         )
 
     async def worker(self) -> None:
@@ -91,8 +91,7 @@ class EpisodeRunner:
             result = EpisodeResult(crash=not_found_message(instance.name, "orchestrator", known))
         else:
             context_json = build_context_json(instance, new_events, self.engine.config)
-            result = await loop.run_in_executor(
-                self.pool,
+            result = await self.pool.call(
                 invoke_orchestrator,
                 function,
                 context_json,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import inspect
 import json
@@ -22,6 +21,7 @@ from durable_localhost.functions import ActivityFunction, EntityFunction, Orches
 from durable_localhost.invocation import FunctionContext, Invocation, invoking
 from durable_localhost.timeouts import FunctionTimeoutError, ReplaceablePool, within
 from durable_localhost.trace_context import attached
+from durable_localhost.worker_threads import run_on
 
 log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
@@ -89,7 +89,6 @@ async def call_in_context(
     executor: Executor, invocation: Invocation, fn: Callable[..., T], *args: Any, **kwargs: Any
 ) -> T:
     """Run a sync function on ``executor`` with the invocation's context variables."""
-    loop = asyncio.get_running_loop()
 
     def call() -> T:
         with (
@@ -99,7 +98,7 @@ async def call_in_context(
             return fn(*args, **kwargs)
 
     context = contextvars.copy_context()
-    return await loop.run_in_executor(executor, context.run, call)
+    return await run_on(executor, context.run, call)
 
 
 async def call_user_function(
@@ -206,25 +205,3 @@ async def run_activity(
             invocation.invocation_id,
         )
         return str(encoded.value)
-
-
-async def run_builtin_http(request: dict[str, Any]) -> str:
-    """``call_http``: perform the request once (no 202 polling) and return the SDK's shape."""
-    import aiohttp
-
-    method = str(request.get("method") or "GET").upper()
-    headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()}
-    content = request.get("content")
-    timeout = aiohttp.ClientTimeout(total=100)
-    async with (
-        aiohttp.ClientSession(timeout=timeout) as session,
-        session.request(method, str(request["uri"]), data=content, headers=headers) as response,
-    ):
-        body = await response.text()
-        return json.dumps(
-            {
-                "statusCode": response.status,
-                "headers": dict(response.headers.items()),
-                "content": body,
-            }
-        )

@@ -7,13 +7,14 @@ produces, so retry policies and error classification see what they would see in 
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor
 from typing import Any
+
+from durable_localhost.worker_threads import run_on
 
 ActivityFake = Callable[[Any], Any]
 """Decoded JSON input -> JSON-serialisable output (a plain function or a coroutine function)."""
@@ -75,7 +76,7 @@ class ActivityOverrides:
         if inspect.iscoroutinefunction(fake):
             result = await fake(value)
         else:
-            result = await asyncio.get_running_loop().run_in_executor(pool, fake, value)
+            result = await run_on(pool, fake, value)
             if inspect.isawaitable(result):
                 result = await result
         return json.dumps(result)

@@ -12,11 +12,10 @@ SDK's retry count replays unchanged.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from durable_localhost.effects import scheduled_payload
 from durable_localhost.history import Event, EventType
 from durable_localhost.model import Instance, RetryGroup
 from durable_localhost.timeutil import parse
@@ -135,7 +134,7 @@ def _last_attempt(history: list[Event], task_id: int, failure: int) -> RetryGrou
     return RetryGroup(
         kind=kind,
         name=str(created.get("Name")),
-        input=_payload(created) if kind == "activity" else created.get("Input"),
+        input=scheduled_payload(created) if kind == "activity" else created.get("Input"),
         max_attempts=1,
         first_interval_ms=0,
         attempts=1,
@@ -152,12 +151,6 @@ def _scheduling_event(history: list[Event], task_id: int) -> Event:
     raise LookupError(f"no TaskScheduled or SubOrchestrationInstanceCreated with id {task_id}")
 
 
-def _payload(scheduled: Event) -> str | None:
-    """The activity input: the host wraps it in a one-element array in ``TaskScheduled``."""
-    inputs: Any = json.loads(scheduled.get("Input") or "[null]")
-    return inputs[0] if inputs else None
-
-
 def _unanswered_work(plan: RewindPlan) -> None:
     """Every activity, sub-orchestration and timer the kept history still waits for."""
     answered = {e["TaskScheduledId"] for e in plan.history if e["EventType"] in _ANSWERS}
@@ -169,7 +162,7 @@ def _unanswered_work(plan: RewindPlan) -> None:
             continue
         if past["EventType"] == EventType.TASK_SCHEDULED:
             plan.activities.append(
-                RerunActivity(int(past["EventId"]), str(past["Name"]), _payload(past))
+                RerunActivity(int(past["EventId"]), str(past["Name"]), scheduled_payload(past))
             )
         elif past["EventType"] == EventType.SUB_ORCHESTRATION_CREATED:
             plan.children.append(

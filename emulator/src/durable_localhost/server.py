@@ -53,6 +53,7 @@ from durable_localhost.time_control import TimeControl
 from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.timer_scheduler import TimerScheduler
 from durable_localhost.timer_triggers import resolve_timer_triggers
+from durable_localhost.tracker import REQUEST_UNIT
 from durable_localhost.urls import WEBHOOK_PATH, public_urls
 
 log = logging.getLogger("durable_localhost")
@@ -322,6 +323,7 @@ class EmulatorHost:
             return await handler(request)
         tracker, pacing = self._engine.tracker, self._engine.pacing
         tracker.begin()
+        request[REQUEST_UNIT] = tracker
         pacing.request_began()
         try:
             return await handler(request)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from durable_localhost import jsonc
 from durable_localhost.startup_errors import StartupError
 from durable_localhost.timeutil import format_timespan, parse_timespan
 
@@ -73,9 +74,11 @@ class HostJson:
     def __init__(self, app_dir: Path, raw: Mapping[str, Any]) -> None:
         self.path = app_dir / "host.json"
         self.raw = raw
-        self._lines = (
-            self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() else []
-        )
+        text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+        self._lines = text.splitlines()
+        #: The file alone: app-setting overrides are another configuration source to the host.
+        parsed = jsonc.loads(text) if text.strip() else {}
+        self.file: Mapping[str, Any] = parsed if isinstance(parsed, Mapping) else {}
 
     def error(self, message: str, key: str) -> StartupError:
         """A startup error placed at the first line that mentions ``"key"``."""
@@ -105,9 +108,9 @@ def check_startup(
 
 def _check_version(host_json: HostJson) -> None:
     """A non-empty ``host.json`` must say ``"version": "2.0"`` (an empty or absent one is fine)."""
-    if not host_json.raw:
+    if not host_json.file:
         return
-    version = host_json.raw.get("version")
+    version = host_json.file.get("version")
     if not version:
         raise StartupError(
             "The host.json file is missing the required 'version' property.", host_json.path

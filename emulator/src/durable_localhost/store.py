@@ -2,8 +2,9 @@
 
 The engine keeps hot state in memory and only *appends* writes here, so a fan-in of N
 completions costs N small inserts grouped into a few transactions rather than N commits or
-re-reads. Reads (status with history of a finished instance, startup) go through the same
-thread, after every write queued before them.
+re-reads. Writes queued during one turn of the event loop reach the thread together, so it
+wakes once per turn rather than once per write. Reads (status with history of a finished
+instance, startup) go through the same thread, after every write queued before them.
 """
 
 from __future__ import annotations
@@ -108,6 +109,9 @@ class StateStore:
         # SimpleQueue: no Condition to notify on every put (several writes per episode).
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ready = threading.Event()
+        # Writes of the current loop turn, handed over together at its end (None: no turn open).
+        self._turn_writes: list[Write | Superseded] | None = None
+        self._turn_lock = threading.Lock()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="emulator-sqlite", daemon=True)
         self._thread.start()
@@ -148,6 +152,8 @@ class StateStore:
             for entry in batch:
                 if entry is _STOP:
                     stopping = True
+                elif isinstance(entry, list):
+                    writes.extend(entry)
                 elif isinstance(entry, _Read):
                     self._commit(conn, writes)
                     writes = []
@@ -180,7 +186,24 @@ class StateStore:
 
     def write(self, fn: Write | Superseded) -> None:
         """Queue a write; it commits with the others queued around it."""
-        self._queue.put(fn)
+        with self._turn_lock:
+            if self._turn_writes is not None:
+                self._turn_writes.append(fn)
+                return
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._queue.put(fn)
+                return
+            self._turn_writes = [fn]
+        loop.call_soon(self._hand_over)
+
+    def _hand_over(self) -> None:
+        """Pass the writes queued so far to the writer thread (before a read, at a turn's end)."""
+        with self._turn_lock:
+            writes, self._turn_writes = self._turn_writes, None
+            if writes:
+                self._queue.put(writes)
 
     def read_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` on the writer thread after every queued write, and wait for it."""
@@ -191,6 +214,7 @@ class StateStore:
             box.extend([value, error])
             done_event.set()
 
+        self._hand_over()
         self._queue.put(_Read(fn, done))
         done_event.wait()
         if box[1] is not None:
@@ -213,6 +237,7 @@ class StateStore:
 
             loop.call_soon_threadsafe(settle)
 
+        self._hand_over()
         self._queue.put(_Read(fn, done))
         return await future  # type: ignore[no-any-return]
 
@@ -223,6 +248,7 @@ class StateStore:
     def close(self) -> None:
         """Commit what is queued and stop the writer thread."""
         if self._thread.is_alive():
+            self._hand_over()
             self._queue.put(_STOP)
             self._thread.join()
 

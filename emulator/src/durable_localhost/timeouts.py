@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from collections.abc import Awaitable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from durable_localhost.timeutil import format_timespan
+from durable_localhost.worker_threads import WorkerThreads
 
 log = logging.getLogger("durable_localhost.host")
 T = TypeVar("T")
@@ -34,27 +34,12 @@ class FunctionTimeoutError(Exception):
         )
 
 
-class ReplaceablePool(Executor):
-    """A thread pool that leaves a timed-out call's thread behind and carries on with new ones."""
-
-    def __init__(self, workers: int, prefix: str) -> None:
-        self._workers = workers
-        self._prefix = prefix
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix=prefix)
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        """Run ``fn`` on the current pool."""
-        return self._pool.submit(fn, *args, **kwargs)
+class ReplaceablePool(WorkerThreads):
+    """Worker threads that leave a timed-out call's thread behind and carry on with new ones."""
 
     def abandon(self) -> None:
-        """Give later calls a fresh pool; the old one's threads finish on their own."""
-        old = self._pool
-        self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix=self._prefix)
-        old.shutdown(wait=False)
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        """Shut the current pool down (abandoned ones are not waited for)."""
-        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+        """Give later calls fresh threads; the current ones finish what is queued and exit."""
+        self.replace_threads()
 
 
 async def within(

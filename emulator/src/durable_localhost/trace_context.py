@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
+from typing import Any
 
 #: version-traceid-parentid-flags; all-zero ids are invalid.
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
@@ -32,17 +34,27 @@ def child_of(traceparent: str | None) -> str:
     return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-{flags}"
 
 
-@contextmanager
-def attached(traceparent: str) -> Iterator[None]:
-    """``traceparent`` as the current OpenTelemetry context, when OpenTelemetry is installed."""
+@cache
+def _opentelemetry() -> tuple[Callable[[Any], Any], Callable[[Any], None], Any] | None:
+    """OpenTelemetry's attach, detach and a propagator, looked up once (every call runs this)."""
     try:
         from opentelemetry import context
         from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
     except ImportError:
+        return None
+    return context.attach, context.detach, TraceContextTextMapPropagator()
+
+
+@contextmanager
+def attached(traceparent: str) -> Iterator[None]:
+    """``traceparent`` as the current OpenTelemetry context, when OpenTelemetry is installed."""
+    found = _opentelemetry()
+    if found is None:
         yield
         return
-    token = context.attach(TraceContextTextMapPropagator().extract({"traceparent": traceparent}))
+    attach, detach, propagator = found
+    token = attach(propagator.extract({"traceparent": traceparent}))
     try:
         yield
     finally:
-        context.detach(token)
+        detach(token)

@@ -8,6 +8,10 @@ count only reaches zero when nothing is runnable. Virtual time auto-advances onl
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from aiohttp import web
 
 
 class BusyTracker:
@@ -46,3 +50,25 @@ class BusyTracker:
                 await asyncio.wait_for(asyncio.shield(waiter), within)
         except TimeoutError:
             pass
+
+
+#: Where the HTTP middleware leaves the tracker a request holds a unit of.
+REQUEST_UNIT = web.RequestKey("busy_unit", BusyTracker)
+
+
+@contextmanager
+def lent(tracker: BusyTracker | None) -> Iterator[None]:
+    """Give back a held unit while its holder only waits for others' work, then take it again.
+
+    An HTTP request that waits for an instance to finish must not keep virtual time from
+    moving: the instance may be waiting for a timer. ``None`` (a request holding no unit)
+    lends nothing.
+    """
+    if tracker is None:
+        yield
+        return
+    tracker.end()
+    try:
+        yield
+    finally:
+        tracker.begin()

@@ -6,11 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    Field,
-    StringConstraints,
-)
+from pydantic import AfterValidator, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from shared.models.base import Contract, DecimalText, EmailAddress
@@ -56,14 +52,26 @@ def same_person(a: str, b: str) -> bool:
     return identity_key(a) == identity_key(b)
 
 
-def checked_chain(requester: object, approvers: list[str]) -> list[str]:
-    """The approver chain, refused if it names anyone twice or includes the requester."""
-    keys = [identity_key(a) for a in approvers]
-    if len(set(keys)) != len(keys):
-        raise PydanticCustomError("duplicate_approver", "each approver may appear only once")
-    if isinstance(requester, str) and identity_key(requester) in keys:
-        raise PydanticCustomError("self_approval", "the requester cannot approve their own expense")
-    return approvers
+class ApproverChainChecks(Contract):
+    """Refuses an approver chain that names anyone twice or includes the requester.
+
+    A base for every model with a `requester` field declared before its `approvers`.
+    """
+
+    @field_validator("approvers", check_fields=False)
+    @classmethod
+    def _distinct_and_not_the_requester(
+        cls, approvers: list[str], info: ValidationInfo
+    ) -> list[str]:
+        keys = [identity_key(a) for a in approvers]
+        if len(set(keys)) != len(keys):
+            raise PydanticCustomError("duplicate_approver", "each approver may appear only once")
+        requester = info.data.get("requester")
+        if isinstance(requester, str) and identity_key(requester) in keys:
+            raise PydanticCustomError(
+                "self_approval", "the requester cannot approve their own expense"
+            )
+        return approvers
 
 
 class Verdict(StrEnum):

@@ -15,18 +15,18 @@ from shared.models.approvals.expense import (
     MAX_STAGE_HOURS,
     MAX_STAGE_SECONDS,
     MIN_STAGE_SECONDS,
+    ApproverChainChecks,
     Approvers,
     Comment,
     Email,
     Verdict,
     _ExpenseFields,
-    checked_chain,
 )
 from shared.models.approvals.workflow import ApprovalResult, ApprovalStatus
 from shared.models.base import Contract
 
 
-class ApprovalRequest(_ExpenseFields):
+class ApprovalRequest(_ExpenseFields, ApproverChainChecks):
     """Body of `POST /api/approvals`."""
 
     requester: Email | None = Field(
@@ -35,13 +35,6 @@ class ApprovalRequest(_ExpenseFields):
         "the requester; a different value here is refused.",
     )
     approvers: Approvers
-
-    @field_validator("approvers")
-    @classmethod
-    def _distinct_and_not_the_requester(
-        cls, approvers: list[str], info: ValidationInfo
-    ) -> list[str]:
-        return checked_chain(info.data.get("requester"), approvers)
 
     stage_timeout_hours: StrictFloat | None = Field(
         default=None,

@@ -1,16 +1,24 @@
-"""Workflow contracts of the order saga: retry policies, input, steps, compensations, progress
-and result."""
+"""Workflow contracts of the order saga: retry policies, input, steps, compensations, progress,
+result, and the recovery an operator decides when compensations keep failing."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, StrictFloat, StrictInt, model_validator
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from shared.errors import ErrorKind
 from shared.idempotency import Fingerprint
+from shared.models.approvals.expense import IdentitySource
 from shared.models.base import Contract
 from shared.models.inventory import (
     InventoryRelease,
@@ -184,3 +192,59 @@ class OrderSagaResult(Contract):
             "customer's `order_cancelled` notification was written. Never changes the status."
         ),
     )
+
+
+#: How often operations hear again about an order that still awaits their decision.
+DEFAULT_REMINDER_SECONDS = 4 * 3600
+#: Reminders per orchestration generation: then the saga continues as new, so its history
+#: stays small however long the order waits.
+REMINDERS_PER_GENERATION = 20
+RecoveryNote = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+def recovery_event_name(round_number: int) -> str:
+    """One event name per round: a late decision for an earlier round decides nothing."""
+    return f"recovery-decision-{round_number}"
+
+
+class RecoveryAction(StrEnum):
+    #: Run the unresolved compensations again (after the cause was fixed).
+    RETRY = "retry"
+    #: An operator undid the effects by hand; the note says how.
+    RESOLVE = "resolve"
+
+
+class RecoveryDecisionEvent(Contract):
+    """What the saga learns of a decision (its event and output): who decided stays in the
+    store, so no history holds an operator's name."""
+
+    order_id: OrderId
+    round: StrictInt = Field(ge=1)
+    action: RecoveryAction
+    note: RecoveryNote | None = None
+    identity_source: IdentitySource
+    decided_at: AwareDatetime
+
+
+class RecoveredOrderResult(OrderSagaResult):
+    """The saga's output: its result, and every recovery decision it acted on."""
+
+    recovery_decisions: list[RecoveryDecisionEvent] = Field(default_factory=list)
+
+
+class RecoveryResume(Contract):
+    """What a continued saga needs to go on waiting: the round and the result so far."""
+
+    round: StrictInt = Field(ge=1)
+    reminders_sent: StrictInt = Field(0, ge=0)
+    failed_step: SagaStep
+    unresolved: list[CompensationOutcome]
+    awaiting_since: datetime
+    result: RecoveredOrderResult
+
+
+class RecoverableOrderInput(OrderSagaInput):
+    """The saga's input, plus where to resume when it continued as new while waiting."""
+
+    recovery_reminder_seconds: StrictInt = Field(DEFAULT_REMINDER_SECONDS, ge=60, le=7 * 86400)
+    resume: RecoveryResume | None = None

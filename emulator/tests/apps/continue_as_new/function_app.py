@@ -35,3 +35,14 @@ def consumer(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any
         timeout.cancel()
         return {"round": state["round"], "ping": first.result}
     return {"round": state["round"], "ping": None}
+
+
+@app.orchestration_trigger(context_name="context")
+def relay(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Hands ``{"send": x}`` on to its next generation as ``x``; that one reports what it got."""
+    received = context.get_input()
+    if isinstance(received, dict) and set(received) == {"send"}:
+        context.continue_as_new(received["send"])
+        return None
+    yield context.create_timer(context.current_utc_datetime)
+    return {"received": received}

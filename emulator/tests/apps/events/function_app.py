@@ -1,7 +1,9 @@
 """Fixture: external events, events raised before the wait, and task_any with timer cancel."""
 
+import time
 from collections.abc import Generator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import azure.durable_functions as df
@@ -51,3 +53,13 @@ def cancels_then_waits(context: df.DurableOrchestrationContext) -> Generator[Any
         timer.cancel()
     second = yield context.wait_for_external_event("second")
     return {"first": first.result, "second": second}
+
+
+@app.orchestration_trigger(context_name="context")
+def gated(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Its episodes wait (a test's gate) until the file ``gate`` names exists."""
+    spec: dict[str, str] = context.get_input() or {}
+    while not Path(spec["gate"]).exists():
+        time.sleep(0.01)
+    yield context.create_timer(context.current_utc_datetime)
+    return spec["gate"]

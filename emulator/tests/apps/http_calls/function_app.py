@@ -28,3 +28,19 @@ def follow_location(context: df.DurableOrchestrationContext) -> Generator[Any, A
         response = yield context.call_http("GET", response["headers"]["Location"])
         calls += 1
     return {"status": response["statusCode"], "content": response["content"], "calls": calls}
+
+
+@app.orchestration_trigger(context_name="context")
+def call_as_told(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """The whole response as the orchestrator gets it, or the task's error text."""
+    spec: dict[str, Any] = context.get_input() or {}
+    try:
+        response = yield context.call_http(
+            spec.get("method", "GET"),
+            spec["url"],
+            content=spec.get("content"),
+            headers=spec.get("headers"),
+        )
+    except Exception as exc:
+        return {"error": str(exc)}
+    return response

@@ -67,3 +67,19 @@ def status_setter(context: df.DurableOrchestrationContext) -> Generator[Any, Any
     context.set_custom_status({})  # falsy: the SDK leaves it out of its answer
     yield context.call_activity("double", 2)
     return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def waits_for_child(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    """Reports how its child ended: its result, or the failure text the SDK raised."""
+    try:
+        result = yield context.call_sub_orchestrator("waiting_child", None, "waiting-child")
+    except Exception as exc:
+        return {"failure": str(exc)}
+    return {"result": result}
+
+
+@app.orchestration_trigger(context_name="context")
+def waiting_child(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    approved = yield context.wait_for_external_event("go")
+    return approved
