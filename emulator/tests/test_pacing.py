@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 
@@ -89,3 +92,28 @@ def test_the_host_hands_the_gil_over_sooner_while_it_runs(start_app: StartApp) -
         assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S * 5
     finally:
         sys.setswitchinterval(before)
+
+
+def test_a_request_waiting_for_its_instance_holds_no_background_work_back(
+    start_app: StartApp,
+) -> None:
+    server = start_app("timers", paused=True, state=":memory:")
+    durable = Durable(server)
+    engine = server.host.engine
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(
+            durable.http.post,
+            "/orchestrators/nap/napper",
+            params={"timeout": "60", "pollingInterval": "0.05"},
+            json={"seconds": 3600},
+        )
+        # State in memory: the request goes from creating the instance to its wait in one
+        # loop turn, so once the instance exists the request is waiting.
+        while engine.get("napper") is None:
+            assert not answer.done(), answer.result().text
+            time.sleep(0.01)
+        server.wait_idle()
+        waiting = engine.pacing.requests
+        server.clock.advance(timedelta(hours=1))
+        assert answer.result(timeout=60).status_code == 200
+    assert waiting == 0

@@ -146,7 +146,7 @@ async def _started(request: web.Request, instance_id: str) -> web.Response:
         await engine.store.flush()
     if wait is None:
         return _check_status(request, instance_id)
-    with lent(request.get(REQUEST_UNIT)):
+    with lent(request.get(REQUEST_UNIT)), engine.pacing.waiting():
         instance = await wait_until_finished(lambda: engine.get(instance_id), wait)
     if instance is None or not instance.status.is_terminal:
         return _check_status(request, instance_id)

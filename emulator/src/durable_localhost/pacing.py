@@ -11,6 +11,8 @@ when work starts, never what it does or in which order.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 #: The gap between two background starts while requests are in flight.
@@ -32,6 +34,15 @@ class BackgroundPacing:
     def request_ended(self) -> None:
         """A request was answered (or failed)."""
         self.requests -= 1
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """A request that only waits for an instance to finish holds nothing back meanwhile."""
+        self.request_ended()
+        try:
+            yield
+        finally:
+            self.request_began()
 
     async def __aenter__(self) -> None:
         """Wait for the next background slot when requests are in flight; go at once if not."""
