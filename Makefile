@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CHECKOV_VENV := .venv-checkov
 SEMGREP_VENV := .venv-semgrep
 #: The deployed app and the local host: what bandit and the semgrep rules scan.
-APP_CODE := function_app.py activities api entities orchestrators shared
+APP_CODE := function_app.py activities api entities housekeeping orchestrators shared
 LOCAL_HOST := emulator/src
 SEMGREP_RULES := tests/semgrep
 #: Local rule files only: registry configs need the network (and hang without it).

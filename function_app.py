@@ -34,6 +34,7 @@ import api.openapi
 import api.order_recovery
 import api.orders
 import entities.counter
+import housekeeping.idempotency_keys
 import orchestrators.batch
 import orchestrators.expense_approval
 import orchestrators.export_monitor
@@ -79,6 +80,8 @@ BLUEPRINTS: tuple[df.Blueprint, ...] = (
     api.notifications.bp,
     api.health.bp,
     api.openapi.bp,
+    # Timers: upkeep of the app's own tables.
+    housekeeping.idempotency_keys.bp,
 )
 
 shared.telemetry.configure()  # Application Insights, OTLP, or nothing (docs/telemetry.md)

@@ -3,15 +3,19 @@
 `POST /counters/{key}/{operation}` queues a signal (202): the entity applies signals one at a
 time in arrival order, so the value read right after may not include it yet. The amount is
 validated here too, so a bad request is a 400 instead of an operation error nobody sees.
-With an `Idempotency-Key` header a retried signal counts once (api/replays.py).
+With an `Idempotency-Key` header a retried signal gets its first answer (api/replays.py), and
+the signal carries a request id the counter applies once, so a retry whose first attempt
+signalled but lost its answer counts once too.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import azure.durable_functions as df
 import azure.functions as func
+from pydantic import ValidationError
 
 from api.access import Access
 from api.http import (
@@ -22,13 +26,16 @@ from api.http import (
     parse_params,
     read_body,
 )
+from api.replays import keyed_request_id
 from api.routing import Routes
 from shared.models.counters import (
     COUNTER_ENTITY,
     CounterAmount,
+    CounterInput,
     CounterRoute,
     CounterSignalAccepted,
     CounterSignalRoute,
+    CounterState,
     CounterValue,
     SignalOperation,
 )
@@ -63,8 +70,14 @@ async def signal_counter(
         _refuse_body(req)
     else:
         amount = (await parse_body(req, CounterAmount)).amount
+    request_id = keyed_request_id("signal_counter", req, per_request=True)
+    operation_input = CounterInput(
+        amount=amount,
+        request_id=request_id,
+        sent_at=datetime.now(UTC) if request_id else None,
+    )
     await client.signal_entity(
-        df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, amount
+        df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, operation_input.wire()
     )
     body = CounterSignalAccepted(
         key=route.key,
@@ -92,10 +105,13 @@ async def get_counter(
     state = await client.read_entity_state(df.EntityId(COUNTER_ENTITY, route.key))
     if not state.entity_exists:
         raise HttpProblem(404, "Not found", f"counter '{route.key}' does not exist")
-    value = state.entity_state
-    if type(value) is not int:
-        raise HttpProblem(500, "Internal error", f"counter '{route.key}' holds no integer")
-    return json_response(CounterValue(key=route.key, value=value))
+    try:
+        stored = CounterState.from_json(state.entity_state)
+    except ValidationError:
+        raise HttpProblem(
+            500, "Internal error", f"counter '{route.key}' holds no integer"
+        ) from None
+    return json_response(CounterValue(key=route.key, value=stored.value))
 
 
 def _refuse_body(req: func.HttpRequest) -> None:

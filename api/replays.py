@@ -68,16 +68,23 @@ def request_scope(function_name: str, req: func.HttpRequest) -> str:
     return f"{function_name}.{digest}"
 
 
-def keyed_request_id(function_name: str, req: func.HttpRequest) -> str | None:
+def keyed_request_id(
+    function_name: str, req: func.HttpRequest, *, per_request: bool = False
+) -> str | None:
     """A stable id (32 hex digits) for this route, caller and key; None without a key.
 
     A starter names its instance by it, so even a retry after a lost claim finds the instance
-    the first attempt started instead of starting another.
+    the first attempt started instead of starting another. `per_request` adds the request's
+    fingerprint, for a receiver that drops repeats silently: a different request under a key
+    given up (or expired) is then a new request, never taken for a repeat.
     """
     key = idempotency_key(req)
     if key is None:
         return None
-    return hashlib.sha256(f"{request_scope(function_name, req)}/{key}".encode()).hexdigest()[:32]
+    parts = [request_scope(function_name, req), key]
+    if per_request:
+        parts.append(request_fingerprint(req))
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:32]
 
 
 def request_fingerprint(req: func.HttpRequest) -> str:

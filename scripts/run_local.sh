@@ -7,8 +7,11 @@
 #   EMULATOR_ARGS  more durable-localhost options, e.g. "--keys --clock scaled"
 #   AZURITE_DEBUG  1: write Azurite's debug log to .local/azurite/debug.log (large; off by default)
 #   AZURITE_PORTS  blob, queue and table ports (default "10000 10001 10002", which
-#                  UseDevelopmentStorage=true expects); AZURITE_BIN and LOCALHOST_BIN replace
-#                  the programs (the script's tests use both)
+#                  UseDevelopmentStorage=true expects)
+#   With ports other than the defaults, the settings of local.settings.json that name them
+#   (UseDevelopmentStorage=true, http://localhost:7071) follow the chosen ports
+#   (scripts/local_settings_env.py). AZURITE_BIN and LOCALHOST_BIN replace the programs, PYTHON
+#   the interpreter (the script's tests use them).
 set -euo pipefail
 
 mode="${1:-emulator}"
@@ -17,6 +20,7 @@ cd "$root"
 port="${PORT:-7071}"
 localhost_bin="${LOCALHOST_BIN:-.venv/bin/durable-localhost}"
 azurite_bin="${AZURITE_BIN:-node_modules/.bin/azurite}"
+python_bin="${PYTHON:-python3}"
 read -r blob_port queue_port table_port <<<"${AZURITE_PORTS:-10000 10001 10002}"
 azurite_pid=""
 host_pid=""
@@ -76,6 +80,16 @@ if [[ ! -f local.settings.json ]]; then
   echo "Created local.settings.json from local.settings.json.example"
 fi
 
+moved=()
+while IFS= read -r -d '' setting; do
+  export "${setting?}"
+  moved+=("${setting%%=*}")
+done < <("$python_bin" scripts/local_settings_env.py local.settings.json \
+  "$port" "$blob_port" "$queue_port" "$table_port")
+if ((${#moved[@]} > 0)); then
+  echo "On the chosen ports: ${moved[*]} (local.settings.json names the default ports)"
+fi
+
 azurite_ready() { port_open "$blob_port" && port_open "$queue_port" && port_open "$table_port"; }
 
 if ((azurite_open == 3)); then
@@ -86,13 +100,17 @@ else
   if [[ "${AZURITE_DEBUG:-0}" == "1" ]]; then
     debug_log=(--debug .local/azurite/debug.log)
   fi
-  # No telemetry: it would wait on a server this machine cannot reach when stopping.
+  # No telemetry: it would wait on a server this machine cannot reach when stopping. Its own
+  # process group (set -m): a terminal's Ctrl-C reaches the host alone, and cleanup stops
+  # Azurite once the host has finished the work in flight.
+  set -m
   "$azurite_bin" --silent --skipApiVersionCheck --disableTelemetry \
     --location .local/azurite "${debug_log[@]}" \
     --blobHost 127.0.0.1 --blobPort "$blob_port" \
     --queueHost 127.0.0.1 --queuePort "$queue_port" \
     --tableHost 127.0.0.1 --tablePort "$table_port" &
   azurite_pid=$!
+  set +m
   for _ in $(seq 1 100); do
     azurite_ready && break
     kill -0 "$azurite_pid" 2>/dev/null || fail "Azurite failed to start"

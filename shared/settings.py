@@ -1,8 +1,9 @@
 """App settings, read once from the environment (Functions app settings / local.settings.json).
 
-Only `api/` and `activities/` read settings. Orchestrators must not read the environment: the
-HTTP starters resolve any limit an orchestration needs and pass it in the orchestration input,
-so a replay always sees the value the instance started with.
+Only `api/`, `activities/` and `housekeeping/` read settings (directly or through the stores
+they call). Orchestrators must not read the environment: the HTTP starters resolve any limit
+an orchestration needs and pass it in the orchestration input, so a replay always sees the
+value the instance started with.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.models.health_monitors.activities import EndpointName
+from shared.ncrontab import check_ncrontab
 from shared.recipient_domains import recipient_allowed
 
 #: Name of the connection used for the app's own tables (not the host's AzureWebJobsStorage).
@@ -79,6 +81,11 @@ class Settings(BaseModel):
     #: How long one storage call made for an HTTP request may wait to connect or for an answer
     #: before the route answers 503 (activities keep the SDK's own timeouts and retries).
     storage_timeout_seconds: float = Field(5, gt=0, le=60)
+    #: How long an `Idempotency-Key` is remembered after its request claimed it; after that the
+    #: key is free again (docs/idempotency.md).
+    idempotency_key_retention_hours: int = Field(24, ge=1, le=720)
+    #: When the timer removes expired keys (NCRONTAB); the host reads it as `%SETTING%`.
+    idempotency_key_cleanup_schedule: str = "0 */15 * * * *"
     operations_email: EmailStr = "ops@example.com"
     #: The default is the app-setting text (the templates deploy the same string).
     notification_allowed_domains: tuple[DomainName, ...] = Field(
@@ -96,6 +103,11 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip().lower() for part in value.split(",") if part.strip())
         return value
+
+    @field_validator("idempotency_key_cleanup_schedule")
+    @classmethod
+    def _ncrontab(cls, value: str) -> str:
+        return check_ncrontab(value)
 
     @field_validator("public_base_url")
     @classmethod
@@ -156,6 +168,8 @@ _ENV_NAMES: dict[str, str] = {
     "health_check_timeout_seconds": "HEALTH_CHECK_TIMEOUT_SECONDS",
     "max_request_bytes": "MAX_REQUEST_BYTES",
     "storage_timeout_seconds": "STORAGE_TIMEOUT_SECONDS",
+    "idempotency_key_retention_hours": "IDEMPOTENCY_KEY_RETENTION_HOURS",
+    "idempotency_key_cleanup_schedule": "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE",
     "operations_email": "OPERATIONS_EMAIL",
     "notification_allowed_domains": "NOTIFICATION_ALLOWED_DOMAINS",
     "public_base_url": "PUBLIC_BASE_URL",

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-from concurrent.futures import ThreadPoolExecutor, wait
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from durable_localhost import EmulatorServer
-from durable_localhost.store import Write
 from durable_webhooks import Durable, StartApp
 
 pytestmark = pytest.mark.emulator
@@ -84,31 +82,40 @@ def test_pending_activity_is_dispatched_again_after_a_restart(
     assert Durable(second).body(instance_id)["output"] == "Hello Hi Hello Lima"
 
 
-def test_a_start_is_acknowledged_only_once_the_instance_is_committed(
+def _busy_writer(server: EmulatorServer) -> None:
+    """Hold the state's writer thread for a moment, as a burst of writes would."""
+    server.host.engine.store.write(lambda _conn: time.sleep(0.5))
+
+
+def _rows(state: Path, table: str) -> int:
+    with sqlite3.connect(state) as disk:
+        (count,) = disk.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return int(count)
+
+
+def test_an_acknowledged_signal_is_on_disk_when_the_answer_arrives(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    """As the real host queues its message before the 202: a crash after it loses nothing."""
+    state = tmp_path / "state.sqlite3"
+    server = start_app("entities", paused=True, state=state)
+    _busy_writer(server)
+
+    answer = Durable(server).http.post(
+        "/entities/Account/a1", params={"op": "deposit"}, content=b'"1"'
+    )
+
+    assert answer.status_code == 202
+    assert _rows(state, "entities") == 1
+
+
+def test_an_acknowledged_start_is_on_disk_when_the_answer_arrives(
     start_app: StartApp, tmp_path: Path
 ) -> None:
     state = tmp_path / "state.sqlite3"
-    server = start_app("chain", state=state, settings={"HUB": "HarnessHub"})
-    durable = Durable(server)
-    release = threading.Event()
-    # The writer thread is held inside a write, so nothing queued after it commits meanwhile.
-    server.call(_queue_on_loop(server, lambda _conn: _hold(release)))
-    with ThreadPoolExecutor(1) as pool:
-        try:
-            answer = pool.submit(durable.start, "chain", '"Oslo"', "acknowledged")
-            done, _ = wait([answer], timeout=1.0)
-            assert not done, "the 202 came before the instance was committed"
-        finally:
-            release.set()
-        assert answer.result(timeout=30) == "acknowledged"
-    with sqlite3.connect(state) as conn:
-        stored = conn.execute("SELECT name FROM instances WHERE instance_id = 'acknowledged'")
-        assert stored.fetchall() == [("chain",)]
+    server = start_app("events", paused=True, state=state)
+    _busy_writer(server)
 
+    Durable(server).start("approval", instance_id="waits")
 
-def _hold(release: threading.Event) -> None:
-    release.wait()
-
-
-async def _queue_on_loop(server: EmulatorServer, write: Write) -> None:
-    server.host.engine.store.write(write)
+    assert _rows(state, "instances") == 1

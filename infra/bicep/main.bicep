@@ -161,8 +161,28 @@ param healthCheckTimeoutSeconds int = 10
 @maxValue(16777216)
 param maxRequestBytes int = 2097152
 
+@description('STORAGE_TIMEOUT_SECONDS: how long one storage call of an HTTP request may wait before the route answers 503.')
+@minValue(1)
+@maxValue(60)
+param storageTimeoutSeconds int = 5
+
+@description('IDEMPOTENCY_KEY_RETENTION_HOURS: how long an Idempotency-Key is remembered after its request.')
+@minValue(1)
+@maxValue(720)
+param idempotencyKeyRetentionHours int = 24
+
+@description('IDEMPOTENCY_KEY_CLEANUP_SCHEDULE: NCRONTAB schedule (six fields, UTC) of the timer that removes expired Idempotency-Key rows; the app checks its form.')
+@minLength(11)
+@maxLength(100)
+param idempotencyKeyCleanupSchedule string = '0 */15 * * * *'
+
 @description('OPERATIONS_EMAIL: where operational alerts go.')
 param operationsEmail string = 'ops@example.com'
+
+@description('NOTIFICATION_ALLOWED_DOMAINS: comma-separated domains the app may notify; OPERATIONS_EMAIL must be in one of them.')
+@minLength(1)
+@maxLength(2000)
+param notificationAllowedDomains string = 'example.com,example.org'
 
 // ---------------------------------------------------------------------------------------------
 // App Service Authentication (Easy Auth) with Microsoft Entra ID
@@ -268,7 +288,11 @@ var appSettingValues = {
   healthAlertThreshold: healthAlertThreshold
   healthCheckTimeoutSeconds: healthCheckTimeoutSeconds
   maxRequestBytes: maxRequestBytes
+  storageTimeoutSeconds: storageTimeoutSeconds
+  idempotencyKeyRetentionHours: idempotencyKeyRetentionHours
+  idempotencyKeyCleanupSchedule: idempotencyKeyCleanupSchedule
   operationsEmail: operationsEmail
+  notificationAllowedDomains: notificationAllowedDomains
   orchestrationVersion: orchestrationVersion
 }
 

@@ -133,15 +133,19 @@ locals {
     ENABLE_ORYX_BUILD              = "true"
 
     # The app's settings (shared/settings.py).
-    BATCH_MAX_PARALLEL            = tostring(var.batch_max_parallel)
-    BATCH_CHUNK_SIZE              = tostring(var.batch_chunk_size)
-    BATCH_MAX_ITEMS               = tostring(var.batch_max_items)
-    APPROVAL_DEFAULT_STAGE_HOURS  = tostring(var.approval_default_stage_hours)
-    HEALTH_CHECK_INTERVAL_SECONDS = tostring(var.health_check_interval_seconds)
-    HEALTH_ALERT_THRESHOLD        = tostring(var.health_alert_threshold)
-    HEALTH_CHECK_TIMEOUT_SECONDS  = tostring(var.health_check_timeout_seconds)
-    MAX_REQUEST_BYTES             = tostring(var.max_request_bytes)
-    OPERATIONS_EMAIL              = var.operations_email
+    BATCH_MAX_PARALLEL               = tostring(var.batch_max_parallel)
+    BATCH_CHUNK_SIZE                 = tostring(var.batch_chunk_size)
+    BATCH_MAX_ITEMS                  = tostring(var.batch_max_items)
+    APPROVAL_DEFAULT_STAGE_HOURS     = tostring(var.approval_default_stage_hours)
+    HEALTH_CHECK_INTERVAL_SECONDS    = tostring(var.health_check_interval_seconds)
+    HEALTH_ALERT_THRESHOLD           = tostring(var.health_alert_threshold)
+    HEALTH_CHECK_TIMEOUT_SECONDS     = tostring(var.health_check_timeout_seconds)
+    MAX_REQUEST_BYTES                = tostring(var.max_request_bytes)
+    STORAGE_TIMEOUT_SECONDS          = tostring(var.storage_timeout_seconds)
+    IDEMPOTENCY_KEY_RETENTION_HOURS  = tostring(var.idempotency_key_retention_hours)
+    IDEMPOTENCY_KEY_CLEANUP_SCHEDULE = var.idempotency_key_cleanup_schedule
+    OPERATIONS_EMAIL                 = var.operations_email
+    NOTIFICATION_ALLOWED_DOMAINS     = var.notification_allowed_domains
 
     # The version new orchestrations are stamped with; not sticky, so it moves with the code on a swap.
     AzureFunctionsJobHost__extensions__durableTask__defaultVersion = var.orchestration_version

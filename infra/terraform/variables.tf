@@ -311,10 +311,54 @@ variable "max_request_bytes" {
   }
 }
 
+variable "storage_timeout_seconds" {
+  type        = number
+  default     = 5
+  description = "STORAGE_TIMEOUT_SECONDS: how long one storage call of an HTTP request may wait before the route answers 503."
+
+  validation {
+    condition     = var.storage_timeout_seconds >= 1 && var.storage_timeout_seconds <= 60
+    error_message = "storage_timeout_seconds must be between 1 and 60."
+  }
+}
+
+variable "idempotency_key_retention_hours" {
+  type        = number
+  default     = 24
+  description = "IDEMPOTENCY_KEY_RETENTION_HOURS: how long an Idempotency-Key is remembered after its request."
+
+  validation {
+    condition     = var.idempotency_key_retention_hours >= 1 && var.idempotency_key_retention_hours <= 720
+    error_message = "idempotency_key_retention_hours must be between 1 and 720."
+  }
+}
+
+variable "idempotency_key_cleanup_schedule" {
+  type        = string
+  default     = "0 */15 * * * *"
+  description = "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE: NCRONTAB schedule (six fields, UTC) of the timer that removes expired Idempotency-Key rows; the app checks its form."
+
+  validation {
+    condition     = length(var.idempotency_key_cleanup_schedule) >= 11 && length(var.idempotency_key_cleanup_schedule) <= 100
+    error_message = "idempotency_key_cleanup_schedule must be 11 to 100 characters: six NCRONTAB fields."
+  }
+}
+
 variable "operations_email" {
   type        = string
   default     = "ops@example.com"
   description = "OPERATIONS_EMAIL: where operational alerts go."
+}
+
+variable "notification_allowed_domains" {
+  type        = string
+  default     = "example.com,example.org"
+  description = "NOTIFICATION_ALLOWED_DOMAINS: comma-separated domains the app may notify; OPERATIONS_EMAIL must be in one of them."
+
+  validation {
+    condition     = length(var.notification_allowed_domains) >= 1 && length(var.notification_allowed_domains) <= 2000
+    error_message = "notification_allowed_domains must be 1 to 2000 characters."
+  }
 }
 
 variable "orchestration_version" {

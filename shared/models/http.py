@@ -94,6 +94,7 @@ class IdempotencyHeaders(Contract):
         alias=IDEMPOTENCY_KEY_HEADER,
         description=(
             "A key the client chooses per request: a retry with the same key and body has one "
-            "effect and gets the first answer; the same key with another body is a 409."
+            "effect and gets the first answer, even when the first attempt's answer was lost; "
+            "the same key with another body is a 409."
         ),
     )

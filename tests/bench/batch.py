@@ -24,6 +24,7 @@ from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import BatchRun
 from tests.support.azurite import start_or_reuse
+from tests.support.local_host import INDEXING_SETTINGS
 
 POLL_INTERVAL_S = 0.1
 FAIL_EVERY = 100
@@ -60,6 +61,7 @@ def azurite_settings(connection: str, chunk_size: int) -> dict[str, str]:
         "BATCH_MAX_PARALLEL": "16",
         "BATCH_CHUNK_SIZE": str(chunk_size),
         "BATCH_MAX_ITEMS": "10000",
+        **INDEXING_SETTINGS,
     }
 
 

@@ -1,5 +1,6 @@
 """`requests/*.http` run top to bottom against the app: every request is valid, every chained
-id resolves, nothing answers 5xx, and every route the README shows is in one of the files."""
+id resolves, nothing answers 4xx or 5xx unless listed below, and every route the README shows
+is in one of the files."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted((ROOT / "requests").glob("*.http"))
 #: What the local-host file calls that a remote (Azure) target does not serve.
 LOCAL_ONLY = {"local-host.http"}
+#: Requests that may answer a 4xx here, and why: (file, method, URL as written) -> statuses.
+#: The suite's paused clock never lets the refund's retries run out, so that order is not yet
+#: waiting for the decision the file sends (a person running the file waits a minute first).
+ALLOWED_CLIENT_ERRORS: dict[tuple[str, str, str], set[int]] = {
+    (
+        "orders.http",
+        "POST",
+        "{{host}}/api/orders/{{refundStatus.response.body.$.customStatus.orderId}}/recovery",
+    ): {409},
+}
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
@@ -44,7 +55,8 @@ def test_request_file_runs_with_every_chained_value_resolved(
                 f"{path.name}:{request.line} {request.method} {request.url} answered "
                 f"{answer.status}: {str(answer.body)[:300]}"
             )
-            assert answer.status not in (401, 404, 405), (
+            allowed = ALLOWED_CLIENT_ERRORS.get((path.name, request.method, request.url), set())
+            assert answer.status < 400 or answer.status in allowed, (
                 f"{path.name}:{request.line} {request.method} {request.url} answered "
                 f"{answer.status}: {str(answer.body)[:300]}"
             )

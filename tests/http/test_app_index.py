@@ -13,6 +13,7 @@ import ast
 import importlib.util
 import inspect
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,10 +25,11 @@ import pytest
 import function_app
 from api.access import CALLERS, STOREFRONT, required_access
 from api.routing import OPERATIONS, Operation
+from shared.settings import SETTING_NAMES, load_settings
 from tests.support.function_app import fresh_app
 
 ROOT = Path(function_app.__file__).parent
-CODE_FOLDERS = ("api", "orchestrators", "activities", "entities")
+CODE_FOLDERS = ("api", "orchestrators", "activities", "entities", "housekeeping")
 
 #: The documented operations as the app modules declared them (taken at import, before any
 #: test defines a throwaway endpoint of its own).
@@ -51,6 +53,7 @@ HTTP = "httpTrigger"
 ORCHESTRATION = "orchestrationTrigger"
 ACTIVITY = "activityTrigger"
 ENTITY = "entityTrigger"
+TIMER = "timerTrigger"
 CLIENT = "durableClient"
 
 #: Every function the app serves and its trigger, exactly: adding or renaming a function is a
@@ -124,6 +127,8 @@ EXPECTED_TRIGGERS: dict[str, str] = {
     "list_sent_notifications": HTTP,
     "health": HTTP,
     "get_openapi_document": HTTP,
+    # Timers
+    "remove_expired_idempotency_keys": TIMER,
 }
 #: Bindings each function must have besides its trigger (HTTP functions also get `http` out).
 EXTRA_BINDINGS_OF_MANAGEMENT_ROUTES = {
@@ -233,7 +238,7 @@ def test_the_app_indexes_exactly_the_expected_functions(index: dict[str, Indexed
 
 
 def test_every_function_has_one_trigger_and_known_binding_types(index: dict[str, Indexed]) -> None:
-    known = {HTTP, ORCHESTRATION, ACTIVITY, ENTITY, CLIENT, "http", "timerTrigger"}
+    known = {HTTP, ORCHESTRATION, ACTIVITY, ENTITY, CLIENT, "http", TIMER}
     for name, f in index.items():
         assert len([b for b in f.bindings if b["type"].endswith("Trigger")]) == 1, name
         assert f.binding_types <= known, (name, f.binding_types - known)
@@ -256,6 +261,22 @@ def test_python_parameters_match_the_bindings(index: dict[str, Indexed]) -> None
         bound = {b["name"] for b in f.bindings if b["name"] != "$return"}
         parameters = set(inspect.signature(_python_function(f.user_function)).parameters)
         assert parameters == bound, name
+
+
+def test_timers_take_their_schedule_from_a_setting_the_app_checks_and_never_run_on_start(
+    index: dict[str, Indexed],
+) -> None:
+    """The host resolves `%NAME%` in a schedule from the app settings: a name missing there
+    disables the timer, so each is validated by shared/settings.py, deployed by the templates
+    (tests/infra) and present in local.settings.json.example."""
+    example = json.loads((ROOT / "local.settings.json.example").read_text(encoding="utf-8"))
+    for name in names_with_trigger(index, TIMER):
+        trigger = index[name].trigger
+        setting = re.fullmatch(r"%([A-Z_]+)%", trigger["schedule"])
+        assert setting is not None, f"{name}: schedule {trigger['schedule']!r} is not a setting"
+        assert setting[1] in SETTING_NAMES, name
+        load_settings({setting[1]: example["Values"][setting[1]]})
+        assert trigger.get("runOnStartup") is False, name
 
 
 # --- HTTP routes and their documentation ------------------------------------------------------

@@ -133,8 +133,13 @@ async def test_non_json_is_a_415_and_oversized_is_a_413(
     client.signal_entity.assert_not_awaited()
 
 
-async def test_a_counter_is_read_back(client: Any) -> None:
-    client.read_entity_state.return_value = EntityStateResponse(True, 42)
+@pytest.mark.parametrize(
+    "state",
+    [42, {"value": 42, "recentRequests": {"0" * 32: 1_764_752_400}}],
+    ids=["stored as a bare integer", "with remembered requests"],
+)
+async def test_a_counter_is_read_back(client: Any, state: Any) -> None:
+    client.read_entity_state.return_value = EntityStateResponse(True, state)
 
     response = await read(get("orders"), client)
 
@@ -142,6 +147,16 @@ async def test_a_counter_is_read_back(client: Any) -> None:
     assert body(response) == {"key": "orders", "value": 42}
     (entity,) = client.read_entity_state.await_args.args
     assert (entity.name, entity.key) == ("counter", "orders")
+
+
+@pytest.mark.parametrize("state", ["lots", 4.5, {"recentRequests": {}}])
+async def test_a_counter_holding_no_integer_is_a_500_problem(client: Any, state: Any) -> None:
+    client.read_entity_state.return_value = EntityStateResponse(True, state)
+
+    response = await read(get("orders"), client)
+
+    assert response.status_code == 500
+    assert body(response)["detail"] == "counter 'orders' holds no integer"
 
 
 async def test_a_counter_never_signalled_is_a_404(client: Any) -> None:

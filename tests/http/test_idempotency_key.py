@@ -54,11 +54,13 @@ def approval(
     )
 
 
-def counter_signal(key: str | None, amount: int = 5, counter: str = "visits") -> Any:
+def counter_signal(
+    key: str | None, amount: int = 5, counter: str = "visits", caller_key: str | None = None
+) -> Any:
     return func.HttpRequest(
         "POST",
         f"{BASE}/counters/{counter}/add",
-        headers=headers(key),
+        headers=headers(key, caller_key),
         route_params={"key": counter, "operation": "add"},
         body=json.dumps({"amount": amount}).encode(),
     )
@@ -184,6 +186,45 @@ async def test_a_retried_counter_signal_counts_once(client: Any) -> None:
     assert first.status_code == again.status_code == 202
     assert again.get_body() == first.get_body()
     client.signal_entity.assert_awaited_once()
+
+
+def signalled_input(client: Any) -> Any:
+    _, _, operation_input = client.signal_entity.await_args.args
+    return operation_input
+
+
+async def test_a_keyed_signal_carries_one_request_id_for_every_attempt(
+    client: Any, mocker: Any
+) -> None:
+    """The key's row is lost (say the answer was never stored): the retry's id is the same."""
+    key = fresh_key()
+    await signal(counter_signal(key), client)
+    first = signalled_input(client)
+    mocker.patch.object(request_replays, "claim", return_value=None)
+
+    await signal(counter_signal(key), client)
+    retried = signalled_input(client)
+    await signal(counter_signal(key, amount=6), client)
+    changed = signalled_input(client)
+
+    assert first["amount"] == retried["amount"] == 5
+    assert first["requestId"] == retried["requestId"]
+    assert len(first["requestId"]) == 32
+    assert key not in json.dumps(first)
+    assert changed["requestId"] != first["requestId"]  # another request under the key
+
+
+async def test_request_ids_differ_per_caller_and_without_a_key_none_is_sent(client: Any) -> None:
+    key = fresh_key()
+    ids = set()
+    for caller in ("storefront", "back-office"):
+        await signal(counter_signal(key, caller_key=caller), client)
+        ids.add(signalled_input(client)["requestId"])
+
+    await signal(counter_signal(None), client)
+
+    assert len(ids) == 2
+    assert signalled_input(client) == 5  # the bare amount, as an unkeyed signal always was
 
 
 async def test_a_counter_key_reused_for_another_counter_or_amount_is_a_409(client: Any) -> None:

@@ -3,19 +3,22 @@
 shared/settings.py names the settings and their bounds, host.json reads TASKHUB_NAME and caps
 concurrency, and the app's table connection is called `AppStorage`. Both trees must set exactly
 those names, with the app's defaults, inside the app's bounds; otherwise a deployment would
-start an app that rejects its own settings.
+start an app that rejects its own settings (or, for a timer's `%SETTING%` schedule, a host that
+disables the timer). local.settings.json.example sets the same names with the same values, so
+`make run` and `func start` run what Azure runs.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 
 from shared.settings import APP_STORAGE_CONNECTION, SETTING_NAMES, Settings, load_settings
 from tests.infra.bicep_model import BicepValue, as_dict, bicep_file
-from tests.infra.paths import BICEP, HOST_JSON
+from tests.infra.paths import BICEP, HOST_JSON, REPO_ROOT
 from tests.infra.terraform_model import TerraformTree
 
 pytestmark = pytest.mark.infra
@@ -27,13 +30,8 @@ APP_STORAGE_SETTINGS = (
     f"{APP_STORAGE_CONNECTION}__credential",
     f"{APP_STORAGE_CONNECTION}__clientId",
 )
-
-
-#: App settings the templates do not set; the app's default applies there. infra/ is owned
-#: separately: it adds these to both trees, and `test_settings_left_to_the_templates_owner`
-#: fails once it has, so the name is removed here and the checks below cover it.
-NOT_IN_TEMPLATES = ("NOTIFICATION_ALLOWED_DOMAINS", "STORAGE_TIMEOUT_SECONDS")
-DEPLOYED = tuple(name for name in SETTING_NAMES if name not in NOT_IN_TEMPLATES)
+#: Settings local.settings.json.example sets to a local value instead of the app's default.
+LOCAL_VALUES = ("HEALTH_MONITOR_ALLOWLIST",)
 
 
 def _field(setting: str) -> str:
@@ -45,15 +43,22 @@ def _bicep_parameter(setting: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
-def _bicep_settings() -> dict[str, BicepValue]:
-    settings = bicep_file(BICEP, "modules/function-app-settings.bicep").variables["siteAppSettings"]
-    return as_dict(settings)
+#: Where each tree declares the app settings of the production site and of the staging slot.
+BICEP_SETTINGS = {
+    "production": ("modules/function-app-settings.bicep", "siteAppSettings"),
+    "staging": ("modules/function-app-slot-settings.bicep", "slotAppSettings"),
+}
 
 
-def _terraform_settings(terraform: TerraformTree) -> dict[str, Any]:
+def _bicep_settings(instance: str = "production") -> dict[str, BicepValue]:
+    relative, variable = BICEP_SETTINGS[instance]
+    return as_dict(bicep_file(BICEP, relative).variables[variable])
+
+
+def _terraform_settings(terraform: TerraformTree, instance: str = "production") -> dict[str, Any]:
     return {
         **terraform.locals["app_settings_shared"],
-        **terraform.locals["app_settings_by_instance"]["production"],
+        **terraform.locals["app_settings_by_instance"][instance],
     }
 
 
@@ -78,16 +83,34 @@ def _app_bounds(setting: str) -> tuple[float, float]:
     return low, high
 
 
-def test_every_app_setting_is_set_in_both_trees(terraform: TerraformTree) -> None:
-    expected = {*DEPLOYED, *HOST_SETTINGS, *APP_STORAGE_SETTINGS}
-    assert sorted(expected - set(_bicep_settings())) == []
-    assert sorted(expected - set(_terraform_settings(terraform))) == []
+def _app_default(setting: str) -> Any:
+    field = Settings.model_fields[_field(setting)]
+    return field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
 
 
-def test_settings_left_to_the_templates_owner(terraform: TerraformTree) -> None:
-    for name in NOT_IN_TEMPLATES:
-        assert name not in _bicep_settings(), f"{name} is deployed: drop it from NOT_IN_TEMPLATES"
-        assert name not in _terraform_settings(terraform), f"{name} is deployed"
+def _local_settings_example() -> dict[str, str]:
+    parsed = json.loads((REPO_ROOT / "local.settings.json.example").read_text(encoding="utf-8"))
+    values: dict[str, str] = parsed["Values"]
+    return values
+
+
+@pytest.mark.parametrize("instance", sorted(BICEP_SETTINGS))
+def test_every_app_setting_is_set_in_both_trees(terraform: TerraformTree, instance: str) -> None:
+    expected = {*SETTING_NAMES, *HOST_SETTINGS, *APP_STORAGE_SETTINGS}
+    assert sorted(expected - set(_bicep_settings(instance))) == []
+    assert sorted(expected - set(_terraform_settings(terraform, instance))) == []
+
+
+@pytest.mark.parametrize("setting", SETTING_NAMES)
+def test_the_local_settings_example_sets_every_app_setting_to_its_default(setting: str) -> None:
+    example = _local_settings_example()
+    assert setting in example
+    if setting not in LOCAL_VALUES:
+        assert example[setting] == str(_app_default(setting))
+
+
+def test_the_app_accepts_the_local_settings_example() -> None:
+    load_settings(_local_settings_example())
 
 
 def test_app_storage_connection_is_identity_based_under_the_names_the_app_reads(
@@ -98,10 +121,9 @@ def test_app_storage_connection_is_identity_based_under_the_names_the_app_reads(
         assert settings[f"{APP_STORAGE_CONNECTION}__credential"] == "managedidentity"
 
 
-@pytest.mark.parametrize("setting", DEPLOYED)
+@pytest.mark.parametrize("setting", SETTING_NAMES)
 def test_infra_defaults_are_the_app_defaults(setting: str, terraform: TerraformTree) -> None:
-    field = Settings.model_fields[_field(setting)]
-    app_default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
+    app_default = _app_default(setting)
     bicep_default = bicep_file(BICEP, "main.bicep").parameters[_bicep_parameter(setting)].default
     terraform_default = terraform.variables[_field(setting)]["default"]
     assert bicep_default == app_default
@@ -109,7 +131,7 @@ def test_infra_defaults_are_the_app_defaults(setting: str, terraform: TerraformT
 
 
 @pytest.mark.parametrize(
-    "setting", [name for name in DEPLOYED if Settings.model_fields[_field(name)].metadata]
+    "setting", [name for name in SETTING_NAMES if _app_bounds(name) != (-math.inf, math.inf)]
 )
 def test_infra_bounds_lie_inside_the_app_bounds(setting: str) -> None:
     decorators = bicep_file(BICEP, "main.bicep").parameters[_bicep_parameter(setting)].decorators
@@ -125,7 +147,7 @@ def test_the_app_accepts_the_deployed_defaults() -> None:
     main = bicep_file(BICEP, "main.bicep")
     environ = {
         setting: str(main.parameters[_bicep_parameter(setting)].default)
-        for setting in DEPLOYED
+        for setting in SETTING_NAMES
         if setting != "HEALTH_MONITOR_ALLOWLIST"
     }
     environ["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(

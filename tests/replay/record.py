@@ -22,6 +22,7 @@ from typing import Any, Final, NamedTuple
 from orchestrators.batch import PRICE_BATCH_ITEM_SINCE
 from tests.e2e.support.endpoint import ControllableEndpoint
 from tests.replay.recording import Recorder, Scenario, record
+from tests.support.local_host import INDEXING_SETTINGS
 
 CUSTOMER: Final = {"email": "replay.customer@example.com", "name": "Replay Testperson"}
 BUYER: Final = "replay.buyer@example.com"
@@ -387,6 +388,7 @@ def settings(probe_url: str) -> dict[str, str]:
         "BATCH_MAX_PARALLEL": "8",
         "HEALTH_CHECK_TIMEOUT_SECONDS": "5",
         "HEALTH_MONITOR_ALLOWLIST": json.dumps({PROBE: probe_url}),
+        **INDEXING_SETTINGS,
     }
 
 

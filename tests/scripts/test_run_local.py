@@ -6,6 +6,7 @@ The script runs from a copy in a temporary folder (it creates ``local.settings.j
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,11 +23,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 READY = "The app is running"
 #: A stand-in for Azurite or the host: listens on the ports its options name and records them.
+#: It also keeps the settings it was started with (`.env`) and, in the shared `events` file, when
+#: it was signalled and when it exited; the host takes a moment to finish its work in flight.
 LISTENER = """\
-import signal, socket, sys, time
+import json, os, signal, socket, sys, time
 from pathlib import Path
 args = sys.argv[1:]
-Path(sys.argv[0] + ".args").write_text(" ".join(args))
+me = Path(sys.argv[0])
+me.with_suffix(".args").write_text(" ".join(args))
+me.with_suffix(".env").write_text(json.dumps(dict(os.environ)))
+def log(event):
+    with (me.parent / "events").open("a") as events:
+        events.write(f"{me.name} {event}\\n")
+def stop(*_):
+    log("signalled")
+    time.sleep(0.5 if me.name == "host" else 0)
+    log("exited")
+    sys.exit(0)
 options = ("--port", "--blobPort", "--queuePort", "--tablePort")
 ports = [int(args[i + 1]) for i, a in enumerate(args) if a in options]
 socks = []
@@ -35,8 +49,8 @@ for port in ports:
     s.bind(("127.0.0.1", port))
     s.listen()
     socks.append(s)
-signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+signal.signal(signal.SIGINT, stop)
+signal.signal(signal.SIGTERM, stop)
 while True:
     time.sleep(0.1)
 """
@@ -52,7 +66,8 @@ def free_port() -> int:
 def project(tmp_path: Path) -> Path:
     """A folder with the script, the settings example and stand-in programs."""
     (tmp_path / "scripts").mkdir()
-    shutil.copy(ROOT / "scripts" / "run_local.sh", tmp_path / "scripts" / "run_local.sh")
+    for script in ("run_local.sh", "local_settings_env.py"):
+        shutil.copy(ROOT / "scripts" / script, tmp_path / "scripts" / script)
     shutil.copy(ROOT / "local.settings.json.example", tmp_path / "local.settings.json.example")
     for name in ("azurite", "host"):
         program = tmp_path / name
@@ -68,6 +83,7 @@ def environment(project: Path, port: int, azurite_ports: list[int]) -> dict[str,
         "AZURITE_PORTS": " ".join(map(str, azurite_ports)),
         "AZURITE_BIN": str(project / "azurite"),
         "LOCALHOST_BIN": str(project / "host"),
+        "PYTHON": sys.executable,
     }
 
 
@@ -105,9 +121,9 @@ def accepts(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def test_ctrl_c_stops_the_app_and_azurite_and_exits_0(project: Path) -> None:
-    ports = [free_port() for _ in range(4)]
-    env = environment(project, ports[0], ports[1:])
+@contextmanager
+def running(project: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """The script until it says the app is running; then the terminal's Ctrl-C, and its end."""
     log = (project / "run.log").open("w")
     script = subprocess.Popen(
         ["bash", str(project / "scripts" / "run_local.sh")],
@@ -124,16 +140,72 @@ def test_ctrl_c_stops_the_app_and_azurite_and_exits_0(project: Path) -> None:
             assert script.poll() is None, (project / "run.log").read_text()
             assert time.monotonic() < deadline, "the script never said the app was running"
             time.sleep(0.1)
-
+        yield script
         os.killpg(script.pid, signal.SIGINT)
-        returncode = script.wait(timeout=30)
+        script.wait(timeout=30)
     finally:
         if script.poll() is None:
             os.killpg(script.pid, signal.SIGKILL)
         log.close()
 
+
+def started_with(project: Path, program: str) -> dict[str, str]:
+    environ: dict[str, str] = json.loads((project / f"{program}.env").read_text())
+    return environ
+
+
+def test_ctrl_c_stops_the_app_and_azurite_and_exits_0(project: Path) -> None:
+    ports = [free_port() for _ in range(4)]
+
+    with running(project, environment(project, ports[0], ports[1:])) as script:
+        pass
+
     output = (project / "run.log").read_text()
-    assert returncode == 0, output
+    assert script.returncode == 0, output
     assert not any(accepts(port) for port in ports), "the app or Azurite is still listening"
     # Azurite's debug log (tens of MB an hour) is written only with AZURITE_DEBUG=1.
     assert "--debug" not in (project / "azurite.args").read_text()
+
+
+def test_ctrl_c_lets_the_host_finish_before_azurite_stops(project: Path) -> None:
+    ports = [free_port() for _ in range(4)]
+
+    with running(project, environment(project, ports[0], ports[1:])):
+        pass
+
+    events = (project / "events").read_text().splitlines()
+    # Azurite stopping while the host still drains its activities fails them as transient.
+    assert events.index("host exited") < events.index("azurite signalled"), events
+
+
+def test_ports_other_than_the_defaults_reach_the_settings_that_name_them(
+    project: Path,
+) -> None:
+    app, blob, queue, table = (free_port() for _ in range(4))
+
+    with running(project, environment(project, app, [blob, queue, table])):
+        settings = started_with(project, "host")
+
+    assert settings["PUBLIC_BASE_URL"] == f"http://localhost:{app}"
+    assert json.loads(settings["HEALTH_MONITOR_ALLOWLIST"]) == {
+        "self": f"http://localhost:{app}/api/health"
+    }
+    for storage in ("AzureWebJobsStorage", "AppStorage"):
+        assert f"TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1;" in settings[storage]
+        assert f"QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;" in settings[storage]
+        assert f"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;" in settings[storage]
+    assert "PUBLIC_BASE_URL" in (project / "run.log").read_text()
+
+
+def test_a_setting_from_the_environment_is_kept_on_other_ports(project: Path) -> None:
+    ports = [free_port() for _ in range(4)]
+    env = environment(project, ports[0], ports[1:])
+    env["PUBLIC_BASE_URL"] = "https://shop.example.com"
+    env["AppStorage"] = "UseDevelopmentStorage=true"
+
+    with running(project, env):
+        settings = started_with(project, "host")
+
+    assert settings["PUBLIC_BASE_URL"] == "https://shop.example.com"
+    assert settings["AppStorage"] == "UseDevelopmentStorage=true"
+    assert f"127.0.0.1:{ports[3]}" in settings["AzureWebJobsStorage"]

@@ -16,10 +16,22 @@ from typing import Any
 import httpx
 
 from durable_localhost import EmulatorServer
+from shared.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Settings every test start of the app sets. The host resolves a timer's `%SETTING%` schedule
+#: when it indexes the app and refuses the app without it. The cleanup timer itself stays off:
+#: virtual time would run it at every quarter hour it passes; a test runs it by hand.
+INDEXING_SETTINGS = {
+    "IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": load_settings({}).idempotency_key_cleanup_schedule,
+    "AzureWebJobs.remove_expired_idempotency_keys.Disabled": "true",
+}
 #: What the host's startup checks require; faked activities never use the storage connection.
-SETTINGS = {"AzureWebJobsStorage": "UseDevelopmentStorage=true", "TASKHUB_NAME": "Workflows"}
+SETTINGS = {
+    "AzureWebJobsStorage": "UseDevelopmentStorage=true",
+    "TASKHUB_NAME": "Workflows",
+    **INDEXING_SETTINGS,
+}
 EXECUTION_STARTED, TIMER_CREATED, ORCHESTRATOR_STARTED, EVENT_SENT = 0, 10, 12, 14
 #: History events that schedule a task or a sub-orchestration, and those that answer one.
 SCHEDULING, ANSWERS = frozenset({4, 7}), frozenset({5, 6, 8, 9})

@@ -1,19 +1,30 @@
 """The `counter` entity through the SDK's real entity handler, fed the host's batch JSON
-(protocol doc §3.2: operation inputs are JSON text of JSON text; results are JSON text)."""
+(protocol doc §3.2: operation inputs are JSON text of JSON text; results are JSON text).
+
+A keyed operation (`{amount, requestId, sentAt}`) is applied once per request id; unkeyed ones
+(a bare amount) always count."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from entities.counter import counter
-from shared.models.counters import MAX_AMOUNT, MAX_VALUE
+from shared.models.counters import (
+    MAX_AMOUNT,
+    MAX_VALUE,
+    REMEMBERED_FOR,
+    REMEMBERED_REQUESTS,
+    CounterInput,
+)
 from tests.support.functions import entity_handler
 
 handle = entity_handler(counter)
 _MISSING = object()
+SENT = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
 
 def op(name: str, value: Any = _MISSING, *, signal: bool = True) -> dict[str, Any]:
@@ -32,8 +43,29 @@ def run(*operations: dict[str, Any], state: Any = _MISSING) -> dict[str, Any]:
     return json.loads(handle(json.dumps(context)))
 
 
+def keyed(name: str, amount: int | None, request: int, sent: datetime = SENT) -> dict[str, Any]:
+    """A keyed operation, as `POST /counters/{key}/{name}` with an Idempotency-Key signals it."""
+    request_id = f"{request:032x}"
+    return op(name, CounterInput(amount=amount, request_id=request_id, sent_at=sent).wire())
+
+
 def outcomes(response: dict[str, Any]) -> list[tuple[bool, Any]]:
     return [(r["isError"], json.loads(r["result"])) for r in response["results"]]
+
+
+def stored(response: dict[str, Any]) -> dict[str, Any]:
+    state: dict[str, Any] = json.loads(response["entityState"])
+    return state
+
+
+def value(response: dict[str, Any]) -> int:
+    number: int = stored(response)["value"]
+    return number
+
+
+def remembered(response: dict[str, Any]) -> list[int]:
+    """The request numbers (see `keyed`) the counter remembers, oldest first."""
+    return [int(request_id, 16) for request_id in stored(response)["recentRequests"]]
 
 
 def test_operations_apply_in_order_and_report_the_new_value() -> None:
@@ -41,20 +73,20 @@ def test_operations_apply_in_order_and_report_the_new_value() -> None:
 
     assert outcomes(response) == [(False, 5), (False, 8), (False, -2), (False, -2)]
     assert response["entityExists"] is True
-    assert json.loads(response["entityState"]) == -2
+    assert value(response) == -2
 
 
 def test_the_stored_state_is_where_a_batch_starts() -> None:
     response = run(op("add", 1), state=41)
 
-    assert json.loads(response["entityState"]) == 42
+    assert value(response) == 42
 
 
 def test_reset_sets_zero() -> None:
     response = run(op("reset"), op("get", None), state=17)
 
     assert outcomes(response) == [(False, 0), (False, 0)]
-    assert json.loads(response["entityState"]) == 0
+    assert value(response) == 0
 
 
 def test_invalid_operations_fail_alone_and_the_rest_of_the_batch_applies() -> None:
@@ -67,7 +99,8 @@ def test_invalid_operations_fail_alone_and_the_rest_of_the_batch_applies() -> No
         op("add", MAX_AMOUNT + 1),  # too large
         op("add", 0),  # zero (the client would send no body)
         op("add", -3),  # negative: that is what subtract is for
-        op("add", {"amount": 1}),  # an object
+        op("add", {"amount": 1, "by": 2}),  # an object with an unknown field
+        op("add", {"amount": "1"}),  # an object with a numeric string
         op("add", None),  # JSON null
         op("add"),  # no input at all
         op("multiply", 2),  # unknown operation
@@ -79,9 +112,14 @@ def test_invalid_operations_fail_alone_and_the_rest_of_the_batch_applies() -> No
     assert results[-1] == (False, 3)
     errors = results[1:-1]
     assert all(is_error for is_error, _ in errors)
-    assert all("integer amount from 1 to" in message for _, message in errors[:-1])
+    bare, objects = errors[:7] + errors[9:11], errors[7:9]
+    assert all(f"integer amount from 1 to {MAX_AMOUNT}" in message for _, message in bare)
+    assert [message.split(":")[:2] for _, message in objects] == [
+        ["invalid add input", " by"],
+        ["invalid add input", " amount"],
+    ]
     assert "unknown operation 'multiply'" in errors[-1][1]
-    assert json.loads(response["entityState"]) == 3
+    assert value(response) == 3
 
 
 def test_a_batch_of_only_invalid_operations_leaves_a_new_counter_unborn() -> None:
@@ -96,7 +134,7 @@ def test_reading_a_new_counter_creates_it_at_zero() -> None:
 
     assert outcomes(response) == [(False, 0)]
     assert response["entityExists"] is True
-    assert json.loads(response["entityState"]) == 0
+    assert value(response) == 0
 
 
 @pytest.mark.parametrize(
@@ -109,11 +147,112 @@ def test_the_counter_never_leaves_the_json_safe_range(state: int, operation: Any
     ((is_error, message),) = outcomes(response)
     assert is_error
     assert "range" in message
-    assert json.loads(response["entityState"]) == state
+    assert json.loads(response["entityState"]) == state  # untouched
 
 
 def test_a_corrupt_state_refuses_arithmetic_but_can_be_reset() -> None:
     response = run(op("add", 1), op("reset"), op("add", 2), state="not a number")
 
     assert [is_error for is_error, _ in outcomes(response)] == [True, False, False]
-    assert json.loads(response["entityState"]) == 2
+    assert value(response) == 2
+
+
+def test_a_repeated_request_is_applied_once() -> None:
+    """A retry whose first attempt reached the counter (its answer was lost) counts once."""
+    first = run(keyed("add", 5, request=1), keyed("add", 5, request=1), state=10)
+    retried = run(keyed("add", 5, request=1, sent=SENT + timedelta(minutes=2)), state=stored(first))
+
+    assert outcomes(first) == [(False, 15), (False, 15)]
+    assert outcomes(retried) == [(False, 15)]
+    assert value(retried) == 15
+    assert remembered(retried) == [1]
+
+
+def test_different_requests_and_unkeyed_signals_each_count() -> None:
+    response = run(
+        keyed("add", 5, request=1),
+        keyed("add", 5, request=2),
+        op("add", 5),
+        op("add", 5),
+        keyed("subtract", 1, request=3),
+    )
+
+    assert value(response) == 19
+    assert remembered(response) == [1, 2, 3]
+
+
+def test_a_repeated_reset_does_not_undo_what_came_after_it() -> None:
+    response = run(keyed("reset", None, request=1), op("add", 4), keyed("reset", None, request=1))
+
+    assert outcomes(response) == [(False, 0), (False, 4), (False, 4)]
+    assert value(response) == 4
+
+
+def test_a_counter_stored_as_a_bare_integer_keeps_its_value_and_learns_requests() -> None:
+    response = run(op("get", signal=False), keyed("add", 2, request=7), state=40)
+
+    assert outcomes(response) == [(False, 40), (False, 42)]
+    assert stored(response) == {"value": 42, "recentRequests": {f"{7:032x}": int(SENT.timestamp())}}
+
+
+def test_the_counter_forgets_its_oldest_request_beyond_the_bound() -> None:
+    at = int(SENT.timestamp())
+    full = {"value": 0, "recentRequests": {f"{n:032x}": at for n in range(REMEMBERED_REQUESTS)}}
+
+    response = run(
+        keyed("add", 1, request=REMEMBERED_REQUESTS), keyed("add", 1, request=1), state=full
+    )
+
+    assert remembered(response) == list(range(1, REMEMBERED_REQUESTS + 1))
+    assert value(response) == 1  # request 1 was still remembered
+    again = run(keyed("add", 1, request=0), state=stored(response))
+    assert value(again) == 2  # request 0 was forgotten: it counts again
+
+
+def test_the_counter_forgets_requests_sent_long_before_the_newest() -> None:
+    late = SENT + REMEMBERED_FOR
+    response = run(
+        keyed("add", 1, request=1),
+        keyed("add", 1, request=2, sent=SENT + timedelta(seconds=1)),
+        keyed("add", 1, request=3, sent=late),
+    )
+
+    assert remembered(response) == [1, 2, 3]  # request 1 is exactly one window old
+    later = run(
+        keyed("add", 1, request=4, sent=late + timedelta(seconds=1)), state=stored(response)
+    )
+    assert remembered(later) == [2, 3, 4]
+
+
+def test_a_refused_keyed_operation_is_not_remembered() -> None:
+    response = run(keyed("add", 2, request=1), state=MAX_VALUE - 1)
+
+    assert [is_error for is_error, _ in outcomes(response)] == [True]
+    assert json.loads(response["entityState"]) == MAX_VALUE - 1
+
+
+@pytest.mark.parametrize(
+    ("operation", "error"),
+    [
+        (op("add", {"amount": 1, "requestId": "not-hex", "sentAt": SENT.isoformat()}), "requestId"),
+        (op("add", {"amount": 1, "requestId": f"{1:032x}"}), "sentAt come together"),
+        (
+            op("add", {"amount": 1, "requestId": f"{1:032x}", "sentAt": "2026-12-03T09:00:00"}),
+            "sentAt",
+        ),
+        (op("add", {"requestId": f"{1:032x}", "sentAt": SENT.isoformat()}), "integer amount"),
+        (
+            op("reset", {"amount": 1, "requestId": f"{1:032x}", "sentAt": SENT.isoformat()}),
+            "no amount",
+        ),
+    ],
+)
+def test_a_malformed_keyed_operation_is_refused_before_touching_the_counter(
+    operation: dict[str, Any], error: str
+) -> None:
+    response = run(operation, state=3)
+
+    ((is_error, message),) = outcomes(response)
+    assert is_error
+    assert error in message
+    assert json.loads(response["entityState"]) == 3

@@ -60,6 +60,7 @@ PYTHON_PATTERNS: dict[tuple[str, str], Mode] = {
     ("shared.errors", "_MARKER_AT"): "search",
     ("activities.payments", "_CHARGE_UNAVAILABLE"): "match",
     ("activities.payments", "_REFUND_UNAVAILABLE"): "match",
+    ("shared.ncrontab", "_ITEM"): "match",
 }
 #: Patterns that never see request data, and why.
 NOT_REQUEST_DATA = {

@@ -111,3 +111,50 @@ def test_a_malformed_fast_history_timestamps_value_is_named() -> None:
 
 def test_fast_history_timestamps_is_optional_so_the_templates_need_not_set_it() -> None:
     assert FAST_HISTORY_TIMESTAMPS_SETTING not in SETTING_NAMES
+
+
+def test_idempotency_keys_are_kept_a_day_and_swept_every_quarter_hour_by_default() -> None:
+    settings = load_settings({})
+
+    assert settings.idempotency_key_retention_hours == 24
+    assert settings.idempotency_key_cleanup_schedule == "0 */15 * * * *"
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    ["0 */15 * * * *", "0  0 3 * * Sun", "30 5,35 */2 1-15 Jan-Jun 1-5", "0 0 0 29 2 *"],
+)
+def test_cleanup_schedules_in_ncrontab_form_are_accepted(schedule: str) -> None:
+    settings = load_settings({"IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": schedule})
+
+    assert settings.idempotency_key_cleanup_schedule == " ".join(schedule.split())
+
+
+@pytest.mark.parametrize(
+    ("schedule", "problem"),
+    [
+        ("*/15 * * * *", "6 fields"),  # five-field cron: the host needs seconds too
+        ("00:15:00", "6 fields"),
+        ("0 60 * * * *", "minute field: '60' is not in 0-59"),
+        ("0 0 24 * * *", "hour field"),
+        ("0 0 0 0 * *", "day field"),
+        ("0 0 0 * 13 *", "month field"),
+        ("0 0 0 * * 7", "day of week field"),
+        ("0 0 0 * Foo *", "month field: 'Foo'"),
+        ("0 30-10 * * * *", "runs backwards"),
+        ("0 */0 * * * *", "step"),
+        ("0 ? * * * *", "minute field"),
+        ("0 1,,2 * * * *", "minute field"),
+    ],
+)
+def test_a_malformed_cleanup_schedule_is_named_with_its_field(schedule: str, problem: str) -> None:
+    with pytest.raises(SettingsError, match="IDEMPOTENCY_KEY_CLEANUP_SCHEDULE") as raised:
+        load_settings({"IDEMPOTENCY_KEY_CLEANUP_SCHEDULE": schedule})
+
+    assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize("hours", ["0", "721", "1.5", "a day"])
+def test_a_retention_outside_an_hour_to_thirty_days_is_refused(hours: str) -> None:
+    with pytest.raises(SettingsError, match="IDEMPOTENCY_KEY_RETENTION_HOURS"):
+        load_settings({"IDEMPOTENCY_KEY_RETENTION_HOURS": hours})

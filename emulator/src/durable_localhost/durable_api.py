@@ -132,20 +132,14 @@ def _refuse_start(engine: Engine, name: str, instance_id: str | None) -> web.Res
 
 
 async def _started(request: web.Request, instance_id: str) -> web.Response:
-    """The answer to a start or restart, once the instance is committed (it then survives a
-    crash): 202, or the result if it asked to wait.
-
-    Starts of one loop turn share the commit. State in memory is lost on any stop anyway.
-    """
+    """The answer to a start or restart: 202 at once, or the result if it asked to wait."""
     try:
         wait = requested_wait(request.query)
     except WaitArgumentError as exc:
         return wait_refused(exc)
-    engine = _context(request).engine
-    if not engine.store.is_memory:
-        await engine.store.flush()
     if wait is None:
         return _check_status(request, instance_id)
+    engine = _context(request).engine
     with lent(request.get(REQUEST_UNIT)), engine.pacing.waiting():
         instance = await wait_until_finished(lambda: engine.get(instance_id), wait)
     if instance is None or not instance.status.is_terminal:
@@ -393,11 +387,25 @@ ROUTES: list[Route] = [
 ]
 
 
+@web.middleware
+async def _committed_before_acknowledged(
+    request: web.Request, handler: Handler
+) -> web.StreamResponse:
+    """A change is on disk before the API accepts it, as the real host's queue message is
+    before its 202: a crash right after the answer loses no signal, start or event."""
+    response = await handler(request)
+    if request.method != "GET" and response.status < 400:
+        await _context(request).engine.committed()
+    return response
+
+
 def durable_api_app(
     engine: Engine, hub_name: str, keys: HostKeys, middlewares: Iterable[Middleware] = ()
 ) -> web.Application:
     """The API as a sub-application, to mount at the webhook path and at the RPC base."""
-    app = web.Application(middlewares=[*middlewares, router_errors(())])
+    app = web.Application(
+        middlewares=[*middlewares, router_errors(()), _committed_before_acknowledged]
+    )
     app[CONTEXT] = DurableApiContext(engine, hub_name, keys)
     app.add_routes(with_trailing_slash(ROUTES))
     return app

@@ -283,6 +283,11 @@ class Engine:
             self._flush_scheduled = True
             asyncio.get_running_loop().call_soon(self._flush_dirty)
 
+    async def committed(self) -> None:
+        """Wait until every change made so far is on disk, rows saved at the turn's end too."""
+        self._flush_dirty()
+        await self.store.flush()
+
     def _flush_dirty(self) -> None:
         self._flush_scheduled = False
         dirty, self._dirty = self._dirty, {}

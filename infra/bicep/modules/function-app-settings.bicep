@@ -114,7 +114,11 @@ var siteAppSettings = {
   HEALTH_ALERT_THRESHOLD: string(appConfiguration.healthAlertThreshold)
   HEALTH_CHECK_TIMEOUT_SECONDS: string(appConfiguration.healthCheckTimeoutSeconds)
   MAX_REQUEST_BYTES: string(appConfiguration.maxRequestBytes)
+  STORAGE_TIMEOUT_SECONDS: string(appConfiguration.storageTimeoutSeconds)
+  IDEMPOTENCY_KEY_RETENTION_HOURS: string(appConfiguration.idempotencyKeyRetentionHours)
+  IDEMPOTENCY_KEY_CLEANUP_SCHEDULE: appConfiguration.idempotencyKeyCleanupSchedule
   OPERATIONS_EMAIL: appConfiguration.operationsEmail
+  NOTIFICATION_ALLOWED_DOMAINS: appConfiguration.notificationAllowedDomains
   // The version new orchestrations are stamped with; not sticky, so it moves with the code on a swap.
   AzureFunctionsJobHost__extensions__durableTask__defaultVersion: appConfiguration.orchestrationVersion
 }

@@ -6,6 +6,8 @@ import json
 import secrets
 from pathlib import Path
 
+from tests.support.local_host import INDEXING_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[3]
 #: Allow-listed names under which the emulator's health monitors check our endpoint. Fresh per
 #: run: a monitor's notifications are keyed by its (singleton) instance id, and a reused Azurite
@@ -28,6 +30,7 @@ def app_settings(connection_string: str, probe_url: str | None = None) -> dict[s
         # Stand in for App Service Authentication, which sets this on the platform: the
         # approval route then trusts X-MS-CLIENT-PRINCIPAL-NAME as the signed-in user.
         "WEBSITE_AUTH_ENABLED": "True",
+        **INDEXING_SETTINGS,
     }
     if probe_url:
         settings["HEALTH_MONITOR_ALLOWLIST"] = json.dumps(dict.fromkeys(PROBE_NAMES, probe_url))

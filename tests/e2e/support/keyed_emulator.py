@@ -23,11 +23,24 @@ START_TIMEOUT_SECONDS = 60.0
 
 
 class KeyedEmulator:
-    """`python -m durable_localhost --keys --clock virtual --paused --state :memory: --port 0`."""
+    """`python -m durable_localhost --keys --clock virtual --paused --state :memory: --port 0`.
 
-    def __init__(self, app_dir: Path, settings: Mapping[str, str], log_path: Path) -> None:
+    With a `state` file, `start` may be called again once the process has ended: the host
+    restarts on its state with the same keys. `module` runs another entry point with the
+    same arguments (one that wraps the emulator's).
+    """
+
+    def __init__(
+        self,
+        app_dir: Path,
+        settings: Mapping[str, str],
+        log_path: Path,
+        *,
+        state: str = ":memory:",
+    ) -> None:
         self.app_dir = app_dir
         self.log_path = log_path
+        self.state = state
         self.master_key = secrets.token_urlsafe(32)
         self.function_key = secrets.token_urlsafe(32)
         self.system_key = secrets.token_urlsafe(32)
@@ -42,17 +55,17 @@ class KeyedEmulator:
         self.process: subprocess.Popen[bytes] | None = None
         self.base_url = ""
 
-    def start(self) -> Target:
+    def start(self, module: str = "durable_localhost") -> Target:
         command = [
             sys.executable,
             "-m",
-            "durable_localhost",
+            module,
             "--app",
             str(self.app_dir),
             "--port",
             "0",
             "--state",
-            ":memory:",
+            self.state,
             "--keys",
             "--clock",
             "virtual",

@@ -1,0 +1,1 @@
+"""Timer-triggered upkeep of the app's own tables: each job calls one store, nothing more."""
