@@ -1,4 +1,4 @@
-"""``python -m tests.bench [--quick] [--json PATH]``: run every scenario, print the table."""
+"""``python -m tests.bench [--quick] [--only SECTION] [--json PATH]``: run, print the table."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from tests.bench.scenario import RESULT_PREFIX
 
 DEFAULT_JSON = ROOT / ".local" / "bench" / "results.json"
 SCENARIO_TIMEOUT_S = 1800
+SECTIONS = ("chain", "batch", "http", "replay")
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _replay_report(data: dict[str, Any]) -> ReplayReport:
     )
 
 
-def collect(plan: Plan) -> Results:
+def collect(plan: Plan, sections: frozenset[str] = frozenset(SECTIONS)) -> Results:
     started = time.perf_counter()
     load_before = machine.load_average()
     chain: dict[str, list[ChainRun]] = {label: [] for label, _, _ in CHAIN_VARIANTS}
@@ -120,7 +121,7 @@ def collect(plan: Plan) -> Results:
 
     # Variants alternate within each round, so drifting load on a shared machine is spread
     # over all of them instead of favouring whichever ran last.
-    for round_index in range(plan.chain_rounds):
+    for round_index in range(plan.chain_rounds if "chain" in sections else 0):
         for label, name, extra in CHAIN_VARIANTS:
             log(f"chain5 x{plan.chain_instances}: {label} (run {round_index + 1})")
             try:
@@ -129,33 +130,36 @@ def collect(plan: Plan) -> Results:
             except Exception as exc:
                 failures.append(f"chain5 {label}: {exc}")
 
-    log(f"batch x{plan.batch_items}: {plan.batch_rounds} run(s) after a warm-up batch")
-    try:
-        data = run_scenario("batch", {"items": plan.batch_items, "rounds": plan.batch_rounds})
-        batch = [BatchRun(**run) for run in data]
-    except Exception as exc:
-        failures.append(f"batch: {exc}")
+    if "batch" in sections:
+        log(f"batch x{plan.batch_items}: {plan.batch_rounds} run(s) after a warm-up batch")
+        try:
+            data = run_scenario("batch", {"items": plan.batch_items, "rounds": plan.batch_rounds})
+            batch = [BatchRun(**run) for run in data]
+        except Exception as exc:
+            failures.append(f"batch: {exc}")
 
-    log(f"HTTP latency, 1 and 20 clients, {plan.http_duration_s:g} s each")
-    try:
-        data = run_scenario("http", {"duration_s": plan.http_duration_s})
-        http = [HttpRun(**run) for run in data]
-    except Exception as exc:
-        failures.append(f"http: {exc}")
+    if "http" in sections:
+        log(f"HTTP latency, 1 and 20 clients, {plan.http_duration_s:g} s each")
+        try:
+            data = run_scenario("http", {"duration_s": plan.http_duration_s})
+            http = [HttpRun(**run) for run in data]
+        except Exception as exc:
+            failures.append(f"http: {exc}")
 
-    log(f"replay at {', '.join(map(str, plan.replay_lengths))} events")
-    try:
-        data = run_scenario(
-            "replay",
-            {
-                "lengths": list(plan.replay_lengths),
-                "repeats": plan.replay_repeats,
-                "hot": plan.replay_hot,
-            },
-        )
-        replay = _replay_report(data)
-    except Exception as exc:
-        failures.append(f"replay: {exc}")
+    if "replay" in sections:
+        log(f"replay at {', '.join(map(str, plan.replay_lengths))} events")
+        try:
+            data = run_scenario(
+                "replay",
+                {
+                    "lengths": list(plan.replay_lengths),
+                    "repeats": plan.replay_repeats,
+                    "hot": plan.replay_hot,
+                },
+            )
+            replay = _replay_report(data)
+        except Exception as exc:
+            failures.append(f"replay: {exc}")
 
     return Results(
         machine=machine.describe(),
@@ -185,11 +189,17 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="items per batch import instead of the plan's (e.g. 10000; one run)",
     )
+    parser.add_argument(
+        "--only",
+        choices=SECTIONS,
+        action="append",
+        help="run only this section (repeat for several); default: all of them",
+    )
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     if args.batch_items:
         plan = replace(plan, batch_items=args.batch_items, batch_rounds=1)
-    results = collect(plan)
+    results = collect(plan, frozenset(args.only or SECTIONS))
     sys.stdout.write(render(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(asdict(results), indent=2) + "\n", encoding="utf-8")

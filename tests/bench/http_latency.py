@@ -21,7 +21,7 @@ from typing import Any
 
 from durable_localhost.testing import EmulatorServer
 from tests.bench.batch import azurite_settings
-from tests.bench.common import CHAIN_APP, ROOT, quiet_logs
+from tests.bench.common import CHAIN_APP, CHAIN_SETTINGS, ROOT, quiet_logs
 from tests.bench.machine import load_average
 from tests.bench.results import HttpRun
 from tests.bench.scenario import RESULT_PREFIX
@@ -92,7 +92,7 @@ def _measure(
 def run(duration_s: float) -> list[HttpRun]:
     quiet_logs()
     runs: list[HttpRun] = []
-    with _emulator(CHAIN_APP, {"TASKHUB_NAME": "BenchHttp"}) as server:
+    with _emulator(CHAIN_APP, {**CHAIN_SETTINGS, "TASKHUB_NAME": "BenchHttp"}) as server:
         url = f"{server.webhook_url}/orchestrators/chain5"
         runs += _measure(server, "Durable start API (chain5)", "start", url, duration_s)
     azurite = start_or_reuse()

@@ -48,7 +48,7 @@ from durable_localhost.responses import (
 from durable_localhost.status import status_payload
 from durable_localhost.timeutil import parse
 from durable_localhost.tracker import REQUEST_UNIT, lent
-from durable_localhost.urls import PublicUrls
+from durable_localhost.urls import PublicUrls, public_urls
 
 DEFAULT_PAGE_SIZE = 100
 _RUNNING_LIKE = {
@@ -76,7 +76,7 @@ class DurableApiContext:
 
     def urls_for(self, request: web.Request) -> PublicUrls:
         """Management URLs pointing back at the origin the caller used."""
-        return PublicUrls(f"{request.scheme}://{request.host}", self.hub_name, self.keys)
+        return public_urls(f"{request.scheme}://{request.host}", self.hub_name, self.keys)
 
 
 CONTEXT = web.AppKey("durable_api", DurableApiContext)
@@ -140,7 +140,7 @@ async def _started(request: web.Request, instance_id: str) -> web.Response:
     if wait is None:
         return _check_status(request, instance_id)
     engine = _context(request).engine
-    with lent(request.get(REQUEST_UNIT)):
+    with lent(request.get(REQUEST_UNIT)), engine.pacing.waiting():
         instance = await wait_until_finished(lambda: engine.get(instance_id), wait)
     if instance is None or not instance.status.is_terminal:
         return _check_status(request, instance_id)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from contextlib import AbstractAsyncContextManager, nullcontext
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from durable_localhost.lifecycle import (
 )
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
 from durable_localhost.overrides import ActivityOverrides
+from durable_localhost.pacing import BackgroundPacing
 from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
@@ -86,6 +87,7 @@ class Engine:
         # Serial runs take turns: one episode, activity or entity batch at a time, in the order
         # they became ready (asyncio.Lock wakes its waiters first come, first served).
         self._turns = asyncio.Lock() if serial else None
+        self.pacing = BackgroundPacing()
         self.timers = Timers(clock, self.tracker, self.instances, self.deliver, self.mark_dirty)
         self.activities = ActivityRunner(
             index=index,
@@ -113,8 +115,8 @@ class Engine:
         self.episodes = EpisodeRunner(self)
 
     def turn(self) -> AbstractAsyncContextManager[Any]:
-        """Held while user code runs: a shared lock in serial runs, nothing otherwise."""
-        return self._turns if self._turns is not None else nullcontext()
+        """Held while user code runs: a shared lock in serial runs, else paced behind requests."""
+        return self._turns if self._turns is not None else self.pacing
 
     # ------------------------------------------------------------------ lifecycle
 

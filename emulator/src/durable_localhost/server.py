@@ -16,6 +16,7 @@ import logging
 import os
 import secrets
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,13 +54,17 @@ from durable_localhost.timeouts import ReplaceablePool
 from durable_localhost.timer_scheduler import TimerScheduler
 from durable_localhost.timer_triggers import resolve_timer_triggers
 from durable_localhost.tracker import REQUEST_UNIT
-from durable_localhost.urls import WEBHOOK_PATH, PublicUrls
+from durable_localhost.urls import WEBHOOK_PATH, public_urls
 
 log = logging.getLogger("durable_localhost")
 
 DEFAULT_STATE = Path(".local") / "emulator" / "state.sqlite3"
 MEMORY = ":memory:"
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms).
+#: The event loop answers HTTP requests and competes for the GIL with the threads running
+#: episodes and activities; a shorter hand-over bounds how long a request waits for them.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -115,6 +120,7 @@ class EmulatorHost:
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
+        self._switch_interval: float | None = None
         self._timers: TimerScheduler | None = None
 
     # ------------------------------------------------------------------ properties
@@ -177,6 +183,8 @@ class EmulatorHost:
         """Load settings and the app, open state, start the engine and the HTTP server."""
         options = self.options
         app_dir = options.app_dir.resolve()
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL_S))
         try:
             self._load_settings(app_dir)
             self._app = _load_app(app_dir)
@@ -299,20 +307,28 @@ class EmulatorHost:
             self._app.unload()
             self._app = None
         self._env.restore()
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
 
     # ------------------------------------------------------------------ HTTP handlers
 
     @web.middleware
     async def _busy_middleware(self, request: web.Request, handler: _Handler) -> web.StreamResponse:
-        """Requests in flight keep virtual time from auto-advancing (not the control API)."""
+        """Requests in flight keep virtual time from auto-advancing and pace background work.
+
+        The control API is neither: it is how tests drive time and wait for quiescence.
+        """
         if request.path.startswith(f"{CONTROL_PATH}/") or self._engine is None:
             return await handler(request)
-        tracker = self._engine.tracker
+        tracker, pacing = self._engine.tracker, self._engine.pacing
         tracker.begin()
         request[REQUEST_UNIT] = tracker
+        pacing.request_began()
         try:
             return await handler(request)
         finally:
+            pacing.request_ended()
             tracker.end()
 
     def _route_path(self, request: web.Request) -> str:
@@ -346,7 +362,7 @@ class EmulatorHost:
         if not self.keys.allows(route.function.auth_level, presented_key(request)):
             return web.Response(status=401)
         http_request = await build_request(request, params)
-        urls = PublicUrls(f"{request.scheme}://{request.host}", self.config.hub_name, self.keys)
+        urls = public_urls(f"{request.scheme}://{request.host}", self.config.hub_name, self.keys)
         return await invoke_http(
             route,
             http_request,
