@@ -6,6 +6,7 @@ wait on ``release`` (or sleep), which each test sets when it is done so no threa
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,12 +23,19 @@ TIMEOUT_TEXT = "Timeout value of 00:00:01 was exceeded by function: Functions.{}
 
 @pytest.fixture
 def server(start_app: StartApp) -> Iterator[EmulatorServer]:
+    before = set(threading.enumerate())
     started = start_app("timeouts")
     try:
         yield started
     finally:
         release: Any = started.host.app.module.release
         release.set()
+        started.stop()
+        # A timed-out call's thread is left behind, not joined by stop: it ends once released.
+        for thread in set(threading.enumerate()) - before:
+            if thread.name.startswith("emulator"):
+                thread.join(30)
+                assert not thread.is_alive(), f"{thread.name} outlived its release"
 
 
 def test_an_activity_past_function_timeout_is_a_failed_task_for_the_orchestrator(

@@ -199,5 +199,8 @@ def test_rewind_answers_like_the_extension_for_other_instances(durable: Durable)
     durable.server.wait_idle()
     assert durable.post(f"/instances/{waiting}/rewind").status_code == 410
     durable.start("waits", instance_id="ended")
-    durable.post("/instances/ended/terminate")
+    assert durable.post("/instances/ended/terminate").status_code == 202
+    # Termination waits for an episode already running (as the extension's queued message).
+    durable.server.wait_idle()
+    assert durable.body("ended")["runtimeStatus"] == "Terminated"
     assert durable.post("/instances/ended/rewind").status_code == 410

@@ -85,6 +85,7 @@ class Engine:
         self._stopping = False
         self._dirty: dict[str, Instance] = {}
         self._flush_scheduled = False
+        store.at_turn_end(self._flush_dirty)
         # Serial runs take turns: one episode, activity or entity batch at a time, in the order
         # they became ready (asyncio.Lock wakes its waiters first come, first served).
         self._turns = asyncio.Lock() if serial else None
@@ -308,7 +309,6 @@ class Engine:
 
     async def committed(self) -> None:
         """Wait until every change made so far is on disk, rows saved at the turn's end too."""
-        self._flush_dirty()
         await self.store.flush()
 
     def _flush_dirty(self) -> None:

@@ -112,6 +112,8 @@ class StateStore:
         # Writes of the current loop turn, handed over together at its end (None: no turn open).
         self._turn_writes: list[Write | Superseded] | None = None
         self._turn_lock = threading.Lock()
+        # Called on the loop before a turn's writes are handed over: their writes join them.
+        self._turn_end_hooks: list[Callable[[], None]] = []
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="emulator-sqlite", daemon=True)
         self._thread.start()
@@ -196,7 +198,20 @@ class StateStore:
                 self._queue.put(fn)
                 return
             self._turn_writes = [fn]
-        loop.call_soon(self._hand_over)
+        loop.call_soon(self._end_turn)
+
+    def at_turn_end(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` on the loop before each hand-over of a turn's writes (and before reads).
+
+        What the hook writes commits in the same transaction as the turn's other writes, so
+        state saved once per turn (instance rows) never lags the history a crash keeps.
+        """
+        self._turn_end_hooks.append(hook)
+
+    def _end_turn(self) -> None:
+        for hook in self._turn_end_hooks:
+            hook()
+        self._hand_over()
 
     def _hand_over(self) -> None:
         """Pass the writes queued so far to the writer thread (before a read, at a turn's end)."""
@@ -237,7 +252,7 @@ class StateStore:
 
             loop.call_soon_threadsafe(settle)
 
-        self._hand_over()
+        self._end_turn()
         self._queue.put(_Read(fn, done))
         return await future  # type: ignore[no-any-return]
 
