@@ -107,8 +107,9 @@ class ControlOperations:
         instance.next_event_id = plan.next_event_id
         instance.retries.update(plan.retries)
         engine.commit_history(instance, plan.history, [])
-        for activity in plan.activities:
-            engine._dispatch_activity(instance, activity.task_id, activity.name, activity.payload)
+        # On the host the wake-up episode schedules them anew, so its replay always runs
+        # before their results can arrive: they are dispatched after that episode.
+        instance.rewound_activities = [(a.task_id, a.name, a.payload) for a in plan.activities]
         for timer_id, fire_at in plan.timers.items():
             engine.timers.arm(instance, timer_id, fire_at, now)
         for child in plan.children:

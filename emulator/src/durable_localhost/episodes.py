@@ -69,6 +69,7 @@ class EpisodeRunner:
         batch = select_batch(instance)
         if not batch:
             return
+        rewound, instance.rewound_activities = instance.rewound_activities, []
         messages = [item.event for item in batch]
         # A timer may be delivered while the clock is a few microseconds short of its FireAt
         # (see ArmedTimer); its episode must still start at or after FireAt (the SDK computes
@@ -105,6 +106,9 @@ class EpisodeRunner:
         self._apply_episode(instance, batch, [*new_events, *internal], result, now, effects)
         for effect in effects:
             self._carry_out(instance, effect)
+        if not instance.status.is_terminal:
+            for task_id, name, payload in rewound:
+                self.engine._dispatch_activity(instance, task_id, name, payload)
 
     def _apply_episode(
         self,

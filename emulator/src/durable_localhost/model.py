@@ -125,6 +125,9 @@ class Instance:
     running: bool = False
     queued: bool = False
     pending_control: list[tuple[str, str]] = field(default_factory=list)
+    #: Activities a rewind runs again once the wake-up episode has replayed (in memory: a
+    #: restart's recovery dispatches every unanswered ``TaskScheduled`` anyway).
+    rewound_activities: list[tuple[int, str, str | None]] = field(default_factory=list)
     inbox_seq: int = 0
     history_seq: int = 0
 
