@@ -15,12 +15,13 @@ it was, and the woken thread could not start until the loop ran again).
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from typing import Any, TypeVar
+
+from durable_localhost.parking import HAS_EVENTFD, Waker
 
 T = TypeVar("T")
 
@@ -29,42 +30,13 @@ _Item = tuple[Callable[[Any, BaseException | None], None], Callable[..., Any], t
 _STOP = None
 
 
-class _Waker:
-    """Parks one idle thread until a call arrives for it."""
-
-    def __init__(self, use_eventfd: bool) -> None:
-        self._fd = os.eventfd(0, os.EFD_CLOEXEC) if use_eventfd else -1
-        self._lock = threading.Lock()
-        self._lock.acquire()
-
-    def wait(self) -> None:
-        """Block (without the GIL) until :meth:`wake`."""
-        if self._fd >= 0:
-            os.eventfd_read(self._fd)
-        else:
-            self._lock.acquire()
-
-    def wake(self) -> None:
-        """Let the parked thread go (once per :meth:`wait`)."""
-        if self._fd >= 0:
-            os.eventfd_write(self._fd, 1)
-        else:
-            self._lock.release()
-
-    def close(self) -> None:
-        """Release the descriptor (the thread is exiting)."""
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
-
-
 class _Lane:
     """Calls waiting for a thread, and the threads waiting for a call (last idle on top)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.items: deque[_Item | None] = deque()
-        self.idle: list[_Waker] = []
+        self.idle: list[Waker] = []
 
     def put(self, item: _Item | None) -> None:
         """Queue ``item``; wake an idle thread for it, if any, after the lock is released."""
@@ -74,7 +46,7 @@ class _Lane:
         if waker is not None:
             waker.wake()
 
-    def take(self, waker: _Waker) -> _Item | None:
+    def take(self, waker: Waker) -> _Item | None:
         """The next item, parking on ``waker`` while there is none."""
         while True:
             with self.lock:
@@ -99,7 +71,7 @@ class WorkerThreads(Executor):
     def __init__(self, workers: int, prefix: str, *, use_eventfd: bool | None = None) -> None:
         self._workers = max(1, workers)
         self._prefix = prefix
-        self._eventfd = hasattr(os, "eventfd") if use_eventfd is None else use_eventfd
+        self._eventfd = HAS_EVENTFD if use_eventfd is None else use_eventfd
         self._lane = _Lane()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
@@ -171,13 +143,13 @@ class WorkerThreads(Executor):
         thread.start()
 
     def _work(self, lane: _Lane) -> None:
-        waker = _Waker(self._eventfd)
+        waker = Waker(self._eventfd)
         try:
             self._serve(lane, waker)
         finally:
             waker.close()
 
-    def _serve(self, lane: _Lane, waker: _Waker) -> None:
+    def _serve(self, lane: _Lane, waker: Waker) -> None:
         while True:
             item = lane.take(waker)
             if item is _STOP:
