@@ -59,7 +59,7 @@ def _value_url(key: str) -> str:
     request=CounterAmount,
     body_optional=True,
     responses={202: CounterSignalAccepted},
-    idempotent=True,
+    key_scope="signal_counter",
 )
 async def signal_counter(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -70,7 +70,7 @@ async def signal_counter(
         _refuse_body(req)
     else:
         amount = (await parse_body(req, CounterAmount)).amount
-    request_id = keyed_request_id("signal_counter", req, per_request=True)
+    request_id = keyed_request_id(req, per_request=True)
     operation_input = CounterInput(
         amount=amount,
         request_id=request_id,
