@@ -232,6 +232,22 @@ async def test_a_keyed_signal_carries_one_request_id_for_every_attempt(client: A
     assert changed["requestId"] != first["requestId"]  # another request under the key
 
 
+@pytest.mark.parametrize("retention_hours", [1, 720])
+async def test_a_keyed_signal_tells_the_counter_when_its_key_expires(
+    client: Any, app_settings: pytest.MonkeyPatch, retention_hours: int
+) -> None:
+    app_settings.setenv("IDEMPOTENCY_KEY_RETENTION_HOURS", str(retention_hours))
+    req = counter_signal(fresh_key())
+
+    await signal(req, client)
+
+    sent = signalled_input(client)
+    expires = datetime.fromisoformat(sent["expiresAt"])
+    assert expires - datetime.fromisoformat(sent["sentAt"]) == timedelta(hours=retention_hours)
+    claimed = datetime.fromisoformat((stored_row(req, COUNTERS) or {})["ExpiresAt"])
+    assert claimed <= expires  # never forgotten while the key is remembered
+
+
 async def test_request_ids_differ_per_caller_and_without_a_key_none_is_sent(client: Any) -> None:
     key = fresh_key()
     ids = set()
