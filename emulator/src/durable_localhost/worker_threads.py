@@ -38,11 +38,15 @@ class _Lane:
         self.items: deque[_Item | None] = deque()
         self.idle: list[Waker] = []
 
-    def put(self, item: _Item | None) -> None:
-        """Queue ``item``; wake an idle thread for it, if any, after the lock is released."""
+    def add(self, item: _Item | None) -> Waker | None:
+        """Queue ``item``; the idle thread to wake for it, if any (woken by the caller)."""
         with self.lock:
             self.items.append(item)
-            waker = self.idle.pop() if self.idle else None
+            return self.idle.pop() if self.idle else None
+
+    def put(self, item: _Item | None) -> None:
+        """Queue ``item`` and wake an idle thread for it, if any."""
+        waker = self.add(item)
         if waker is not None:
             waker.wake()
 
@@ -127,8 +131,11 @@ class WorkerThreads(Executor):
                 raise RuntimeError("cannot schedule new calls after shutdown")
             if len(self._threads) < self._workers:
                 self._start_thread()
-            lane = self._lane
-        lane.put((settle, guarded, args))
+            # Queued under the lock, so replace_threads never strands it behind stop markers;
+            # woken after it, so the wake-up (which releases the GIL) holds no lock.
+            waker = self._lane.add((settle, guarded, args))
+        if waker is not None:
+            waker.wake()
 
     # ------------------------------------------------------------------ threads
 
