@@ -198,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         help="items per batch import instead of the plan's (e.g. 10000; one run)",
     )
     parser.add_argument(
+        "--http-seconds",
+        type=float,
+        help="seconds per HTTP load instead of the plan's (10; 3 with --quick)",
+    )
+    parser.add_argument(
         "--only",
         choices=SECTIONS,
         action="append",
@@ -207,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if args.batch_items:
         plan = replace(plan, batch_items=args.batch_items, batch_rounds=1)
+    if args.http_seconds:
+        plan = replace(plan, http_duration_s=args.http_seconds)
     results = collect(plan, frozenset(args.only or SECTIONS))
     sys.stdout.write(render(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)
