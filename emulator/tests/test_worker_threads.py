@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,3 +158,42 @@ async def test_results_that_finish_while_the_loop_is_busy_wake_it_once() -> None
     finally:
         pool.shutdown()
     assert pool.wakeups == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="no eventfd")
+def test_a_child_forked_by_user_code_never_takes_the_parents_wake_ups() -> None:
+    """User code may fork without exec; the child's copy of the worker thread (its SystemExit
+    is a user failure, so it keeps serving) must park on a descriptor of its own."""
+    pool = WorkerThreads(1, "test-fork", use_eventfd=True)
+
+    def fork() -> int:
+        pid = os.fork()
+        if pid == 0:
+            raise SystemExit(0)
+        return pid
+
+    child = pool.submit(fork).result(WAIT_S)
+    try:
+        time.sleep(0.2)  # the child's thread parks again
+        assert [pool.submit(lambda v=v: v).result(WAIT_S) for v in range(20)] == list(range(20))
+    finally:
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        pool.shutdown(wait=False)
+
+
+@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="no eventfd")
+def test_a_thread_that_cannot_have_an_eventfd_parks_on_its_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def exhausted(*_: Any) -> int:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    monkeypatch.setattr(os, "eventfd", exhausted)
+    pool = WorkerThreads(1, "test-emfile", use_eventfd=True)
+    try:
+        assert pool.submit(lambda: "ran").result(WAIT_S) == "ran"
+        time.sleep(0.1)  # parked again, on its lock
+        assert pool.submit(lambda: "again").result(WAIT_S) == "again"
+    finally:
+        pool.shutdown(wait=False)

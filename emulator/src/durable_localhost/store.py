@@ -176,6 +176,13 @@ class StateStore:
             self._ready.set()
             return
         self._ready.set()
+        try:
+            self._serve(conn)
+        finally:
+            conn.close()
+            self._queue.close()
+
+    def _serve(self, conn: sqlite3.Connection) -> None:
         stopping = False
         while not stopping:
             batch = self._queue.take(_MAX_BATCH)
@@ -195,8 +202,6 @@ class StateStore:
                 else:
                     writes.append(entry)
             self._commit(conn, writes)
-        conn.close()
-        self._queue.close()
 
     @staticmethod
     def _commit(conn: sqlite3.Connection, writes: list[Write | Superseded]) -> None:
