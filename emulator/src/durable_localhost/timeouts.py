@@ -49,7 +49,9 @@ async def within(
     if limit is None:
         return await call
     try:
-        return await asyncio.wait_for(call, limit.total_seconds())
+        # Inline in the caller's task: ``wait_for`` would wrap each call in a task of its own.
+        async with asyncio.timeout(limit.total_seconds()):
+            return await call
     except TimeoutError:
         log.error(
             "Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). "
