@@ -32,3 +32,16 @@ def test_check_status_json_is_the_management_urls_as_json_dumps_writes_them(
 
     assert urls.check_status_json(instance_id) == json.dumps(expected)
     assert urls.status_query(instance_id) == expected["statusQueryGetUri"]
+
+
+def test_the_client_binding_names_the_rpc_base_it_was_asked_for() -> None:
+    urls = public_urls("http://127.0.0.1:7071", "TestHub", KEYS[1])
+
+    first = json.loads(urls.client_binding("http://127.0.0.1:7071/durabletask/a/"))
+    again = json.loads(urls.client_binding("http://127.0.0.1:7071/durabletask/a/"))
+    other = json.loads(urls.client_binding("http://127.0.0.1:7071/durabletask/b/"))
+
+    assert first == again
+    assert first["rpcBaseUrl"].endswith("/a/")
+    assert other["rpcBaseUrl"].endswith("/b/")
+    assert other["managementUrls"] == urls.management("INSTANCEID")

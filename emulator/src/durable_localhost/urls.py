@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from json.encoder import encode_basestring_ascii as _json_string
 
@@ -31,6 +31,7 @@ class PublicUrls:
     origin: str
     hub_name: str
     keys: HostKeys
+    _bindings: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def base(self) -> str:
@@ -85,7 +86,16 @@ class PublicUrls:
         return pieces
 
     def client_binding(self, rpc_base_url: str) -> str:
-        """The JSON string the host passes to a ``durableClient`` input binding."""
+        """The JSON string the host passes to a ``durableClient`` input binding.
+
+        Written once per RPC base: every call of a function with a client binding gets it.
+        """
+        binding = self._bindings.get(rpc_base_url)
+        if binding is None:
+            binding = self._bindings[rpc_base_url] = self._client_binding(rpc_base_url)
+        return binding
+
+    def _client_binding(self, rpc_base_url: str) -> str:
         create = f"{self.base}/orchestrators/{{functionName}}[/{{instanceId}}]?{self.query}"
         return json.dumps(
             {
