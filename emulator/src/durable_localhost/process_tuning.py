@@ -20,7 +20,7 @@ import sys
 #: episodes and activities; a shorter hand-over bounds how long a request waits for them.
 GIL_SWITCH_INTERVAL_S = 0.001
 #: Collector thresholds while the host runs (CPython's defaults: 700, 10, 10).
-GC_THRESHOLDS = (20_000, 20, 100)
+GC_THRESHOLDS = (3_000, 10, 100)
 
 
 class ProcessTuning:
