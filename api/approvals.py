@@ -84,7 +84,7 @@ class ApprovalRoute(Contract):
     request=ApprovalRequest,
     responses={202: AcceptedResponse},
     errors=(401, 403),
-    idempotent=True,
+    key_scope="start_expense_approval",
 )
 async def start_expense_approval(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -105,7 +105,7 @@ async def start_expense_approval(
         raise validation_problem(exc) from None
     # With an Idempotency-Key the id derives from it: a retry whose first attempt started the
     # approval but lost its answer joins that approval instead of starting another.
-    instance_id = instance_ids.approval(keyed_request_id("start_expense_approval", req))
+    instance_id = instance_ids.approval(keyed_request_id(req))
     orchestration_input = ApprovalInput(
         approval_id=instance_id,
         amount=request.amount,

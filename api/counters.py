@@ -4,8 +4,8 @@
 time in arrival order, so the value read right after may not include it yet. The amount is
 validated here too, so a bad request is a 400 instead of an operation error nobody sees.
 With an `Idempotency-Key` header a retried signal gets its first answer (api/replays.py), and
-the signal carries a request id the counter applies once, so a retry whose first attempt
-signalled but lost its answer counts once too.
+the signal carries a request id the counter applies once for as long as the key is remembered,
+so a retry whose first attempt signalled but lost its answer counts once too.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from shared.models.counters import (
     SignalOperation,
 )
 from shared.models.http import FieldProblem
+from shared.request_replays import key_retention
 
 routes = Routes("counters")
 bp = routes.bp
@@ -59,7 +60,7 @@ def _value_url(key: str) -> str:
     request=CounterAmount,
     body_optional=True,
     responses={202: CounterSignalAccepted},
-    idempotent=True,
+    key_scope="signal_counter",
 )
 async def signal_counter(
     req: func.HttpRequest, client: df.DurableOrchestrationClient
@@ -70,11 +71,13 @@ async def signal_counter(
         _refuse_body(req)
     else:
         amount = (await parse_body(req, CounterAmount)).amount
-    request_id = keyed_request_id("signal_counter", req, per_request=True)
+    request_id = keyed_request_id(req, per_request=True)
+    sent_at = datetime.now(UTC)
     operation_input = CounterInput(
         amount=amount,
         request_id=request_id,
-        sent_at=datetime.now(UTC) if request_id else None,
+        sent_at=sent_at if request_id else None,
+        expires_at=sent_at + key_retention() if request_id else None,
     )
     await client.signal_entity(
         df.EntityId(COUNTER_ENTITY, route.key), route.operation.value, operation_input.wire()

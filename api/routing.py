@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -34,6 +35,8 @@ ResponseSpec = type[BaseModel] | None
 Handler = Callable[..., Awaitable[func.HttpResponse]]
 #: The parameter name a handler declares to receive the durable client.
 CLIENT_PARAMETER = "client"
+#: What a route's `key_scope` may be: it starts the partition key of every claim of its keys.
+KEY_SCOPE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class Operation:
     body_optional: bool = False
     #: The request headers' model, documented as header parameters.
     headers: type[BaseModel] | None = None
+    #: Where the route's `Idempotency-Key`s live (api/replays.py); None: the route takes none.
+    key_scope: str | None = None
 
 
 #: What a request gets when storage does not answer in time (or says it is overloaded).
@@ -92,21 +97,24 @@ class Routes:
         responses: Mapping[int, ResponseSpec] | None = None,
         errors: Iterable[int] = (),
         body_optional: bool = False,
-        idempotent: bool = False,
+        key_scope: str | None = None,
     ) -> Callable[[Handler], FunctionBuilder]:
         """Declare an `async def` handler as the HTTP function `name` (default: its own name).
 
         `access` is the key the route needs (see api/access.py); `client=True` binds the
         durable client to the handler's `client` parameter. `path` names the route
         parameters' model, so the document gives each one the values the handler accepts.
-        A body model adds 400, 413 and 415 to the documented errors. `idempotent=True` takes an
-        `Idempotency-Key` header (see api/replays.py), documented with its 400 and 409.
+        A body model adds 400, 413 and 415 to the documented errors. A `key_scope` makes the
+        route take an `Idempotency-Key` header (see api/replays.py), documented with its 400 and
+        409: the name its keys are claimed under and its keyed ids derive from. It is stored
+        with them, so it stays when the function is renamed, and no two routes share one.
         """
 
         def register(handler: Handler) -> FunctionBuilder:
             function_name = name or handler.__name__
             documented_errors = set(errors) | ({400, 413, 415} if request else set())
-            if idempotent:
+            if key_scope is not None:
+                _check_key_scope(key_scope, function_name)
                 documented_errors |= {400, 409}
             OPERATIONS[function_name] = Operation(
                 function_name=function_name,
@@ -121,9 +129,10 @@ class Routes:
                 errors=tuple(sorted(documented_errors)),
                 tags=self.tags,
                 body_optional=body_optional,
-                headers=IdempotencyHeaders if idempotent else None,
+                headers=IdempotencyHeaders if key_scope else None,
+                key_scope=key_scope,
             )
-            served = replaying(handler, function_name) if idempotent else handler
+            served = replaying(handler, key_scope, function_name) if key_scope else handler
             builder: Any = _problem_answers(served, function_name)
             if client:
                 builder = self.bp.durable_client_input(client_name=CLIENT_PARAMETER)(builder)
@@ -134,6 +143,16 @@ class Routes:
             return built
 
         return register
+
+
+def _check_key_scope(key_scope: str, function_name: str) -> None:
+    """A key scope is a lower-case name (it sorts before the expiry index partitions) that no
+    other route declares: two routes under one scope would replay each other's answers."""
+    if not KEY_SCOPE_NAME.fullmatch(key_scope):
+        raise ValueError(f"{function_name}: key scope {key_scope!r} is not a lower-case name")
+    for other in OPERATIONS.values():
+        if other.key_scope == key_scope and other.function_name != function_name:
+            raise ValueError(f"{function_name}: key scope {key_scope!r} is {other.function_name}'s")
 
 
 def _problem_answers(handler: Handler, function_name: str) -> Handler:

@@ -6,9 +6,10 @@ touching the state, so it reports an error to its caller while the operations ar
 same batch still apply. The SDK keeps whatever state was set before an exception, which is why
 every check here comes first.
 
-A keyed operation (sent with an `Idempotency-Key`) carries a request id; the counter remembers
-the ids it applied recently and applies a repeated one once, so a retry whose first attempt
-signalled but never got its answer stored cannot count twice (docs/idempotency.md).
+A keyed operation (sent with an `Idempotency-Key`) carries a request id and when its key
+expires; the counter remembers each id it applied until then and applies a repeated one once,
+so a retry whose first attempt signalled but never got its answer stored cannot count twice
+(docs/idempotency.md).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pydantic import ValidationError
 from shared.models.counters import (
     MAX_AMOUNT,
     MAX_VALUE,
-    REMEMBERED_FOR,
     REMEMBERED_REQUESTS,
     CounterInput,
     CounterOperation,
@@ -40,11 +40,9 @@ def counter(context: df.DurableEntityContext) -> None:
     operation = _operation(context)
     request = _input(context, operation)
     state = _state(context, operation)
-    if request.request_id is not None and request.request_id in state.recent_requests:
-        context.set_result(state.value)  # a retry of a request already applied
-        return
-
-    if operation is CounterOperation.RESET:
+    if _applied_before(state, request):
+        value = state.value  # a retry of a request already applied: counted once
+    elif operation is CounterOperation.RESET:
         value = 0
     elif operation is CounterOperation.GET:
         value = state.value  # a read of a new counter creates it at 0
@@ -53,8 +51,8 @@ def counter(context: df.DurableEntityContext) -> None:
         value = state.value + sign * _required_amount(request, operation)
     if abs(value) > MAX_VALUE:
         raise CounterOperationError(f"the counter would leave the range ±{MAX_VALUE}")
-    stored = CounterState(value=value, recent_requests=_remember(state.recent_requests, request))
-    context.set_state(stored.to_json())
+    remembered = _remember(state.remembered_requests, request)
+    context.set_state(CounterState(value=value, remembered_requests=remembered).to_json())
     context.set_result(value)  # always set: the SDK would otherwise repeat the last result
 
 
@@ -109,17 +107,26 @@ def _state(context: df.DurableEntityContext, operation: CounterOperation) -> Cou
         raise CounterOperationError("the stored counter is not an integer; reset it") from None
 
 
-def _remember(recent: dict[str, int], request: CounterInput) -> dict[str, int]:
-    """`recent` with the request's id added, oldest first, within the bounds both ways.
-
-    The entity has no clock: its time is the newest `sentAt` it has seen, so an id is
-    forgotten `REMEMBERED_FOR` after a newer request was sent, or once `REMEMBERED_REQUESTS`
-    newer ones arrived, whichever comes first.
-    """
+def _applied_before(state: CounterState, request: CounterInput) -> bool:
+    """Whether the request's id is remembered, and its key had not expired when it was sent."""
     if request.request_id is None or request.sent_at is None:
-        return recent
-    sent = int(request.sent_at.timestamp())
-    horizon = max([sent, *recent.values()]) - int(REMEMBERED_FOR.total_seconds())
-    kept = {request_id: at for request_id, at in recent.items() if at >= horizon}
-    kept[request.request_id] = sent
-    return dict(list(kept.items())[-REMEMBERED_REQUESTS:])
+        return False
+    until = state.remembered_requests.get(request.request_id)
+    return until is not None and until > request.sent_at.timestamp()
+
+
+def _remember(remembered: dict[str, int], request: CounterInput) -> dict[str, int]:
+    """`remembered` with the request's id kept until its key expires, soonest first.
+
+    The entity has no clock: its time is the request's `sentAt`, so an id is forgotten once a
+    request sent after its key expired arrives, or when `REMEMBERED_REQUESTS` others expire
+    later, whichever comes first. A retry of a request keeps its id for the later expiry.
+    """
+    until = request.remembered_until()
+    if request.request_id is None or request.sent_at is None or until is None:
+        return remembered
+    now = request.sent_at.timestamp()
+    kept = {request_id: at for request_id, at in remembered.items() if at > now}
+    if until > now:  # else its key had expired before it was sent: nothing to remember
+        kept[request.request_id] = max(until, kept.get(request.request_id, until))
+    return dict(sorted(kept.items(), key=lambda item: item[1])[-REMEMBERED_REQUESTS:])

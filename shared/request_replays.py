@@ -6,7 +6,9 @@ the same key and request gets that answer again; another request under the key i
 name. A claim whose request never finished (the process stopped) blocks the key for
 `CLAIM_LEASE` only; then a retry takes it over (under an ETag check, so only one does). A key
 is remembered for IDEMPOTENCY_KEY_RETENTION_HOURS: past its `ExpiresAt` a row counts as absent,
-whether or not `remove_expired` has removed it yet.
+whether or not `remove_expired` has removed it yet. A request answers or gives its key up only
+while the row is still its claim (the claim's ETag), so a request that outlived its claim never
+overwrites or removes the claim of the request that took the key over.
 
 Request rows: PartitionKey = scope (route and caller, digested: no key or principal is stored
 in clear), RowKey = the key. Expiry index rows, in the same table: PartitionKey =
@@ -81,6 +83,15 @@ class Cleanup:
     adopted: int = 0
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A request's hold on its key: the row's ETag as the claim wrote it."""
+
+    scope: str
+    key: str
+    etag: str
+
+
 class KeyReused(Exception):
     """The key was claimed by a request that differs from this one."""
 
@@ -95,8 +106,8 @@ def key_retention() -> timedelta:
 
 def claim(
     scope: str, key: str, fingerprint: str, now: datetime | None = None
-) -> StoredAnswer | None:
-    """Claim `key` for this request: None when claimed, else the stored answer to replay.
+) -> Claim | StoredAnswer:
+    """Claim `key` for this request: the claim to `complete` or `release`, or the answer to replay.
 
     Raises `KeyReused` when the key holds another request, `KeyInFlight` while the request
     that holds it still runs (within its lease).
@@ -116,8 +127,7 @@ def claim(
     _write_expiry_index(table, fresh)
     for _ in range(CLAIM_ATTEMPTS):
         try:
-            table.create_entity(fresh)
-            return None
+            return _claimed(fresh, table.create_entity(fresh))
         except ResourceExistsError:
             pass
         row = _read(table, scope, key)
@@ -128,16 +138,20 @@ def claim(
             if stored is not None:
                 return stored
         try:  # expired, or a stale claim of this request: take it over unless someone did
-            table.update_entity(
+            written = table.update_entity(
                 fresh,
                 mode=UpdateMode.REPLACE,
                 etag=row.metadata["etag"],
                 match_condition=MatchConditions.IfNotModified,
             )
-            return None
+            return _claimed(fresh, written)
         except (ResourceModifiedError, ResourceNotFoundError):
             continue
     raise KeyInFlight(key)
+
+
+def _claimed(row: dict[str, Any], written: dict[str, Any]) -> Claim:
+    return Claim(scope=row["PartitionKey"], key=row["RowKey"], etag=str(written["etag"]))
 
 
 def _held(row: TableEntity, fingerprint: str, now: datetime) -> StoredAnswer | None:
@@ -164,29 +178,47 @@ def expires_at(row: TableEntity | dict[str, Any]) -> datetime:
     return datetime.fromisoformat(str(row["ClaimedAt"])) + key_retention()
 
 
-def complete(scope: str, key: str, answer: StoredAnswer) -> None:
-    """Keep the answer of the request that claimed `key`, for its retries."""
+def complete(claim: Claim, answer: StoredAnswer) -> bool:
+    """Keep the answer of the request that claimed the key, for its retries.
+
+    False when the row is no longer this claim (the key expired and another request claimed
+    it, or cleanup removed it): the row is left to the request that holds it now.
+    """
     if len(answer.body) > MAX_STORED_BODY_CHARS:
-        release(scope, key)
-        return
-    storage.table(IDEMPOTENT_REQUESTS_TABLE).update_entity(
-        {
-            "PartitionKey": scope,
-            "RowKey": key,
-            "State": DONE,
-            "Status": answer.status,
-            "Body": answer.body,
-            "MimeType": answer.mimetype,
-            "Headers": json.dumps(answer.headers),
-            "AnsweredAt": datetime.now(UTC).isoformat(),
-        },
-        mode=UpdateMode.MERGE,
-    )
+        return release(claim)
+    try:
+        storage.table(IDEMPOTENT_REQUESTS_TABLE).update_entity(
+            {
+                "PartitionKey": claim.scope,
+                "RowKey": claim.key,
+                "State": DONE,
+                "Status": answer.status,
+                "Body": answer.body,
+                "MimeType": answer.mimetype,
+                "Headers": json.dumps(answer.headers),
+                "AnsweredAt": datetime.now(UTC).isoformat(),
+            },
+            mode=UpdateMode.MERGE,
+            etag=claim.etag,
+            match_condition=MatchConditions.IfNotModified,
+        )
+    except (ResourceModifiedError, ResourceNotFoundError):
+        return False
+    return True
 
 
-def release(scope: str, key: str) -> None:
-    """Give the key up: the request failed without an effect worth replaying (idempotent)."""
-    storage.table(IDEMPOTENT_REQUESTS_TABLE).delete_entity(scope, key)
+def release(claim: Claim) -> bool:
+    """Give the key up: the request failed without an effect worth replaying.
+
+    False when the row is no longer this claim; a row already gone counts as given up.
+    """
+    try:
+        storage.table(IDEMPOTENT_REQUESTS_TABLE).delete_entity(
+            claim.scope, claim.key, etag=claim.etag, match_condition=MatchConditions.IfNotModified
+        )
+    except ResourceModifiedError:
+        return False
+    return True
 
 
 def remove_expired(

@@ -28,6 +28,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from shared.models.health_monitors.activities import EndpointName
+from shared.models.http import (
+    KEY_RETENTION_HOURS_DEFAULT,
+    KEY_RETENTION_HOURS_MAX,
+    KEY_RETENTION_HOURS_MIN,
+)
 from shared.ncrontab import check_ncrontab
 from shared.recipient_domains import recipient_allowed
 
@@ -83,7 +88,9 @@ class Settings(BaseModel):
     storage_timeout_seconds: float = Field(5, gt=0, le=60)
     #: How long an `Idempotency-Key` is remembered after its request claimed it; after that the
     #: key is free again (docs/idempotency.md).
-    idempotency_key_retention_hours: int = Field(24, ge=1, le=720)
+    idempotency_key_retention_hours: int = Field(
+        KEY_RETENTION_HOURS_DEFAULT, ge=KEY_RETENTION_HOURS_MIN, le=KEY_RETENTION_HOURS_MAX
+    )
     #: When the timer removes expired keys (NCRONTAB); the host reads it as `%SETTING%`.
     idempotency_key_cleanup_schedule: str = "0 */15 * * * *"
     operations_email: EmailStr = "ops@example.com"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Final, Self
@@ -9,6 +10,7 @@ from typing import Annotated, Any, Final, Self
 from pydantic import AwareDatetime, Field, Strict, StringConstraints, model_validator
 
 from shared.models.base import Contract
+from shared.models.http import KEY_RETENTION_HOURS_DEFAULT, KEY_RETENTION_HOURS_MAX
 
 COUNTER_ENTITY: Final = "counter"
 #: The counter the batch pattern adds its processed items to.
@@ -18,10 +20,14 @@ ITEMS_PROCESSED_KEY: Final = "items-processed"
 MAX_AMOUNT: Final = 1_000_000_000
 #: The counter stays a JSON-safe integer (exact in every client, including JavaScript).
 MAX_VALUE: Final = 2**53 - 1
-#: How many keyed requests a counter remembers, and for how long after the newest one it saw
-#: (docs/idempotency.md): a retry within both is applied once.
+#: How many keyed requests a counter remembers at most (docs/idempotency.md); each one for as
+#: long as its `Idempotency-Key` is remembered (`expiresAt`), and a retry within both is
+#: applied once.
 REMEMBERED_REQUESTS: Final = 500
-REMEMBERED_FOR: Final = timedelta(hours=24)
+#: How long a keyed request that names no `expiresAt` is remembered: the default retention.
+DEFAULT_REMEMBERED_FOR: Final = timedelta(hours=KEY_RETENTION_HOURS_DEFAULT)
+#: The longest a key may be remembered, so the longest `expiresAt` may lie after `sentAt`.
+LONGEST_REMEMBERED_FOR: Final = timedelta(hours=KEY_RETENTION_HOURS_MAX)
 
 CounterKey = Annotated[
     str,
@@ -81,7 +87,7 @@ class CounterValue(Contract):
 
 
 class CounterInput(Contract):
-    """What a counter operation receives: its amount and, for a keyed request, its id and time.
+    """What a counter operation receives: its amount and, for a keyed request, its id and times.
 
     On the wire an unkeyed operation's input is the bare amount (or nothing), as the batch
     orchestrator, the dashboard and older signals send it; a keyed one is this object.
@@ -91,6 +97,14 @@ class CounterInput(Contract):
     request_id: RequestId | None = None
     sent_at: AwareDatetime | None = Field(
         default=None, description="When the keyed request was sent: the counter's sense of time."
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description=(
+            "When the request's Idempotency-Key expires, so the counter forgets its id; without "
+            f"it, {KEY_RETENTION_HOURS_DEFAULT} hours after sentAt. At most "
+            f"{KEY_RETENTION_HOURS_MAX} hours after sentAt."
+        ),
     )
 
     @model_validator(mode="before")
@@ -102,7 +116,22 @@ class CounterInput(Contract):
     def _keyed_fields_together(self) -> Self:
         if (self.request_id is None) != (self.sent_at is None):
             raise ValueError("requestId and sentAt come together")
+        if self.expires_at is None:
+            return self
+        if self.sent_at is None:
+            raise ValueError("expiresAt comes with requestId and sentAt")
+        if self.expires_at - self.sent_at > LONGEST_REMEMBERED_FOR:
+            raise ValueError(
+                f"expiresAt lies more than {KEY_RETENTION_HOURS_MAX} hours after sentAt"
+            )
         return self
+
+    def remembered_until(self) -> int | None:
+        """When the counter forgets this request's id (Unix seconds, rounded up: never before
+        its key expires); None if it is unkeyed."""
+        if self.sent_at is None:
+            return None
+        return math.ceil((self.expires_at or self.sent_at + DEFAULT_REMEMBERED_FOR).timestamp())
 
     def wire(self) -> Any:
         """The operation input as signalled: the bare amount unless the request is keyed."""
@@ -112,16 +141,30 @@ class CounterInput(Contract):
 
 
 class CounterState(Contract):
-    """The counter entity's state: its value, and the keyed requests it applied recently.
+    """The counter entity's state: its value, and the keyed requests it applied and remembers.
 
-    `recentRequests` maps each request id to when it was sent (Unix seconds), oldest first.
-    A counter stored as a bare integer reads as that value with no remembered requests.
+    `rememberedRequests` maps each request id to when the counter forgets it (Unix seconds: its
+    key's expiry), soonest first. A counter stored as a bare integer reads as that value with
+    no remembered requests; one stored with `recentRequests` (each id with when it was sent)
+    reads each id as remembered for the default retention from then.
     """
 
     value: Annotated[int, Strict()]
-    recent_requests: dict[RequestId, Annotated[int, Strict()]] = Field(default_factory=dict)
+    remembered_requests: dict[RequestId, Annotated[int, Strict()]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
-    def _bare_value(cls, value: Any) -> Any:
-        return {"value": value} if type(value) is int else value
+    def _earlier_shapes(cls, value: Any) -> Any:
+        if type(value) is int:
+            return {"value": value}
+        if isinstance(value, dict) and "recentRequests" in value:
+            value = dict(value)
+            sent = value.pop("recentRequests")
+            if isinstance(sent, dict):
+                remember_for = int(DEFAULT_REMEMBERED_FOR.total_seconds())
+                sent = {
+                    request_id: at + remember_for if type(at) is int else at
+                    for request_id, at in sent.items()
+                }
+            value.setdefault("rememberedRequests", sent)
+        return value

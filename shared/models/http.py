@@ -78,6 +78,10 @@ class AcceptedResponse(Contract):
 
 #: The request header that makes a retried POST safe (as payment APIs name it).
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+#: How long a key may be remembered (IDEMPOTENCY_KEY_RETENTION_HOURS): its default and bounds.
+KEY_RETENTION_HOURS_DEFAULT = 24
+KEY_RETENTION_HOURS_MIN = 1
+KEY_RETENTION_HOURS_MAX = 720
 #: Letters, digits and `._:-` (a UUID, a ULID, `order-42:retry`), at most 128 characters: safe
 #: as a Table Storage row key.
 IdempotencyKeyText = Annotated[

@@ -43,6 +43,7 @@ class Plan:
     replay_repeats: dict[str, int]
     replay_hot: dict[str, int]
     http_duration_s: float
+    http_repeats: int
 
 
 FULL = Plan(
@@ -55,6 +56,7 @@ FULL = Plan(
     replay_repeats={"100": 200, "1000": 30, "10000": 5, "timestamps": 50},
     replay_hot={"100": 5, "1000": 5, "10000": 3},
     http_duration_s=10.0,
+    http_repeats=3,
 )
 QUICK = Plan(
     mode="quick",
@@ -66,6 +68,7 @@ QUICK = Plan(
     replay_repeats={"100": 20, "1000": 5, "10000": 1, "timestamps": 5},
     replay_hot={"100": 2, "1000": 2, "10000": 1},
     http_duration_s=3.0,
+    http_repeats=1,
 )
 
 CHAIN_VARIANTS: tuple[tuple[str, str, dict[str, Any]], ...] = (
@@ -139,9 +142,14 @@ def collect(plan: Plan, sections: frozenset[str] = frozenset(SECTIONS)) -> Resul
             failures.append(f"batch: {exc}")
 
     if "http" in sections:
-        log(f"HTTP latency, 1 and 20 clients, {plan.http_duration_s:g} s each")
+        log(
+            f"HTTP latency, 1 and 20 clients, {plan.http_duration_s:g} s each, "
+            f"{plan.http_repeats} time(s)"
+        )
         try:
-            data = run_scenario("http", {"duration_s": plan.http_duration_s})
+            data = run_scenario(
+                "http", {"duration_s": plan.http_duration_s, "repeats": plan.http_repeats}
+            )
             http = [HttpRun(**run) for run in data]
         except Exception as exc:
             failures.append(f"http: {exc}")
@@ -190,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         help="items per batch import instead of the plan's (e.g. 10000; one run)",
     )
     parser.add_argument(
+        "--http-seconds",
+        type=float,
+        help="seconds per HTTP load instead of the plan's (10; 3 with --quick)",
+    )
+    parser.add_argument(
         "--only",
         choices=SECTIONS,
         action="append",
@@ -199,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
     plan = QUICK if args.quick else FULL
     if args.batch_items:
         plan = replace(plan, batch_items=args.batch_items, batch_rounds=1)
+    if args.http_seconds:
+        plan = replace(plan, http_duration_s=args.http_seconds)
     results = collect(plan, frozenset(args.only or SECTIONS))
     sys.stdout.write(render(results))
     args.json.parent.mkdir(parents=True, exist_ok=True)

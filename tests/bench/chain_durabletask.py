@@ -1,4 +1,5 @@
-"""chain5 on Microsoft's durabletask SDK with its in-memory test backend (gRPC, in-process).
+"""chain5 on Microsoft's durabletask SDK with its in-memory test backend (gRPC, in-process),
+the starts sent by a ``TaskHubGrpcClient`` in a separate client process (``start_client``).
 
 Concurrency is matched to the emulator's bench app (host.json: 4 orchestrator and 8 activity
 work items); the worker runs both kinds on one thread pool, sized 4 + 8 like the emulator's
@@ -20,6 +21,7 @@ from durabletask.worker import ConcurrencyOptions, TaskHubGrpcWorker
 from tests.bench.common import Stopwatch, free_port, peak_rss_mb, percentile, quiet_logs
 from tests.bench.machine import load_average
 from tests.bench.results import ChainRun
+from tests.bench.start_client import StartClient
 
 WARMUP_INSTANCES = 20
 CHAIN_LENGTH = 5
@@ -77,21 +79,20 @@ def run(instances: int) -> ChainRun:
     worker.add_orchestrator(chain5)
     for step in STEPS:
         worker.add_activity(step)
-    client = TaskHubGrpcClient(host_address=address)
+    client = TaskHubGrpcClient(host_address=address)  # waits for completion, in this process
     worker.start()  # type: ignore[no-untyped-call]
     try:
-        warmup = [
-            client.schedule_new_orchestration(chain5, input=v) for v in range(WARMUP_INSTANCES)
-        ]
-        for instance_id in warmup:
-            client.wait_for_orchestration_completion(instance_id, timeout=120)
+        with StartClient(
+            {"engine": "durabletask", "address": address, "name": "chain5"}
+        ) as starter:
+            for instance_id in starter.start(0, WARMUP_INSTANCES).ids:
+                client.wait_for_orchestration_completion(instance_id, timeout=120)
 
-        began = datetime.now(UTC)
-        watch = Stopwatch()
-        ids = [client.schedule_new_orchestration(chain5, input=v) for v in range(instances)]
-        start_phase = watch.stop().wall_s
-        states = [client.wait_for_orchestration_completion(i, timeout=900) for i in ids]
-        span = watch.stop()
+            began = datetime.now(UTC)
+            watch = Stopwatch()
+            starts = starter.start(0, instances)
+            states = [client.wait_for_orchestration_completion(i, timeout=900) for i in starts.ids]
+            span = watch.stop()
 
         latencies: list[float] = []
         last = began
@@ -108,12 +109,15 @@ def run(instances: int) -> ChainRun:
             engine="durabletask",
             variant="in-memory backend",
             instances=instances,
-            start_phase_s=start_phase,
+            start_phase_s=starts.wall_s,
             total_s=total,
             throughput_per_s=instances / total,
             latency_p50_s=percentile(latencies, 50),
             latency_p95_s=percentile(latencies, 95),
             cpu_s=span.cpu_s,
+            client_cpu_s=starts.cpu_s,
+            sdk_cpu_s=-1.0,
+            activity_cpu_s=-1.0,
             peak_rss_mb=peak_rss_mb(),
             episodes=-1,
             sdk_share=-1.0,

@@ -1,4 +1,5 @@
-"""chain5 on the emulator: instances started through the Durable HTTP API, run to completion."""
+"""chain5 on the emulator: instances started through the Durable HTTP API from a separate
+client process (``start_client``), run to completion in this one."""
 
 from __future__ import annotations
 
@@ -6,8 +7,6 @@ import json
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
 
 from durable_localhost.model import RuntimeStatus
 from durable_localhost.testing import EmulatorServer
@@ -22,16 +21,11 @@ from tests.bench.common import (
 from tests.bench.machine import load_average
 from tests.bench.probes import EpisodeProbe
 from tests.bench.results import ChainRun
+from tests.bench.start_client import StartClient
 
 WARMUP_INSTANCES = 20
 CHAIN_LENGTH = 5
-
-
-def start_chain(http: httpx.Client, value: int) -> str:
-    """Start one instance the way the SDK client does (the input JSON-encoded once more)."""
-    response = http.post("/orchestrators/chain5", json=json.dumps(value))
-    response.raise_for_status()
-    return str(response.json()["id"])
+START_PATH = "/orchestrators/chain5"
 
 
 def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
@@ -53,23 +47,25 @@ def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
             state=path,
             settings={**CHAIN_SETTINGS, "TASKHUB_NAME": "BenchChain"},
         )
-        with server, EpisodeProbe() as probe, httpx.Client(base_url=server.webhook_url) as http:
-            for value in range(WARMUP_INSTANCES):
-                start_chain(http, value)
+        with (
+            server,
+            EpisodeProbe() as probe,
+            StartClient({"engine": "emulator", "url": server.webhook_url + START_PATH}) as client,
+        ):
+            client.start(0, WARMUP_INSTANCES)
             if not server.wait_idle(timeout=120):
                 raise RuntimeError("warm-up did not finish")
             probe.reset()
 
             began = datetime.now(UTC)
             watch = Stopwatch()
-            ids = [start_chain(http, value) for value in range(instances)]
-            start_phase = watch.stop().wall_s
+            starts = client.start(0, instances)
             if not server.wait_idle(timeout=900):
                 raise RuntimeError("the burst did not finish within 15 minutes")
             span = watch.stop()
 
             engine = server.host.engine
-            records = [engine.get(instance_id) for instance_id in ids]
+            records = [engine.get(instance_id) for instance_id in starts.ids]
             latencies: list[float] = []
             last = began
             for value, record in enumerate(records):
@@ -86,12 +82,15 @@ def run(instances: int, state: str, sdk_timestamps: bool = False) -> ChainRun:
                 variant=f"SQLite {'in memory' if state == 'memory' else 'file'}"
                 + (", shared.sdk_timestamps" if sdk_timestamps else ""),
                 instances=instances,
-                start_phase_s=start_phase,
+                start_phase_s=starts.wall_s,
                 total_s=total,
                 throughput_per_s=instances / total,
                 latency_p50_s=percentile(latencies, 50),
                 latency_p95_s=percentile(latencies, 95),
                 cpu_s=span.cpu_s,
+                client_cpu_s=starts.cpu_s,
+                sdk_cpu_s=probe.total_sdk_cpu_s(),
+                activity_cpu_s=probe.total_activity_cpu_s(),
                 peak_rss_mb=peak_rss_mb(),
                 episodes=probe.episodes,
                 sdk_share=probe.total_sdk_s() / episode_s if episode_s else -1.0,

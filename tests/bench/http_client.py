@@ -3,13 +3,15 @@ emulator's GIL: ``python -m tests.bench.http_client JSON-PARAMS``.
 
 ``concurrency`` clients, each on its own keep-alive connection, send requests back to back for
 ``duration_s`` seconds; every request's latency is the time from sending it to reading the
-whole answer. Prints one ``RESULT_PREFIX`` JSON line with the latencies' summary.
+whole answer. Prints one ``RESULT_PREFIX`` JSON line with the latencies' summary and this
+process's CPU over the load (``getrusage``, user + system; start-up and imports excluded).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import resource
 import sys
 import time
 from itertools import count
@@ -46,7 +48,13 @@ async def _client(
             failures.append(response.status)
 
 
+def process_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def load(params: dict[str, Any]) -> dict[str, Any]:
+    cpu = process_cpu_s()
     latencies: list[float] = []
     failures: list[int] = []
     serials = count()
@@ -68,6 +76,7 @@ async def load(params: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": percentile(latencies, 50) * 1e3 if latencies else -1.0,
         "p99_ms": percentile(latencies, 99) * 1e3 if latencies else -1.0,
         "per_s": len(latencies) / elapsed,
+        "client_cpu_s": process_cpu_s() - cpu,
     }
 
 

@@ -6,7 +6,8 @@ SDK on a worker thread, apply the answer), the episode runner's reference to the
 (``invoke_orchestrator``, on the worker thread; its time is handed to the episode through the
 result object it returns, which ``EpisodeRunner._apply_episode`` receives), the episode runner's
 ``build_context_json`` (the end of the episode's work before the hand-off) and the activity
-runner's ``run_activity``.
+runner's ``run_activity`` (counted; a sync activity's handler is timed in thread CPU on its
+worker thread, the user's code alone).
 
 An episode's wall time includes waiting: for a worker thread and for the loop to take the answer
 back, each behind the GIL and the OS scheduler. Its CPU time is the work alone: the loop
@@ -19,14 +20,17 @@ Installed only inside a bench subprocess.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any, Self
 
 from durable_localhost import activity_runner, episodes
 from durable_localhost.episode_plan import select_batch
 from durable_localhost.episodes import EpisodeRunner
+from durable_localhost.functions import ActivityFunction
 from durable_localhost.model import Instance
 
 
@@ -47,6 +51,8 @@ class EpisodeProbe:
 
     samples: list[EpisodeSample] = field(default_factory=list)
     activities: int = 0
+    _activity_cpu: list[float] = field(default_factory=list)  # appended on worker threads
+    _timed_activities: dict[int, ActivityFunction] = field(default_factory=dict)
     _sdk_by_result: dict[int, tuple[float, float]] = field(default_factory=dict)
     _sdk_by_instance: dict[int, tuple[float, float]] = field(default_factory=dict)
     _saved: dict[str, Any] = field(default_factory=dict)
@@ -54,6 +60,7 @@ class EpisodeProbe:
     def reset(self) -> None:
         self.samples.clear()
         self.activities = 0
+        self._activity_cpu.clear()
 
     @property
     def episodes(self) -> int:
@@ -67,6 +74,30 @@ class EpisodeProbe:
 
     def total_sdk_cpu_s(self) -> float:
         return sum(s.sdk_cpu_s for s in self.samples)
+
+    def total_activity_cpu_s(self) -> float:
+        """Thread CPU of the sync activities' handlers (the user's code, nothing around it)."""
+        return sum(self._activity_cpu)
+
+    def _timed(self, function: ActivityFunction) -> ActivityFunction:
+        """``function`` with its sync handler timed; async handlers run on the loop, untimed."""
+        timed = self._timed_activities.get(id(function))
+        if timed is not None:
+            return timed
+        handler: Callable[..., Any] = function.handler
+        if inspect.iscoroutinefunction(handler):
+            return function
+        spent = self._activity_cpu
+
+        def call(**kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return handler(**kwargs)
+            finally:
+                spent.append(time.thread_time() - started)
+
+        timed = self._timed_activities[id(function)] = replace(function, handler=call)
+        return timed
 
     def sdk_cpu_share(self) -> float:
         """The SDK call's share of the episodes' CPU time (-1 without episodes)."""
@@ -125,9 +156,9 @@ class EpisodeProbe:
             self._sdk_by_result[id(result)] = spent
             return result
 
-        async def activity(*args: Any, **kwargs: Any) -> Any:
+        async def activity(function: ActivityFunction, *args: Any, **kwargs: Any) -> Any:
             self.activities += 1
-            return await original_activity(*args, **kwargs)
+            return await original_activity(self._timed(function), *args, **kwargs)
 
         self._patch(run_episode, apply_episode, invoke, build_context, activity)
         return self

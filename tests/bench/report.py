@@ -49,6 +49,31 @@ def spread(values: Sequence[float], fmt: str) -> str:
     return f"{mid} [{format(min(values), fmt)}-{format(max(values), fmt)}]"
 
 
+def per_orchestration_ms(run: ChainRun, cpu_s: float) -> float | None:
+    """``cpu_s`` of the burst per instance in ms; None where the engine has no such figure."""
+    return cpu_s / run.instances * 1e3 if cpu_s >= 0 else None
+
+
+def emulator_own_cpu_s(run: ChainRun) -> float:
+    """The engine's process CPU less the SDK call and the activities' user code (-1 if
+    either was not measured)."""
+    if run.sdk_cpu_s < 0 or run.activity_cpu_s < 0:
+        return -1.0
+    return run.cpu_s - run.sdk_cpu_s - run.activity_cpu_s
+
+
+def ratio_to_durabletask(
+    chain: dict[str, list[ChainRun]], label: str, pick: Callable[[ChainRun], float]
+) -> float | None:
+    """The column's median of ``pick`` over durabletask's median (None without both)."""
+    reference = next(
+        (runs for runs in chain.values() if runs and runs[0].engine == "durabletask"), []
+    )
+    if not chain[label] or not reference or median([pick(r) for r in reference]) <= 0:
+        return None
+    return median([pick(r) for r in chain[label]]) / median([pick(r) for r in reference])
+
+
 def _chain_section(chain: dict[str, list[ChainRun]]) -> str:
     labels = list(chain)
     any_runs = next((runs for runs in chain.values() if runs), [])
@@ -56,41 +81,67 @@ def _chain_section(chain: dict[str, list[ChainRun]]) -> str:
         return "1. chain5: no result"
     instances = any_runs[0].instances
 
-    def row(name: str, pick: Callable[[ChainRun], float], fmt: str) -> list[str]:
-        return [name, *(spread([pick(r) for r in chain[label]], fmt) for label in labels)]
+    def row(name: str, pick: Callable[[ChainRun], float | None], fmt: str) -> list[str]:
+        """One figure per column: the runs' median [min-max]; n/a where no run has it."""
+        cells = []
+        for label in labels:
+            values = [v for v in map(pick, chain[label]) if v is not None]
+            cells.append(spread(values, fmt) if values else "n/a")
+        return [name, *cells]
 
-    def episodes(label: str) -> str:
-        counts = [r.episodes for r in chain[label] if r.episodes >= 0]
-        return spread([float(c) for c in counts], ".0f") if counts else "not counted"
+    def share(pick: Callable[[ChainRun], float]) -> Callable[[ChainRun], float | None]:
+        return lambda r: pick(r) * 100 if pick(r) >= 0 else None
 
-    def share(label: str, pick: Callable[[ChainRun], float]) -> str:
-        shares = [pick(r) * 100 for r in chain[label] if pick(r) >= 0]
-        return spread(shares, ".0f") if shares else "n/a"
+    def ratio(name: str, pick: Callable[[ChainRun], float]) -> list[str]:
+        ratios = (ratio_to_durabletask(chain, label, pick) for label in labels)
+        return [name, *(f"{r:.2f}x" if r is not None else "n/a" for r in ratios)]
+
+    def cpu_ms(run: ChainRun) -> float:
+        return run.cpu_s / run.instances * 1e3
 
     rows = [
         row("orchestrations/s (wall)", lambda r: r.throughput_per_s, ".1f"),
+        ratio("  / durabletask's (medians)", lambda r: r.throughput_per_s),
         row("first start -> last completion, s", lambda r: r.total_s, ".2f"),
         row(f"start phase ({instances} starts), s", lambda r: r.start_phase_s, ".2f"),
         row("instance latency p50, s", lambda r: r.latency_p50_s, ".2f"),
         row("instance latency p95, s", lambda r: r.latency_p95_s, ".2f"),
-        row("process CPU per orchestration, ms", lambda r: r.cpu_s / r.instances * 1e3, ".1f"),
+        row("engine process CPU per orchestration, ms", cpu_ms, ".2f"),
+        ratio("  / durabletask's (medians)", cpu_ms),
+        row(
+            "  SDK call (worker thread CPU), ms",
+            lambda r: per_orchestration_ms(r, r.sdk_cpu_s),
+            ".2f",
+        ),
+        row(
+            "  activities' user code (thread CPU), ms",
+            lambda r: per_orchestration_ms(r, r.activity_cpu_s),
+            ".3f",
+        ),
+        row(
+            "  local host's own (the rest), ms",
+            lambda r: per_orchestration_ms(r, emulator_own_cpu_s(r)),
+            ".2f",
+        ),
         row("CPU-bound ceiling (1 core), orch/s", lambda r: r.instances / r.cpu_s, ".0f"),
-        ["orchestrator episodes", *(episodes(label) for label in labels)],
-        [
-            "SDK share of episode time, %",
-            *(share(label, lambda r: r.sdk_share) for label in labels),
-        ],
-        [
-            "SDK share of episode CPU, %",
-            *(share(label, lambda r: r.sdk_cpu_share) for label in labels),
-        ],
+        row(
+            "start client process CPU per start, ms",
+            lambda r: r.client_cpu_s / r.instances * 1e3,
+            ".2f",
+        ),
+        row(
+            "orchestrator episodes", lambda r: float(r.episodes) if r.episodes >= 0 else None, ".0f"
+        ),
+        row("SDK share of episode time, %", share(lambda r: r.sdk_share), ".0f"),
+        row("SDK share of episode CPU, %", share(lambda r: r.sdk_cpu_share), ".0f"),
         row("peak RSS, MB", lambda r: r.peak_rss_mb, ".0f"),
         row("machine load (1 min) at the end", lambda r: r.load_1min, ".1f"),
         ["runs", *(str(len(chain[label])) for label in labels)],
     ]
     title = (
-        f"1. chain5: {instances} instances x 5 sequential activities, started back to back, "
-        "warm (median [min-max] of the runs)"
+        f"1. chain5: {instances} instances x 5 sequential activities, started back to back "
+        "from a separate client process, warm (median [min-max] of the runs; CPU rows count "
+        "the engine's process, the client's is its own row)"
     )
     return title + "\n" + table(["", *labels], rows)
 
@@ -146,28 +197,56 @@ def _batch_section(runs: list[BatchRun]) -> str:
     return title + "\n" + table(["", "figure"], rows)
 
 
+def http_loads(runs: Sequence[HttpRun]) -> list[list[HttpRun]]:
+    """The repeats of each (endpoint, clients) load, in the order the loads first ran."""
+    loads: dict[tuple[str, int], list[HttpRun]] = {}
+    for run in runs:
+        loads.setdefault((run.target, run.clients), []).append(run)
+    return list(loads.values())
+
+
+def p99_over_one_client_p50(load: Sequence[HttpRun], runs: Sequence[HttpRun]) -> float | None:
+    """The load's median p99 over the same endpoint's median one-client p50."""
+    one_client = [r.p50_ms for r in runs if r.target == load[0].target and r.clients == 1]
+    if not one_client or median(one_client) <= 0:
+        return None
+    return median([r.p99_ms for r in load]) / median(one_client)
+
+
+def _per_request_ms(cpu_s: float, run: HttpRun) -> float:
+    return cpu_s / run.requests * 1e3 if run.requests else 0.0
+
+
 def _http_section(runs: list[HttpRun]) -> str:
     if not runs:
         return "3. HTTP latency: no result"
-    one_client = {r.target: r.p50_ms for r in runs if r.clients == 1}
-    rows = [
-        [
-            r.target,
-            str(r.clients),
-            f"{r.p50_ms:.1f}",
-            f"{r.p99_ms:.1f}",
-            f"{r.p99_ms / one_client[r.target]:.1f}x" if one_client.get(r.target) else "n/a",
-            f"{r.per_s:.0f}",
-            f"{r.requests}"
-            + (f" ({r.unexpected_status} not 202: {r.statuses})" if r.unexpected_status else ""),
-            f"{r.load_1min:.1f}",
-        ]
-        for r in runs
-    ]
+    rows = []
+    for load in http_loads(runs):
+        ratio = p99_over_one_client_p50(load, runs)
+        unexpected = sum(r.unexpected_status for r in load)
+        statuses = sorted({s for r in load for s in r.statuses})
+        rows.append(
+            [
+                load[0].target,
+                str(load[0].clients),
+                spread([r.p50_ms for r in load], ".1f"),
+                spread([r.p99_ms for r in load], ".1f"),
+                f"{ratio:.1f}x" if ratio is not None else "n/a",
+                spread([r.per_s for r in load], ".0f"),
+                spread([_per_request_ms(r.server_cpu_s, r) for r in load], ".2f"),
+                spread([_per_request_ms(r.client_cpu_s, r) for r in load], ".2f"),
+                f"{sum(r.requests for r in load)}"
+                + (f" ({unexpected} not 202: {statuses})" if unexpected else ""),
+                spread([r.load_1min for r in load], ".1f"),
+            ]
+        )
+    repeats = max(len(load) for load in http_loads(runs))
     title = (
         f"3. HTTP latency: each load {runs[0].duration_s:g} s of back-to-back requests from a "
         "separate client process (aiohttp, one keep-alive connection per client), wall clock "
-        "on the emulator with a SQLite file; the shop app with Azurite for /api/customers"
+        "on the emulator with a SQLite file; the shop app with Azurite for /api/customers; "
+        f"median [min-max] of {repeats} repeat(s), each from an idle host; CPU per request: "
+        "the emulator's process and the load generator's, over the load"
     )
     headers = [
         "endpoint",
@@ -176,6 +255,8 @@ def _http_section(runs: list[HttpRun]) -> str:
         "p99 ms",
         "p99 / 1-client p50",
         "req/s",
+        "server CPU/req ms",
+        "client CPU/req ms",
         "requests",
         "load",
     ]

@@ -12,12 +12,15 @@ class ChainRun:
     engine: str
     variant: str
     instances: int
-    start_phase_s: float  # until the last start was accepted
+    start_phase_s: float  # the client process's first start sent -> last start accepted
     total_s: float  # first start -> last completion
     throughput_per_s: float
     latency_p50_s: float  # created -> completed, per instance
     latency_p95_s: float
-    cpu_s: float  # process CPU (all threads) over the burst
+    cpu_s: float  # the engine's process CPU (all threads) over the burst, client excluded
+    client_cpu_s: float  # the start client's process CPU while sending the burst's starts
+    sdk_cpu_s: float  # worker threads' CPU in the SDK call, all episodes; -1 where not measured
+    activity_cpu_s: float  # activities' handlers (user code), thread CPU; -1 where not measured
     peak_rss_mb: float
     episodes: int  # orchestrator episodes (work items); -1 where not counted
     sdk_share: float  # share of episode time spent in the SDK call; -1 where not measured
@@ -57,6 +60,7 @@ class HttpRun:
 
     target: str
     clients: int
+    repeat: int  # 1, 2, ...: the same load again after the host went idle
     duration_s: float
     requests: int
     unexpected_status: int  # answers other than 202
@@ -64,6 +68,8 @@ class HttpRun:
     p50_ms: float  # send -> whole answer read, as the client process saw it
     p99_ms: float
     per_s: float  # answers per second over the load
+    server_cpu_s: float  # the emulator's process CPU over the load (background work included)
+    client_cpu_s: float  # the load generator's process CPU over the load
     load_1min: float
 
 

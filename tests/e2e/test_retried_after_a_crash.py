@@ -4,7 +4,8 @@ The host runs as a child process on a state file and is killed (SIGKILL) right a
 counter signal was queued and before the request's answer was kept: the client sees its
 connection drop. The restarted host delivers the queued signal. The first attempt's claim holds
 the key for its lease; once that has passed, the retry is served again and signals again, and
-the counter applies the repeated request once.
+the counter applies the repeated request once, and remembers it for as long as the key is
+remembered (IDEMPOTENCY_KEY_RETENTION_HOURS, set here to two days).
 
 The one test here that reaches past HTTP: it crashes its own host and moves the claim's time
 back by a lease instead of waiting a minute. Skipped against a remote target.
@@ -64,10 +65,28 @@ def let_the_claim_lease_pass(connection_string: str, key: str) -> None:
     )
 
 
+def claim_expiry(connection_string: str, key: str) -> datetime:
+    table = TableClient.from_connection_string(connection_string, IDEMPOTENT_REQUESTS_TABLE)
+    (claim,) = table.query_entities("RowKey eq @key", parameters={"key": key})
+    return datetime.fromisoformat(claim["ExpiresAt"])
+
+
+def remembered_until(host: KeyedEmulator, counter: str) -> list[datetime]:
+    """When the counter forgets each request it remembers, read through the Durable webhook."""
+    state = httpx.get(
+        f"{host.base_url}/runtime/webhooks/durabletask/entities/counter/{counter}",
+        headers={"x-functions-key": host.system_key},
+        timeout=30,
+    )
+    assert state.status_code == 200, state.text
+    until = state.json()["rememberedRequests"].values()
+    return [datetime.fromtimestamp(at, UTC) for at in until]
+
+
 def test_a_counter_signal_retried_after_a_crash_before_its_answer_counts_once(
     azurite: Azurite, tmp_path: Path
 ) -> None:
-    settings = app_settings(azurite.connection_string)
+    settings = {**app_settings(azurite.connection_string), "IDEMPOTENCY_KEY_RETENTION_HOURS": "48"}
     state = str(tmp_path / "host-state.sqlite3")
     counter = unique("crash")
     keyed = {"Idempotency-Key": f"signal-{secrets.token_hex(6)}"}
@@ -95,6 +114,8 @@ def test_a_counter_signal_retried_after_a_crash_before_its_answer_counts_once(
         expect(api.post(signal_path, {"amount": 1}), 202)  # applied after the retried signal
 
         wait_for_value(api, clock, counter, 6)
+        (until,) = remembered_until(host, counter)  # one request, kept for the retry's claim
+        assert until >= claim_expiry(azurite.connection_string, keyed["Idempotency-Key"])
         replayed = api.post(signal_path, {"amount": 5}, headers=keyed)
         assert expect(replayed, 202) == expect(retried, 202)
         assert replayed.headers["Idempotent-Replayed"] == "true"

@@ -84,7 +84,9 @@ def test_the_cleanup_timer_removes_an_expired_key_when_the_host_runs_it(
     scope, key = f"signal_counter.{secrets.token_hex(16)}", f"expired-{secrets.token_hex(6)}"
     # Expired long ago, so its index row is the first any run reads, whatever else is stored.
     long_ago = datetime(2000, 1, 1, tzinfo=UTC)
-    assert request_replays.claim(scope, key, "request", now=long_ago) is None
+    assert isinstance(
+        request_replays.claim(scope, key, "request", now=long_ago), request_replays.Claim
+    )
     table = storage.table(request_replays.IDEMPOTENT_REQUESTS_TABLE)
 
     ran = httpx.post(

@@ -135,8 +135,12 @@ async def test_non_json_is_a_415_and_oversized_is_a_413(
 
 @pytest.mark.parametrize(
     "state",
-    [42, {"value": 42, "recentRequests": {"0" * 32: 1_764_752_400}}],
-    ids=["stored as a bare integer", "with remembered requests"],
+    [
+        42,
+        {"value": 42, "recentRequests": {"0" * 32: 1_764_752_400}},
+        {"value": 42, "rememberedRequests": {"0" * 32: 1_764_838_800}},
+    ],
+    ids=["stored as a bare integer", "with requests by when sent", "with remembered requests"],
 )
 async def test_a_counter_is_read_back(client: Any, state: Any) -> None:
     client.read_entity_state.return_value = EntityStateResponse(True, state)
@@ -149,7 +153,7 @@ async def test_a_counter_is_read_back(client: Any, state: Any) -> None:
     assert (entity.name, entity.key) == ("counter", "orders")
 
 
-@pytest.mark.parametrize("state", ["lots", 4.5, {"recentRequests": {}}])
+@pytest.mark.parametrize("state", ["lots", 4.5, {"recentRequests": {}}, {"rememberedRequests": {}}])
 async def test_a_counter_holding_no_integer_is_a_500_problem(client: Any, state: Any) -> None:
     client.read_entity_state.return_value = EntityStateResponse(True, state)
 

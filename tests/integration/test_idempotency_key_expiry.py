@@ -20,6 +20,7 @@ from housekeeping import idempotency_keys
 from shared import request_replays, storage
 from shared.request_replays import (
     EXPIRY_PARTITION_PREFIX,
+    Claim,
     KeyInFlight,
     KeyReused,
     StoredAnswer,
@@ -49,9 +50,14 @@ def ago(**elapsed: float) -> datetime:
     return NOW - timedelta(**elapsed)
 
 
+def claimed(key: str, fingerprint: str, at: datetime) -> Claim:
+    held = claim(SCOPE, key, fingerprint, now=at)
+    assert isinstance(held, Claim)
+    return held
+
+
 def answered(key: str, at: datetime, fingerprint: str = "first") -> None:
-    assert claim(SCOPE, key, fingerprint, now=at) is None
-    complete(SCOPE, key, ANSWER)
+    assert complete(claimed(key, fingerprint, at), ANSWER)
 
 
 def request_row(table: TableClient, key: str) -> dict[str, Any] | None:
@@ -93,7 +99,7 @@ def test_a_key_within_its_retention_is_replayed_and_refused_to_another_request()
 def test_a_key_reused_after_its_retention_starts_anew(table: TableClient) -> None:
     answered("k", at=ago(hours=25))
 
-    assert claim(SCOPE, "k", "other", now=NOW) is None
+    assert isinstance(claim(SCOPE, "k", "other", now=NOW), Claim)
 
     row = request_row(table, "k")
     assert row is not None
@@ -105,7 +111,7 @@ def test_a_key_reused_after_its_retention_starts_anew(table: TableClient) -> Non
 def test_the_same_request_after_the_retention_runs_again_instead_of_replaying() -> None:
     answered("k", at=ago(hours=25))
 
-    assert claim(SCOPE, "k", "first", now=NOW) is None
+    assert isinstance(claim(SCOPE, "k", "first", now=NOW), Claim)
 
 
 def test_the_retention_setting_applies_to_new_claims(
@@ -114,7 +120,7 @@ def test_the_retention_setting_applies_to_new_claims(
     app_settings.setenv("IDEMPOTENCY_KEY_RETENTION_HOURS", "2")
     answered("k", at=ago(hours=3))
 
-    assert claim(SCOPE, "k", "other", now=NOW) is None
+    assert isinstance(claim(SCOPE, "k", "other", now=NOW), Claim)
 
 
 def test_a_row_without_an_expiry_counts_from_its_claim(table: TableClient) -> None:
@@ -123,29 +129,29 @@ def test_a_row_without_an_expiry_counts_from_its_claim(table: TableClient) -> No
     unindexed_row(table, "old", ago(hours=30))
 
     assert claim(SCOPE, "recent", "first", now=NOW) == ANSWER
-    assert claim(SCOPE, "old", "other", now=NOW) is None
+    assert isinstance(claim(SCOPE, "old", "other", now=NOW), Claim)
 
 
 def test_an_unfinished_claim_blocks_its_lease_then_the_same_request_takes_it_over() -> None:
-    assert claim(SCOPE, "k", "first", now=ago(seconds=30)) is None
+    assert isinstance(claim(SCOPE, "k", "first", now=ago(seconds=30)), Claim)
     with pytest.raises(KeyInFlight):
         claim(SCOPE, "k", "first", now=NOW)
 
-    assert claim(SCOPE, "k", "first", now=ago(seconds=-31)) is None
+    assert isinstance(claim(SCOPE, "k", "first", now=ago(seconds=-31)), Claim)
     with pytest.raises(KeyReused):
         claim(SCOPE, "k", "other", now=ago(seconds=-200))
 
 
 def test_a_stale_claim_past_its_retention_is_free_to_another_request() -> None:
-    assert claim(SCOPE, "k", "first", now=ago(hours=25)) is None
+    assert isinstance(claim(SCOPE, "k", "first", now=ago(hours=25)), Claim)
 
-    assert claim(SCOPE, "k", "other", now=NOW) is None
+    assert isinstance(claim(SCOPE, "k", "other", now=NOW), Claim)
 
 
 def test_only_one_of_two_takeovers_of_an_expired_key_wins(table: TableClient) -> None:
     answered("k", at=ago(hours=25))
     stale = table.get_entity(SCOPE, "k")
-    assert claim(SCOPE, "k", "winner", now=NOW) is None
+    assert isinstance(claim(SCOPE, "k", "winner", now=NOW), Claim)
 
     # The loser read the expired row before the winner replaced it: its ETag no longer matches,
     # so it reads again and finds the winner's live claim.
@@ -162,6 +168,75 @@ def test_only_one_of_two_takeovers_of_an_expired_key_wins(table: TableClient) ->
     finally:
         del table.get_entity
     assert (request_row(table, "k") or {})["Fingerprint"] == "winner"
+
+
+# Answering: only the request that still holds the claim keeps its answer or gives the key up.
+
+
+LATE = StoredAnswer(status=202, body='{"id": "late"}', mimetype="application/json")
+
+
+def test_a_request_that_outlived_its_key_leaves_the_newer_claim_alone(table: TableClient) -> None:
+    outlived = claimed("k", "first", ago(hours=25))
+    newer = claimed("k", "second", NOW)
+
+    assert complete(outlived, LATE) is False
+    row = request_row(table, "k") or {}
+    assert (row["Fingerprint"], row["State"]) == ("second", "pending")
+    assert "Body" not in row
+    with pytest.raises(KeyInFlight):  # the newer request is still running: not answered for it
+        claim(SCOPE, "k", "second", now=NOW + timedelta(seconds=1))
+
+    assert complete(newer, ANSWER) is True
+    assert claim(SCOPE, "k", "second", now=NOW + timedelta(seconds=1)) == ANSWER
+
+
+def test_a_request_whose_stale_claim_was_taken_over_does_not_answer_for_the_taker(
+    table: TableClient,
+) -> None:
+    slow = claimed("k", "first", ago(seconds=90))
+    retry = claimed("k", "first", NOW)  # the same request, past the slow one's lease
+
+    assert complete(retry, ANSWER) is True
+    assert complete(slow, LATE) is False
+    assert claim(SCOPE, "k", "first", now=NOW) == ANSWER
+
+
+def test_a_request_that_outlived_its_key_and_failed_does_not_free_the_newer_claim(
+    table: TableClient,
+) -> None:
+    outlived = claimed("k", "first", ago(hours=25))
+    claimed("k", "second", NOW)
+
+    assert release(outlived) is False
+    assert (request_row(table, "k") or {})["Fingerprint"] == "second"
+    with pytest.raises(KeyReused):
+        claim(SCOPE, "k", "third", now=NOW)
+
+
+def test_a_request_whose_expired_claim_cleanup_removed_does_not_write_it_back(
+    table: TableClient,
+) -> None:
+    outlived = claimed("k", "first", ago(hours=30))
+    assert remove_expired(NOW).removed == 1
+
+    assert complete(outlived, LATE) is False
+    assert request_row(table, "k") is None
+    assert release(outlived) is True  # nothing left to give up
+
+
+def test_an_answer_too_large_to_keep_gives_the_key_up_only_if_still_held(
+    table: TableClient,
+) -> None:
+    huge = StoredAnswer(status=200, body="x" * 30_001, mimetype="text/plain")
+    outlived = claimed("k", "first", ago(hours=25))
+    claimed("k", "second", NOW)
+
+    assert complete(outlived, huge) is False
+    assert (request_row(table, "k") or {})["Fingerprint"] == "second"
+
+    assert complete(claimed("j", "first", NOW), huge) is True
+    assert request_row(table, "j") is None
 
 
 # Cleanup: bounded, by index, safe against concurrent claims and failures.
@@ -207,7 +282,7 @@ def test_cleanup_pages_through_the_index_and_stops_at_its_bound(table: TableClie
 
 def test_a_key_claimed_again_is_kept_and_only_its_old_index_row_goes(table: TableClient) -> None:
     answered("k", at=ago(hours=30))
-    assert claim(SCOPE, "k", "new", now=ago(hours=1)) is None  # after expiry: starts anew
+    claimed("k", "new", ago(hours=1))  # after expiry: starts anew
 
     result = remove_expired(NOW)
 
@@ -231,7 +306,7 @@ def test_a_row_claimed_again_while_cleanup_removes_it_is_kept(
             row = table.get_entity(*args, **kwargs)
             with monkeypatch.context() as unwrapped:
                 unwrapped.setattr(storage, "table", lambda name: table)
-                assert claim(SCOPE, "k", "retry", now=NOW) is None
+                assert isinstance(claim(SCOPE, "k", "retry", now=NOW), Claim)
             return row
 
     with monkeypatch.context() as patched:
@@ -245,8 +320,7 @@ def test_a_row_claimed_again_while_cleanup_removes_it_is_kept(
 
 
 def test_a_released_key_leaves_an_index_row_that_cleanup_drops(table: TableClient) -> None:
-    assert claim(SCOPE, "k", "first", now=ago(hours=30)) is None
-    release(SCOPE, "k")
+    assert release(claimed("k", "first", ago(hours=30)))
 
     assert remove_expired(NOW).removed == 1
     assert index_rows(table) == []

@@ -1,8 +1,8 @@
 """The `counter` entity through the SDK's real entity handler, fed the host's batch JSON
 (protocol doc §3.2: operation inputs are JSON text of JSON text; results are JSON text).
 
-A keyed operation (`{amount, requestId, sentAt}`) is applied once per request id; unkeyed ones
-(a bare amount) always count."""
+A keyed operation (`{amount, requestId, sentAt, expiresAt}`) is applied once per request id
+until its key expires; unkeyed ones (a bare amount) always count."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from entities.counter import counter
 from shared.models.counters import (
     MAX_AMOUNT,
     MAX_VALUE,
-    REMEMBERED_FOR,
     REMEMBERED_REQUESTS,
     CounterInput,
 )
@@ -25,6 +24,7 @@ from tests.support.functions import entity_handler
 handle = entity_handler(counter)
 _MISSING = object()
 SENT = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+DAY = timedelta(hours=24)
 
 
 def op(name: str, value: Any = _MISSING, *, signal: bool = True) -> dict[str, Any]:
@@ -43,10 +43,23 @@ def run(*operations: dict[str, Any], state: Any = _MISSING) -> dict[str, Any]:
     return json.loads(handle(json.dumps(context)))
 
 
-def keyed(name: str, amount: int | None, request: int, sent: datetime = SENT) -> dict[str, Any]:
-    """A keyed operation, as `POST /counters/{key}/{name}` with an Idempotency-Key signals it."""
-    request_id = f"{request:032x}"
-    return op(name, CounterInput(amount=amount, request_id=request_id, sent_at=sent).wire())
+def keyed(
+    name: str,
+    amount: int | None,
+    request: int,
+    sent: datetime = SENT,
+    retention: timedelta = DAY,
+) -> dict[str, Any]:
+    """A keyed operation, as `POST /counters/{key}/{name}` with an Idempotency-Key signals it
+    when IDEMPOTENCY_KEY_RETENTION_HOURS is `retention`."""
+    keyed_input = CounterInput(
+        amount=amount, request_id=f"{request:032x}", sent_at=sent, expires_at=sent + retention
+    )
+    return op(name, keyed_input.wire())
+
+
+def unix(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 def outcomes(response: dict[str, Any]) -> list[tuple[bool, Any]]:
@@ -65,7 +78,7 @@ def value(response: dict[str, Any]) -> int:
 
 def remembered(response: dict[str, Any]) -> list[int]:
     """The request numbers (see `keyed`) the counter remembers, oldest first."""
-    return [int(request_id, 16) for request_id in stored(response)["recentRequests"]]
+    return [int(request_id, 16) for request_id in stored(response)["rememberedRequests"]]
 
 
 def test_operations_apply_in_order_and_report_the_new_value() -> None:
@@ -192,15 +205,21 @@ def test_a_counter_stored_as_a_bare_integer_keeps_its_value_and_learns_requests(
     response = run(op("get", signal=False), keyed("add", 2, request=7), state=40)
 
     assert outcomes(response) == [(False, 40), (False, 42)]
-    assert stored(response) == {"value": 42, "recentRequests": {f"{7:032x}": int(SENT.timestamp())}}
+    assert stored(response) == {"value": 42, "rememberedRequests": {f"{7:032x}": unix(SENT + DAY)}}
 
 
-def test_the_counter_forgets_its_oldest_request_beyond_the_bound() -> None:
-    at = int(SENT.timestamp())
-    full = {"value": 0, "recentRequests": {f"{n:032x}": at for n in range(REMEMBERED_REQUESTS)}}
+def test_the_counter_forgets_the_request_expiring_soonest_beyond_the_bound() -> None:
+    full = {
+        "value": 0,
+        "rememberedRequests": {
+            f"{n:032x}": unix(SENT + DAY) + n for n in range(REMEMBERED_REQUESTS)
+        },
+    }
 
     response = run(
-        keyed("add", 1, request=REMEMBERED_REQUESTS), keyed("add", 1, request=1), state=full
+        keyed("add", 1, request=REMEMBERED_REQUESTS, retention=2 * DAY),
+        keyed("add", 1, request=1),
+        state=full,
     )
 
     assert remembered(response) == list(range(1, REMEMBERED_REQUESTS + 1))
@@ -209,19 +228,92 @@ def test_the_counter_forgets_its_oldest_request_beyond_the_bound() -> None:
     assert value(again) == 2  # request 0 was forgotten: it counts again
 
 
-def test_the_counter_forgets_requests_sent_long_before_the_newest() -> None:
-    late = SENT + REMEMBERED_FOR
-    response = run(
-        keyed("add", 1, request=1),
-        keyed("add", 1, request=2, sent=SENT + timedelta(seconds=1)),
-        keyed("add", 1, request=3, sent=late),
+@pytest.mark.parametrize("retention_hours", [1, 24, 48, 720])
+def test_a_request_is_remembered_exactly_as_long_as_its_key(retention_hours: int) -> None:
+    """The replay store and the counter agree: a retry the store runs again while its key holds
+    (a takeover after a crash) counts once; the same request after the key expired counts again,
+    as the store then starts the key anew."""
+    retention = timedelta(hours=retention_hours)
+    first = run(keyed("add", 5, request=1, retention=retention), state=0)
+
+    just_before = SENT + retention - timedelta(seconds=1)
+    retried = run(
+        keyed("add", 5, request=1, sent=just_before, retention=retention), state=stored(first)
+    )
+    after = run(
+        keyed("add", 5, request=1, sent=SENT + retention, retention=retention), state=stored(first)
     )
 
-    assert remembered(response) == [1, 2, 3]  # request 1 is exactly one window old
-    later = run(
-        keyed("add", 1, request=4, sent=late + timedelta(seconds=1)), state=stored(response)
+    assert value(retried) == 5
+    assert value(after) == 10
+
+
+def test_a_request_is_never_forgotten_before_its_key_expires() -> None:
+    """The state keeps whole seconds: an expiry within a second rounds up, never down."""
+    expires = SENT + DAY + timedelta(milliseconds=500)
+    keyed_input = CounterInput(amount=1, request_id=f"{1:032x}", sent_at=SENT, expires_at=expires)
+    first = run(op("add", keyed_input.wire()), state=0)
+    retry = keyed_input.model_copy(update={"sent_at": expires - timedelta(milliseconds=100)})
+
+    again = run(op("add", retry.wire()), state=stored(first))
+
+    assert stored(first)["rememberedRequests"] == {f"{1:032x}": unix(SENT + DAY) + 1}
+    assert value(again) == 1
+
+
+def test_a_retry_keeps_the_request_until_the_key_it_claimed_expires() -> None:
+    """A takeover claims the key anew, with a later expiry: the counter follows it."""
+    first = run(keyed("add", 5, request=1), state=0)
+    taken_over = SENT + timedelta(hours=20)
+    retried = run(keyed("add", 5, request=1, sent=taken_over), state=stored(first))
+
+    assert stored(retried)["rememberedRequests"] == {f"{1:032x}": unix(taken_over + DAY)}
+    again = run(keyed("add", 5, request=1, sent=SENT + timedelta(hours=30)), state=stored(retried))
+    assert value(again) == 5
+
+
+def test_expired_requests_are_forgotten_when_a_later_one_arrives() -> None:
+    response = run(
+        keyed("add", 1, request=1, retention=timedelta(hours=1)),
+        keyed("add", 1, request=2, sent=SENT + timedelta(minutes=30)),
+        keyed("add", 1, request=3, sent=SENT + timedelta(hours=1)),
     )
-    assert remembered(later) == [2, 3, 4]
+
+    assert remembered(response) == [2, 3]
+
+
+def test_a_request_sent_after_its_key_expired_is_not_remembered() -> None:
+    late = CounterInput(
+        amount=1, request_id=f"{1:032x}", sent_at=SENT, expires_at=SENT - timedelta(seconds=1)
+    )
+    response = run(op("add", late.wire()), op("add", late.wire()))
+
+    assert value(response) == 2
+    assert remembered(response) == []
+
+
+def test_a_keyed_signal_without_an_expiry_is_remembered_for_the_default_retention() -> None:
+    bare = {"amount": 1, "requestId": f"{1:032x}", "sentAt": SENT.isoformat()}
+
+    response = run(op("add", bare), state=0)
+
+    assert stored(response)["rememberedRequests"] == {f"{1:032x}": unix(SENT + DAY)}
+
+
+def test_a_counter_that_remembers_requests_by_when_they_were_sent_keeps_them_a_day() -> None:
+    earlier = {"value": 7, "recentRequests": {f"{1:032x}": unix(SENT), f"{2:032x}": unix(SENT)}}
+
+    response = run(
+        keyed("add", 1, request=1, sent=SENT + DAY - timedelta(seconds=1)),
+        keyed("add", 1, request=2, sent=SENT + DAY),
+        state=earlier,
+    )
+
+    assert outcomes(response) == [(False, 7), (False, 8)]
+    assert stored(response)["rememberedRequests"] == {
+        f"{1:032x}": unix(SENT + 2 * DAY) - 1,  # the retry's own key
+        f"{2:032x}": unix(SENT + 2 * DAY),
+    }
 
 
 def test_a_refused_keyed_operation_is_not_remembered() -> None:
@@ -244,6 +336,19 @@ def test_a_refused_keyed_operation_is_not_remembered() -> None:
         (
             op("reset", {"amount": 1, "requestId": f"{1:032x}", "sentAt": SENT.isoformat()}),
             "no amount",
+        ),
+        (op("add", {"amount": 1, "expiresAt": SENT.isoformat()}), "expiresAt comes with"),
+        (
+            op(
+                "add",
+                {
+                    "amount": 1,
+                    "requestId": f"{1:032x}",
+                    "sentAt": SENT.isoformat(),
+                    "expiresAt": (SENT + timedelta(hours=721)).isoformat(),
+                },
+            ),
+            "more than 720 hours",
         ),
     ],
 )

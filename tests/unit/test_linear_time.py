@@ -65,6 +65,7 @@ PYTHON_PATTERNS: dict[tuple[str, str], Mode] = {
 #: Patterns that never see request data, and why.
 NOT_REQUEST_DATA = {
     ("api.openapi", "_ROUTE_PARAM"): "reads the app's own route templates",
+    ("api.routing", "KEY_SCOPE_NAME"): "checks the key scopes routes declare",
     ("shared.sdk_timestamps", "_SHAPE"): "reads the host's history timestamps, never request data",
 }
 #: Calls of `re` functions outside module level, and where their patterns are tested.
