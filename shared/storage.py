@@ -11,10 +11,15 @@ Tables are created on first use, once per process.
 
 Calls made within `shared.storage_deadline.bounded_calls` (every HTTP request) go through
 clients that give up after its seconds to connect or to read an answer, without retrying.
+
+Clients are built once per process and bound, and read what the environment says about the
+connection (proxy, CA bundle) when they are built, not on every call; their per-call HTTP log
+lines are off (docs/telemetry.md, "Table Storage calls").
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping
@@ -23,6 +28,7 @@ from typing import Any
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import ResourceExistsError, ResourceNotFoundError
 from azure.data.tables import TableClient, TableServiceClient
+from requests.utils import get_environ_proxies
 
 from shared.idempotency import require_match, stamped
 from shared.settings import APP_STORAGE_CONNECTION
@@ -33,6 +39,16 @@ Entity = dict[str, Any]
 _lock = threading.Lock()
 _services: dict[tuple[str, float | None], TableServiceClient] = {}
 _tables: dict[tuple[str, str, float | None], TableClient] = {}
+#: (connection, table) pairs this process has created (or found), whichever bound it used.
+_created: set[tuple[str, str]] = set()
+
+#: Where the table clients' per-call request and response lines go (azure-core logs two INFO
+#: records per call, and the Functions worker forwards INFO); set it to INFO to see them.
+HTTP_LOG = logging.getLogger("shared.storage.http")
+HTTP_LOG.setLevel(logging.WARNING)
+
+#: Where requests reads a CA bundle from, first match wins (as it does with `trust_env`).
+CA_BUNDLE_SETTINGS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
 
 
 class StorageConfigError(RuntimeError):
@@ -55,11 +71,13 @@ def table(name: str, connection: str = APP_STORAGE_CONNECTION) -> TableClient:
     key = (connection, name, call_timeout())
     with _lock:
         client = _tables.get(key)
+        created = (connection, name) in _created
     if client is not None:
         return client
     service = table_service(connection)
-    client = service.create_table_if_not_exists(name)
+    client = service.get_table_client(name) if created else service.create_table_if_not_exists(name)
     with _lock:
+        _created.add((connection, name))
         return _tables.setdefault(key, client)
 
 
@@ -68,6 +86,7 @@ def reset_clients() -> None:
     with _lock:
         _services.clear()
         _tables.clear()
+        _created.clear()
 
 
 def get_entity(client: TableClient, partition_key: str, row_key: str) -> Entity | None:
@@ -120,7 +139,10 @@ def _create_service(
 ) -> TableServiceClient:
     connection_string = environ.get(connection)
     if connection_string:
-        return TableServiceClient.from_connection_string(connection_string, **options)
+        parsed = TableServiceClient.from_connection_string(connection_string).url
+        return TableServiceClient.from_connection_string(
+            connection_string, **options, **_environment_options(parsed, environ)
+        )
     endpoint = environ.get(f"{connection}__tableServiceUri")
     account = environ.get(f"{connection}__accountName")
     if not endpoint and account:
@@ -131,8 +153,29 @@ def _create_service(
             f"'{connection}__accountName' for an identity-based connection"
         )
     return TableServiceClient(
-        endpoint=endpoint, credential=_credential(connection, environ), **options
+        endpoint=endpoint,
+        credential=_credential(connection, environ),
+        **options,
+        **_environment_options(endpoint, environ),
     )
+
+
+def _environment_options(endpoint: str, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The client options requests would otherwise derive from the environment on every call.
+
+    With its environment settings on, requests looks up the proxy for each call's URL
+    (HTTP_PROXY, HTTPS_PROXY, NO_PROXY), a CA bundle and ~/.netrc, about a tenth of a call's
+    CPU. The endpoint is fixed per client, so its proxy is looked up once, here. (A .netrc
+    entry would replace the storage request's own Authorization header, so it is not read.)
+    """
+    options: dict[str, Any] = {"use_env_settings": False, "logger": HTTP_LOG}
+    proxies = get_environ_proxies(endpoint)  # reads os.environ, as requests does
+    if proxies:
+        options["proxies"] = proxies
+    bundle = next(filter(None, map(environ.get, CA_BUNDLE_SETTINGS)), None)
+    if bundle:
+        options["connection_verify"] = bundle
+    return options
 
 
 def _credential(connection: str, environ: Mapping[str, str]) -> TokenCredential:

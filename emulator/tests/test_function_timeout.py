@@ -69,6 +69,25 @@ def test_a_timed_out_activity_is_recorded_as_task_failed(server: EmulatorServer)
     assert "FunctionTimeoutException" in failed[0]["Details"]
 
 
+def test_a_timeout_error_raised_within_the_limit_is_the_functions_own_failure(
+    server: EmulatorServer,
+) -> None:
+    durable = Durable(server)
+
+    instance_id = durable.start("own_timeouts")
+    assert server.wait_idle(timeout=30)
+
+    body = durable.body(instance_id)
+    assert body["runtimeStatus"] == "Completed"
+    for name, outcome in zip(
+        ("raises_timeout", "raises_timeout_async"), body["output"], strict=True
+    ):
+        assert outcome.startswith(
+            f"Activity function '{name}' failed:  TimeoutError: the partner API did not answer"
+        ), outcome
+        assert "Timeout value of" not in outcome
+
+
 def test_an_http_function_past_function_timeout_answers_500_with_no_body(
     server: EmulatorServer,
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
@@ -161,3 +162,37 @@ def test_an_earlier_start_time_on_a_later_state_starts_at_the_state_time(
 
 def _parsed(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_history_rows_and_replayed_context_are_the_events_own_encoding(
+    start_app: StartApp, tmp_path: Path
+) -> None:
+    # Each event is encoded once and its text reused for the inbox row, the context and the
+    # history row: every text must still be exactly its own event's encoding, in order.
+    state = tmp_path / "state.sqlite3"
+    server = start_app("events", start_time=START, paused=True, state=state)
+    durable = Durable(server)
+    instance_id = durable.start("cancels_then_waits", "entrée", instance_id="encoded-once")
+    server.wait_idle()
+    durable.raise_event(instance_id, "first", {"note": "déjà vu \u2603"})
+    server.wait_idle()
+    server.clock.advance(timedelta(hours=1))
+    server.call(server.host.engine.committed())
+
+    instance = server.host.engine.get(instance_id)
+    assert instance is not None
+    assert instance.status.value == "Running"
+    history = instance.history
+    assert [e["EventType"] for e in history].count(12) == 3  # three episodes so far
+    with sqlite3.connect(state) as conn:
+        rows = [
+            text
+            for (text,) in conn.execute(
+                "SELECT event_json FROM history WHERE instance_id = ? ORDER BY seq",
+                (instance_id,),
+            )
+        ]
+    assert rows == [json.dumps(e) for e in history]
+    assert instance.played_json == [
+        json.dumps({**e, "IsPlayed": e["EventType"] != 12}) for e in history
+    ]

@@ -96,3 +96,25 @@ async def test_writes_of_one_loop_turn_commit_together_and_a_read_sees_them(
     finally:
         store.close()
     assert ran == ["2", "3"]
+
+
+def test_writes_from_many_threads_all_commit_and_the_writer_releases_its_descriptor(
+    tmp_path: Path,
+) -> None:
+    fds = Path("/proc/self/fd")
+    before = len(list(fds.iterdir())) if fds.exists() else 0
+    store = StateStore(tmp_path / "state.sqlite3")
+
+    def write_many(thread: int) -> None:
+        for n in range(200):
+            store.write(persistence.write_kv(f"{thread}-{n}", "x"))
+
+    writers = [threading.Thread(target=write_many, args=(t,)) for t in range(4)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join(10)
+    assert len(store.read_sync(_kv)) == 800
+    store.close()
+    if fds.exists():
+        assert len(list(fds.iterdir())) == before

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -16,11 +17,54 @@ pytestmark = [pytest.mark.emulator, pytest.mark.unit]
 WAIT_S = 10.0
 
 
-@pytest.fixture
-def threads() -> Iterator[WorkerThreads]:
-    pool = WorkerThreads(1, "test-worker")
+#: Both ways of parking an idle thread: its own eventfd (Linux) and a lock (elsewhere).
+WAKERS = [
+    pytest.param(
+        True,
+        id="eventfd",
+        marks=pytest.mark.skipif(not hasattr(os, "eventfd"), reason="no eventfd"),
+    ),
+    pytest.param(False, id="lock"),
+]
+
+
+@pytest.fixture(params=WAKERS)
+def threads(request: pytest.FixtureRequest) -> Iterator[WorkerThreads]:
+    pool = WorkerThreads(1, "test-worker", use_eventfd=request.param)
     yield pool
     pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.mark.parametrize("use_eventfd", WAKERS)
+def test_no_call_is_lost_when_many_threads_hand_calls_over_at_once(use_eventfd: bool) -> None:
+    pool = WorkerThreads(3, "test-many", use_eventfd=use_eventfd)
+    futures: list[Any] = []
+    lock = threading.Lock()
+
+    def produce(base: int) -> None:
+        for value in range(base, base + 500):
+            future = pool.submit(lambda v=value: v)
+            with lock:
+                futures.append(future)
+
+    producers = [threading.Thread(target=produce, args=(i * 500,)) for i in range(4)]
+    try:
+        for producer in producers:
+            producer.start()
+        for producer in producers:
+            producer.join(WAIT_S)
+        assert sorted(f.result(WAIT_S) for f in futures) == list(range(2000))
+    finally:
+        pool.shutdown(wait=False)  # a lost wake-up fails above instead of hanging here
+
+
+@pytest.mark.skipif(not hasattr(os, "eventfd"), reason="no eventfd")
+def test_threads_close_their_eventfd_when_they_exit() -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    pool = WorkerThreads(4, "test-fds", use_eventfd=True)
+    assert sorted(pool.submit(pow, 2, n).result(WAIT_S) for n in range(8))[-1] == 128
+    pool.shutdown(wait=True)
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 async def test_a_call_returns_its_value_and_runs_on_a_named_worker_thread(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,7 +30,9 @@ from durable_localhost.functions import FunctionIndex
 from durable_localhost.history import (
     Event,
     EventType,
+    encode_event,
     event,
+    played_text,
 )
 from durable_localhost.ids import new_hex_id
 from durable_localhost.lifecycle import (
@@ -376,13 +379,24 @@ class Engine:
         )
 
     def commit_history(
-        self, instance: Instance, appended: list[Event], batch: list[InboxItem]
+        self,
+        instance: Instance,
+        appended: list[Event],
+        batch: list[InboxItem],
+        encoded: Sequence[str] = (),
     ) -> None:
-        """Append events to the history and drop the inbox messages they consumed."""
+        """Append events to the history and drop the inbox messages they consumed.
+
+        ``encoded``: the texts of the first appended events, already made by ``encode_event``;
+        the replay cache (``played_json``) grows from the same texts as the rows.
+        """
+        texts = [*encoded, *(encode_event(e) for e in appended[len(encoded) :])]
         first = instance.history_seq
+        if len(instance.played_json) == len(instance.history):
+            instance.played_json.extend(map(played_text, appended, texts))
         instance.history.extend(appended)
         instance.history_seq += len(appended)
-        self.store.write(persistence.append_history(instance.instance_id, first, appended))
+        self.store.write(persistence.append_history(instance.instance_id, first, appended, texts))
         self.store.write(persistence.remove_inbox(instance.instance_id, [i.seq for i in batch]))
         self.mark_dirty(instance)
 
@@ -396,10 +410,12 @@ class Engine:
         output_json: str,
         now: datetime,
         batch: list[InboxItem] | None = None,
+        encoded: Sequence[str] = (),
     ) -> None:
         """Complete, fail or terminate: record it, stop timers, tell the parent.
 
-        ``output_json`` is JSON text: the output, or the failure/termination reason as a string.
+        ``output_json`` is JSON text: the output, or the failure/termination reason as a string;
+        ``encoded`` as for :meth:`commit_history`.
         """
         if status is not RuntimeStatus.TERMINATED:
             completed = execution_completed_event(instance, status, output_json, now)
@@ -411,7 +427,7 @@ class Engine:
         instance.retries.clear()
         dropped = [i.seq for i in instance.inbox]
         instance.inbox.clear()
-        self.commit_history(instance, appended, batch or [])
+        self.commit_history(instance, appended, batch or [], encoded)
         if dropped:
             self.store.write(persistence.remove_inbox(instance.instance_id, dropped))
         # Finished instances stay cold: the history is on disk for status queries.

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from durable_localhost.config import HostConfig
-from durable_localhost.history import Event, EventType
+from durable_localhost.history import Event, encode_event, played_text, with_played
 from durable_localhost.model import Instance
 from durable_localhost.timeutil import format_timespan
 
@@ -21,19 +22,9 @@ UPPER_SCHEMA_VERSION = 1
 UPPER_SCHEMA_VERSION_NEW = 2
 
 
-#: One encoder for every event (``json.dumps`` with options builds a new one per call).
+#: One encoder for the context's header and settings (``json.dumps`` with options builds a new
+#: one per call).
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-
-
-def played_json(event: Event) -> str:
-    """A past event as replayed: ``IsPlayed`` true except for ``OrchestratorStarted``."""
-    played = event["EventType"] != EventType.ORCHESTRATOR_STARTED
-    return _ENCODE({**event, "IsPlayed": played})
-
-
-def new_json(event: Event) -> str:
-    """An event of the current episode: ``IsPlayed`` false."""
-    return _ENCODE({**event, "IsPlayed": False})
 
 
 def input_token(input_json: str | None) -> Any:
@@ -50,16 +41,24 @@ def input_token(input_json: str | None) -> Any:
         return input_json
 
 
-def build_context_json(instance: Instance, new_events: list[Event], config: HostConfig) -> str:
+def build_context_json(
+    instance: Instance,
+    new_events: list[Event],
+    config: HostConfig,
+    encoded: Sequence[str] = (),
+) -> str:
     """The context string of ``OrchestrationContextToString`` (schema V3, long-timer settings).
 
     Past events are serialized once and cached on the instance (``played_json``), so an episode
-    only pays for the events it adds.
+    only pays for the events it adds; ``encoded`` holds the texts of the first new events,
+    already made by ``encode_event``.
     """
     parts = instance.played_json
     if len(parts) < len(instance.history):
-        parts.extend(played_json(e) for e in instance.history[len(parts) :])
-    history = ",".join([*parts, *(new_json(e) for e in new_events)])
+        past = instance.history[len(parts) :]
+        parts.extend(played_text(e, encode_event(e)) for e in past)
+    texts = [*encoded, *(encode_event(e) for e in new_events[len(encoded) :])]
+    history = ",".join([*parts, *(with_played(text, False) for text in texts)])
     header = {
         "input": input_token(instance.input),
         "instanceId": instance.instance_id,

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 from durable_localhost.effects import ArmTimer, DispatchActivity, Effect, SendToEntity, StartChild
 from durable_localhost.episode import EpisodeResult, build_context_json
 from durable_localhost.episode_plan import apply_answer, not_found_message, select_batch
-from durable_localhost.history import Event, EventType, orchestrator_completed, orchestrator_started
+from durable_localhost.history import (
+    Event,
+    EventType,
+    encode_event,
+    orchestrator_completed,
+    orchestrator_started,
+)
 from durable_localhost.invokers import run_orchestrator as invoke_orchestrator
 from durable_localhost.model import InboxItem, Instance, RuntimeStatus
 from durable_localhost.retry_plan import retry_internals
@@ -79,10 +85,11 @@ class EpisodeRunner:
         ]
         now = self.engine.stamp(max(fired, default=None))
         new_events = [orchestrator_started(now), *messages]
+        encoded = [encode_event(new_events[0]), *(item.encoded for item in batch)]
         mismatch = self.engine.versions.failure(instance.version)
         if mismatch is not None:
             appended = [*new_events, orchestrator_completed(now)]
-            self._fail_version(instance, batch, appended, mismatch, now)
+            self._fail_version(instance, batch, appended, mismatch, now, encoded)
             return
         effects: list[Effect] = []
         internal = retry_internals(instance, messages[0], now, effects)
@@ -91,7 +98,7 @@ class EpisodeRunner:
             known = list(self.engine.index.orchestrators)
             result = EpisodeResult(crash=not_found_message(instance.name, "orchestrator", known))
         else:
-            context_json = build_context_json(instance, new_events, self.engine.config)
+            context_json = build_context_json(instance, new_events, self.engine.config, encoded)
             result = await self.pool.call(
                 invoke_orchestrator,
                 function,
@@ -103,7 +110,9 @@ class EpisodeRunner:
             or self.engine.instances.get(instance.instance_id) is not instance
         ):
             return  # overwritten or purged while the episode ran
-        self._apply_episode(instance, batch, [*new_events, *internal], result, now, effects)
+        self._apply_episode(
+            instance, batch, [*new_events, *internal], result, now, effects, encoded
+        )
         for effect in effects:
             self._carry_out(instance, effect)
         if not instance.status.is_terminal:
@@ -118,8 +127,12 @@ class EpisodeRunner:
         result: EpisodeResult,
         now: datetime,
         effects: list[Effect],
+        encoded: list[str],
     ) -> None:
-        """Turn the SDK's answer into history and a new status (effects are run after)."""
+        """Turn the SDK's answer into history and a new status (effects are run after).
+
+        ``encoded``: the texts of the first events of ``appended``, made for the context.
+        """
         del instance.inbox[: len(batch)]
         if instance.status is RuntimeStatus.PENDING:
             instance.status = RuntimeStatus.RUNNING
@@ -134,13 +147,15 @@ class EpisodeRunner:
         appended = [*appended, *scheduled, orchestrator_completed(now)]
         instance.updated = now
         if outcome.status is RuntimeStatus.RUNNING:
-            self.engine.commit_history(instance, appended, batch)
+            self.engine.commit_history(instance, appended, batch, encoded)
         elif outcome.status is RuntimeStatus.CONTINUED_AS_NEW:
-            self.engine.commit_history(instance, appended, batch)
+            self.engine.commit_history(instance, appended, batch, encoded)
             self.engine.continue_as_new(instance, outcome.output_json, now)
         else:
             assert outcome.output_json is not None
-            self.engine.finish(instance, appended, outcome.status, outcome.output_json, now, batch)
+            self.engine.finish(
+                instance, appended, outcome.status, outcome.output_json, now, batch, encoded
+            )
             if outcome.status is RuntimeStatus.FAILED:
                 log.error("%s", json.loads(outcome.output_json))
 
@@ -151,10 +166,12 @@ class EpisodeRunner:
         appended: list[Event],
         reason: str,
         now: datetime,
+        encoded: list[str],
     ) -> None:
         """``versionFailureStrategy`` Fail: the instance fails without running its code."""
         del instance.inbox[: len(batch)]
-        self.engine.finish(instance, appended, RuntimeStatus.FAILED, json.dumps(reason), now, batch)
+        failed = RuntimeStatus.FAILED
+        self.engine.finish(instance, appended, failed, json.dumps(reason), now, batch, encoded)
         log.error("%s failed: %s", instance.instance_id, reason)
 
     def _carry_out(self, instance: Instance, effect: Effect) -> None:

@@ -8,12 +8,17 @@ false, ``OrchestratorStarted`` always false).
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from typing import Any
 
 from durable_localhost.timeutil import to_wire
 
 Event = dict[str, Any]
+
+#: How every event is written, in SQLite rows and in the context JSON alike (``json.dumps``'
+#: defaults): encoded once, the text serves each of them.
+encode_event = json.JSONEncoder().encode
 
 
 class EventType(enum.IntEnum):
@@ -97,3 +102,13 @@ def execution_started(
         ScheduledStartTime=to_wire(scheduled_start) if scheduled_start else None,
         Generation=generation,
     )
+
+
+def with_played(text: str, played: bool) -> str:
+    """An encoded event with ``IsPlayed`` appended, as the context JSON carries it."""
+    return f'{text[:-1]}, "IsPlayed": {"true" if played else "false"}}}'
+
+
+def played_text(event: Event, text: str) -> str:
+    """A past event's text as replayed: ``IsPlayed`` true except for ``OrchestratorStarted``."""
+    return with_played(text, event["EventType"] != EventType.ORCHESTRATOR_STARTED)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from durable_localhost.actions import ActionType, Step
-from durable_localhost.history import Event
+from durable_localhost.history import Event, encode_event
 from durable_localhost.timeutil import parse, to_wire
 
 
@@ -43,10 +43,19 @@ _TERMINAL = frozenset(
 
 @dataclass
 class InboxItem:
-    """A message waiting for the instance's next episode, with its persisted sequence number."""
+    """A message waiting for the instance's next episode, with its persisted sequence number.
+
+    ``encoded`` is the event's JSON text (``encode_event``), made once: the inbox row, the
+    episode's context and the history row all use it.
+    """
 
     seq: int
     event: Event
+    encoded: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.encoded:
+            self.encoded = encode_event(self.event)
 
 
 @dataclass

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import asdict
 
-from durable_localhost.history import Event
+from durable_localhost.history import Event, encode_event
 from durable_localhost.model import (
     EntityRecord,
     EntityRequest,
@@ -43,9 +43,13 @@ def save_instance(instance: Instance) -> Write:
     return write
 
 
-def append_history(instance_id: str, first_seq: int, events: Iterable[Event]) -> Write:
-    """Insert history rows numbered from ``first_seq``."""
-    rows = [(instance_id, first_seq + i, json.dumps(e)) for i, e in enumerate(events)]
+def append_history(
+    instance_id: str, first_seq: int, events: Sequence[Event], encoded: Sequence[str] = ()
+) -> Write:
+    """Insert history rows numbered from ``first_seq``; ``encoded``: the texts of the first
+    events, already made by ``encode_event``."""
+    texts = [*encoded, *(encode_event(e) for e in events[len(encoded) :])]
+    rows = [(instance_id, first_seq + i, text) for i, text in enumerate(texts)]
 
     def write(conn: sqlite3.Connection) -> None:
         conn.executemany("INSERT OR REPLACE INTO history VALUES (?,?,?)", rows)
@@ -64,7 +68,7 @@ def clear_history(instance_id: str) -> Write:
 
 def add_inbox(instance_id: str, item: InboxItem) -> Write:
     """Persist a message for the instance's next episode."""
-    row = (instance_id, item.seq, json.dumps(item.event))
+    row = (instance_id, item.seq, item.encoded)
 
     def write(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT OR REPLACE INTO inbox VALUES (?,?,?)", row)
@@ -171,7 +175,7 @@ def load_instances(conn: sqlite3.Connection) -> list[Instance]:
         else:
             instance.history = load_history(conn, iid)
             instance.inbox = [
-                InboxItem(int(seq), json.loads(text))
+                InboxItem(int(seq), json.loads(text), text)
                 for seq, text in conn.execute(
                     "SELECT seq, event_json FROM inbox WHERE instance_id = ? ORDER BY seq", (iid,)
                 ).fetchall()

@@ -13,13 +13,15 @@ import asyncio
 import contextlib
 import logging
 import os
-import queue
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
+
+from durable_localhost.parking import Waker
 
 log = logging.getLogger("durable_localhost.store")
 T = TypeVar("T")
@@ -74,6 +76,7 @@ CREATE TABLE IF NOT EXISTS kv (
 """
 
 _STOP = object()
+#: Hand-overs committed together at most (a transaction's size stays bounded when writes pile up).
 _MAX_BATCH = 500
 #: The state holds the host keys and every payload: readable by its owner only.
 OWNER_ONLY = 0o600
@@ -93,6 +96,38 @@ class Superseded:
     write: Write
 
 
+class _Mailbox:
+    """What the writer thread has to do; a put wakes it (outside the GIL) only if it is parked."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: deque[Any] = deque()
+        self._parked = False
+        self._waker = Waker()
+
+    def put(self, item: Any) -> None:
+        """Queue ``item`` for the writer."""
+        with self._lock:
+            self._items.append(item)
+            parked, self._parked = self._parked, False
+        if parked:
+            self._waker.wake()
+
+    def take(self, limit: int) -> list[Any]:
+        """Up to ``limit`` items in the order queued, waiting for at least one."""
+        while True:
+            with self._lock:
+                if self._items:
+                    count = min(limit, len(self._items))
+                    return [self._items.popleft() for _ in range(count)]
+                self._parked = True
+            self._waker.wait()
+
+    def close(self) -> None:
+        """Release the writer's wake-up descriptor (the writer has exited)."""
+        self._waker.close()
+
+
 @dataclass
 class _Read:
     fn: Callable[[sqlite3.Connection], Any]
@@ -106,8 +141,7 @@ class StateStore:
         self.path = str(path)
         if self.path != ":memory:":
             _create_private(Path(self.path))
-        # SimpleQueue: no Condition to notify on every put (several writes per episode).
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._queue = _Mailbox()
         self._ready = threading.Event()
         # Writes of the current loop turn, handed over together at its end (None: no turn open).
         self._turn_writes: list[Write | Superseded] | None = None
@@ -138,18 +172,13 @@ class StateStore:
             conn = self._connect()
         except BaseException as exc:  # surfaced to the constructor
             self._error = exc
+            self._queue.close()
             self._ready.set()
             return
         self._ready.set()
         stopping = False
         while not stopping:
-            item = self._queue.get()
-            batch = [item]
-            while len(batch) < _MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._queue.take(_MAX_BATCH)
             writes: list[Write | Superseded] = []
             for entry in batch:
                 if entry is _STOP:
@@ -167,6 +196,7 @@ class StateStore:
                     writes.append(entry)
             self._commit(conn, writes)
         conn.close()
+        self._queue.close()
 
     @staticmethod
     def _commit(conn: sqlite3.Connection, writes: list[Write | Superseded]) -> None:

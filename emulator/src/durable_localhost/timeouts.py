@@ -45,14 +45,21 @@ class ReplaceablePool(WorkerThreads):
 async def within(
     limit: timedelta | None, call: Awaitable[T], function_name: str, invocation_id: str
 ) -> T:
-    """Await ``call``; past ``limit`` (real time, whatever the clock) raise the host's error."""
+    """Await ``call``; past ``limit`` (real time, whatever the clock) raise the host's error.
+
+    The limit cancels the awaiting task itself (``asyncio.timeout``), not a task made to run
+    ``call``: one task and two loop turns fewer per activity than ``wait_for``. A
+    ``TimeoutError`` the function raises itself is its own failure, not a timeout.
+    """
     if limit is None:
         return await call
+    deadline = asyncio.timeout(limit.total_seconds())
     try:
-        # Inline in the caller's task: ``wait_for`` would wrap each call in a task of its own.
-        async with asyncio.timeout(limit.total_seconds()):
+        async with deadline:
             return await call
     except TimeoutError:
+        if not deadline.expired():
+            raise
         log.error(
             "Timeout value of %s exceeded by function 'Functions.%s' (Id: '%s'). "
             "Initiating cancellation.",

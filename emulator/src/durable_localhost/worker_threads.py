@@ -3,18 +3,25 @@
 Every episode and activity crosses from the loop to a thread and back. ``run_in_executor`` pays
 for that with two futures chained by callbacks, a Python-level semaphore the workers contend
 for, and one loop wake-up per result; on a busy host those hand-offs, not the user code, were
-most of an episode's time. Here a call is one queue item and one loop future, and results that
+most of an episode's time. Here a call is one queued item and one loop future, and results that
 finish while the loop is busy wait in one list that a single wake-up drains.
+
+Handing a call over wakes one idle thread, the one that went idle last, through its own
+``eventfd`` where the platform has one: writing it releases the GIL, so when the scheduler runs
+the woken thread at once the loop is not left holding the GIL off the CPU (with a queue's lock,
+it was, and the woken thread could not start until the loop ran again).
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from queue import SimpleQueue
 from typing import Any, TypeVar
+
+from durable_localhost.parking import HAS_EVENTFD, Waker
 
 T = TypeVar("T")
 
@@ -23,13 +30,53 @@ _Item = tuple[Callable[[Any, BaseException | None], None], Callable[..., Any], t
 _STOP = None
 
 
+class _Lane:
+    """Calls waiting for a thread, and the threads waiting for a call (last idle on top)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.items: deque[_Item | None] = deque()
+        self.idle: list[Waker] = []
+
+    def add(self, item: _Item | None) -> Waker | None:
+        """Queue ``item``; the idle thread to wake for it, if any (woken by the caller)."""
+        with self.lock:
+            self.items.append(item)
+            return self.idle.pop() if self.idle else None
+
+    def put(self, item: _Item | None) -> None:
+        """Queue ``item`` and wake an idle thread for it, if any."""
+        waker = self.add(item)
+        if waker is not None:
+            waker.wake()
+
+    def take(self, waker: Waker) -> _Item | None:
+        """The next item, parking on ``waker`` while there is none."""
+        while True:
+            with self.lock:
+                if self.items:
+                    return self.items.popleft()
+                self.idle.append(waker)
+            waker.wait()
+
+    def drain(self) -> list[_Item]:
+        """Remove every queued call (not the stop markers) and return them."""
+        with self.lock:
+            calls = [item for item in self.items if item is not None]
+            stops = len(self.items) - len(calls)
+            self.items.clear()
+            self.items.extend([_STOP] * stops)
+        return calls
+
+
 class WorkerThreads(Executor):
     """``workers`` threads named ``prefix_N``, started on first use, running calls in order."""
 
-    def __init__(self, workers: int, prefix: str) -> None:
+    def __init__(self, workers: int, prefix: str, *, use_eventfd: bool | None = None) -> None:
         self._workers = max(1, workers)
         self._prefix = prefix
-        self._queue: SimpleQueue[_Item | None] = SimpleQueue()
+        self._eventfd = HAS_EVENTFD if use_eventfd is None else use_eventfd
+        self._lane = _Lane()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._shutdown = False
@@ -84,23 +131,34 @@ class WorkerThreads(Executor):
                 raise RuntimeError("cannot schedule new calls after shutdown")
             if len(self._threads) < self._workers:
                 self._start_thread()
-            self._queue.put((settle, guarded, args))
+            # Queued under the lock, so replace_threads never strands it behind stop markers;
+            # woken after it, so the wake-up (which releases the GIL) holds no lock.
+            waker = self._lane.add((settle, guarded, args))
+        if waker is not None:
+            waker.wake()
 
     # ------------------------------------------------------------------ threads
 
     def _start_thread(self) -> None:
         thread = threading.Thread(
             target=self._work,
-            args=(self._queue,),
+            args=(self._lane,),
             name=f"{self._prefix}_{len(self._threads)}",
             daemon=True,
         )
         self._threads.append(thread)
         thread.start()
 
-    def _work(self, queue: SimpleQueue[_Item | None]) -> None:
+    def _work(self, lane: _Lane) -> None:
+        waker = Waker(self._eventfd)
+        try:
+            self._serve(lane, waker)
+        finally:
+            waker.close()
+
+    def _serve(self, lane: _Lane, waker: Waker) -> None:
         while True:
-            item = queue.get()
+            item = lane.take(waker)
             if item is _STOP:
                 return
             settle, fn, args = item
@@ -156,26 +214,24 @@ class WorkerThreads(Executor):
     def replace_threads(self) -> None:
         """Later calls go to fresh threads; the current ones finish what is queued and exit."""
         with self._lock:
-            queue, threads = self._queue, self._threads
-            self._queue, self._threads = SimpleQueue(), []
+            lane, threads = self._lane, self._threads
+            self._lane, self._threads = _Lane(), []
         for _ in threads:
-            queue.put(_STOP)
+            lane.put(_STOP)
 
     def retire(self) -> None:
         """Let the threads finish what is queued and exit, without waiting for them."""
         with self._lock:
             self._shutdown = True
-            threads = list(self._threads)
+            lane, threads = self._lane, list(self._threads)
         for _ in threads:
-            self._queue.put(_STOP)
+            lane.put(_STOP)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Stop the threads; ``cancel_futures`` drops calls no thread has picked up yet."""
         if cancel_futures:
-            while not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is not _STOP:
-                    _cancel_queued(item)
+            for item in self._lane.drain():
+                _cancel_queued(item)
         self.retire()
         if wait:
             for thread in self._threads:

@@ -54,3 +54,24 @@ async def hang_async(unused: Any) -> str:
 @app.activity_trigger(input_name="unused")
 def quick(unused: Any) -> str:
     return "done"
+
+
+@app.orchestration_trigger(context_name="context")
+def own_timeouts(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    outcomes = []
+    for activity in ("raises_timeout", "raises_timeout_async"):
+        try:
+            outcomes.append((yield context.call_activity(activity, None)))
+        except Exception as error:
+            outcomes.append(str(error))
+    return outcomes
+
+
+@app.activity_trigger(input_name="unused")
+def raises_timeout(unused: Any) -> str:
+    raise TimeoutError("the partner API did not answer")
+
+
+@app.activity_trigger(input_name="unused")
+async def raises_timeout_async(unused: Any) -> str:
+    raise TimeoutError("the partner API did not answer")
