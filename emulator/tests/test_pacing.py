@@ -4,6 +4,7 @@ hands the GIL over sooner while it runs."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,7 @@ from datetime import timedelta
 import pytest
 
 from durable_localhost.pacing import BackgroundPacing
-from durable_localhost.server import GIL_SWITCH_INTERVAL_S
+from durable_localhost.process_tuning import GC_THRESHOLDS, GIL_SWITCH_INTERVAL_S
 from durable_webhooks import Durable, StartApp
 
 pytestmark = pytest.mark.emulator
@@ -92,6 +93,18 @@ def test_the_host_hands_the_gil_over_sooner_while_it_runs(start_app: StartApp) -
         assert sys.getswitchinterval() == GIL_SWITCH_INTERVAL_S * 5
     finally:
         sys.setswitchinterval(before)
+
+
+def test_the_host_collects_less_while_it_runs_and_gives_the_settings_back(
+    start_app: StartApp,
+) -> None:
+    before = gc.get_threshold()
+    server = start_app("chain", settings=CHAIN)
+    assert gc.get_threshold() == GC_THRESHOLDS
+    assert gc.get_freeze_count() > 0  # the app, the SDK and the host, out of the collector's way
+    server.stop()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_request_waiting_for_its_instance_holds_no_background_work_back(

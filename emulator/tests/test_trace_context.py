@@ -9,6 +9,7 @@ import re
 import httpx
 import pytest
 
+from durable_localhost import trace_context
 from durable_localhost.trace_context import child_of
 from durable_webhooks import StartApp
 
@@ -76,3 +77,20 @@ def test_a_child_keeps_the_trace_and_flags_with_a_new_span() -> None:
     assert made.startswith(f"00-{TRACE}-")
     assert made.endswith("-00")
     assert made.split("-")[2] != "00f067aa0ba902b7"
+
+
+def test_new_ids_are_distinct_valid_w3c_ids() -> None:
+    made = [child_of(None) for _ in range(1000)]
+
+    assert all(re.fullmatch(r"00-[0-9a-f]{32}-[0-9a-f]{16}-01", m) for m in made)
+    assert len({m.split("-")[1] for m in made}) == len(made)
+    assert len({m.split("-")[2] for m in made}) == len(made)
+
+
+def test_an_all_zero_draw_is_drawn_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter([0, 7, 0, 9])
+    monkeypatch.setattr(trace_context._random, "getrandbits", lambda _bits: next(draws))
+
+    made = child_of(None)
+
+    assert made == f"00-{'0' * 31}7-{'0' * 15}9-01"

@@ -150,9 +150,9 @@ async def _started(request: web.Request, instance_id: str) -> web.Response:
 
 
 def _check_status(request: web.Request, instance_id: str) -> web.Response:
-    urls = _context(request).urls_for(request).management(instance_id, with_rewind=False)
-    headers = {"Location": urls["statusQueryGetUri"], "Retry-After": "10"}
-    return json_response(202, urls, headers)
+    urls = _context(request).urls_for(request)
+    headers = {"Location": urls.status_query(instance_id), "Retry-After": "10"}
+    return json_text_response(202, urls.check_status_json(instance_id), headers)
 
 
 async def status(request: web.Request) -> web.Response:
@@ -178,12 +178,8 @@ async def _status_answer(
         show_history_output=_flag(request, "showHistoryOutput", False),
     )
     if instance.status in _RUNNING_LIKE:
-        urls = (
-            _context(request).urls_for(request).management(instance.instance_id, with_rewind=False)
-        )
-        return json_response(
-            202, payload, {"Location": urls["statusQueryGetUri"], "Retry-After": "5"}
-        )
+        location = _context(request).urls_for(request).status_query(instance.instance_id)
+        return json_response(202, payload, {"Location": location, "Retry-After": "5"})
     if instance.status is RuntimeStatus.FAILED and return_500_on_failure:
         return json_response(500, payload)
     return json_response(200, payload)

@@ -43,6 +43,7 @@ from durable_localhost.lifecycle import (
 from durable_localhost.model import InboxItem, Instance, ListFilter, ParentRef, RuntimeStatus
 from durable_localhost.overrides import ActivityOverrides
 from durable_localhost.pacing import BackgroundPacing
+from durable_localhost.shared_flush import SharedFlush
 from durable_localhost.startup_checks import DEFAULT_FUNCTION_TIMEOUT
 from durable_localhost.store import StateStore
 from durable_localhost.timers import Timers
@@ -88,6 +89,7 @@ class Engine:
         self._stopping = False
         self._dirty: dict[str, Instance] = {}
         self._flush_scheduled = False
+        self._commit = SharedFlush(store.flush)
         store.at_turn_end(self._flush_dirty)
         # Serial runs take turns: one episode, activity or entity batch at a time, in the order
         # they became ready (asyncio.Lock wakes its waiters first come, first served).
@@ -311,8 +313,11 @@ class Engine:
             asyncio.get_running_loop().call_soon(self._flush_dirty)
 
     async def committed(self) -> None:
-        """Wait until every change made so far is on disk, rows saved at the turn's end too."""
-        await self.store.flush()
+        """Wait until every change made so far is on disk, rows saved at the turn's end too.
+
+        Callers in one loop turn (requests answered together) share one flush.
+        """
+        await self._commit()
 
     def _flush_dirty(self) -> None:
         self._flush_scheduled = False

@@ -27,9 +27,11 @@ def json_response(status: int, body: Any, headers: dict[str, str] | None = None)
     )
 
 
-def json_text_response(status: int, text: str) -> web.Response:
+def json_text_response(
+    status: int, text: str, headers: dict[str, str] | None = None
+) -> web.Response:
     """A JSON response whose body is JSON text already (an instance's output as stored)."""
-    return web.Response(status=status, text=text, content_type="application/json")
+    return web.Response(status=status, text=text, content_type="application/json", headers=headers)
 
 
 def with_trailing_slash(routes: Iterable[Route]) -> list[web.RouteDef]:

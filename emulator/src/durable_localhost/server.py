@@ -16,7 +16,6 @@ import logging
 import os
 import secrets
 import socket
-import sys
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +43,7 @@ from durable_localhost.homepage import homepage
 from durable_localhost.http_functions import HttpRouter, build_request, invoke_http
 from durable_localhost.keys import HostKeys, resolve_keys
 from durable_localhost.overrides import ActivityOverrides
+from durable_localhost.process_tuning import ProcessTuning
 from durable_localhost.responses import empty, presented_key, require_key, router_errors
 from durable_localhost.sdk import close_sdk_client_session
 from durable_localhost.startup_checks import StartupSettings, check_startup
@@ -61,10 +61,6 @@ log = logging.getLogger("durable_localhost")
 DEFAULT_STATE = Path(".local") / "emulator" / "state.sqlite3"
 MEMORY = ":memory:"
 _Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-#: How long a thread may hold the GIL while another waits for it (CPython's default: 5 ms).
-#: The event loop answers HTTP requests and competes for the GIL with the threads running
-#: episodes and activities; a shorter hand-over bounds how long a request waits for them.
-GIL_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -120,7 +116,7 @@ class EmulatorHost:
         self.keys = HostKeys(False, "", "", "")
         self.port = options.port
         self._router: HttpRouter | None = None
-        self._switch_interval: float | None = None
+        self._tuning = ProcessTuning()
         self._timers: TimerScheduler | None = None
 
     # ------------------------------------------------------------------ properties
@@ -183,8 +179,7 @@ class EmulatorHost:
         """Load settings and the app, open state, start the engine and the HTTP server."""
         options = self.options
         app_dir = options.app_dir.resolve()
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, GIL_SWITCH_INTERVAL_S))
+        self._tuning.hand_gil_over_sooner()
         try:
             self._load_settings(app_dir)
             self._app = _load_app(app_dir)
@@ -226,6 +221,7 @@ class EmulatorHost:
             await self._engine.start()
             await self._serve()
             await self._timers.start()
+            self._tuning.collect_less()
         except BaseException:
             await self.stop()
             raise
@@ -307,9 +303,7 @@ class EmulatorHost:
             self._app.unload()
             self._app = None
         self._env.restore()
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
+        self._tuning.restore()
 
     # ------------------------------------------------------------------ HTTP handlers
 

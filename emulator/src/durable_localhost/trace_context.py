@@ -12,8 +12,8 @@ HTTP start through its orchestration's activities; without OpenTelemetry install
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -21,6 +21,17 @@ from typing import Any
 
 #: version-traceid-parentid-flags; all-zero ids are invalid.
 _TRACEPARENT = re.compile(r"^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$")
+#: W3C ids must be random, not secret (OpenTelemetry's own generator uses ``getrandbits``);
+#: ``secrets`` reads ``os.urandom`` per id, a system call on every invocation.
+_random = random.Random()
+
+
+def random_id(bits: int) -> str:
+    """``bits`` random bits as lower-case hex, never all zeros (an invalid W3C id)."""
+    value = 0
+    while not value:
+        value = _random.getrandbits(bits)
+    return f"{value:0{bits // 4}x}"
 
 
 def child_of(traceparent: str | None) -> str:
@@ -31,7 +42,7 @@ def child_of(traceparent: str | None) -> str:
     match = _TRACEPARENT.match((traceparent or "").strip().lower())
     trace_id = match.group(1) if match and set(match.group(1)) != {"0"} else None
     flags = match.group(3) if trace_id and match else "01"
-    return f"00-{trace_id or secrets.token_hex(16)}-{secrets.token_hex(8)}-{flags}"
+    return f"00-{trace_id or random_id(128)}-{random_id(64)}-{flags}"
 
 
 @cache

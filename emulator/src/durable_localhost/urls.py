@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from json.encoder import encode_basestring_ascii as _json_string
 
 from durable_localhost.keys import HostKeys
 
@@ -30,6 +31,7 @@ class PublicUrls:
     origin: str
     hub_name: str
     keys: HostKeys
+    _bindings: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def base(self) -> str:
@@ -51,16 +53,49 @@ class PublicUrls:
 
     def management(self, instance_id: str, *, with_rewind: bool = True) -> dict[str, str]:
         """The management URLs of one instance (``id`` may be the ``INSTANCEID`` placeholder)."""
-        quoted = instance_id if instance_id == "INSTANCEID" else urllib.parse.quote(instance_id)
-        head = f"{self.base}/instances/{quoted}"
+        head = f"{self.base}/instances/{_quoted(instance_id)}"
         urls = {"id": instance_id}
         for name, suffix in self._suffixes.items():
             if with_rewind or name != "rewindPostUri":
                 urls[name] = head + suffix
         return urls
 
+    def status_query(self, instance_id: str) -> str:
+        """``statusQueryGetUri`` of one instance (the ``Location`` of a 202)."""
+        return f"{self.base}/instances/{_quoted(instance_id)}{self._suffixes['statusQueryGetUri']}"
+
+    def check_status_json(self, instance_id: str) -> str:
+        """``json.dumps(self.management(instance_id, with_rewind=False))``, built faster.
+
+        Every start answers with it. JSON escapes character by character, so the text around
+        the quoted id is escaped once per origin; the quoted id itself needs no escaping.
+        """
+        quoted = _quoted(instance_id)
+        return f'{{"id": {_json_string(instance_id)}{quoted.join(self._check_status_pieces)}'
+
+    @cached_property
+    def _check_status_pieces(self) -> list[str]:
+        """The JSON text between the quoted ids of :meth:`check_status_json`."""
+        head = _escaped(f"{self.base}/instances/")
+        pieces = [""]
+        for name, suffix in self._suffixes.items():
+            if name != "rewindPostUri":
+                pieces[-1] += f', "{name}": "{head}'
+                pieces.append(f'{_escaped(suffix)}"')
+        pieces[-1] += "}"
+        return pieces
+
     def client_binding(self, rpc_base_url: str) -> str:
-        """The JSON string the host passes to a ``durableClient`` input binding."""
+        """The JSON string the host passes to a ``durableClient`` input binding.
+
+        Written once per RPC base: every call of a function with a client binding gets it.
+        """
+        binding = self._bindings.get(rpc_base_url)
+        if binding is None:
+            binding = self._bindings[rpc_base_url] = self._client_binding(rpc_base_url)
+        return binding
+
+    def _client_binding(self, rpc_base_url: str) -> str:
         create = f"{self.base}/orchestrators/{{functionName}}[/{{instanceId}}]?{self.query}"
         return json.dumps(
             {
@@ -80,6 +115,16 @@ class PublicUrls:
                 "httpBaseUrl": None,
             }
         )
+
+
+def _quoted(instance_id: str) -> str:
+    """The id as it appears in a URL (JSON-safe: only ASCII letters, digits and ``_.-~/%``)."""
+    return instance_id if instance_id == "INSTANCEID" else urllib.parse.quote(instance_id)
+
+
+def _escaped(text: str) -> str:
+    """``text`` as it appears inside a JSON string written by ``json.dumps``."""
+    return _json_string(text)[1:-1]
 
 
 @lru_cache(maxsize=32)
