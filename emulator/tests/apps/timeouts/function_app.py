@@ -28,15 +28,22 @@ def slow_http(req: func.HttpRequest) -> func.HttpResponse:
     return func.HttpResponse("too late")
 
 
-@app.orchestration_trigger(context_name="context")
-def slow_then_fast(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+def _outcomes(
+    context: df.DurableOrchestrationContext, activities: tuple[str, ...]
+) -> Generator[Any, Any, list[Any]]:
+    """Each activity's result, or its failure's text, in order."""
     outcomes = []
-    for activity in ("hang", "hang_async", "quick"):
+    for activity in activities:
         try:
             outcomes.append((yield context.call_activity(activity, None)))
         except Exception as error:
             outcomes.append(str(error))
     return outcomes
+
+
+@app.orchestration_trigger(context_name="context")
+def slow_then_fast(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
+    return (yield from _outcomes(context, ("hang", "hang_async", "quick")))
 
 
 @app.activity_trigger(input_name="unused")
@@ -58,13 +65,7 @@ def quick(unused: Any) -> str:
 
 @app.orchestration_trigger(context_name="context")
 def own_timeouts(context: df.DurableOrchestrationContext) -> Generator[Any, Any, Any]:
-    outcomes = []
-    for activity in ("raises_timeout", "raises_timeout_async"):
-        try:
-            outcomes.append((yield context.call_activity(activity, None)))
-        except Exception as error:
-            outcomes.append(str(error))
-    return outcomes
+    return (yield from _outcomes(context, ("raises_timeout", "raises_timeout_async")))
 
 
 @app.activity_trigger(input_name="unused")
